@@ -1,0 +1,46 @@
+// Writes of event records, their activities and follow-up jobs; bulk loads of event rows for the feed.
+import type { Insertable } from 'kysely';
+import { all, q, run, type Sqlite } from './sql.ts';
+import type { ActivitiesTable, JobsTable, Schema } from './schema.ts';
+
+export type EventTableName =
+  | 'card_created'
+  | 'card_moved'
+  | 'card_updated'
+  | 'comment_added'
+  | 'member_invited'
+  | 'project_archived';
+
+export function insertEventRow<T extends EventTableName>(s: Sqlite, table: T, row: Schema[T]): void {
+  run(s, q.insertInto(table).values(row as any));
+}
+
+export function insertActivity(s: Sqlite, row: ActivitiesTable): void {
+  run(s, q.insertInto('activities').values(row));
+}
+
+export function insertJob(s: Sqlite, row: Insertable<JobsTable>): void {
+  run(s, q.insertInto('jobs').values(row));
+}
+
+/** Event rows of one type by id: one query however many ids. */
+export function loadEventRows<T extends EventTableName>(s: Sqlite, table: T, ids: readonly string[]): Schema[T][] {
+  if (ids.length === 0) return [];
+  return all(s, q.selectFrom(table as EventTableName).selectAll().where('id', 'in', ids as string[])) as unknown as Schema[T][];
+}
+
+/** id → name for rows of a named table: one query however many ids. */
+export function loadNames(
+  s: Sqlite,
+  table: 'users' | 'cards' | 'columns' | 'projects' | 'boards',
+  ids: readonly string[],
+): Map<string, string> {
+  const map = new Map<string, string>();
+  if (ids.length === 0) return map;
+  const rows =
+    table === 'cards'
+      ? all(s, q.selectFrom('cards').select(['id', 'title as name']).where('id', 'in', ids as string[]))
+      : all(s, q.selectFrom(table).select(['id', 'name']).where('id', 'in', ids as string[]));
+  for (const r of rows) map.set(r.id, r.name);
+  return map;
+}

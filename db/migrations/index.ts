@@ -1,0 +1,10 @@
+// Every migration, in order. Bundled with the code: nothing is read from a folder at run time.
+// Add a new numbered module and list it here; never edit one that has shipped.
+import type { Migration } from './types.ts';
+import { migration0001 } from './0001_foundation.ts';
+
+export const migrations: readonly Migration[] = [
+  migration0001,
+];
+
+export const latestVersion = migrations[migrations.length - 1].version;

@@ -1,0 +1,100 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { latestVersion, migrations } from './migrations/index.ts';
+import type { Sqlite } from './sql.ts';
+
+export class DatabaseError extends Error {
+  constructor(
+    readonly code: 'db_newer_version' | 'db_unreadable' | 'db_migration_failed',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface OpenOptions {
+  /** Path to a better-sqlite3 binary built for the running runtime (Electron passes its own). */
+  nativeBinding?: string;
+  readonly?: boolean;
+  /** Skip migrations (a bundle opened read-only is already at its version). */
+  migrate?: boolean;
+}
+
+/**
+ * Open (creating if needed) a workspace file and bring its schema up to date.
+ *
+ * journal_mode=WAL lets readers (the UI, the dispatcher's own connection) run beside the writer.
+ * synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss; FULL fsyncs the WAL on every
+ * commit, so an event reported as committed survives a crash or power cut ("nothing is lost"). Commits stay
+ * cheap because commands are small transactions and the WAL is appended sequentially.
+ */
+export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
+  if (file !== ':memory:') {
+    const dir = path.dirname(path.resolve(file));
+    if (!options.readonly) fs.mkdirSync(dir, { recursive: true });
+    if (fs.existsSync(file)) {
+      try {
+        fs.accessSync(file, options.readonly ? fs.constants.R_OK : fs.constants.R_OK | fs.constants.W_OK);
+      } catch {
+        throw new DatabaseError('db_unreadable', `Cannot open ${file}: permission denied.`);
+      }
+    }
+  }
+  let sqlite: Sqlite;
+  try {
+    sqlite = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+      nativeBinding: options.nativeBinding,
+    });
+    sqlite.pragma('busy_timeout = 5000');
+    if (!options.readonly) {
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = FULL');
+    }
+    sqlite.pragma('foreign_keys = ON');
+    // Probe that this really is a SQLite database (a random file fails here, not later).
+    sqlite.pragma('user_version', { simple: true });
+  } catch (err) {
+    if (err instanceof DatabaseError) throw err;
+    throw new DatabaseError('db_unreadable', `Cannot open ${file}: ${(err as Error).message}`);
+  }
+  if (options.migrate !== false && !options.readonly) migrate(sqlite, file);
+  else checkVersion(sqlite, file);
+  return sqlite;
+}
+
+export function schemaVersion(sqlite: Sqlite): number {
+  return sqlite.pragma('user_version', { simple: true }) as number;
+}
+
+function checkVersion(sqlite: Sqlite, file: string): void {
+  const current = schemaVersion(sqlite);
+  if (current > latestVersion) {
+    sqlite.close();
+    throw new DatabaseError(
+      'db_newer_version',
+      `${file} was written by a newer version of Chronicle (schema ${current}; this build knows up to ${latestVersion}). Update Chronicle to open it.`,
+    );
+  }
+}
+
+/** Apply pending migrations, all in one transaction: a failure leaves the file as it was. */
+export function migrate(sqlite: Sqlite, file = 'database', upTo = latestVersion): void {
+  checkVersion(sqlite, file);
+  const current = schemaVersion(sqlite);
+  const pending = migrations.filter((m) => m.version > current && m.version <= upTo);
+  if (pending.length === 0) return;
+  const apply = sqlite.transaction(() => {
+    for (const m of pending) {
+      m.up(sqlite);
+      sqlite.pragma(`user_version = ${m.version}`);
+    }
+  });
+  try {
+    apply.immediate();
+  } catch (err) {
+    throw new DatabaseError('db_migration_failed', `Migration failed on ${file}: ${(err as Error).message}`);
+  }
+}

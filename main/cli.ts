@@ -1,0 +1,56 @@
+// `chronicle`: the command line. Each command lives in main/cli/<name>.ts; this file only dispatches.
+import { DatabaseError } from '../db/open.ts';
+import { UsageError } from './cli/args.ts';
+import { demo, demoHelp } from './cli/demo.ts';
+import { serve, serveHelp } from './cli/serve.ts';
+
+interface Command {
+  run(argv: string[]): Promise<void>;
+  help: string;
+}
+
+export const commands: Record<string, Command> = {
+  serve: { run: serve, help: serveHelp },
+  demo: { run: demo, help: demoHelp },
+};
+
+function usage(): string {
+  return ['Chronicle: domain events, timelines, audit trails and webhook deliveries.', '', 'Usage:', ...Object.values(commands).map((c) => '  ' + c.help.split('\n')[0]), '', 'chronicle <command> --help for details.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`chronicle: unknown command “${name}”.\n\n${usage()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(command.help + '\n');
+    return 0;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`chronicle ${name}: ${err.message}\n\n${command.help}\n`);
+      return 2;
+    }
+    if (err instanceof DatabaseError) {
+      process.stderr.write(`chronicle ${name}: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`chronicle ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Long-running commands (serve, dispatch) keep the event loop alive; one-shot ones exit with their status.
+if (code !== 0) process.exit(code);
+else process.exitCode = 0;

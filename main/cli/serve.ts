@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from '../app.ts';
+import { seedDemo } from '../demo.ts';
+import { startHost } from '../host/server.ts';
+import { intFlag, parseFlags, requireFlag, UsageError } from './args.ts';
+
+export const serveHelp = `chronicle serve --db FILE [--port N] [--token T] [--demo]
+  Serve the console and its API on 127.0.0.1. Prints the URL (with its token) as the first line.
+  --db FILE    workspace file (created if missing)
+  --port N     port; 0 picks a free one (default 0)
+  --token T    access token (default: a random one)
+  --demo       create the demo workspace when the file is empty`;
+
+const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
+
+export async function serve(argv: string[]) {
+  const { values } = parseFlags(argv, {
+    db: { type: 'string' },
+    port: { type: 'string' },
+    token: { type: 'string' },
+    demo: { type: 'boolean' },
+  });
+  const dbFile = requireFlag(values.db, '--db');
+  const port = intFlag(values.port, '--port', 0, 0, 65535);
+  if (values.token !== undefined && !/^[A-Za-z0-9._~-]{8,200}$/.test(values.token)) {
+    throw new UsageError('--token must be 8 to 200 characters of letters, digits, ".", "_", "~" or "-".');
+  }
+  if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new UsageError(`The console has not been built (${rendererDir} is missing). Run \`npm run build\` first.`);
+  }
+  const app = await createApp({ dbFile });
+  if (values.demo) seedDemo(app.sqlite, { seed: 1 });
+  const host = await startHost({ app, port, token: values.token, staticDir: rendererDir });
+  process.stdout.write(`${host.url}\n`);
+  process.stderr.write(`Chronicle is serving ${path.resolve(dbFile)} on 127.0.0.1:${host.port}. Press Ctrl+C to stop.\n`);
+  const stop = async () => {
+    await host.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

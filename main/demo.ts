@@ -1,0 +1,175 @@
+// The demo workspace: two accounts with people, projects, boards and a few thousand events of every type over
+// the last 90 days, recorded through the real domain commands so every hook (activities, jobs, audit, rollups)
+// sees them. Deterministic for a seed (times are relative to the day it runs).
+import { newId, withIdRandom } from '../db/ids.ts';
+import type { Sqlite } from '../db/sql.ts';
+import * as ws from '../db/workspace.ts';
+import { createCard, moveCard, updateCard } from './domain/cards.ts';
+import { addComment } from './domain/comments.ts';
+import type { DomainContext } from './domain/context.ts';
+import { inviteMember } from './domain/members.ts';
+import { archiveProject, createBoard, createProject } from './domain/projects.ts';
+import { PushBus } from './push.ts';
+
+/** mulberry32: small, fast, good enough for demo data. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)],
+    bytes: (n: number) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256)),
+  };
+}
+
+/** An account with its owner, without events (the first-run "start empty" path and the seed's base). */
+export function createAccount(sqlite: Sqlite, input: { name: string; owner: { name: string; email: string }; at?: number }) {
+  const at = input.at ?? Date.now();
+  return sqlite.transaction(() => {
+    const accountId = newId(at);
+    ws.insertAccount(sqlite, { id: accountId, name: input.name, created_at: at });
+    let user = ws.findUserByEmail(sqlite, input.owner.email);
+    if (!user) {
+      user = { id: newId(at), account_id: accountId, name: input.owner.name, email: input.owner.email.toLowerCase(), created_at: at };
+      ws.insertUser(sqlite, user);
+    }
+    ws.insertMembership(sqlite, { id: newId(at), account_id: accountId, user_id: user.id, role: 'owner', created_at: at });
+    return { accountId, userId: user.id };
+  })();
+}
+
+const DAY = 86_400_000;
+const people = [
+  ['Ana Lima', 'ana@acme.test'], ['Bruno Costa', 'bruno@acme.test'], ['Chen Wei', 'chen@acme.test'], ['Dara Okafor', 'dara@acme.test'],
+  ['Eli Novak', 'eli@acme.test'], ['Farah Haddad', 'farah@acme.test'], ['Gus Berg', 'gus@globex.test'], ['Hana Sato', 'hana@globex.test'],
+  ['Ivo Petrov', 'ivo@globex.test'], ['Jo Walsh', 'jo@globex.test'],
+] as const;
+const accountsPlan = [
+  { name: 'Acme Product', members: [1, 2, 3, 4, 5], projects: [['Web app', ['Sprint board', 'Bugs']], ['Mobile', ['Release train']], ['Onboarding', ['Experiments']]] },
+  { name: 'Globex Ops', members: [6, 7, 8, 9], projects: [['Infrastructure', ['Ops board']], ['Support', ['Escalations']]] },
+] as const;
+const cardTitles = [
+  'Fix login', 'Dark mode', 'Export CSV', 'Rate limit API', 'Invite flow', 'Audit log filters', 'Slow dashboard', 'Webhook retries',
+  'Password reset email', 'Search by tag', 'Billing page', 'Onboarding checklist', 'Mobile nav', 'Crash on launch', 'Offline mode',
+  'SSO with Okta', 'Keyboard shortcuts', 'Empty states', 'Timezone bug', 'Upgrade React', 'Backup restore', 'Status page', 'Flaky test',
+];
+const commentBodies = [
+  'Looks good to me.', 'Can we split this into two cards?', 'Blocked on the API change.', 'Shipped to staging.', 'Needs a design review first.',
+  'I can pair on this tomorrow.', 'Repro steps are in the description.', 'Moving this to next sprint.', 'Tested on Safari and Firefox.',
+];
+const descriptions = [
+  'Users report that the page hangs after submitting the form. Check the network tab and the server logs.',
+  'Follow the design in the shared file. Keep the old behaviour behind a flag until the release.',
+  'Acceptance: works offline, survives a restart, and shows progress for long operations.',
+];
+
+export interface SeedResult {
+  created: boolean;
+  events: number;
+}
+
+/** Create the demo workspace in an empty file; a file that already has accounts is left alone. */
+export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: number; now?: number } = {}): SeedResult {
+  if (ws.countAccounts(sqlite) > 0) return { created: false, events: 0 };
+  const rand = prng(options.seed ?? 1);
+  const total = options.events ?? 3000;
+  const end = options.now ?? Date.now();
+  const start = end - 90 * DAY;
+  // Event times, ascending, spread over the 90 days with weekday-ish clustering.
+  const times = Array.from({ length: total }, () => start + Math.floor(rand.next() ** 0.8 * 90 * DAY)).sort((a, b) => a - b);
+  let count = 0;
+
+  withIdRandom(() => rand.bytes(16), () =>
+    sqlite.transaction(() => {
+      const push = new PushBus();
+      const userIds: string[] = [];
+      const plans = accountsPlan.map((plan, ai) => {
+        const lead = people[0];
+        const { accountId, userId } = createAccount(sqlite, { name: plan.name, owner: { name: lead[0], email: lead[1] }, at: start - DAY + ai });
+        userIds[0] = userId;
+        let clock = start - DAY;
+        const ctx: DomainContext = { sqlite, session: { accountId, userId }, push, clock: () => clock };
+        const boards: { id: string; projectId: string; columns: string[] }[] = [];
+        for (const [projectName, boardNames] of plan.projects) {
+          const { project, board } = createProject(ctx, { name: projectName, boardName: boardNames[0] });
+          boards.push({ id: board.board.id, projectId: project.id, columns: board.columns.map((c) => c.id) });
+          for (const extra of boardNames.slice(1)) {
+            const b = createBoard(ctx, { projectId: project.id, name: extra, columns: ['Backlog', 'To do', 'Doing', 'Review', 'Done'] });
+            boards.push({ id: b.board.id, projectId: project.id, columns: b.columns.map((c) => c.id) });
+          }
+        }
+        return { accountId, ctx, members: [userId] as string[], pending: [...plan.members] as number[], boards, setClock: (t: number) => (clock = t) };
+      });
+
+      const archived = new Set<string>();
+      const cardsByBoard = new Map<string, { id: string; column: string }[]>();
+      // Two projects get archived late in the period; nothing happens in them afterwards.
+      const archiveAt = [Math.floor(total * 0.8), Math.floor(total * 0.93)];
+
+      times.forEach((t, i) => {
+        const plan = plans[rand.next() < 0.68 ? 0 : 1];
+        plan.setClock(t);
+        const ctx = plan.ctx;
+        // Invitations: early on until everyone is in, then rarely (new people).
+        if (plan.pending.length > 0 && (i < 40 || rand.next() < 0.02)) {
+          const who = people[plan.pending.shift()!];
+          ctx.session = { accountId: plan.accountId, userId: plan.members[0] };
+          const m = inviteMember(ctx, { email: who[1], name: who[0], role: rand.next() < 0.25 ? 'admin' : 'member' });
+          plan.members.push(m.user_id);
+          count++;
+          return;
+        }
+        ctx.session = { accountId: plan.accountId, userId: rand.pick(plan.members) };
+        if (archiveAt.includes(i) && plan.boards.length > 1) {
+          const victim = plan.boards.find((b) => !archived.has(b.projectId) && plan.boards.some((o) => o.projectId !== b.projectId && !archived.has(o.projectId)));
+          if (victim) {
+            archiveProject(ctx, { projectId: victim.projectId, reason: rand.pick(['Shipped; moving to maintenance.', 'Merged into another project.', 'Cancelled after the Q3 review.']) });
+            archived.add(victim.projectId);
+            count++;
+            return;
+          }
+        }
+        const board = rand.pick(plan.boards.filter((b) => !archived.has(b.projectId)));
+        const cards = cardsByBoard.get(board.id) ?? [];
+        cardsByBoard.set(board.id, cards);
+        const r = rand.next();
+        if (cards.length < 4 || r < 0.1) {
+          const card = createCard(ctx, {
+            boardId: board.id,
+            columnId: board.columns[0],
+            title: `${rand.pick(cardTitles)}${rand.next() < 0.3 ? ` #${100 + rand.int(900)}` : ''}`,
+            description: rand.next() < 0.5 ? rand.pick(descriptions) : '',
+            assigneeId: rand.next() < 0.6 ? rand.pick(plan.members) : null,
+          });
+          cards.push({ id: card.id, column: card.column_id });
+        } else if (r < 0.55) {
+          const card = rand.pick(cards);
+          const options = board.columns.filter((c) => c !== card.column);
+          const to = rand.pick(options);
+          moveCard(ctx, { cardId: card.id, toColumnId: to });
+          card.column = to;
+        } else if (r < 0.8) {
+          const card = rand.pick(cards);
+          const which = rand.int(4);
+          if (which === 0) updateCard(ctx, { cardId: card.id, title: `${rand.pick(cardTitles)} (${rand.pick(['v2', 'follow-up', 'urgent', 'polish'])})` });
+          else if (which === 1) updateCard(ctx, { cardId: card.id, description: `${rand.pick(descriptions)} ${rand.pick(commentBodies)}` });
+          else if (which === 2) updateCard(ctx, { cardId: card.id, assigneeId: rand.pick(plan.members) });
+          else updateCard(ctx, { cardId: card.id, dueDate: new Date(t + (3 + rand.int(30)) * DAY).toISOString().slice(0, 10) });
+        } else {
+          addComment(ctx, { cardId: rand.pick(cards).id, body: rand.pick(commentBodies) });
+        }
+        count++;
+      });
+    })(),
+  );
+  void count;
+  const recorded = sqlite.prepare("SELECT count(*) AS n FROM activities").get() as { n: number };
+  return { created: true, events: recorded.n };
+}

@@ -1,0 +1,33 @@
+// What else happens when an event is recorded, declared in one place.
+//
+// `inTransaction` hooks run inside the command's transaction, after the event and activity rows are written
+// (audit hash chain, report rollups): if one throws, the whole command rolls back.
+// `followUps` name the jobs to enqueue for the event (webhook fan-out, notifications): durable rows in the
+// same transaction, worked off later by the job runner.
+import type { Sqlite } from '../../db/sql.ts';
+import type { ActivitiesTable } from '../../db/schema.ts';
+import type { EventTable } from '../events/types.ts';
+
+export interface RecordedEvent {
+  table: EventTable;
+  row: { id: string; account_id: string; creator_id: string; created_at: number } & Record<string, unknown>;
+  activity: ActivitiesTable;
+}
+
+export interface FollowUpJob {
+  queue: string;
+  kind: string;
+  args: Record<string, unknown>;
+  priority?: number;
+}
+
+export type InTransactionHook = (sqlite: Sqlite, event: RecordedEvent) => void;
+export type FollowUp = (event: RecordedEvent) => FollowUpJob | null;
+
+/** Runs in the command's transaction. Areas add theirs here. */
+export const inTransactionHooks: InTransactionHook[] = [];
+
+/** Jobs enqueued per event. Webhook fan-out applies to every event type. */
+export const followUps: FollowUp[] = [
+  (e) => ({ queue: 'webhooks', kind: 'webhooks.fanout', args: { table: e.table, eventId: e.row.id } }),
+];

@@ -1,0 +1,48 @@
+import { insertActivity, insertEventRow, insertJob } from '../../db/events.ts';
+import { newId } from '../../db/ids.ts';
+import type { Schema } from '../../db/schema.ts';
+import type { Sqlite } from '../../db/sql.ts';
+import type { EventTable } from '../events/types.ts';
+import { followUps, inTransactionHooks, type RecordedEvent } from './hooks.ts';
+
+/**
+ * Write an event record, its activity, the in-transaction hooks and its follow-up jobs. Must be called inside
+ * the command's transaction; returns the activity so the caller can push it after commit.
+ */
+export function recordEvent<T extends EventTable>(
+  sqlite: Sqlite,
+  table: T,
+  row: Schema[T],
+  where: { boardId: string | null; projectId: string | null },
+): RecordedEvent {
+  insertEventRow(sqlite, table, row);
+  const activity = {
+    id: newId(row.created_at),
+    account_id: row.account_id,
+    subject_type: table,
+    subject_id: row.id,
+    creator_id: row.creator_id,
+    board_id: where.boardId,
+    project_id: where.projectId,
+    created_at: row.created_at,
+  };
+  insertActivity(sqlite, activity);
+  const recorded: RecordedEvent = { table, row: row as unknown as RecordedEvent['row'], activity };
+  for (const hook of inTransactionHooks) hook(sqlite, recorded);
+  for (const followUp of followUps) {
+    const job = followUp(recorded);
+    if (!job) continue;
+    insertJob(sqlite, {
+      id: newId(row.created_at),
+      account_id: row.account_id,
+      queue: job.queue,
+      kind: job.kind,
+      args: JSON.stringify(job.args),
+      priority: job.priority ?? 0,
+      run_at: row.created_at,
+      created_at: row.created_at,
+      claimed_by: null, claimed_at: null, heartbeat_at: null, last_error: null, finished_at: null,
+    });
+  }
+  return recorded;
+}

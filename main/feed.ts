@@ -1,0 +1,109 @@
+import { listActivities } from '../db/feed.ts';
+import { loadEventRows, loadNames } from '../db/events.ts';
+import type { Sqlite } from '../db/sql.ts';
+import type { ActivitiesTable } from '../db/schema.ts';
+import { toIso } from '../db/ids.ts';
+import type { Output, ParsedInput } from '../preload/contract.ts';
+import { AppError } from './errors.ts';
+import { eventType } from './events/registry.ts';
+import type { EventTable, NameLookup, RefTable } from './events/types.ts';
+
+type Item = Output<'activity.list'>['items'][number];
+
+export function encodeCursor(createdAt: number, id: string): string {
+  return Buffer.from(`${createdAt}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: number; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const m = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
+  if (!m) throw new AppError('invalid_input', 'The cursor is not valid; start again from the first page.', [{ path: ['cursor'], message: 'invalid cursor' }]);
+  return { createdAt: Number(m[1]), id: m[2] };
+}
+
+/**
+ * One page of the feed with each item's subject and names. Queries per page: one for the activities, one per
+ * event type present, one per referenced table: never one per item.
+ */
+export function listFeed(sqlite: Sqlite, accountId: string, input: ParsedInput<'activity.list'>): Output<'activity.list'> {
+  const fromMs = input.from ? Date.parse(input.from) : undefined;
+  const toMs = input.to ? Date.parse(input.to) : undefined;
+  const rows = listActivities(sqlite, {
+    accountId,
+    boardId: input.boardId,
+    projectId: input.projectId,
+    creatorId: input.creatorId,
+    types: input.types,
+    fromMs,
+    toMs,
+    before: input.cursor ? decodeCursor(input.cursor) : undefined,
+    limit: input.limit + 1,
+  });
+  const hasMore = rows.length > input.limit;
+  const pageRows = hasMore ? rows.slice(0, input.limit) : rows;
+  const items = buildItems(sqlite, pageRows);
+  const last = pageRows[pageRows.length - 1];
+  return hasMore && last ? { items, nextCursor: encodeCursor(last.created_at, last.id) } : { items };
+}
+
+export function buildItems(sqlite: Sqlite, rows: ActivitiesTable[]): Item[] {
+  // 1. Subjects, one query per type.
+  const idsByType = new Map<EventTable, string[]>();
+  for (const r of rows) {
+    const list = idsByType.get(r.subject_type as EventTable) ?? [];
+    list.push(r.subject_id);
+    idsByType.set(r.subject_type as EventTable, list);
+  }
+  const subjects = new Map<string, Record<string, unknown>>();
+  for (const [table, ids] of idsByType) {
+    for (const row of loadEventRows(sqlite, table, ids)) subjects.set(row.id, row as unknown as Record<string, unknown>);
+  }
+  // 2. Names of everything referenced, one query per table.
+  const wanted: Record<RefTable | 'boards', Set<string>> = {
+    users: new Set(), cards: new Set(), columns: new Set(), projects: new Set(), comments: new Set(), boards: new Set(),
+  };
+  for (const r of rows) {
+    wanted.users.add(r.creator_id);
+    if (r.board_id) wanted.boards.add(r.board_id);
+    if (r.project_id) wanted.projects.add(r.project_id);
+    const subject = subjects.get(r.subject_id);
+    const type = eventType(r.subject_type);
+    if (!subject || !type) continue;
+    for (const [col, table] of Object.entries(type.refs) as [string, RefTable][]) {
+      const v = subject[col];
+      if (typeof v === 'string') wanted[table].add(v);
+    }
+  }
+  const names = {
+    users: loadNames(sqlite, 'users', [...wanted.users]),
+    cards: loadNames(sqlite, 'cards', [...wanted.cards]),
+    columns: loadNames(sqlite, 'columns', [...wanted.columns]),
+    projects: loadNames(sqlite, 'projects', [...wanted.projects]),
+    boards: loadNames(sqlite, 'boards', [...wanted.boards]),
+  };
+  const lookup: NameLookup = {
+    user: (id) => (id && names.users.get(id)) || 'Someone',
+    card: (id) => (id && names.cards.get(id)) || 'a deleted card',
+    column: (id) => (id && names.columns.get(id)) || 'a deleted column',
+    project: (id) => (id && names.projects.get(id)) || 'a deleted project',
+  };
+  const items: Item[] = [];
+  for (const r of rows) {
+    const type = eventType(r.subject_type);
+    const subject = subjects.get(r.subject_id);
+    if (!type || !subject) continue; // an activity whose event is gone is skipped, not invented
+    items.push({
+      id: r.id,
+      subjectType: r.subject_type as EventTable,
+      subjectId: r.subject_id,
+      description: type.describe(subject as never, lookup),
+      icon: type.icon,
+      creator: { id: r.creator_id, name: lookup.user(r.creator_id) },
+      board: r.board_id ? { id: r.board_id, name: names.boards.get(r.board_id) ?? 'a deleted board' } : null,
+      project: r.project_id ? { id: r.project_id, name: lookup.project(r.project_id) } : null,
+      createdAt: toIso(r.created_at),
+      subject: type.publicJson(subject as never),
+    });
+  }
+  return items;
+}

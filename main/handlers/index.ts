@@ -1,0 +1,14 @@
+import type { MethodName } from '../../preload/contract.ts';
+import { auditHandlers } from './audit.ts';
+import { foundationHandlers } from './foundation.ts';
+import { reportsHandlers } from './reports.ts';
+import type { Handlers } from './types.ts';
+import { webhooksHandlers } from './webhooks.ts';
+
+/** One handler per contract method: the typecheck fails if a method has none. */
+export const handlers: Handlers<MethodName> = {
+  ...foundationHandlers,
+  ...webhooksHandlers,
+  ...auditHandlers,
+  ...reportsHandlers,
+};

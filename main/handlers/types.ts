@@ -1,0 +1,27 @@
+import type { Sqlite } from '../../db/sql.ts';
+import type { MethodName, Output, ParsedInput } from '../../preload/contract.ts';
+import type { DomainContext } from '../domain/context.ts';
+import type { PushBus } from '../push.ts';
+import type { Session } from '../session.ts';
+
+/** Everything a handler may use: the app's services plus the caller's session. */
+export interface HandlerContext extends DomainContext {
+  app: AppServices;
+  /** Replace the caller's session (switch account / person). */
+  setSession(next: Session): void;
+}
+
+/** Long-lived services of one open workspace. Areas hang their own services here. */
+export interface AppServices {
+  sqlite: Sqlite;
+  push: PushBus;
+  dbFile: string;
+  readOnly: boolean;
+  /** Folder for key files and other per-workspace data. */
+  dataDir: string;
+  /** Area services (webhook dispatcher, crypto keys, …), by name. */
+  services: Record<string, unknown>;
+}
+
+export type Handler<M extends MethodName> = (ctx: HandlerContext, input: ParsedInput<M>) => Output<M> | Promise<Output<M>>;
+export type Handlers<M extends MethodName> = { [K in M]: Handler<K> };

@@ -1,0 +1,27 @@
+// Background services of the areas (job runner, webhook dispatcher, …), started with a workspace and stopped
+// with it. Each area adds one start/stop pair here.
+import type { AppServices } from './handlers/types.ts';
+
+export interface ServiceOptions {
+  /** Start long-running background work (off for one-shot CLI commands and some tests). */
+  background: boolean;
+  nativeBinding?: string;
+}
+
+type Service = { name: string; start(app: AppServices, opts: ServiceOptions): void | Promise<void>; stop(app: AppServices): void | Promise<void> };
+
+export const services: Service[] = [];
+
+export async function startAreaServices(app: AppServices, opts: ServiceOptions): Promise<void> {
+  for (const s of services) await s.start(app, opts);
+}
+
+export async function stopAreaServices(app: AppServices): Promise<void> {
+  for (const s of [...services].reverse()) {
+    try {
+      await s.stop(app);
+    } catch (err) {
+      console.error(`[services] stopping ${s.name} failed:`, err);
+    }
+  }
+}

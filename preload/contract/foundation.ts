@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { Cursor, Empty, Id, IsoTime, Limit, method, NamedRef, page, PersonRef } from './common.ts';
+
+export const Role = z.enum(['owner', 'admin', 'member', 'viewer']);
+export const EventTableName = z.enum([
+  'card_created',
+  'card_moved',
+  'card_updated',
+  'comment_added',
+  'member_invited',
+  'project_archived',
+]);
+
+export const User = z.object({ id: Id, name: z.string(), email: z.string() });
+export const Account = z.object({ id: Id, name: z.string() });
+export const Member = z.object({ id: Id, user: User, role: Role, createdAt: z.string() });
+export const Project = z.object({
+  id: Id,
+  name: z.string(),
+  archived: z.boolean(),
+  archivedAt: z.string().nullable(),
+  archivedReason: z.string().nullable(),
+  boards: z.array(NamedRef),
+  createdAt: z.string(),
+});
+export const Card = z.object({
+  id: Id,
+  boardId: Id,
+  columnId: Id,
+  position: z.number().int(),
+  title: z.string(),
+  description: z.string(),
+  assignee: PersonRef.nullable(),
+  dueDate: z.string().nullable(),
+  creator: PersonRef,
+  commentCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export const Column = z.object({ id: Id, name: z.string(), position: z.number().int(), cards: z.array(Card) });
+export const BoardSummary = z.object({ id: Id, name: z.string(), project: NamedRef, archived: z.boolean(), cardCount: z.number().int() });
+export const Board = z.object({
+  id: Id,
+  name: z.string(),
+  project: NamedRef.extend({ archived: z.boolean() }),
+  columns: z.array(Column),
+});
+export const Comment = z.object({ id: Id, cardId: Id, author: PersonRef, body: z.string(), createdAt: z.string() });
+export const CardDetail = Card.extend({ comments: z.array(Comment) });
+
+export const ActivityItem = z.object({
+  id: Id,
+  subjectType: EventTableName,
+  subjectId: Id,
+  description: z.string(),
+  icon: z.string(),
+  creator: PersonRef,
+  board: NamedRef.nullable(),
+  project: NamedRef.nullable(),
+  createdAt: z.string(),
+  /** The event's public JSON (UUIDs, ISO times). */
+  subject: z.record(z.string(), z.unknown()),
+});
+
+const Title = z.string().trim().min(1, 'must not be empty').max(200);
+const Description = z.string().max(20_000);
+const DueDate = z.iso.date({ message: 'must be a date, e.g. 2026-03-31' });
+
+export const foundationMethods = {
+  'session.get': method(Empty, z.object({ user: User, account: Account, accounts: z.array(Account), role: Role, readOnly: z.boolean() })),
+  'session.switchAccount': method(z.object({ accountId: Id }).strict(), z.object({ user: User, account: Account })),
+  'session.switchUser': method(z.object({ userId: Id }).strict(), z.object({ user: User, account: Account })),
+  'workspace.status': method(Empty, z.object({ empty: z.boolean(), readOnly: z.boolean(), dbFile: z.string() })),
+  'workspace.seedDemo': method(Empty, z.object({ created: z.boolean(), events: z.number().int() }), { write: true }),
+  'workspace.create': method(
+    z.object({ accountName: z.string().trim().min(1).max(120), userName: z.string().trim().min(1).max(120), email: z.email() }).strict(),
+    z.object({ user: User, account: Account }),
+    { write: true },
+  ),
+  'members.list': method(Empty, z.object({ items: z.array(Member) })),
+  'members.invite': method(
+    z.object({ email: z.email(), name: z.string().trim().min(1).max(120), role: Role.exclude(['owner']).default('member') }).strict(),
+    Member,
+    { write: true },
+  ),
+  'projects.list': method(z.object({ includeArchived: z.boolean().default(true) }).strict().default({ includeArchived: true }), z.object({ items: z.array(Project) })),
+  'projects.create': method(
+    z.object({ name: z.string().trim().min(1).max(120), boardName: z.string().trim().min(1).max(120).optional() }).strict(),
+    Project,
+    { write: true },
+  ),
+  'projects.archive': method(
+    z.object({ projectId: Id, reason: z.string().trim().min(1, 'a reason is required').max(500, 'at most 500 characters') }).strict(),
+    Project,
+    { write: true },
+  ),
+  'boards.list': method(z.object({ projectId: Id.optional() }).strict().default({}), z.object({ items: z.array(BoardSummary) })),
+  'boards.get': method(z.object({ boardId: Id }).strict(), Board),
+  'boards.create': method(
+    z.object({ projectId: Id, name: z.string().trim().min(1).max(120), columns: z.array(z.string().trim().min(1).max(60)).min(1).max(20).optional() }).strict(),
+    Board,
+    { write: true },
+  ),
+  'cards.get': method(z.object({ cardId: Id }).strict(), CardDetail),
+  'cards.create': method(
+    z.object({ boardId: Id, columnId: Id, title: Title, description: Description.optional(), assigneeId: Id.nullable().optional(), dueDate: DueDate.nullable().optional() }).strict(),
+    Card,
+    { write: true },
+  ),
+  'cards.move': method(z.object({ cardId: Id, toColumnId: Id, position: z.number().int().min(0).optional() }).strict(), Card, { write: true }),
+  'cards.update': method(
+    z.object({ cardId: Id, title: Title.optional(), description: Description.optional(), assigneeId: Id.nullable().optional(), dueDate: DueDate.nullable().optional() }).strict(),
+    Card,
+    { write: true },
+  ),
+  'comments.add': method(z.object({ cardId: Id, body: z.string().trim().min(1, 'a comment cannot be empty').max(10_000) }).strict(), Comment, { write: true }),
+  'activity.list': method(
+    z
+      .object({
+        boardId: Id.optional(),
+        projectId: Id.optional(),
+        creatorId: Id.optional(),
+        types: z.array(EventTableName).min(1).optional(),
+        from: IsoTime.optional(),
+        to: IsoTime.optional(),
+        cursor: Cursor.optional(),
+        limit: Limit(200, 50),
+      })
+      .strict()
+      .default({ limit: 50 }),
+    page(ActivityItem),
+  ),
+} as const;
+
+export const foundationTopics = {
+  /** A new activity was committed in the session's account. */
+  'activity.created': z.object({ id: Id, subjectType: EventTableName, boardId: Id.nullable(), projectId: Id.nullable(), createdAt: z.string() }),
+  /** Something about the workspace changed (demo seeded, account data reset): refetch everything. */
+  'workspace.changed': z.object({}),
+} as const;
