@@ -1,0 +1,104 @@
+// The Electron shell. Thin on purpose: it opens the workspace (main/app.ts), serves the contract over IPC
+// (main/rpc.ts) and locks the window down. Everything testable lives elsewhere and runs under plain Node.
+import { app as electronApp, BrowserWindow, ipcMain, Menu, session as electronSession, type WebFrameMain } from 'electron';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PUSH_CHANNEL, RPC_CHANNEL } from '../preload/channels.ts';
+import { createApp, type App } from './app.ts';
+import { invoke, type SessionSlot } from './rpc.ts';
+import { buildMenu } from './shell/menu.ts';
+import { electronNativeBinding } from './shell/native.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererIndex = path.join(here, '../renderer/index.html');
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const slots = new Map<number, SessionSlot>();
+let workspace: App | null = null;
+
+/** Only our own page may call the contract: not an iframe, not a page navigated elsewhere. */
+function isTrustedFrame(frame: WebFrameMain | null): boolean {
+  if (!frame || frame.parent) return false;
+  const url = frame.url;
+  if (devUrl) return url.startsWith(devUrl);
+  return url.startsWith(pathToFileURL(rendererIndex).href);
+}
+
+async function openWorkspace(): Promise<App> {
+  const dbFile = process.env.CHRONICLE_DB ?? path.join(electronApp.getPath('userData'), 'chronicle.db');
+  return createApp({ dbFile, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
+}
+
+function createWindow(ws: App): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Chronicle',
+    show: false,
+    webPreferences: {
+      preload: path.join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  const id = win.webContents.id;
+  slots.set(id, { session: ws.defaultSession() });
+  win.on('closed', () => slots.delete(id));
+  win.once('ready-to-show', () => win.show());
+  // No navigation away from the app, no new windows.
+  win.webContents.on('will-navigate', (event) => event.preventDefault());
+  win.webContents.on('will-redirect', (event) => event.preventDefault());
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  if (devUrl) void win.loadURL(devUrl);
+  else void win.loadFile(rendererIndex);
+  return win;
+}
+
+electronApp.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+electronApp.whenReady().then(async () => {
+  // Deny every permission (camera, notifications prompts, geolocation…): the console needs none.
+  electronSession.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  workspace = await openWorkspace();
+  const ws = workspace;
+
+  ipcMain.handle(RPC_CHANNEL, async (event, method: unknown, input: unknown) => {
+    if (!isTrustedFrame(event.senderFrame)) {
+      return { ok: false, error: { code: 'forbidden', message: 'Calls are only accepted from Chronicle’s own window.' } };
+    }
+    const slot = slots.get(event.sender.id) ?? { session: ws.defaultSession() };
+    slots.set(event.sender.id, slot);
+    if (!slot.session) slot.session = ws.defaultSession();
+    return invoke(ws, slot, typeof method === 'string' ? method : '', input);
+  });
+
+  ws.push.subscribe((accountId, topic, payload) => {
+    for (const win of BrowserWindow.getAllWindows()) {
+      const slot = slots.get(win.webContents.id);
+      if (slot?.session?.accountId === accountId) win.webContents.send(PUSH_CHANNEL, topic, payload);
+    }
+  });
+
+  Menu.setApplicationMenu(buildMenu({ newWindow: () => createWindow(ws) }));
+  createWindow(ws);
+  electronApp.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow(ws);
+  });
+});
+
+electronApp.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') electronApp.quit();
+});
+
+electronApp.on('will-quit', () => {
+  void workspace?.close();
+});

@@ -1,0 +1,4 @@
+// Every job kind the runner knows, by name. Each area lists its kinds in its own module.
+import type { JobKind } from './types.ts';
+
+export const jobKinds: Record<string, JobKind> = {};

@@ -1,0 +1,81 @@
+import { QueryClientProvider } from '@tanstack/react-query';
+import { StrictMode, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import './app.css';
+import { CurrentPage, Layout } from './components/Layout.tsx';
+import { Button, EmptyState, ErrorNotice, inputClass, Skeleton } from './components/ui.tsx';
+import { api } from './lib/client.ts';
+import { queryClient, useApi } from './lib/queries.ts';
+import { RouterProvider } from './lib/router.tsx';
+
+/** First run: the workspace file has no account yet. Offer the demo, or start empty with your own name. */
+function Welcome() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [form, setForm] = useState({ accountName: '', userName: '', email: '' });
+  const run = async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      await queryClient.invalidateQueries();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="flex h-full items-center justify-center p-6">
+      <div className="w-full max-w-lg space-y-6 rounded-xl border border-slate-200 p-8 shadow-sm dark:border-slate-800">
+        <EmptyState title="Welcome to Chronicle">
+          This workspace is empty. Load the demo workspace (two accounts, boards and three months of activity) to look around, or
+          start your own.
+        </EmptyState>
+        <div className="flex justify-center">
+          <Button variant="primary" disabled={busy} onClick={() => run(() => api('workspace.seedDemo', {}))}>
+            {busy ? 'Creating…' : 'Load the demo workspace'}
+          </Button>
+        </div>
+        <form
+          className="space-y-2 border-t border-slate-200 pt-4 dark:border-slate-800"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(() => api('workspace.create', form));
+          }}
+        >
+          <p className="text-sm font-medium">Or start an empty workspace</p>
+          <div className="grid grid-cols-1 gap-2 sm:grid-cols-3">
+            <input aria-label="Account name" placeholder="Account name" className={inputClass} value={form.accountName} onChange={(e) => setForm({ ...form, accountName: e.target.value })} />
+            <input aria-label="Your name" placeholder="Your name" className={inputClass} value={form.userName} onChange={(e) => setForm({ ...form, userName: e.target.value })} />
+            <input aria-label="Your e-mail" placeholder="you@example.com" type="email" className={inputClass} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} />
+          </div>
+          <Button type="submit" disabled={busy}>Create workspace</Button>
+        </form>
+        {error ? <ErrorNotice error={error} /> : null}
+      </div>
+    </div>
+  );
+}
+
+function Root() {
+  const status = useApi('workspace.status', {});
+  if (status.isPending) return <Skeleton className="p-6" />;
+  if (status.error) return <div className="p-6"><ErrorNotice error={status.error} title="Chronicle could not open the workspace" /></div>;
+  if (status.data.empty) return <Welcome />;
+  return (
+    <Layout>
+      <CurrentPage />
+    </Layout>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider>
+        <Root />
+      </RouterProvider>
+    </QueryClientProvider>
+  </StrictMode>,
+);

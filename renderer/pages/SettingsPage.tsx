@@ -1,0 +1,5 @@
+import { PageHeader } from '../components/ui.tsx';
+
+export function SettingsPage(_props: { params: Record<string, string> }) {
+  return <PageHeader title="Settings" />;
+}

@@ -1,0 +1,30 @@
+// Every page of the console, with its sidebar entry. Areas own their page modules; this table wires them.
+import type { ComponentType } from 'react';
+import { AuditPage } from './pages/audit/AuditPage.tsx';
+import { BoardPage } from './pages/BoardPage.tsx';
+import { BoardsPage } from './pages/BoardsPage.tsx';
+import { JobsPage } from './pages/webhooks/JobsPage.tsx';
+import { ReportsPage } from './pages/reports/ReportsPage.tsx';
+import { SettingsPage } from './pages/SettingsPage.tsx';
+import { TimelinePage } from './pages/TimelinePage.tsx';
+import { TrackingPage } from './pages/reports/TrackingPage.tsx';
+import { WebhooksPage } from './pages/webhooks/WebhooksPage.tsx';
+
+export interface RouteDef {
+  pattern: string;
+  page: ComponentType<{ params: Record<string, string> }>;
+  /** Sidebar entry (routes without one are reached from other pages). */
+  nav?: { label: string; icon: string };
+}
+
+export const routes: RouteDef[] = [
+  { pattern: '/', page: TimelinePage, nav: { label: 'Timeline', icon: 'activity' } },
+  { pattern: '/boards', page: BoardsPage, nav: { label: 'Boards', icon: 'kanban-square' } },
+  { pattern: '/boards/:boardId', page: BoardPage },
+  { pattern: '/audit', page: AuditPage, nav: { label: 'Audit', icon: 'shield-check' } },
+  { pattern: '/webhooks', page: WebhooksPage, nav: { label: 'Webhooks', icon: 'webhook' } },
+  { pattern: '/jobs', page: JobsPage, nav: { label: 'Jobs', icon: 'workflow' } },
+  { pattern: '/reports', page: ReportsPage, nav: { label: 'Reports', icon: 'chart-column' } },
+  { pattern: '/tracking', page: TrackingPage, nav: { label: 'Tracking', icon: 'mouse-pointer-click' } },
+  { pattern: '/settings', page: SettingsPage, nav: { label: 'Settings', icon: 'cog' } },
+];
