@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { latestVersion, migrations } from './migrations/index.ts';
+import type { Migration } from './migrations/types.ts';
 import type { Sqlite } from './sql.ts';
 
 export class DatabaseError extends Error {
@@ -49,13 +50,15 @@ export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
       nativeBinding: options.nativeBinding,
     });
     sqlite.pragma('busy_timeout = 5000');
+    // Probe that this really is a SQLite database (a random file fails here, not later), and refuse a file from
+    // a newer Chronicle before anything below (journal_mode = WAL rewrites the header) can change it.
+    sqlite.pragma('user_version', { simple: true });
+    checkVersion(sqlite, file);
     if (!options.readonly) {
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = FULL');
     }
     sqlite.pragma('foreign_keys = ON');
-    // Probe that this really is a SQLite database (a random file fails here, not later).
-    sqlite.pragma('user_version', { simple: true });
   } catch (err) {
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError('db_unreadable', `Cannot open ${file}: ${(err as Error).message}`);
@@ -69,22 +72,27 @@ export function schemaVersion(sqlite: Sqlite): number {
   return sqlite.pragma('user_version', { simple: true }) as number;
 }
 
-function checkVersion(sqlite: Sqlite, file: string): void {
+function checkVersion(sqlite: Sqlite, file: string, known = latestVersion): void {
   const current = schemaVersion(sqlite);
-  if (current > latestVersion) {
+  if (current > known) {
     sqlite.close();
     throw new DatabaseError(
       'db_newer_version',
-      `${file} was written by a newer version of Chronicle (schema ${current}; this build knows up to ${latestVersion}). Update Chronicle to open it.`,
+      `${file} was written by a newer version of Chronicle (schema ${current}; this build knows up to ${known}). Update Chronicle to open it.`,
     );
   }
 }
 
-/** Apply pending migrations, all in one transaction: a failure leaves the file as it was. */
-export function migrate(sqlite: Sqlite, file = 'database', upTo = latestVersion): void {
-  checkVersion(sqlite, file);
+/**
+ * Apply pending migrations, all in one transaction: a failure leaves the file as it was.
+ * `list` defaults to the bundled migrations; tests pass their own (e.g. one that fails on purpose).
+ */
+export function migrate(sqlite: Sqlite, file = 'database', upTo?: number, list: readonly Migration[] = migrations): void {
+  const known = list.length ? list[list.length - 1].version : 0;
+  checkVersion(sqlite, file, Math.max(known, latestVersion));
   const current = schemaVersion(sqlite);
-  const pending = migrations.filter((m) => m.version > current && m.version <= upTo);
+  const target = upTo ?? known;
+  const pending = list.filter((m) => m.version > current && m.version <= target);
   if (pending.length === 0) return;
   const apply = sqlite.transaction(() => {
     for (const m of pending) {
