@@ -114,7 +114,9 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
       const archiveAt = [Math.floor(total * 0.8), Math.floor(total * 0.93)];
 
       times.forEach((t, i) => {
-        const plan = plans[rand.next() < 0.68 ? 0 : 1];
+        const archiveSlot = archiveAt.indexOf(i);
+        const roll = rand.next();
+        const plan = plans[archiveSlot >= 0 ? archiveSlot % plans.length : roll < 0.68 ? 0 : 1];
         plan.setClock(t);
         const ctx = plan.ctx;
         // Invitations: early on until everyone is in, then rarely (new people).
@@ -128,7 +130,7 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
         }
         ctx.session = { accountId: plan.accountId, userId: rand.pick(plan.members) };
         if (archiveAt.includes(i) && plan.boards.length > 1) {
-          const victim = plan.boards.find((b) => !archived.has(b.projectId) && plan.boards.some((o) => o.projectId !== b.projectId && !archived.has(o.projectId)));
+          const victim = [...plan.boards].reverse().find((b) => !archived.has(b.projectId) && plan.boards.some((o) => o.projectId !== b.projectId && !archived.has(o.projectId)));
           if (victim) {
             archiveProject(ctx, { projectId: victim.projectId, reason: rand.pick(['Shipped; moving to maintenance.', 'Merged into another project.', 'Cancelled after the Q3 review.']) });
             archived.add(victim.projectId);

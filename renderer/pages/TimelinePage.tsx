@@ -1,5 +1,195 @@
-import { PageHeader } from '../components/ui.tsx';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { Activity } from 'lucide-react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { Input } from '../../preload/contract.ts';
+import { ActivityRow } from '../components/ActivityRow.tsx';
+import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
+import { api, subscribe } from '../lib/client.ts';
+import { useApi } from '../lib/queries.ts';
+import { useSearchParams } from '../lib/router.tsx';
+
+const typeOptions = [
+  ['card_created', 'Cards created'],
+  ['card_moved', 'Card moves'],
+  ['card_updated', 'Card edits'],
+  ['comment_added', 'Comments'],
+  ['member_invited', 'Invitations'],
+  ['project_archived', 'Archived projects'],
+] as const;
+type TypeName = (typeof typeOptions)[number][0];
+
+const rangePresets: [string, string, number | null][] = [
+  ['all', 'Any time', null],
+  ['24h', 'Last 24 hours', 1],
+  ['7d', 'Last 7 days', 7],
+  ['30d', 'Last 30 days', 30],
+  ['90d', 'Last 90 days', 90],
+];
+
+/** Filters come from the URL, so a timeline can be shared and reloaded. */
+function useFeedFilters() {
+  const [params, setParams] = useSearchParams();
+  const range = params.get('range') ?? 'all';
+  const days = rangePresets.find((r) => r[0] === range)?.[2] ?? null;
+  const types = (params.get('types')?.split(',').filter(Boolean) ?? []) as TypeName[];
+  const input: Input<'activity.list'> = {
+    boardId: params.get('boardId') ?? undefined,
+    projectId: params.get('projectId') ?? undefined,
+    creatorId: params.get('creatorId') ?? undefined,
+    types: types.length ? types : undefined,
+    // Rounded to the minute so the query key is stable while the page is open.
+    from: days ? new Date(Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000).toISOString() : undefined,
+    limit: 50,
+  };
+  return { params, setParams, input, range, types };
+}
 
 export function TimelinePage(_props: { params: Record<string, string> }) {
-  return <PageHeader title="Timeline" />;
+  const { params, setParams, input, range, types } = useFeedFilters();
+  const qc = useQueryClient();
+  const projects = useApi('projects.list', {});
+  const members = useApi('members.list', {});
+  const boards = useApi('boards.list', {});
+  const key = ['activity.list', 'infinite', input] as const;
+  const feed = useInfiniteQuery({
+    queryKey: key,
+    queryFn: ({ pageParam }) => api('activity.list', { ...input, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const items = useMemo(() => feed.data?.pages.flatMap((p) => p.items) ?? [], [feed.data]);
+
+  // Live: a new activity in this account refetches the feed; rows that arrive this way are marked new.
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  useEffect(
+    () =>
+      subscribe('activity.created', (a) => {
+        if (input.boardId && a.boardId !== input.boardId) return;
+        if (input.projectId && a.projectId !== input.projectId) return;
+        setFresh((s) => new Set(s).add(a.id));
+        void qc.invalidateQueries({ queryKey: ['activity.list'] });
+      }),
+    [qc, input.boardId, input.projectId],
+  );
+
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => scrollRef.current, estimateSize: () => 64, overscan: 10 });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (lastIndex >= items.length - 10 && feed.hasNextPage && !feed.isFetchingNextPage) void feed.fetchNextPage();
+  }, [lastIndex, items.length, feed]);
+
+  const onKeyDown = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>) => {
+      if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
+      const current = Number((document.activeElement as HTMLElement | null)?.dataset.index ?? -1);
+      const next = e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : Math.max(0, Math.min(items.length - 1, current + (e.key === 'ArrowDown' ? 1 : -1)));
+      e.preventDefault();
+      virtualizer.scrollToIndex(next);
+      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus());
+    },
+    [items.length, virtualizer],
+  );
+
+  const scopeName = input.boardId
+    ? boards.data?.items.find((b) => b.id === input.boardId)?.name
+    : input.projectId
+      ? projects.data?.items.find((p) => p.id === input.projectId)?.name
+      : undefined;
+  const filtered = Boolean(input.boardId || input.projectId || input.creatorId || input.types || range !== 'all');
+
+  return (
+    <div className="flex h-full flex-col">
+      <PageHeader title={scopeName ? `Timeline · ${scopeName}` : 'Timeline'} description="Everything that happened in this account, newest first. Updates live.">
+        <label className="sr-only" htmlFor="f-scope">Project or board</label>
+        <select
+          id="f-scope"
+          className={inputClass}
+          value={input.boardId ? `b:${input.boardId}` : input.projectId ? `p:${input.projectId}` : ''}
+          onChange={(e) => {
+            const v = e.target.value;
+            setParams({ boardId: v.startsWith('b:') ? v.slice(2) : null, projectId: v.startsWith('p:') ? v.slice(2) : null });
+          }}
+        >
+          <option value="">Whole account</option>
+          {projects.data?.items.map((p) => (
+            <optgroup key={p.id} label={p.name + (p.archived ? ' (archived)' : '')}>
+              <option value={`p:${p.id}`}>All of {p.name}</option>
+              {p.boards.map((b) => (
+                <option key={b.id} value={`b:${b.id}`}>{b.name}</option>
+              ))}
+            </optgroup>
+          ))}
+        </select>
+        <label className="sr-only" htmlFor="f-person">Person</label>
+        <select id="f-person" className={inputClass} value={input.creatorId ?? ''} onChange={(e) => setParams({ creatorId: e.target.value || null })}>
+          <option value="">Everyone</option>
+          {members.data?.items.map((m) => (
+            <option key={m.user.id} value={m.user.id}>{m.user.name}</option>
+          ))}
+        </select>
+        <label className="sr-only" htmlFor="f-type">Event type</label>
+        <select id="f-type" className={inputClass} value={types.length === 1 ? types[0] : types.length ? '__many' : ''} onChange={(e) => setParams({ types: e.target.value || null })}>
+          <option value="">All events</option>
+          {types.length > 1 && <option value="__many" disabled>{types.length} types</option>}
+          {typeOptions.map(([v, label]) => (
+            <option key={v} value={v}>{label}</option>
+          ))}
+        </select>
+        <label className="sr-only" htmlFor="f-range">Time range</label>
+        <select id="f-range" className={inputClass} value={range} onChange={(e) => setParams({ range: e.target.value === 'all' ? null : e.target.value })}>
+          {rangePresets.map(([v, label]) => (
+            <option key={v} value={v}>{label}</option>
+          ))}
+        </select>
+        {filtered && (
+          <Button variant="ghost" onClick={() => setParams({ boardId: null, projectId: null, creatorId: null, types: null, range: null })}>
+            Clear filters
+          </Button>
+        )}
+      </PageHeader>
+      {feed.isPending ? (
+        <Skeleton className="p-6" rows={8} />
+      ) : feed.error ? (
+        <div className="p-6"><ErrorNotice error={feed.error} title="The timeline could not be loaded" /></div>
+      ) : items.length === 0 ? (
+        <EmptyState icon={<Activity className="size-8" />} title={filtered ? 'Nothing matches these filters' : 'No activity yet'}>
+          {filtered ? 'Try a longer time range or clear the filters.' : 'Move a card or add a comment on a board, and it shows up here at once.'}
+        </EmptyState>
+      ) : (
+        <div
+          ref={scrollRef}
+          className="min-h-0 flex-1 overflow-auto"
+          role="feed"
+          aria-busy={feed.isFetching}
+          aria-label="Activity"
+          onKeyDown={onKeyDown}
+        >
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualItems.map((v) => {
+              const item = items[v.index];
+              return (
+                <article
+                  key={item.id}
+                  data-index={v.index}
+                  ref={virtualizer.measureElement}
+                  tabIndex={0}
+                  aria-posinset={v.index + 1}
+                  aria-setsize={feed.hasNextPage ? -1 : items.length}
+                  className="absolute inset-x-0 border-b border-slate-100 focus:bg-slate-50 dark:border-slate-900 dark:focus:bg-slate-900"
+                  style={{ transform: `translateY(${v.start}px)` }}
+                >
+                  <ActivityRow item={item} fresh={fresh.has(item.id)} />
+                </article>
+              );
+            })}
+          </div>
+          {feed.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-500">Loading older activity…</p>}
+          {!feed.hasNextPage && <p className="p-4 text-center text-xs text-slate-400">That is everything{params.size ? ' for these filters' : ''}.</p>}
+        </div>
+      )}
+    </div>
+  );
 }
