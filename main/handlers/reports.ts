@@ -1,5 +1,185 @@
+import { toIso } from '../../db/ids.ts';
+import * as notif from '../../db/notifications.ts';
+import { trackingAggregates, reportSettings, saveReportSettings, saveUserPreferences, userPreferences } from '../../db/tracking.ts';
+import * as ws from '../../db/workspace.ts';
 import type { reportsMethods } from '../../preload/contract/reports.ts';
-import type { Handlers } from './types.ts';
+import { requireMember } from '../domain/guards.ts';
+import { AppError } from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../feed.ts';
+import { dailyByType, dayString, parseDay, resolveRange, summary, toCsv } from '../reports/summary.ts';
+import { webhookReport } from '../reports/webhooks.ts';
+import { trackBatch } from '../tracking/track.ts';
+import { trackingTypeCode, trackingTypeName, trackingTypes } from '../tracking/types.ts';
+import type { HandlerContext, Handlers } from './types.ts';
+
+function settingsView(ctx: HandlerContext) {
+  const { sqlite, session } = ctx;
+  const account = reportSettings(sqlite, session.accountId);
+  const prefs = userPreferences(sqlite, session.accountId, session.userId);
+  const role = ws.findMembership(sqlite, session.accountId, session.userId)?.role;
+  return {
+    trackingEnabled: account.tracking_enabled === 1,
+    retentionDays: account.tracking_retention_days,
+    osNotifications: prefs.os_notifications === 1,
+    canEditAccount: role === 'owner' || role === 'admin',
+  };
+}
+
+function exportTable(ctx: HandlerContext, input: Parameters<Handlers<'reports.export'>['reports.export']>[1]) {
+  const r = resolveRange(ctx.sqlite, ctx.session.accountId, input);
+  const name = `chronicle-${input.table}-${dayString(r.fromDay)}-to-${dayString(r.toDay)}.csv`;
+  let header: string[] = [];
+  let rows: (string | number | null)[][] = [];
+  if (input.table === 'counts' || input.table === 'boards' || input.table === 'users' || input.table === 'routes') {
+    const s = summary(ctx.sqlite, r, 1000);
+    if (input.table === 'counts') {
+      header = ['event_type', 'count'];
+      rows = Object.entries(s.counts);
+    } else if (input.table === 'boards') {
+      header = ['board_id', 'board', 'events'];
+      rows = s.mostActiveBoards.map((b) => [b.id, b.name, b.count]);
+    } else if (input.table === 'users') {
+      header = ['user_id', 'person', 'events'];
+      rows = s.mostActiveUsers.map((u) => [u.id, u.name, u.count]);
+    } else {
+      header = ['route', 'page_views'];
+      rows = s.topRoutes.map((x) => [x.url, x.count]);
+    }
+  } else if (input.table === 'daily') {
+    const d = dailyByType(ctx.sqlite, r);
+    header = ['day', 'card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived', 'total'];
+    rows = d.items.map((i) => [i.day, i.card_created, i.card_moved, i.card_updated, i.comment_added, i.member_invited, i.project_archived, i.total]);
+  } else {
+    const w = webhookReport(ctx.sqlite, ctx.session.accountId, r);
+    if (input.table === 'webhooks') {
+      header = ['day', 'deliveries', 'succeeded', 'failed', 'success_rate'];
+      rows = w.daily.map((d) => [d.day, d.deliveries, d.succeeded, d.failed, d.successRate]);
+    } else {
+      header = ['endpoint_id', 'endpoint', 'deliveries', 'succeeded', 'failed', 'success_rate', 'attempts', 'p50_ms', 'p95_ms'];
+      rows = w.endpoints.map((e) => [e.endpointId, e.name, e.deliveries, e.succeeded, e.failed, e.successRate, e.attempts, e.p50Ms, e.p95Ms]);
+    }
+  }
+  return { filename: name, csv: toCsv(header, rows), rows: rows.length };
+}
 
 // Handlers of the reports area: one per method of preload/contract/reports.ts.
-export const reportsHandlers: Handlers<keyof typeof reportsMethods> = {};
+export const reportsHandlers: Handlers<keyof typeof reportsMethods> = {
+  'reports.summary': (ctx, input) => summary(ctx.sqlite, resolveRange(ctx.sqlite, ctx.session.accountId, input)),
+  'reports.daily': (ctx, input) => dailyByType(ctx.sqlite, resolveRange(ctx.sqlite, ctx.session.accountId, input)),
+  'reports.webhooks': (ctx, input) => webhookReport(ctx.sqlite, ctx.session.accountId, resolveRange(ctx.sqlite, ctx.session.accountId, input)),
+  'reports.export': (ctx, input) => exportTable(ctx, input),
+
+  'tracking.track': (ctx, input) => trackBatch(ctx.sqlite, ctx.session, input),
+  'tracking.explore': (ctx, input) => {
+    const fromDay = parseDay(input.from);
+    const toDay = parseDay(input.to);
+    if (toDay < fromDay) throw new AppError('invalid_input', 'The end of the range is before its start.', [{ path: ['to'], message: 'before from' }]);
+    if (input.userId) requireMember(ctx.sqlite, ctx.session.accountId, input.userId);
+    const agg = trackingAggregates(ctx.sqlite, {
+      accountId: ctx.session.accountId,
+      fromMs: fromDay * 86_400_000,
+      toMs: (toDay + 1) * 86_400_000,
+      eventType: input.eventType ? trackingTypeCode(input.eventType) : undefined,
+      userId: input.userId,
+      metaKey: input.metaKey,
+      metaValue: input.metaValue,
+    });
+    const byDay = new Map<number, Record<string, number>>();
+    for (const row of agg.daily) {
+      const rec = byDay.get(row.day) ?? {};
+      rec[trackingTypeName(row.event_type)] = row.n;
+      byDay.set(row.day, rec);
+    }
+    const daily = [];
+    for (let d = fromDay; d <= toDay && daily.length <= 3660; d++) {
+      const rec = byDay.get(d) ?? {};
+      daily.push({ day: dayString(d), ...(Object.fromEntries(trackingTypes.map((t) => [t, rec[t] ?? 0])) as Record<(typeof trackingTypes)[number], number>) });
+    }
+    return {
+      total: agg.total,
+      daily,
+      byType: agg.byType.map((b) => ({ eventType: trackingTypeName(b.event_type), count: b.n })),
+      topRoutes: agg.topRoutes.map((x) => ({ url: x.url, count: x.n })),
+      topElements: agg.topElements.map((x) => ({ element: String(x.element), count: x.n })),
+      perPerson: agg.perPerson.map((p) => ({ id: p.id, name: p.name, count: p.n })),
+      metaKeys: agg.metaKeys,
+    };
+  },
+
+  'notifications.list': (ctx, input) => {
+    const { sqlite, session } = ctx;
+    const rows = notif.listNotifications(sqlite, {
+      accountId: session.accountId,
+      userId: session.userId,
+      unreadOnly: input.unreadOnly,
+      before: input.cursor ? decodeCursor(input.cursor) : undefined,
+      limit: input.limit + 1,
+    });
+    const more = rows.length > input.limit;
+    const page = more ? rows.slice(0, input.limit) : rows;
+    const items = page.map((n) => ({
+      id: n.id,
+      kind: n.kind,
+      title: n.title,
+      body: n.body,
+      link: n.link,
+      actor: n.actor_id && n.actor_name ? { id: n.actor_id, name: n.actor_name } : null,
+      read: n.read_at !== null,
+      createdAt: toIso(n.created_at),
+    }));
+    const last = page[page.length - 1];
+    const unread = notif.unreadCount(sqlite, session.accountId, session.userId);
+    return more && last ? { items, nextCursor: encodeCursor(last.created_at, last.id), unread } : { items, unread };
+  },
+  'notifications.unreadCount': (ctx) => ({ unread: notif.unreadCount(ctx.sqlite, ctx.session.accountId, ctx.session.userId) }),
+  'notifications.markRead': (ctx, { ids }) => {
+    const { sqlite, session } = ctx;
+    const unread = sqlite.transaction(() => {
+      notif.markRead(sqlite, session.accountId, session.userId, ids, Date.now());
+      return notif.unreadCount(sqlite, session.accountId, session.userId);
+    })();
+    ctx.push.publish(session.accountId, 'notifications.read', { userId: session.userId, unread });
+    return { unread };
+  },
+  'notifications.markAllRead': (ctx) => {
+    const { sqlite, session } = ctx;
+    notif.markAllRead(sqlite, session.accountId, session.userId, Date.now());
+    ctx.push.publish(session.accountId, 'notifications.read', { userId: session.userId, unread: 0 });
+    return { unread: 0 };
+  },
+
+  'settings.get': (ctx) => settingsView(ctx),
+  'settings.update': (ctx, input) => {
+    const { sqlite, session } = ctx;
+    const view = settingsView(ctx);
+    const accountWide = input.trackingEnabled !== undefined || input.retentionDays !== undefined;
+    if (accountWide && !view.canEditAccount) throw new AppError('forbidden', 'Only owners and admins change tracking and retention settings.');
+    const at = Date.now();
+    sqlite.transaction(() => {
+      if (accountWide) {
+        saveReportSettings(
+          sqlite,
+          session.accountId,
+          {
+            ...(input.trackingEnabled !== undefined ? { tracking_enabled: input.trackingEnabled ? 1 : 0 } : {}),
+            ...(input.retentionDays !== undefined ? { tracking_retention_days: input.retentionDays } : {}),
+          },
+          at,
+        );
+      }
+      if (input.osNotifications !== undefined) saveUserPreferences(sqlite, session.accountId, session.userId, input.osNotifications ? 1 : 0, at);
+    })();
+    ctx.push.publish(session.accountId, 'settings.changed', {});
+    return settingsView(ctx);
+  },
+
+  'activity.lastSeen': (ctx) => {
+    const at = notif.lastSeen(ctx.sqlite, ctx.session.accountId, ctx.session.userId);
+    return { lastSeenAt: at === null ? null : toIso(at) };
+  },
+  'activity.markSeen': (ctx, input) => {
+    const now = Date.now();
+    const at = input.at ? Math.min(Date.parse(input.at), now) : now;
+    return { lastSeenAt: toIso(notif.markSeen(ctx.sqlite, ctx.session.accountId, ctx.session.userId, at)) };
+  },
+};
