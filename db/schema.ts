@@ -1,6 +1,8 @@
 // The whole database as Kysely sees it: one interface per area, merged here.
 import type { FoundationSchema } from './schema/foundation.ts';
+import type { ReportsSchema } from './schema/reports.ts';
 
 export type * from './schema/foundation.ts';
+export type * from './schema/reports.ts';
 
-export interface Schema extends FoundationSchema {}
+export interface Schema extends FoundationSchema, ReportsSchema {}

@@ -7,6 +7,8 @@
 import type { Sqlite } from '../../db/sql.ts';
 import type { ActivitiesTable } from '../../db/schema.ts';
 import type { EventTable } from '../events/types.ts';
+import { notificationFollowUps } from '../notifications/followups.ts';
+import { rollupHook } from '../reports/rollups.ts';
 
 export interface RecordedEvent {
   table: EventTable;
@@ -25,9 +27,12 @@ export type InTransactionHook = (sqlite: Sqlite, event: RecordedEvent) => void;
 export type FollowUp = (event: RecordedEvent) => FollowUpJob | null;
 
 /** Runs in the command's transaction. Areas add theirs here. */
-export const inTransactionHooks: InTransactionHook[] = [];
+export const inTransactionHooks: InTransactionHook[] = [
+  rollupHook,
+];
 
 /** Jobs enqueued per event. Webhook fan-out applies to every event type. */
 export const followUps: FollowUp[] = [
   (e) => ({ queue: 'webhooks', kind: 'webhooks.fanout', args: { table: e.table, eventId: e.row.id } }),
+  ...notificationFollowUps,
 ];

@@ -1,4 +1,7 @@
 // Every job kind the runner knows, by name. Each area lists its kinds in its own module.
 import type { JobKind } from './types.ts';
+import { notificationJobKinds } from '../notifications/jobs.ts';
 
-export const jobKinds: Record<string, JobKind> = {};
+export const jobKinds: Record<string, JobKind> = {
+  ...notificationJobKinds,
+};
