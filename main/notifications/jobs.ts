@@ -6,6 +6,7 @@ import { accountAdmins, insertNotification } from '../../db/notifications.ts';
 import { prepare, type Sqlite } from '../../db/sql.ts';
 import type { NotificationKind } from '../../db/schema.ts';
 import type { JobContext, JobKind } from '../jobs/types.ts';
+import { pruneJobKind } from '../tracking/retention.ts';
 
 const EventArgs = z.object({ eventId: z.uuid() });
 const EndpointDisabledArgs = z.object({ endpointId: z.uuid(), reason: z.string().max(2000) });
@@ -23,22 +24,38 @@ interface Draft {
   sourceKey: string;
 }
 
-/** Write the drafts in one transaction, then push one topic per new row. Returns the ids created. */
-export function deliver(ctx: JobContext, accountId: string, drafts: Draft[], at = Date.now()): string[] {
-  const created: { id: string; d: Draft }[] = [];
-  ctx.sqlite.transaction(() => {
-    for (const d of drafts) {
-      const id = newId(at);
-      const inserted = insertNotification(ctx.sqlite, {
-        id, account_id: accountId, user_id: d.userId, kind: d.kind, title: d.title, body: d.body, link: d.link, actor_id: d.actorId,
-        subject_type: d.subjectType, subject_id: d.subjectId, source_key: d.sourceKey, created_at: at,
-      });
-      if (inserted) created.push({ id, d });
-    }
-  })();
-  for (const { id, d } of created) ctx.publish(accountId, 'notifications.created', { userId: d.userId, id, title: d.title, body: d.body });
-  return created.map((c) => c.id);
+/**
+ * The job's result: the rows are written in the runner's completion transaction (atomic with the job being marked
+ * done) and each new row is announced after that commit. Inserts are idempotent per (person, source), so a job
+ * that runs twice (a claim taken back) notifies once.
+ */
+export function deliver(ctx: JobContext, accountId: string, drafts: Draft[]): NotificationResult {
+  const created: string[] = [];
+  return {
+    created,
+    commit: (sqlite) => {
+      const at = ctx.now();
+      for (const d of drafts) {
+        const id = newId(at);
+        const inserted = insertNotification(sqlite, {
+          id, account_id: accountId, user_id: d.userId, kind: d.kind, title: d.title, body: d.body, link: d.link, actor_id: d.actorId,
+          subject_type: d.subjectType, subject_id: d.subjectId, source_key: d.sourceKey, created_at: at,
+        });
+        if (!inserted) continue;
+        created.push(id);
+        ctx.publish(accountId, 'notifications.created', { userId: d.userId, id, title: d.title, body: d.body });
+      }
+    },
+  };
 }
+
+export interface NotificationResult {
+  commit(sqlite: Sqlite, info?: { ownsClaim: boolean }): void;
+  /** Ids written by `commit` (filled when it runs). */
+  created: string[];
+}
+
+const nothing = (): NotificationResult => ({ created: [], commit: () => {} });
 
 const snippet = (text: string, max = 140) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -54,17 +71,17 @@ export function commentRecipients(s: Sqlite, ev: CommentEvent): string[] {
   return rows.map((r) => r.user_id);
 }
 
-export function handleComment(ctx: JobContext, rawArgs: Record<string, unknown>): string[] {
+export function handleComment(ctx: JobContext, rawArgs: Record<string, unknown>): NotificationResult {
   const { eventId } = EventArgs.parse(rawArgs);
   const s = ctx.sqlite;
   const ev = prepare(s, 'SELECT * FROM comment_added WHERE id = ? AND account_id = ?').get(eventId, ctx.job.accountId) as CommentEvent | undefined;
-  if (!ev) return []; // The event is gone (removed): nothing to say.
+  if (!ev) return nothing(); // The event is gone (removed): nothing to say.
   const info = prepare(
     s,
     `SELECT c.title, c.board_id, b.name AS board_name, u.name AS author, cm.body FROM cards c JOIN boards b ON b.id = c.board_id
      JOIN users u ON u.id = ? JOIN comments cm ON cm.id = ? WHERE c.id = ?`,
   ).get(ev.creator_id, ev.comment_id, ev.card_id) as { title: string; board_id: string; board_name: string; author: string; body: string } | undefined;
-  if (!info) return [];
+  if (!info) return nothing();
   return deliver(
     ctx,
     ev.account_id,
@@ -82,7 +99,7 @@ export function handleComment(ctx: JobContext, rawArgs: Record<string, unknown>)
   );
 }
 
-export function handleInvitation(ctx: JobContext, rawArgs: Record<string, unknown>): string[] {
+export function handleInvitation(ctx: JobContext, rawArgs: Record<string, unknown>): NotificationResult {
   const { eventId } = EventArgs.parse(rawArgs);
   const s = ctx.sqlite;
   const ev = prepare(
@@ -90,7 +107,7 @@ export function handleInvitation(ctx: JobContext, rawArgs: Record<string, unknow
     `SELECT e.*, u.name AS inviter, a.name AS account FROM member_invited e JOIN users u ON u.id = e.creator_id JOIN accounts a ON a.id = e.account_id
      WHERE e.id = ? AND e.account_id = ?`,
   ).get(eventId, ctx.job.accountId) as { id: string; account_id: string; creator_id: string; invitee_id: string; role: string; inviter: string; account: string } | undefined;
-  if (!ev || ev.invitee_id === ev.creator_id) return [];
+  if (!ev || ev.invitee_id === ev.creator_id) return nothing();
   return deliver(ctx, ev.account_id, [
     {
       userId: ev.invitee_id,
@@ -117,7 +134,7 @@ function endpointLabel(s: Sqlite, accountId: string, endpointId: string): string
   }
 }
 
-export function handleEndpointDisabled(ctx: JobContext, rawArgs: Record<string, unknown>): string[] {
+export function handleEndpointDisabled(ctx: JobContext, rawArgs: Record<string, unknown>): NotificationResult {
   const { endpointId, reason } = EndpointDisabledArgs.parse(rawArgs);
   const accountId = ctx.job.accountId;
   const label = endpointLabel(ctx.sqlite, accountId, endpointId);
@@ -138,7 +155,7 @@ export function handleEndpointDisabled(ctx: JobContext, rawArgs: Record<string, 
   );
 }
 
-export function handleDeliveryFailures(ctx: JobContext, rawArgs: Record<string, unknown>): string[] {
+export function handleDeliveryFailures(ctx: JobContext, rawArgs: Record<string, unknown>): NotificationResult {
   const { endpointId, failures, since } = DeliveryFailuresArgs.parse(rawArgs);
   const accountId = ctx.job.accountId;
   const label = endpointLabel(ctx.sqlite, accountId, endpointId);
@@ -161,8 +178,9 @@ export function handleDeliveryFailures(ctx: JobContext, rawArgs: Record<string, 
 }
 
 export const notificationJobKinds: Record<string, JobKind> = {
-  'notifications.comment': { queue: 'notifications', handle: (ctx, args) => void handleComment(ctx, args) },
-  'notifications.invitation': { queue: 'notifications', handle: (ctx, args) => void handleInvitation(ctx, args) },
-  'notifications.endpointDisabled': { queue: 'notifications', handle: (ctx, args) => void handleEndpointDisabled(ctx, args) },
-  'notifications.deliveryFailures': { queue: 'notifications', handle: (ctx, args) => void handleDeliveryFailures(ctx, args) },
+  'notifications.comment': { queue: 'notifications', handle: handleComment },
+  'notifications.invitation': { queue: 'notifications', handle: handleInvitation },
+  'notifications.endpointDisabled': { queue: 'notifications', handle: handleEndpointDisabled },
+  'notifications.deliveryFailures': { queue: 'notifications', handle: handleDeliveryFailures },
+  'tracking.prune': pruneJobKind,
 };

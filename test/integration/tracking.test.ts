@@ -1,0 +1,128 @@
+// tracking.track through the real host: valid, invalid and oversized batches; the setting; the explorer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../main/app.ts';
+import { pruneTrackingEvents } from '../../db/tracking.ts';
+import { openTestApp, openTestHost } from '../support/workspace.ts';
+
+let app: App;
+let t: Awaited<ReturnType<typeof openTestHost>>;
+const count = () => (app.sqlite.prepare('SELECT count(*) AS n FROM tracking_events').get() as { n: number }).n;
+
+beforeAll(async () => {
+  app = await openTestApp({ events: 200 });
+  t = await openTestHost(app);
+});
+afterAll(async () => {
+  await t.host.close();
+  await app.close();
+});
+
+const pageView = (url: string, referrer?: string) => ({ eventType: 'page_view', url, ...(referrer ? { referrer } : {}) });
+
+describe('tracking.track through the host', () => {
+  it('stores a valid batch for the session person and account', async () => {
+    const c = t.client();
+    const me = (await c.post('session.get', {})).body;
+    const card = '019a0000-0000-7000-8000-000000000002';
+    const r = await c.post('tracking.track', {
+      events: [
+        pageView('/'),
+        pageView('/reports?range=30', '/'),
+        { eventType: 'button_click', url: '/reports?range=30', metadata: { element: 'reports.export-csv', table: 'boards' } },
+        { eventType: 'link_click', url: '/', trackableType: 'card', trackableId: card, metadata: { element: 'timeline.open-card', position: 3, pinned: false } },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ accepted: 4, enabled: true });
+    const rows = app.sqlite.prepare('SELECT * FROM tracking_events ORDER BY created_at, rowid').all() as any[];
+    expect(rows).toHaveLength(4);
+    expect(new Set(rows.map((x) => x.user_id))).toEqual(new Set([me.user.id]));
+    expect(new Set(rows.map((x) => x.account_id))).toEqual(new Set([me.account.id]));
+    expect(rows.map((x) => x.event_type)).toEqual([1, 1, 4, 2]);
+    expect(rows[1].referrer).toBe('/');
+    expect(rows[3]).toMatchObject({ trackable_type: 'card', trackable_id: card });
+    const q = app.sqlite.prepare("SELECT count(*) AS n FROM tracking_events WHERE json_extract(metadata, '$.element') = 'reports.export-csv'").get() as { n: number };
+    expect(q.n).toBe(1);
+  });
+
+  it('refuses a whole batch with one invalid event, writing nothing', async () => {
+    const c = t.client();
+    const before = count();
+    const bad = [
+      { eventType: 'teleport', url: '/' },
+      { eventType: 'page_view', url: 'https://evil.example/' },
+      { eventType: 'page_view', url: '/?token=abc' },
+      { eventType: 'page_view', url: '/', metadata: { password: 'hunter2' } },
+      { eventType: 'page_view', url: '/', metadata: { inputValue: 'what someone typed' } },
+      { eventType: 'page_view', url: '/', metadata: { note: 'x'.repeat(121) } },
+      { eventType: 'page_view', url: '/', metadata: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i])) },
+      { eventType: 'page_view', url: '/', metadata: { nested: { a: 1 } } },
+      { eventType: 'page_view', url: '/', trackableType: 'card' },
+      { eventType: 'page_view', url: '/', extra: 1 },
+    ];
+    for (const [i, event] of bad.entries()) {
+      const r = await c.post('tracking.track', { events: [pageView('/'), event, pageView('/boards')] });
+      expect(r.status, `case ${i}`).toBe(400);
+      expect(r.body.error.code).toBe('invalid_input');
+      expect(r.body.error.issues[0].path[0]).toBe('events');
+      expect(r.body.error.issues[0].path[1]).toBe(1);
+    }
+    expect((await c.post('tracking.track', { events: [] })).body.error.code).toBe('invalid_input');
+    expect(count()).toBe(before);
+  });
+
+  it('refuses oversized batches: more than 200 events, or a body over 1 MiB', async () => {
+    const c = t.client();
+    const before = count();
+    const many = await c.post('tracking.track', { events: Array.from({ length: 201 }, () => pageView('/')) });
+    expect(many.status).toBe(400);
+    expect(many.body.error.code).toBe('invalid_input');
+    const huge = await c.post('tracking.track', { events: [pageView('/' + 'a'.repeat(1024 * 1024))] });
+    expect(huge.status).toBe(413);
+    const max = await c.post('tracking.track', { events: Array.from({ length: 200 }, (_, i) => pageView(`/boards/${i}`)) });
+    expect(max.body.accepted).toBe(200);
+    expect(count()).toBe(before + 200);
+  });
+
+  it('records nothing when tracking is off, and members cannot switch it back on', async () => {
+    const c = t.client();
+    expect((await c.post('settings.update', { trackingEnabled: false })).body.trackingEnabled).toBe(false);
+    const before = count();
+    const r = await c.post('tracking.track', { events: [pageView('/')] });
+    expect(r.body).toEqual({ accepted: 0, enabled: false });
+    expect(count()).toBe(before);
+    const members = (await c.post('members.list', {})).body.items;
+    const member = members.find((m: { role: string }) => m.role === 'member');
+    const other = t.client();
+    await other.post('session.switchUser', { userId: member.user.id });
+    const refused = await other.post('settings.update', { trackingEnabled: true });
+    expect(refused.status).toBe(403);
+    expect((await other.post('settings.update', { osNotifications: false })).body.osNotifications).toBe(false);
+    expect((await c.post('settings.update', { trackingEnabled: true, retentionDays: 30 })).body).toMatchObject({ trackingEnabled: true, retentionDays: 30, osNotifications: true });
+  });
+
+  it('explores counts by type, routes, elements, people, filtered by a metadata key/value', async () => {
+    const c = t.client();
+    const today = new Date().toISOString().slice(0, 10);
+    const all = (await c.post('tracking.explore', { from: today, to: today })).body;
+    expect(all.total).toBe(count());
+    expect(all.byType.find((b: any) => b.eventType === 'page_view').count).toBe(202);
+    expect(all.topElements).toEqual(expect.arrayContaining([{ element: 'reports.export-csv', count: 1 }]));
+    expect(all.perPerson[0].count).toBe(all.total);
+    expect(all.metaKeys).toEqual(expect.arrayContaining(['element', 'table', 'position']));
+    const filtered = (await c.post('tracking.explore', { from: today, to: today, metaKey: 'table', metaValue: 'boards' })).body;
+    expect(filtered.total).toBe(1);
+    const hasKey = (await c.post('tracking.explore', { from: today, to: today, metaKey: 'element' })).body;
+    expect(hasKey.total).toBe(2);
+    const bad = await c.post('tracking.explore', { from: today, to: today, metaKey: "x') OR 1=1 --" });
+    expect(bad.status).toBe(400);
+  });
+
+  it('prunes events older than the retention window', () => {
+    const accountId = (app.sqlite.prepare('SELECT account_id FROM tracking_events LIMIT 1').get() as { account_id: string }).account_id;
+    app.sqlite.prepare('UPDATE tracking_events SET created_at = created_at - 40 * 86400000 WHERE rowid IN (SELECT rowid FROM tracking_events LIMIT 10)').run();
+    const before = count();
+    expect(pruneTrackingEvents(app.sqlite, accountId, Date.now() - 30 * 86_400_000)).toBe(10);
+    expect(count()).toBe(before - 10);
+  });
+});
