@@ -8,14 +8,17 @@ export const demoHelp = `chronicle demo --db FILE [--seed N] [--events N]
   --events N   number of events (default 3000)`;
 
 export async function demo(argv: string[]) {
-  const { values } = parseFlags(argv, { db: { type: 'string' }, seed: { type: 'string' }, events: { type: 'string' } });
+  const { values } = parseFlags(argv, { db: { type: 'string' }, seed: { type: 'string' }, events: { type: 'string' }, now: { type: 'string' } });
   const dbFile = requireFlag(values.db, '--db');
   const seed = intFlag(values.seed, '--seed', 1);
   const events = intFlag(values.events, '--events', 3000, 0, 5_000_000);
+  // Hidden (tests, reproducible fixtures): `--now MS` pins "now" (epoch ms) so the same seed gives the same rows
+  // (ids and times included) on any run; without it the 90 days end at the current time.
+  const now = values.now === undefined ? undefined : intFlag(values.now, '--now', 0, 0, 8_640_000_000_000_000);
   const sqlite = openDatabase(dbFile);
   try {
     const started = Date.now();
-    const result = seedDemo(sqlite, { seed, events });
+    const result = seedDemo(sqlite, { seed, events, now });
     if (!result.created) {
       process.stdout.write(`${dbFile} already has a workspace; nothing was changed.\n`);
       return;
