@@ -1,5 +1,375 @@
+import { loadEventRows, type EventTableName } from '../../db/events.ts';
+import { newId, toIso } from '../../db/ids.ts';
+import * as jobsDb from '../../db/jobs.ts';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
+import { prepare } from '../../db/sql.ts';
+import * as db from '../../db/webhooks.ts';
+import * as ws from '../../db/workspace.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
-import type { Handlers } from './types.ts';
+import { AppError, conflict, invalid, notFound } from '../errors.ts';
+import { eventType, eventTypes } from '../events/registry.ts';
+import { createDelivery, disableEndpoint, eventBody, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
+import { generateSecret } from '../webhooks/secrets.ts';
+import { webhooksService } from '../webhooks/service.ts';
+import type { HandlerContext, Handlers } from './types.ts';
 
-// Handlers of the webhooks area: one per method of preload/contract/webhooks.ts.
-export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {};
+const iso = (ms: number | null) => (ms === null ? null : toIso(ms));
+const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+const HEALTH_WINDOW_MS = 7 * 86_400_000;
+
+function encodeCursor(at: number, id: string) {
+  return Buffer.from(`${at}:${id}`).toString('base64url');
+}
+function decodeCursor(cursor: string): { at: number; id: string } {
+  const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^(\d+):([0-9a-f-]{36})$/);
+  if (!m) throw invalid('The cursor is not valid (it must come from a previous page).', ['cursor']);
+  return { at: Number(m[1]), id: m[2] };
+}
+
+/** Managing endpoints and deliveries is for owners and admins (team leads); reading is for every member. */
+function requireAdmin(ctx: HandlerContext) {
+  const m = ws.findMembership(ctx.sqlite, ctx.session.accountId, ctx.session.userId);
+  if (!m || (m.role !== 'owner' && m.role !== 'admin')) throw new AppError('forbidden', 'Only owners and admins can manage webhooks.');
+}
+
+function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, health?: db.EndpointHealth) {
+  const h = health ?? db.endpointHealth(ctx.sqlite, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS).get(ep.id);
+  const finished = (h?.delivered ?? 0) + (h?.failed ?? 0);
+  const creator = ws.findUser(ctx.sqlite, ep.creator_id);
+  return {
+    id: ep.id,
+    url: ep.url,
+    description: ep.description,
+    eventTypes: JSON.parse(ep.event_types) as string[],
+    status: ep.status,
+    disabledReason: ep.disabled_reason,
+    disabledAt: iso(ep.disabled_at),
+    retrySchedule: ep.retry_schedule ? (JSON.parse(ep.retry_schedule) as number[]) : null,
+    rateLimit: ep.rate_limit,
+    concurrency: ep.concurrency,
+    headers: JSON.parse(ep.headers) as Record<string, string>,
+    networkScope: ep.network_scope,
+    previousSecretExpiresAt: ep.previous_secret_expires_at && ep.previous_secret_expires_at > Date.now() ? toIso(ep.previous_secret_expires_at) : null,
+    pausedUntil: ep.paused_until && ep.paused_until > Date.now() ? toIso(ep.paused_until) : null,
+    consecutiveFailures: ep.consecutive_failures,
+    failingSince: iso(ep.failing_since),
+    lastSuccessAt: iso(ep.last_success_at),
+    lastFailureAt: iso(ep.last_failure_at),
+    creator: { id: ep.creator_id, name: creator?.name ?? 'Unknown' },
+    createdAt: toIso(ep.created_at),
+    health: {
+      total: h?.total ?? 0,
+      delivered: h?.delivered ?? 0,
+      failed: h?.failed ?? 0,
+      pending: h?.pending ?? 0,
+      successRate: finished ? (h!.delivered ?? 0) / finished : null,
+    },
+  };
+}
+
+function deliveryView(d: Pick<WebhookDeliveriesTable, 'id' | 'endpoint_id' | 'event_type' | 'event_id' | 'status' | 'attempts' | 'next_attempt_at' | 'last_status' | 'last_error' | 'delivered_at' | 'created_at' | 'updated_at'>) {
+  return {
+    id: d.id,
+    endpointId: d.endpoint_id,
+    eventType: d.event_type,
+    eventId: d.event_id,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.status === 'pending' || d.status === 'retrying' ? iso(d.next_attempt_at) : null,
+    lastStatus: d.last_status,
+    lastError: d.last_error,
+    deliveredAt: iso(d.delivered_at),
+    createdAt: toIso(d.created_at),
+    updatedAt: toIso(d.updated_at),
+  };
+}
+
+function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable) {
+  const by = a.triggered_by ? ws.findUser(ctx.sqlite, a.triggered_by) : null;
+  return {
+    id: a.id,
+    url: a.url,
+    requestHeaders: JSON.parse(a.request_headers) as Record<string, string>,
+    bodySize: a.body_size,
+    responseStatus: a.response_status,
+    responseHeaders: a.response_headers ? (JSON.parse(a.response_headers) as Record<string, string>) : null,
+    responseBody: a.response_body,
+    responseTruncated: a.response_truncated === 1,
+    errorKind: a.error_kind,
+    errorMessage: a.error_message,
+    durationMs: a.duration_ms,
+    trigger: a.trigger,
+    triggeredBy: by ? { id: by.id, name: by.name } : null,
+    createdAt: toIso(a.created_at),
+  };
+}
+
+function requireEndpoint(ctx: HandlerContext, id: string) {
+  const ep = db.findEndpoint(ctx.sqlite, ctx.session.accountId, id);
+  if (!ep) throw notFound('The webhook endpoint');
+  return ep;
+}
+function requireDelivery(ctx: HandlerContext, id: string) {
+  const d = db.findDelivery(ctx.sqlite, ctx.session.accountId, id);
+  if (!d) throw notFound('The delivery');
+  return d;
+}
+
+const knownTypes = () => new Set(Object.values(eventTypes).map((t) => t.webhookType).concat('webhook.test'));
+function checkEventTypes(types: string[]) {
+  const known = knownTypes();
+  types.forEach((t, i) => {
+    if (t !== '*' && !known.has(t)) throw invalid(`“${t}” is not an event type. Choose from: ${[...known].join(', ')}, or *.`, ['eventTypes', i]);
+  });
+  return [...new Set(types)];
+}
+
+const announceDelivery = (ctx: HandlerContext, d: { id: string; endpoint_id: string }) =>
+  ctx.push.publish(ctx.session.accountId, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: d.endpoint_id });
+
+export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
+  'webhooks.eventTypes': () => ({
+    items: [
+      ...Object.values(eventTypes).map((t) => ({ type: t.webhookType, label: t.label, icon: t.icon, sample: eventBody(t.webhookType, String(t.sample.created_at ?? '2026-01-01T09:00:00.000Z'), t.sample) })),
+      { type: 'webhook.test', label: 'Test event', icon: 'webhook', sample: eventBody('webhook.test', '2026-01-01T09:00:00.000Z', { endpoint_id: '019a0000-0000-7000-8000-000000000099', message: 'A test event sent from Chronicle.' }) },
+    ],
+  }),
+
+  'webhooks.endpoints.list': (ctx) => {
+    const health = db.endpointHealth(ctx.sqlite, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS);
+    return { items: db.listEndpoints(ctx.sqlite, ctx.session.accountId).map((ep) => endpointView(ctx, ep, health.get(ep.id))) };
+  },
+  'webhooks.endpoints.get': (ctx, { endpointId }) => endpointView(ctx, requireEndpoint(ctx, endpointId)),
+
+  'webhooks.endpoints.create': (ctx, input) => {
+    requireAdmin(ctx);
+    const svc = webhooksService(ctx.app);
+    const secret = generateSecret();
+    const now = Date.now();
+    const row: WebhookEndpointsTable = {
+      id: newId(now), account_id: ctx.session.accountId, url: input.url, description: input.description ?? '',
+      event_types: JSON.stringify(checkEventTypes(input.eventTypes)), secret_enc: svc.box.encrypt(secret),
+      previous_secret_enc: null, previous_secret_expires_at: null, status: 'active', disabled_reason: null, disabled_at: null,
+      retry_schedule: input.retrySchedule ? JSON.stringify(input.retrySchedule) : null, rate_limit: input.rateLimit ?? null,
+      concurrency: input.concurrency ?? 4, headers: JSON.stringify(input.headers ?? {}), network_scope: input.networkScope ?? 'public',
+      consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: null, last_failure_at: null,
+      creator_id: ctx.session.userId, created_at: now, updated_at: now,
+    };
+    ctx.sqlite.transaction(() => db.insertEndpoint(ctx.sqlite, row))();
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId: row.id });
+    return { ...endpointView(ctx, row), secret };
+  },
+
+  'webhooks.endpoints.update': (ctx, input) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, input.endpointId);
+    const patch: Partial<WebhookEndpointsTable> = { updated_at: Date.now() };
+    if (input.url !== undefined) patch.url = input.url;
+    if (input.description !== undefined) patch.description = input.description;
+    if (input.eventTypes !== undefined) patch.event_types = JSON.stringify(checkEventTypes(input.eventTypes));
+    if (input.networkScope !== undefined) patch.network_scope = input.networkScope;
+    if (input.retrySchedule !== undefined) patch.retry_schedule = input.retrySchedule ? JSON.stringify(input.retrySchedule) : null;
+    if (input.rateLimit !== undefined) patch.rate_limit = input.rateLimit;
+    if (input.concurrency !== undefined) patch.concurrency = input.concurrency;
+    if (input.headers !== undefined) patch.headers = JSON.stringify(input.headers);
+    ctx.sqlite.transaction(() => db.updateEndpoint(ctx.sqlite, ctx.session.accountId, ep.id, patch))();
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId: ep.id });
+    return endpointView(ctx, requireEndpoint(ctx, ep.id));
+  },
+
+  'webhooks.endpoints.disable': (ctx, { endpointId, reason }) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, endpointId);
+    if (ep.status === 'disabled') throw conflict('The endpoint is already disabled.');
+    const person = ws.findUser(ctx.sqlite, ctx.session.userId)?.name ?? 'someone';
+    ctx.sqlite.transaction(() => disableEndpoint(ctx.sqlite, ep, reason?.length ? reason : `Disabled by ${person}.`, Date.now(), false))();
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
+    return endpointView(ctx, requireEndpoint(ctx, endpointId));
+  },
+
+  'webhooks.endpoints.enable': (ctx, { endpointId }) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, endpointId);
+    if (ep.status === 'active') throw conflict('The endpoint is already enabled.');
+    ctx.sqlite.transaction(() =>
+      db.updateEndpoint(ctx.sqlite, ctx.session.accountId, ep.id, {
+        status: 'active', disabled_reason: null, disabled_at: null, consecutive_failures: 0, failing_since: null, paused_until: null, updated_at: Date.now(),
+      }),
+    )();
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
+    return endpointView(ctx, requireEndpoint(ctx, endpointId));
+  },
+
+  'webhooks.endpoints.rotateSecret': (ctx, { endpointId }) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, endpointId);
+    const svc = webhooksService(ctx.app);
+    const secret = generateSecret();
+    const now = Date.now();
+    const expires = now + ROTATION_OVERLAP_MS;
+    ctx.sqlite.transaction(() =>
+      db.updateEndpoint(ctx.sqlite, ctx.session.accountId, ep.id, {
+        secret_enc: svc.box.encrypt(secret), previous_secret_enc: ep.secret_enc, previous_secret_expires_at: expires, updated_at: now,
+      }),
+    )();
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
+    return { secret, previousSecretExpiresAt: toIso(expires) };
+  },
+
+  'webhooks.endpoints.revealSecret': (ctx, { endpointId }) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, endpointId);
+    const box = webhooksService(ctx.app).box;
+    const overlap = ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > Date.now();
+    return {
+      secret: box.decrypt(ep.secret_enc),
+      previousSecret: overlap ? box.decrypt(ep.previous_secret_enc!) : null,
+      previousSecretExpiresAt: overlap ? toIso(ep.previous_secret_expires_at!) : null,
+    };
+  },
+
+  'webhooks.endpoints.sendTest': (ctx, { endpointId }) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, endpointId);
+    if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before sending a test event.');
+    const now = Date.now();
+    const body = eventBody('webhook.test', toIso(now), { endpoint_id: ep.id, message: 'A test event sent from Chronicle.' });
+    const d = ctx.sqlite.transaction(() =>
+      createDelivery(ctx.sqlite, { accountId: ctx.session.accountId, endpointId: ep.id, eventTable: null, eventId: null, eventType: 'webhook.test', payload: body, now, manualBy: ctx.session.userId }),
+    )();
+    announceDelivery(ctx, d);
+    webhooksService(ctx.app).wake();
+    return deliveryView(d);
+  },
+
+  'webhooks.deliveries.list': (ctx, input) => {
+    if (input.endpointId) requireEndpoint(ctx, input.endpointId);
+    const from = input.from ? Date.parse(input.from) : undefined;
+    const to = input.to ? Date.parse(input.to) : undefined;
+    if (from !== undefined && to !== undefined && from > to) throw invalid('“from” must be before “to”.', ['from']);
+    const rows = db.listDeliveries(ctx.sqlite, ctx.session.accountId, {
+      endpointId: input.endpointId, status: input.status, eventType: input.eventType, from, to,
+      before: input.cursor ? decodeCursor(input.cursor) : undefined, limit: input.limit + 1,
+    });
+    const more = rows.length > input.limit;
+    const items = rows.slice(0, input.limit);
+    const last = items[items.length - 1];
+    return { items: items.map(deliveryView), ...(more && last ? { nextCursor: encodeCursor(last.created_at, last.id) } : {}) };
+  },
+
+  'webhooks.deliveries.get': (ctx, { deliveryId }) => {
+    const d = requireDelivery(ctx, deliveryId);
+    const ep = requireEndpoint(ctx, d.endpoint_id);
+    return {
+      ...deliveryView(d),
+      payload: d.payload,
+      endpoint: { id: ep.id, url: ep.url, description: ep.description },
+      attemptList: db.listAttempts(ctx.sqlite, ctx.session.accountId, d.id).map((a) => attemptView(ctx, a)),
+    };
+  },
+
+  'webhooks.deliveries.retry': (ctx, { deliveryId }) => {
+    requireAdmin(ctx);
+    const d = requireDelivery(ctx, deliveryId);
+    const ep = requireEndpoint(ctx, d.endpoint_id);
+    if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before retrying its deliveries.');
+    const ok = ctx.sqlite.transaction(() => requeueDelivery(ctx.sqlite, d, Date.now(), ctx.session.userId))();
+    if (!ok) throw conflict('The delivery is being sent right now; wait for this attempt to finish.');
+    announceDelivery(ctx, d);
+    webhooksService(ctx.app).wake();
+    return deliveryView(requireDelivery(ctx, deliveryId));
+  },
+
+  'webhooks.deliveries.retryFailed': (ctx, { endpointId, since }) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, endpointId);
+    if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before retrying its deliveries.');
+    const sinceMs = Date.parse(since);
+    if (sinceMs > Date.now()) throw invalid('“since” must not be in the future.', ['since']);
+    const now = Date.now();
+    const result = ctx.sqlite.transaction(() => {
+      const count = db.countFailed(ctx.sqlite, ctx.session.accountId, endpointId, sinceMs);
+      if (count === 0) return { count, bulkId: null };
+      const bulkId = newId(now);
+      jobsDb.enqueueJob(ctx.sqlite, {
+        id: bulkId, accountId: ctx.session.accountId, queue: WEBHOOKS_QUEUE, kind: 'webhooks.retryFailed',
+        args: { endpointId, since: sinceMs, by: ctx.session.userId, bulkId, total: count }, runAt: now, priority: 5, maxAttempts: 5, createdAt: now,
+      });
+      return { count, bulkId };
+    })();
+    webhooksService(ctx.app).wake();
+    return result;
+  },
+
+  'webhooks.deliveries.cancel': (ctx, { deliveryId }) => {
+    requireAdmin(ctx);
+    const d = requireDelivery(ctx, deliveryId);
+    if (d.status === 'delivered' || d.status === 'cancelled') throw conflict(`The delivery is already ${d.status}.`);
+    if (d.status === 'delivering') throw conflict('The delivery is being sent right now; it cannot be cancelled mid-attempt.');
+    const now = Date.now();
+    ctx.sqlite.transaction(() => {
+      if (d.job_id && !jobsDb.cancelJob(ctx.sqlite, d.job_id, now)) {
+        const job = jobsDb.findJob(ctx.sqlite, d.job_id);
+        if (job?.status === 'claimed') throw conflict('The delivery is being sent right now; it cannot be cancelled mid-attempt.');
+      }
+      db.setDeliveryState(ctx.sqlite, d.id, { status: 'cancelled', next_attempt_at: null, updated_at: now });
+    })();
+    announceDelivery(ctx, d);
+    return deliveryView(requireDelivery(ctx, deliveryId));
+  },
+
+  'webhooks.events.resend': (ctx, { endpointId, eventTable, eventId }) => {
+    requireAdmin(ctx);
+    const ep = requireEndpoint(ctx, endpointId);
+    if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before resending events to it.');
+    const type = eventType(eventTable)!;
+    const [row] = loadEventRows(ctx.sqlite, eventTable as EventTableName, [eventId]);
+    if (!row || row.account_id !== ctx.session.accountId) throw notFound('The event');
+    const now = Date.now();
+    const body = eventBody(type.webhookType, toIso(row.created_at), type.publicJson(row as never));
+    const d = ctx.sqlite.transaction(() =>
+      createDelivery(ctx.sqlite, { accountId: ctx.session.accountId, endpointId, eventTable, eventId, eventType: type.webhookType, payload: body, now, manualBy: ctx.session.userId }),
+    )();
+    announceDelivery(ctx, d);
+    webhooksService(ctx.app).wake();
+    return deliveryView(d);
+  },
+
+  'jobs.list': (ctx, input) => {
+    const now = Date.now();
+    const rows = jobsDb.listJobs(ctx.sqlite, ctx.session.accountId, {
+      status: input.status, queue: input.queue, kind: input.kind, before: input.cursor ? decodeCursor(input.cursor) : undefined, limit: input.limit + 1, now,
+    });
+    const more = rows.length > input.limit;
+    const items = rows.slice(0, input.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((j) => ({
+        id: j.id, queue: j.queue, kind: j.kind, args: JSON.parse(j.args) as Record<string, unknown>,
+        status: j.status === 'ready' && j.run_at > now ? ('scheduled' as const) : j.status,
+        priority: j.priority, runAt: toIso(j.run_at), attempts: j.attempts, maxAttempts: j.max_attempts, claimedBy: j.claimed_by,
+        heartbeatAt: iso(j.heartbeat_at), lastError: j.last_error, finishedAt: iso(j.finished_at), createdAt: toIso(j.created_at),
+      })),
+      ...(more && last ? { nextCursor: encodeCursor(last.created_at, last.id) } : {}),
+    };
+  },
+
+  'jobs.stats': (ctx) => {
+    const now = Date.now();
+    const svc = ctx.app.services.webhooks as { worker?: unknown } | undefined;
+    const live = prepare(ctx.sqlite, `SELECT count(*) n FROM jobs WHERE status = 'claimed' AND heartbeat_at > ?`).get(now - 30_000) as { n: number };
+    return {
+      queues: jobsDb.queueStats(ctx.sqlite, ctx.session.accountId, now).map((q) => ({
+        queue: q.queue, ready: q.ready ?? 0, scheduled: q.scheduled ?? 0, claimed: q.claimed ?? 0, done: q.done ?? 0, failed: q.failed ?? 0, cancelled: q.cancelled ?? 0,
+      })),
+      recurring: jobsDb.listRecurring(ctx.sqlite, ctx.session.accountId).map((r) => ({
+        id: r.id, kind: r.kind, queue: r.queue, everyMs: r.every_ms, nextRunAt: toIso(r.next_run_at), lastRunAt: iso(r.last_run_at), lastStatus: r.last_status, lastError: r.last_error,
+      })),
+      dispatcher: svc?.worker
+        ? { running: true, where: 'in this app (worker thread)' }
+        : live.n > 0
+          ? { running: true, where: 'in another process (chronicle dispatch)' }
+          : { running: false, where: 'not running in this app' },
+    };
+  },
+};

@@ -4,16 +4,62 @@ import type { TopicName, TopicPayload } from '../../preload/contract.ts';
 /** What a job handler gets: its own connection (job runners may live in a worker thread) and a way to push. */
 export interface JobContext {
   sqlite: Sqlite;
-  /** Publish a push topic to the account's open windows (forwarded to the main thread when in a worker). */
+  /**
+   * Publish a push topic to the account's open windows (forwarded to the main thread when in a worker).
+   * Messages are held back until the job's result is committed.
+   */
   publish<T extends TopicName>(accountId: string, topic: T, payload: TopicPayload<T>): void;
+  /** Publish at once (progress about writes the handler already committed itself). */
+  publishNow?<T extends TopicName>(accountId: string, topic: T, payload: TopicPayload<T>): void;
   /** Folder for key files (webhook secrets are decrypted with a key kept there). */
   dataDir: string;
   job: { id: string; accountId: string; kind: string; attempts: number };
+  /** Aborted when the runner stops: give up quickly (return `{ retryAt: now, refund: true }`). */
+  signal: AbortSignal;
+  /** Per-runner shared state (HTTP pools, caches), by area name; values with `close()` are closed on stop. */
+  resources: Map<string, unknown>;
+  /** Runner options for areas (e.g. `webhooks` dispatcher timeouts). */
+  config: Record<string, unknown>;
+  /** The runner's clock (ms). */
+  now(): number;
 }
 
-export type JobHandler = (ctx: JobContext, args: Record<string, unknown>) => void | Promise<void>;
+/**
+ * What a handler may return. Nothing = the job is done.
+ * - `commit(sqlite, { ownsClaim })` runs inside the transaction that records the job's completion (atomic with it).
+ *   `ownsClaim` is false when the claim was taken back meanwhile (a stale heartbeat): write only what is safe twice.
+ * - `retryAt`: put the job back to run at that time instead of finishing it (`refund: true` = the claim did not
+ *   count as an attempt, e.g. it waited for the network).
+ */
+export type JobResult = void | {
+  commit?: (sqlite: Sqlite, info: { ownsClaim: boolean }) => void;
+  retryAt?: number;
+  refund?: boolean;
+  note?: string;
+};
+
+export type JobHandler = (ctx: JobContext, args: Record<string, unknown>) => JobResult | Promise<JobResult>;
+
+export interface ClaimedJob {
+  id: string;
+  accountId: string;
+  kind: string;
+  args: Record<string, unknown>;
+  attempts: number;
+}
 
 export interface JobKind {
   queue: string;
   handle: JobHandler;
+  /**
+   * Recurring: the runner keeps one `recurring_tasks` row per account for this kind and enqueues a job every
+   * `every` ms (a task missed while the app was closed runs once when it opens).
+   */
+  every?: number;
+  /** Runs inside the claim transaction for the jobs of this kind just claimed (e.g. mark rows "in progress"). */
+  onClaim?(sqlite: Sqlite, jobs: ClaimedJob[], now: number): void;
+  /** Runs inside the transaction that takes stale claims back (their worker died). */
+  onReclaim?(sqlite: Sqlite, jobs: ClaimedJob[], now: number): void;
+  /** Limit of claimed jobs per `concurrency_key` (all workers on the file). */
+  concurrencyLimit?(sqlite: Sqlite, key: string): number;
 }

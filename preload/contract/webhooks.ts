@@ -1,3 +1,190 @@
 // Contract section for the webhooks area (methods and push topics). Merged into ../contract.ts.
-export const webhooksMethods = {} as const;
-export const webhooksTopics = {} as const;
+import { z } from 'zod';
+import { Cursor, Id, IsoTime, Limit, method } from './common.ts';
+
+export const NetworkScope = z.enum(['public', 'private', 'loopback']);
+export const DeliveryStatus = z.enum(['pending', 'delivering', 'delivered', 'failed', 'retrying', 'cancelled']);
+export const AttemptErrorKind = z.enum(['dns', 'connect', 'tls', 'timeout', 'reset', 'redirect', 'too_large', 'blocked', 'http', 'other']);
+
+const WebhookUrl = z
+  .url({ message: 'must be a full URL, e.g. https://example.com/hooks' })
+  .max(2000)
+  .refine((u) => /^https?:\/\//i.test(u), { message: 'must start with http:// or https://' })
+  .refine((u) => { try { const p = new URL(u); return !p.username && !p.password; } catch { return false; } }, { message: 'must not contain a user name or password' });
+const EventTypeName = z.string().regex(/^(\*|[a-z_]+\.[a-z_]+)$/, 'must be an event type like card.moved, or *');
+const HeaderName = z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'must be a header name (letters, digits, "-")');
+const reservedHeaders = /^(content-type|content-length|host|user-agent|webhook-id|webhook-timestamp|webhook-signature|x-webhook-event|connection|transfer-encoding)$/i;
+const CustomHeaders = z
+  .record(HeaderName, z.string().max(1000).regex(/^[^\r\n]*$/, 'must be on one line'))
+  .refine((h) => Object.keys(h).length <= 20, { message: 'at most 20 headers' })
+  .refine((h) => !Object.keys(h).some((k) => reservedHeaders.test(k)), { message: 'cannot override Chronicle’s own headers (content-type, webhook-*, user-agent, …)' });
+const RetrySchedule = z.array(z.number().int().min(1000, 'each delay must be at least 1000 ms').max(7 * 86_400_000)).min(1).max(20);
+
+export const Endpoint = z.object({
+  id: Id,
+  url: z.string(),
+  description: z.string(),
+  eventTypes: z.array(z.string()),
+  status: z.enum(['active', 'disabled']),
+  disabledReason: z.string().nullable(),
+  disabledAt: z.string().nullable(),
+  retrySchedule: z.array(z.number()).nullable(),
+  rateLimit: z.number().nullable(),
+  concurrency: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  networkScope: NetworkScope,
+  /** Previous secret still signing until this time (rotation overlap). */
+  previousSecretExpiresAt: z.string().nullable(),
+  pausedUntil: z.string().nullable(),
+  consecutiveFailures: z.number().int(),
+  failingSince: z.string().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  lastFailureAt: z.string().nullable(),
+  creator: z.object({ id: Id, name: z.string() }),
+  createdAt: z.string(),
+  health: z.object({ total: z.number().int(), delivered: z.number().int(), failed: z.number().int(), pending: z.number().int(), successRate: z.number().nullable() }),
+});
+
+export const DeliverySummary = z.object({
+  id: Id,
+  endpointId: Id,
+  eventType: z.string(),
+  eventId: z.string().nullable(),
+  status: DeliveryStatus,
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const Attempt = z.object({
+  id: Id,
+  url: z.string(),
+  requestHeaders: z.record(z.string(), z.string()),
+  bodySize: z.number().int(),
+  responseStatus: z.number().int().nullable(),
+  responseHeaders: z.record(z.string(), z.string()).nullable(),
+  responseBody: z.string().nullable(),
+  responseTruncated: z.boolean(),
+  errorKind: AttemptErrorKind.nullable(),
+  errorMessage: z.string().nullable(),
+  durationMs: z.number().int(),
+  trigger: z.enum(['scheduled', 'manual']),
+  triggeredBy: z.object({ id: Id, name: z.string() }).nullable(),
+  createdAt: z.string(),
+});
+
+export const DeliveryDetail = DeliverySummary.extend({
+  payload: z.string(),
+  endpoint: z.object({ id: Id, url: z.string(), description: z.string() }),
+  attempts: z.number().int(),
+  attemptList: z.array(Attempt),
+});
+
+const EndpointInput = {
+  url: WebhookUrl,
+  description: z.string().trim().max(500).optional(),
+  eventTypes: z.array(EventTypeName).min(1, 'choose at least one event type (or *)').max(50),
+  networkScope: NetworkScope.optional(),
+  retrySchedule: RetrySchedule.nullable().optional(),
+  rateLimit: z.number().int().min(1).max(10_000).nullable().optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+  headers: CustomHeaders.optional(),
+};
+
+const JobStatusFilter = z.enum(['ready', 'scheduled', 'claimed', 'done', 'failed', 'cancelled']);
+export const JobView = z.object({
+  id: Id,
+  queue: z.string(),
+  kind: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  status: z.enum(['ready', 'scheduled', 'claimed', 'done', 'failed', 'cancelled']),
+  priority: z.number().int(),
+  runAt: z.string(),
+  attempts: z.number().int(),
+  maxAttempts: z.number().int(),
+  claimedBy: z.string().nullable(),
+  heartbeatAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const webhooksMethods = {
+  'webhooks.eventTypes': method(
+    z.object({}).strict().default({}),
+    z.object({ items: z.array(z.object({ type: z.string(), label: z.string(), icon: z.string(), sample: z.string() })) }),
+  ),
+  'webhooks.endpoints.list': method(z.object({}).strict().default({}), z.object({ items: z.array(Endpoint) })),
+  'webhooks.endpoints.get': method(z.object({ endpointId: Id }).strict(), Endpoint),
+  'webhooks.endpoints.create': method(z.object(EndpointInput).strict(), Endpoint.extend({ secret: z.string() }), { write: true }),
+  'webhooks.endpoints.update': method(
+    z.object({ endpointId: Id, ...EndpointInput, url: WebhookUrl.optional(), eventTypes: EndpointInput.eventTypes.optional() }).strict(),
+    Endpoint,
+    { write: true },
+  ),
+  'webhooks.endpoints.disable': method(z.object({ endpointId: Id, reason: z.string().trim().max(500).optional() }).strict(), Endpoint, { write: true }),
+  'webhooks.endpoints.enable': method(z.object({ endpointId: Id }).strict(), Endpoint, { write: true }),
+  'webhooks.endpoints.rotateSecret': method(
+    z.object({ endpointId: Id }).strict(),
+    z.object({ secret: z.string(), previousSecretExpiresAt: z.string() }),
+    { write: true },
+  ),
+  'webhooks.endpoints.revealSecret': method(z.object({ endpointId: Id }).strict(), z.object({ secret: z.string(), previousSecret: z.string().nullable(), previousSecretExpiresAt: z.string().nullable() })),
+  'webhooks.endpoints.sendTest': method(z.object({ endpointId: Id }).strict(), DeliverySummary, { write: true }),
+  'webhooks.deliveries.list': method(
+    z
+      .object({
+        endpointId: Id.optional(),
+        status: z.array(DeliveryStatus).min(1).optional(),
+        eventType: EventTypeName.optional(),
+        from: IsoTime.optional(),
+        to: IsoTime.optional(),
+        cursor: Cursor.optional(),
+        limit: Limit(500, 100),
+      })
+      .strict()
+      .default({ limit: 100 }),
+    z.object({ items: z.array(DeliverySummary), nextCursor: z.string().optional() }),
+  ),
+  'webhooks.deliveries.get': method(z.object({ deliveryId: Id }).strict(), DeliveryDetail),
+  'webhooks.deliveries.retry': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { write: true }),
+  'webhooks.deliveries.retryFailed': method(
+    z.object({ endpointId: Id, since: IsoTime }).strict(),
+    z.object({ count: z.number().int(), bulkId: Id.nullable() }),
+    { write: true },
+  ),
+  'webhooks.deliveries.cancel': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { write: true }),
+  'webhooks.events.resend': method(
+    z.object({ endpointId: Id, eventTable: z.enum(['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived']), eventId: Id }).strict(),
+    DeliverySummary,
+    { write: true },
+  ),
+  'jobs.list': method(
+    z
+      .object({ status: JobStatusFilter.optional(), queue: z.string().max(100).optional(), kind: z.string().max(200).optional(), cursor: Cursor.optional(), limit: Limit(500, 100) })
+      .strict()
+      .default({ limit: 100 }),
+    z.object({ items: z.array(JobView), nextCursor: z.string().optional() }),
+  ),
+  'jobs.stats': method(
+    z.object({}).strict().default({}),
+    z.object({
+      queues: z.array(z.object({ queue: z.string(), ready: z.number().int(), scheduled: z.number().int(), claimed: z.number().int(), done: z.number().int(), failed: z.number().int(), cancelled: z.number().int() })),
+      recurring: z.array(z.object({ id: Id, kind: z.string(), queue: z.string(), everyMs: z.number().int(), nextRunAt: z.string(), lastRunAt: z.string().nullable(), lastStatus: z.string().nullable(), lastError: z.string().nullable() })),
+      dispatcher: z.object({ running: z.boolean(), where: z.string() }),
+    }),
+  ),
+} as const;
+
+export const webhooksTopics = {
+  /** A delivery changed (created, attempted, retried, cancelled). */
+  'webhooks.delivery.updated': z.object({ deliveryId: Id, endpointId: Id }),
+  /** An endpoint's state changed (disabled, paused, recovered). */
+  'webhooks.endpoint.updated': z.object({ endpointId: Id }),
+  /** Progress of a bulk retry (`webhooks.deliveries.retryFailed`). */
+  'webhooks.bulk.progress': z.object({ bulkId: Id, endpointId: Id, done: z.number().int(), total: z.number().int(), finished: z.boolean() }),
+} as const;

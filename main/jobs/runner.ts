@@ -1,0 +1,365 @@
+// The generic job runner over the `jobs` table (Solid Queue is the model).
+//
+// - Claim: one short IMMEDIATE transaction takes a batch of due `ready` rows (respecting per-key concurrency),
+//   marks them `claimed` by this worker and runs the kinds' `onClaim` hooks.
+// - Run: handlers run outside any transaction (HTTP happens here). A heartbeat keeps the claims fresh.
+// - Record: completions are written in another short transaction (batched), with the handler's `commit` atomically.
+// - Reclaim: claims whose heartbeat is older than `staleMs` are taken back by any runner on the file.
+// - Recurring tasks: rows in `recurring_tasks` (one per account and kind with `every`) enqueue a job when due.
+// - A job of an unknown kind fails at once with a clear `last_error`; a handler that throws is retried with
+//   exponential backoff until `max_attempts`, then `failed` with the error.
+import crypto from 'node:crypto';
+import * as jobs from '../../db/jobs.ts';
+import { newId } from '../../db/ids.ts';
+import type { Sqlite } from '../../db/sql.ts';
+import type { TopicName } from '../../preload/contract.ts';
+import { jobKinds as registeredKinds } from './kinds.ts';
+import type { ClaimedJob, JobContext, JobKind, JobResult } from './types.ts';
+
+export interface RunnerOptions {
+  sqlite: Sqlite;
+  dataDir: string;
+  publish(accountId: string, topic: TopicName, payload: unknown): void;
+  kinds?: Record<string, JobKind>;
+  /** Queues to work (null = all). */
+  queues?: string[] | null;
+  /** Jobs running at once in this runner (default 16). */
+  concurrency?: number;
+  /** Idle poll interval (default 100 ms). */
+  pollMs?: number;
+  heartbeatMs?: number;
+  /** A claim whose heartbeat is older than this is taken back (default 30 s). */
+  staleMs?: number;
+  workerId?: string;
+  config?: Record<string, unknown>;
+  now?: () => number;
+  log?: (msg: string) => void;
+}
+
+interface Completion {
+  job: jobs.JobRow;
+  result?: JobResult;
+  error?: unknown;
+  messages: [string, TopicName, unknown][];
+}
+
+export function unknownKindMessage(kind: string, known: string[]): string {
+  return `No handler is registered for job kind “${kind}”, so it cannot run. Known kinds: ${known.sort().join(', ') || '(none)'}. Register it in main/jobs/kinds.ts.`;
+}
+
+export class JobRunner {
+  readonly workerId: string;
+  private readonly kinds: Record<string, JobKind>;
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private readonly heartbeatMs: number;
+  private readonly staleMs: number;
+  private readonly now: () => number;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private completions: Completion[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private flushScheduled = false;
+  private running = false;
+  private readonly abort = new AbortController();
+  private lastHousekeeping = 0;
+  private lastEnsure = 0;
+  readonly resources = new Map<string, unknown>();
+  /** Counters for tests and the bench. */
+  readonly stats = { claimed: 0, finished: 0, failed: 0, reclaimed: 0, flushes: 0 };
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.kinds = opts.kinds ?? registeredKinds;
+    this.concurrency = opts.concurrency ?? 16;
+    this.pollMs = opts.pollMs ?? 100;
+    this.heartbeatMs = opts.heartbeatMs ?? 2_000;
+    this.staleMs = opts.staleMs ?? 30_000;
+    this.now = opts.now ?? Date.now;
+    this.workerId = opts.workerId ?? `worker-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeatTimer.unref?.();
+    this.schedule(0);
+  }
+
+  /** Poll now (new work was committed). */
+  wake(): void {
+    if (this.running) this.schedule(0);
+  }
+
+  /** Stop claiming, abort running handlers, record what finished and give back the rest. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight.values()]);
+    this.flush();
+    try {
+      jobs.releaseWorker(this.opts.sqlite, this.workerId, this.now());
+    } catch {
+      // The database may already be closed by a crash path; stale claims are taken back by the next runner.
+    }
+    for (const r of this.resources.values()) {
+      const c = (r as { close?: () => unknown })?.close;
+      if (typeof c === 'function') await c.call(r);
+    }
+    this.resources.clear();
+    this.idleWaiters.splice(0).forEach((w) => w());
+  }
+
+  /** Resolves when nothing is due and nothing is running (tests). */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.schedule(0);
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+  }
+
+  private beat(): void {
+    if (this.inFlight.size === 0) return;
+    try {
+      jobs.heartbeat(this.opts.sqlite, this.workerId, this.now());
+    } catch (err) {
+      this.opts.log?.(`[jobs] heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (!this.running) return;
+    let claimed = 0;
+    try {
+      this.housekeeping();
+      claimed = this.claim();
+    } catch (err) {
+      this.opts.log?.(`[jobs] claim failed: ${(err as Error).message}`);
+    }
+    if (!this.running) return;
+    const free = this.concurrency - this.inFlight.size;
+    if (claimed > 0 && free > 0) return this.schedule(0);
+    if (free <= 0) return; // a finishing job schedules the next claim
+    if (this.inFlight.size === 0 && this.completions.length === 0 && claimed === 0) {
+      this.idleWaiters.splice(0).forEach((w) => w());
+    }
+    let wait = this.pollMs;
+    const next = jobs.nextRunAt(this.opts.sqlite, this.opts.queues ?? null);
+    if (next !== null) wait = Math.max(0, Math.min(wait, next - this.now()));
+    this.schedule(wait);
+  }
+
+  /** Stale claims, recurring tasks: at most once per heartbeat interval. */
+  private housekeeping(): void {
+    const now = this.now();
+    if (now - this.lastHousekeeping < Math.min(this.heartbeatMs, 1000)) return;
+    this.lastHousekeeping = now;
+    const s = this.opts.sqlite;
+    const staleBefore = now - this.staleMs;
+    const stale = jobs.staleClaims(s, staleBefore);
+    if (stale.length) {
+      s.transaction(() => {
+        const byKind = new Map<string, ClaimedJob[]>();
+        for (const row of stale) {
+          if (!jobs.releaseStale(s, row.id, staleBefore, now)) continue;
+          this.stats.reclaimed++;
+          const list = byKind.get(row.kind) ?? [];
+          list.push(toClaimed(row));
+          byKind.set(row.kind, list);
+        }
+        for (const [kind, list] of byKind) this.kinds[kind]?.onReclaim?.(s, list, now);
+      }).immediate();
+    }
+    this.recurring(now);
+  }
+
+  private recurring(now: number): void {
+    const s = this.opts.sqlite;
+    const recurringKinds = Object.entries(this.kinds).filter(([, k]) => k.every && (!this.opts.queues || this.opts.queues.includes(k.queue)));
+    if (recurringKinds.length === 0) return;
+    if (now - this.lastEnsure > 60_000) {
+      this.lastEnsure = now;
+      s.transaction(() => {
+        for (const accountId of jobs.accountIds(s)) {
+          for (const [kind, k] of recurringKinds) {
+            jobs.ensureRecurring(s, { id: newId(now), accountId, kind, queue: k.queue, args: {}, everyMs: k.every!, now });
+          }
+        }
+      }).immediate();
+    }
+    const due = jobs.dueRecurring(s, now);
+    if (due.length === 0) return;
+    s.transaction(() => {
+      for (const t of due) {
+        if (!this.kinds[t.kind]?.every) continue;
+        const jobId = newId(now);
+        const periods = Math.max(1, Math.ceil((now - t.next_run_at + 1) / t.every_ms));
+        if (!jobs.advanceRecurring(s, t.id, t.next_run_at, t.next_run_at + periods * t.every_ms, jobId, now)) continue;
+        jobs.enqueueJob(s, { id: jobId, accountId: t.account_id, queue: t.queue, kind: t.kind, args: JSON.parse(t.args), runAt: now, createdAt: now, maxAttempts: 3 });
+      }
+    }).immediate();
+  }
+
+  private claim(): number {
+    const free = this.concurrency - this.inFlight.size;
+    if (free <= 0) return 0;
+    const s = this.opts.sqlite;
+    const now = this.now();
+    const claimedRows: jobs.JobRow[] = [];
+    s.transaction(() => {
+      const candidates = jobs.dueJobs(s, this.opts.queues ?? null, now, free * 4);
+      if (candidates.length === 0) return;
+      const keys = [...new Set(candidates.map((c) => c.concurrency_key).filter((k): k is string => k !== null))];
+      const counts = jobs.claimedPerKey(s, keys);
+      const limits = new Map<string, number>();
+      for (const row of candidates) {
+        if (claimedRows.length >= free) break;
+        const kind = this.kinds[row.kind];
+        if (!kind) {
+          s.prepare(`UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? WHERE id = ? AND status = 'ready'`).run(
+            unknownKindMessage(row.kind, Object.keys(this.kinds)), now, row.id,
+          );
+          this.stats.failed++;
+          continue;
+        }
+        if (row.concurrency_key) {
+          let limit = limits.get(row.concurrency_key);
+          if (limit === undefined) {
+            limit = kind.concurrencyLimit?.(s, row.concurrency_key) ?? Infinity;
+            limits.set(row.concurrency_key, limit);
+          }
+          const n = counts.get(row.concurrency_key) ?? 0;
+          if (n >= limit) continue;
+          counts.set(row.concurrency_key, n + 1);
+        }
+        if (!jobs.claimJob(s, row.id, this.workerId, now)) continue;
+        row.attempts += 1;
+        claimedRows.push(row);
+      }
+      const byKind = new Map<string, ClaimedJob[]>();
+      for (const row of claimedRows) {
+        const list = byKind.get(row.kind) ?? [];
+        list.push(toClaimed(row));
+        byKind.set(row.kind, list);
+      }
+      for (const [kind, list] of byKind) this.kinds[kind].onClaim?.(s, list, now);
+    }).immediate();
+    for (const row of claimedRows) this.runJob(row);
+    this.stats.claimed += claimedRows.length;
+    return claimedRows.length;
+  }
+
+  private runJob(row: jobs.JobRow): void {
+    const messages: Completion['messages'] = [];
+    const ctx: JobContext = {
+      sqlite: this.opts.sqlite,
+      publish: (accountId, topic, payload) => void messages.push([accountId, topic, payload]),
+      publishNow: (accountId, topic, payload) => this.opts.publish(accountId, topic, payload),
+      dataDir: this.opts.dataDir,
+      job: { id: row.id, accountId: row.account_id, kind: row.kind, attempts: row.attempts },
+      signal: this.abort.signal,
+      resources: this.resources,
+      config: this.opts.config ?? {},
+      now: this.now,
+    };
+    const p = (async () => {
+      try {
+        const args = JSON.parse(row.args) as Record<string, unknown>;
+        const result = await this.kinds[row.kind].handle(ctx, args);
+        this.completions.push({ job: row, result, messages });
+      } catch (error) {
+        this.completions.push({ job: row, error, messages });
+      }
+      this.inFlight.delete(row.id);
+      this.scheduleFlush();
+    })();
+    this.inFlight.set(row.id, p);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+      if (this.running) this.schedule(0);
+    });
+  }
+
+  /** Record finished jobs: one transaction for the batch, a savepoint per job. */
+  private flush(): void {
+    if (this.completions.length === 0) return;
+    const batch = this.completions.splice(0);
+    const s = this.opts.sqlite;
+    const now = this.now();
+    const published: Completion['messages'] = [];
+    try {
+      s.transaction(() => {
+        for (const c of batch) {
+          try {
+            s.transaction(() => this.record(c, now))();
+            published.push(...c.messages);
+          } catch (err) {
+            this.opts.log?.(`[jobs] recording ${c.job.kind} ${c.job.id} failed: ${(err as Error).message}`);
+            jobs.finishJob(s, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now);
+          }
+        }
+      }).immediate();
+      this.stats.flushes++;
+    } catch (err) {
+      // SQLITE_BUSY beyond the busy timeout, or the file went away: keep the batch for the next flush.
+      this.opts.log?.(`[jobs] flush failed: ${(err as Error).message}`);
+      this.completions.unshift(...batch);
+      if (this.running) setTimeout(() => this.scheduleFlush(), 200);
+      return;
+    }
+    for (const [accountId, topic, payload] of published) this.opts.publish(accountId, topic, payload);
+  }
+
+  private record(c: Completion, now: number): void {
+    const s = this.opts.sqlite;
+    const { job } = c;
+    const owner = s.prepare(`SELECT claimed_by FROM jobs WHERE id = ?`).get(job.id) as { claimed_by: string | null } | undefined;
+    const ownsClaim = owner?.claimed_by === this.workerId;
+    if (c.error !== undefined) {
+      const message = errorText(c.error);
+      if (!ownsClaim) return;
+      if (job.attempts >= job.max_attempts) {
+        jobs.finishJob(s, job.id, this.workerId, 'failed', message, now);
+        this.stats.failed++;
+      } else {
+        const backoff = Math.min(3_600_000, 1000 * 2 ** Math.min(job.attempts, 20)) * (0.8 + Math.random() * 0.4);
+        jobs.rescheduleJob(s, job.id, this.workerId, now + Math.round(backoff), message);
+      }
+      return;
+    }
+    const r = c.result || {};
+    r.commit?.(s, { ownsClaim });
+    if (!ownsClaim) return;
+    if (r.retryAt !== undefined) jobs.rescheduleJob(s, job.id, this.workerId, r.retryAt, r.note ?? null, r.refund ?? false);
+    else {
+      jobs.finishJob(s, job.id, this.workerId, 'done', r.note ?? null, now);
+      this.stats.finished++;
+    }
+  }
+}
+
+function toClaimed(row: jobs.JobRow): ClaimedJob {
+  return { id: row.id, accountId: row.account_id, kind: row.kind, args: JSON.parse(row.args), attempts: row.attempts };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name === 'Error' ? '' : err.name + ': '}${err.message}`.slice(0, 2000);
+  return String(err).slice(0, 2000);
+}

@@ -1,0 +1,386 @@
+// The webhooks job kinds: fan-out of an event to its endpoints, one delivery attempt, the repair sweep, pruning
+// and bulk retry. Runs inside the job runner (a worker thread in the app, or `chronicle dispatch`).
+import { loadEventRows, type EventTableName } from '../../db/events.ts';
+import { newId, toIso } from '../../db/ids.ts';
+import * as jobsDb from '../../db/jobs.ts';
+import type { Sqlite } from '../../db/sql.ts';
+import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
+import * as db from '../../db/webhooks.ts';
+import { eventType } from '../events/registry.ts';
+import type { ClaimedJob, JobContext, JobKind, JobResult } from '../jobs/types.ts';
+import { Pools, sendAttempt, type AttemptResult } from './http.ts';
+import { dispatchOptions, parseRetryAfter, withJitter, type WebhookDispatchOptions } from './options.ts';
+import { classifyAddress } from './network.ts';
+import { SecretBox, signatureHeader } from './secrets.ts';
+
+export const WEBHOOKS_QUEUE = 'webhooks';
+export const DELIVER_KIND = 'webhooks.deliver';
+export const endpointKey = (endpointId: string) => `webhooks:endpoint:${endpointId}`;
+
+// ---------------------------------------------------------------- shared writes (also used by handlers)
+
+export function eventBody(type: string, timestampIso: string, data: Record<string, unknown>): string {
+  return JSON.stringify({ type, timestamp: timestampIso, data });
+}
+
+/** A delivery and its job, in the caller's transaction. */
+export function createDelivery(
+  s: Sqlite,
+  input: { accountId: string; endpointId: string; eventTable: string | null; eventId: string | null; eventType: string; payload: string; now: number; manualBy?: string | null },
+): WebhookDeliveriesTable {
+  const id = newId(input.now);
+  const jobId = newId(input.now);
+  const row: WebhookDeliveriesTable = {
+    id, account_id: input.accountId, endpoint_id: input.endpointId, event_table: input.eventTable, event_id: input.eventId,
+    event_type: input.eventType, payload: input.payload, status: 'pending', attempts: 0, next_attempt_at: input.now,
+    last_status: null, last_error: null, job_id: jobId, delivered_at: null, created_at: input.now, updated_at: input.now,
+  };
+  db.insertDelivery(s, row);
+  jobsDb.enqueueJob(s, {
+    id: jobId, accountId: input.accountId, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND,
+    args: input.manualBy !== undefined ? { deliveryId: id, trigger: 'manual', by: input.manualBy } : { deliveryId: id },
+    runAt: input.now, priority: input.manualBy !== undefined ? 10 : 0, maxAttempts: 1_000_000, concurrencyKey: endpointKey(input.endpointId), createdAt: input.now,
+  });
+  return row;
+}
+
+/**
+ * Queue a delivery for an attempt now (manual retry or bulk retry), in the caller's transaction.
+ * Returns false if it is being delivered at this very moment.
+ */
+export function requeueDelivery(s: Sqlite, d: WebhookDeliveriesTable, now: number, by: string | null): boolean {
+  if (d.status === 'delivering') return false;
+  const args = JSON.stringify({ deliveryId: d.id, trigger: 'manual', by });
+  let jobId = d.job_id;
+  const job = jobId ? jobsDb.findJob(s, jobId) : undefined;
+  if (job && job.status === 'claimed') return false;
+  if (job) {
+    s.prepare(`UPDATE jobs SET status = 'ready', run_at = ?, priority = 10, args = ?, finished_at = NULL, last_error = NULL, claimed_by = NULL WHERE id = ?`).run(now, args, job.id);
+  } else {
+    jobId = newId(now);
+    jobsDb.enqueueJob(s, { id: jobId, accountId: d.account_id, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND, args: JSON.parse(args), runAt: now, priority: 10, maxAttempts: 1_000_000, concurrencyKey: endpointKey(d.endpoint_id), createdAt: now });
+  }
+  db.setDeliveryState(s, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', next_attempt_at: now, job_id: jobId, updated_at: now });
+  return true;
+}
+
+export function enqueueNotification(s: Sqlite, accountId: string, kind: 'notifications.endpointDisabled' | 'notifications.deliveryFailures', args: Record<string, unknown>, now: number): void {
+  jobsDb.enqueueJob(s, { id: newId(now), accountId, queue: 'notifications', kind, args, runAt: now, createdAt: now, maxAttempts: 10 });
+}
+
+/** Disable an endpoint with its reason, and raise the notification (same transaction). */
+export function disableEndpoint(s: Sqlite, ep: WebhookEndpointsTable, reason: string, now: number, notify: boolean): void {
+  db.updateEndpoint(s, ep.account_id, ep.id, { status: 'disabled', disabled_reason: reason, disabled_at: now, updated_at: now, paused_until: null });
+  if (notify) enqueueNotification(s, ep.account_id, 'notifications.endpointDisabled', { endpointId: ep.id, reason }, now);
+}
+
+// ---------------------------------------------------------------- dispatcher resources
+
+interface Resources {
+  options: WebhookDispatchOptions;
+  pools: Pools;
+  box: SecretBox;
+  secrets: Map<string, string>;
+  nextSlot: Map<string, number>;
+  offlineUntil: number;
+  close(): Promise<void>;
+}
+
+/** Config passed to the runner: `config.webhooks = { secretKey (base64), ...WebhookDispatchOptions overrides }`. */
+export interface WebhooksRunnerConfig extends Partial<WebhookDispatchOptions> {
+  secretKey: string;
+}
+
+function resources(ctx: JobContext): Resources {
+  let r = ctx.resources.get('webhooks') as Resources | undefined;
+  if (!r) {
+    const cfg = ctx.config.webhooks as WebhooksRunnerConfig | undefined;
+    if (!cfg?.secretKey) throw new Error('The webhook dispatcher was started without the secret key.');
+    const { secretKey, ...overrides } = cfg;
+    const options = dispatchOptions(overrides);
+    const pools = new Pools(options);
+    r = {
+      options, pools, box: new SecretBox(Buffer.from(secretKey, 'base64')), secrets: new Map(), nextSlot: new Map(), offlineUntil: 0,
+      close: () => pools.close(),
+    };
+    ctx.resources.set('webhooks', r);
+  }
+  return r;
+}
+
+function secretOf(r: Resources, enc: string): string {
+  let plain = r.secrets.get(enc);
+  if (!plain) {
+    plain = r.box.decrypt(enc);
+    r.secrets.set(enc, plain);
+  }
+  return plain;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+
+// ---------------------------------------------------------------- the attempt
+
+export interface Decision {
+  status: 'delivered' | 'retrying' | 'failed';
+  nextAt: number | null;
+  disable?: string;
+}
+
+export function decide(d: Pick<WebhookDeliveriesTable, 'attempts'>, schedule: number[], r: AttemptResult, o: WebhookDispatchOptions, now: number, random = Math.random): Decision {
+  const ok = r.errorKind === null && r.status !== null && r.status >= 200 && r.status < 300;
+  if (ok) return { status: 'delivered', nextAt: null };
+  if (r.status === 410) return { status: 'failed', nextAt: null, disable: 'The endpoint answered 410 Gone: it asked not to receive any more deliveries.' };
+  if (r.errorKind === 'blocked') return { status: 'failed', nextAt: null };
+  const attemptsAfter = d.attempts + 1;
+  if (attemptsAfter > schedule.length) return { status: 'failed', nextAt: null };
+  let delay = withJitter(schedule[attemptsAfter - 1], o.jitter, random);
+  if (r.status === 429 || r.status === 503) {
+    const ra = parseRetryAfter(r.headers?.['retry-after'], now);
+    if (ra !== null) delay = Math.min(o.retryAfterMaxMs, Math.max(o.retryAfterMinMs, ra));
+  }
+  return { status: 'retrying', nextAt: now + delay };
+}
+
+function describeFailure(r: AttemptResult): string {
+  if (r.errorMessage) return r.errorMessage;
+  if (r.status !== null) return `The endpoint answered ${r.status}${r.status === 410 ? ' Gone' : ''}.`;
+  return 'The attempt failed.';
+}
+
+const REDACT = new Set(['webhook-signature', 'authorization', 'cookie', 'x-api-key', 'proxy-authorization']);
+export function redactHeaders(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (k === 'webhook-signature') out[k] = v.split(' ').map((p) => p.replace(/,.*/, ',<redacted>')).join(' ');
+    else out[k] = REDACT.has(k.toLowerCase()) ? '<redacted>' : v;
+  }
+  return out;
+}
+
+function isLoopbackUrl(url: URL): boolean {
+  const h = url.hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || classifyAddress(h) === 'loopback';
+}
+
+async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<JobResult> {
+  const s = ctx.sqlite;
+  const r = resources(ctx);
+  const o = r.options;
+  const deliveryId = String(args.deliveryId);
+  const manual = args.trigger === 'manual';
+  const by = typeof args.by === 'string' ? args.by : null;
+  const d = db.deliveryById(s, deliveryId);
+  if (!d) return { note: 'The delivery no longer exists.' };
+  if (d.status !== 'delivering') return { note: `Nothing to send: the delivery is ${d.status}.` };
+  const ep = db.endpointById(s, d.endpoint_id)!;
+  let now = ctx.now();
+  const publish = () => ctx.publish(d.account_id, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: d.endpoint_id });
+  const putBack = (at: number, why: string): JobResult => {
+    publish();
+    return {
+      retryAt: at, refund: true, note: why,
+      commit: (tx, { ownsClaim }) => {
+        if (ownsClaim) db.setDeliveryState(tx, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', next_attempt_at: at, last_error: why, updated_at: ctx.now() });
+      },
+    };
+  };
+  if (ep.status === 'disabled') {
+    publish();
+    const why = `Not sent: the endpoint is disabled (${ep.disabled_reason ?? 'by a person'}). Enable it, then retry.`;
+    return { note: why, commit: (tx, { ownsClaim }) => { if (ownsClaim) db.setDeliveryState(tx, d.id, { status: 'failed', next_attempt_at: null, last_error: why, updated_at: ctx.now() }); } };
+  }
+  if (!manual && ep.paused_until !== null && ep.paused_until > now) {
+    return putBack(ep.paused_until, `Paused until ${toIso(ep.paused_until)}: the endpoint failed ${ep.consecutive_failures} times in a row (circuit breaker).`);
+  }
+  const url = new URL(ep.url);
+  const loopback = isLoopbackUrl(url);
+  if (!loopback && r.offlineUntil > now && !o.isOnline()) {
+    return putBack(now + o.offlineRetryMs, 'Waiting for the network: this computer is offline. No attempt was spent.');
+  }
+  if (ep.rate_limit) {
+    const slot = Math.max(now, r.nextSlot.get(ep.id) ?? 0);
+    r.nextSlot.set(ep.id, slot + 1000 / ep.rate_limit);
+    await sleep(slot - now, ctx.signal);
+    now = ctx.now();
+  }
+  if (ctx.signal.aborted) return putBack(now, 'The dispatcher stopped before sending; it will be sent when it starts again.');
+
+  const ts = Math.floor(now / 1000);
+  const secrets = [secretOf(r, ep.secret_enc)];
+  if (ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > now) secrets.push(secretOf(r, ep.previous_secret_enc));
+  const custom = JSON.parse(ep.headers) as Record<string, string>;
+  const headers: Record<string, string> = {
+    ...custom,
+    'content-type': 'application/json',
+    'user-agent': o.userAgent,
+    'webhook-id': d.id,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signatureHeader(secrets, d.id, ts, d.payload),
+    'x-webhook-event': d.event_type,
+  };
+  const pool = r.pools.get({ origin: url.origin, scope: ep.network_scope, connections: ep.concurrency });
+  const result = await sendAttempt(pool, url, ep.network_scope, headers, d.payload, o, ctx.signal);
+  const at = ctx.now();
+  if (ctx.signal.aborted && result.errorKind !== null && result.status === null) {
+    return putBack(at, 'The dispatcher stopped during the attempt; it will be sent again when it starts.');
+  }
+  if (result.unreachable && !loopback && !o.isOnline()) {
+    r.offlineUntil = at + o.offlineRetryMs;
+    return putBack(at + o.offlineRetryMs, 'Waiting for the network: this computer is offline. No attempt was spent.');
+  }
+  if (!result.unreachable) r.offlineUntil = 0;
+  const schedule = ep.retry_schedule ? (JSON.parse(ep.retry_schedule) as number[]) : o.retrySchedule;
+  const decision = decide(d, schedule, result, o, at);
+  publish();
+  return {
+    retryAt: decision.status === 'retrying' ? decision.nextAt! : undefined,
+    note: decision.status === 'delivered' ? undefined : describeFailure(result),
+    commit: (tx, { ownsClaim }) => {
+      db.insertAttempt(tx, {
+        id: newId(at), account_id: d.account_id, delivery_id: d.id, endpoint_id: ep.id, url: ep.url,
+        request_headers: JSON.stringify(redactHeaders(headers)), body_size: Buffer.byteLength(d.payload),
+        response_status: result.status, response_headers: result.headers ? JSON.stringify(result.headers) : null,
+        response_body: result.body, response_truncated: result.truncated ? 1 : 0,
+        error_kind: result.errorKind ?? (decision.status === 'delivered' ? null : 'http'),
+        error_message: decision.status === 'delivered' ? null : describeFailure(result),
+        duration_ms: result.durationMs, trigger: manual ? 'manual' : 'scheduled', triggered_by: manual ? by : null, created_at: at,
+      });
+      if (!ownsClaim) return;
+      db.setDeliveryState(tx, d.id, {
+        status: decision.status, attempts: d.attempts + 1, next_attempt_at: decision.nextAt, last_status: result.status,
+        last_error: decision.status === 'delivered' ? null : describeFailure(result),
+        delivered_at: decision.status === 'delivered' ? at : d.delivered_at, updated_at: at,
+      });
+      if (manual && decision.status === 'retrying') tx.prepare(`UPDATE jobs SET args = ?, priority = 0 WHERE id = ?`).run(JSON.stringify({ deliveryId: d.id }), ctx.job.id);
+      recordEndpointHealth(tx, ctx, ep.id, decision, at, o);
+    },
+  };
+}
+
+function recordEndpointHealth(tx: Sqlite, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions): void {
+  const ep = db.endpointById(tx, endpointId)!;
+  if (decision.status === 'delivered') {
+    if (ep.consecutive_failures !== 0 || ep.paused_until !== null || ep.failing_since !== null || (ep.last_success_at ?? 0) < at - 1000) {
+      db.updateEndpoint(tx, ep.account_id, ep.id, { consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: at });
+      if (ep.consecutive_failures !== 0) ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
+    }
+    return;
+  }
+  const failures = ep.consecutive_failures + 1;
+  const failingSince = ep.failing_since ?? at;
+  const patch: Partial<WebhookEndpointsTable> = { consecutive_failures: failures, failing_since: failingSince, last_failure_at: at };
+  if (failures >= o.breakerThreshold) patch.paused_until = at + o.breakerCoolOffMs;
+  db.updateEndpoint(tx, ep.account_id, ep.id, patch);
+  if (failures === o.breakerThreshold) {
+    enqueueNotification(tx, ep.account_id, 'notifications.deliveryFailures', { endpointId: ep.id, failures, since: toIso(failingSince) }, at);
+  }
+  if (ep.status === 'active') {
+    if (decision.disable) disableEndpoint(tx, ep, decision.disable, at, true);
+    else if (at - failingSince >= o.disableAfterMs) {
+      const days = Math.round((at - failingSince) / 86_400_000);
+      disableEndpoint(tx, ep, `Every delivery failed for ${days} day${days === 1 ? '' : 's'} (since ${toIso(failingSince)}).`, at, true);
+    }
+  }
+  ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
+}
+
+// ---------------------------------------------------------------- fan-out, sweep, prune, bulk retry
+
+async function fanout(ctx: JobContext, args: Record<string, unknown>): Promise<JobResult> {
+  const table = String(args.table);
+  const type = eventType(table);
+  if (!type) throw new Error(`Unknown event table “${table}”.`);
+  const [row] = loadEventRows(ctx.sqlite, table as EventTableName, [String(args.eventId)]);
+  if (!row) return { note: 'The event no longer exists.' };
+  const body = eventBody(type.webhookType, toIso(row.created_at), type.publicJson(row as never));
+  return {
+    commit: (tx, { ownsClaim }) => {
+      if (!ownsClaim) return; // another runner took the job back and fans out instead: never twice
+      const now = ctx.now();
+      const endpoints = db.subscribedEndpoints(tx, row.account_id, type.webhookType, row.created_at);
+      for (const ep of endpoints) {
+        const d = createDelivery(tx, { accountId: row.account_id, endpointId: ep.id, eventTable: table, eventId: row.id, eventType: type.webhookType, payload: body, now });
+        ctx.publish(row.account_id, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: ep.id });
+      }
+    },
+  };
+}
+
+/** Repair: deliveries waiting without a live job (a job lost to a bug or a manual edit) get one again. */
+async function sweep(ctx: JobContext): Promise<JobResult> {
+  const s = ctx.sqlite;
+  const now = ctx.now();
+  let repaired = 0;
+  s.transaction(() => {
+    for (const o of db.orphanDeliveries(s, ctx.job.accountId, 1000)) {
+      const d = db.deliveryById(s, o.id)!;
+      if (d.status === 'delivering') db.setDeliveryState(s, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', updated_at: now });
+      const fresh = db.deliveryById(s, o.id)!;
+      const job = fresh.job_id ? jobsDb.findJob(s, fresh.job_id) : undefined;
+      if (job && job.status === 'ready') continue;
+      const jobId = newId(now);
+      jobsDb.enqueueJob(s, { id: jobId, accountId: d.account_id, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND, args: { deliveryId: d.id }, runAt: Math.max(now, d.next_attempt_at ?? now), maxAttempts: 1_000_000, concurrencyKey: endpointKey(d.endpoint_id), createdAt: now });
+      db.setDeliveryState(s, d.id, { job_id: jobId });
+      repaired++;
+    }
+  }).immediate();
+  return { note: repaired ? `Repaired ${repaired} deliveries without a job.` : undefined };
+}
+
+const RETENTION_MS = 30 * 86_400_000;
+async function prune(ctx: JobContext): Promise<JobResult> {
+  const n = ctx.sqlite.transaction(() => db.pruneOld(ctx.sqlite, ctx.job.accountId, ctx.now() - RETENTION_MS)).immediate();
+  return { note: `Pruned ${n.deliveries} deliveries, ${n.attempts} attempts and ${n.jobs} finished jobs older than 30 days.` };
+}
+
+async function retryFailed(ctx: JobContext, args: Record<string, unknown>): Promise<JobResult> {
+  const s = ctx.sqlite;
+  const endpointId = String(args.endpointId);
+  const since = Number(args.since);
+  const total = Number(args.total);
+  const bulkId = String(args.bulkId);
+  const by = typeof args.by === 'string' ? args.by : null;
+  let done = 0;
+  let after = '';
+  for (;;) {
+    const ids = db.failedDeliveryIds(s, ctx.job.accountId, endpointId, since, after, 200);
+    if (ids.length === 0 || ctx.signal.aborted) break;
+    s.transaction(() => {
+      const now = ctx.now();
+      for (const id of ids) {
+        const d = db.deliveryById(s, id);
+        if (d && d.status === 'failed' && requeueDelivery(s, d, now, by)) done++;
+      }
+    }).immediate();
+    after = ids[ids.length - 1];
+    (ctx.publishNow ?? ctx.publish)(ctx.job.accountId, 'webhooks.bulk.progress', { bulkId, endpointId, done, total: Math.max(total, done), finished: false });
+    await new Promise((r) => setImmediate(r));
+  }
+  ctx.publish(ctx.job.accountId, 'webhooks.bulk.progress', { bulkId, endpointId, done, total: Math.max(total, done), finished: true });
+  return { note: `Queued ${done} failed deliveries again.` };
+}
+
+function deliveryIdsOf(jobs: ClaimedJob[]): string[] {
+  return jobs.map((j) => String(j.args.deliveryId));
+}
+
+/** The kinds of the webhooks area, spread into main/jobs/kinds.ts. */
+export const webhooksJobKinds: Record<string, JobKind> = {
+  'webhooks.fanout': { queue: WEBHOOKS_QUEUE, handle: fanout },
+  [DELIVER_KIND]: {
+    queue: WEBHOOKS_QUEUE,
+    handle: deliver,
+    onClaim: (s, jobs, now) => db.markDelivering(s, deliveryIdsOf(jobs), now),
+    onReclaim: (s, jobs, now) => db.unmarkDelivering(s, deliveryIdsOf(jobs), now),
+    concurrencyLimit: (s, key) => db.endpointById(s, key.slice('webhooks:endpoint:'.length))?.concurrency ?? 4,
+  },
+  'webhooks.retryFailed': { queue: WEBHOOKS_QUEUE, handle: retryFailed },
+  'webhooks.sweep': { queue: 'maintenance', handle: sweep, every: 15 * 60_000 },
+  'webhooks.prune': { queue: 'maintenance', handle: prune, every: 24 * 60 * 60_000 },
+};

@@ -1,0 +1,109 @@
+// The webhooks/jobs background service on the main thread: the secret box handlers use, and the job runner in a
+// worker thread (its own connection) that the app and `chronicle serve` start when `background` is true.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AppServices } from '../handlers/types.ts';
+import type { ServiceOptions } from '../services.ts';
+import type { FromWorker, ToWorker, WorkerData } from '../jobs/worker.ts';
+import { loadSecretKey, SecretBox, type Encrypter } from './secrets.ts';
+
+let injectedEncrypter: Encrypter | null = null;
+
+/** main/index.ts injects Electron's safeStorage here; under plain Node the key file alone protects secrets. */
+export function setSecretEncrypter(encrypter: Encrypter | null): void {
+  injectedEncrypter = encrypter;
+}
+
+export interface WebhooksService {
+  key: Buffer;
+  box: SecretBox;
+  worker: Worker | null;
+  workerId: string | null;
+  /** Ask the dispatcher to look for work now (after a commit that enqueued jobs). */
+  wake(): void;
+}
+
+/** The service of an open workspace (created on first use, also when background work is off). */
+export function webhooksService(app: AppServices): WebhooksService {
+  let svc = app.services.webhooks as WebhooksService | undefined;
+  if (!svc) {
+    const key = loadSecretKey(app.dataDir, injectedEncrypter);
+    const created: WebhooksService = {
+      key,
+      box: new SecretBox(key),
+      worker: null,
+      workerId: null,
+      wake: () => created.worker?.postMessage({ type: 'wake' } satisfies ToWorker),
+    };
+    svc = created;
+    app.services.webhooks = svc;
+  }
+  return svc;
+}
+
+function workerUrl(): { url: URL; execArgv?: string[] } {
+  // Under tsx/vitest this module is a .ts file: start the .mjs shim that registers tsx. In the Electron build
+  // everything is bundled and electron.vite.config.ts emits the worker as out/main/jobs-worker.js.
+  if (import.meta.url.endsWith('.ts')) return { url: new URL('../jobs/worker-entry.mjs', import.meta.url) };
+  return { url: new URL('./jobs-worker.js', import.meta.url) };
+}
+
+const unsubscribers = new WeakMap<AppServices, () => void>();
+
+export const jobsService = {
+  name: 'jobs',
+  async start(app: AppServices, opts: ServiceOptions): Promise<void> {
+    const svc = webhooksService(app);
+    if (!opts.background || app.readOnly) return;
+    const { url, execArgv } = workerUrl();
+    const data: WorkerData = {
+      dbFile: path.resolve(app.dbFile),
+      dataDir: app.dataDir,
+      nativeBinding: opts.nativeBinding,
+      config: { webhooks: { secretKey: svc.key.toString('base64') } },
+    };
+    const worker = new Worker(url, { workerData: data, execArgv, name: 'chronicle-jobs' });
+    svc.worker = worker;
+    await new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          svc.workerId = m.workerId;
+          resolve();
+        } else if (m.type === 'publish') app.push.publish(m.accountId, m.topic, m.payload as never);
+        else if (m.type === 'log') console.error(m.message);
+      });
+      worker.once('error', (err) => {
+        console.error('[jobs] the job worker failed:', err);
+        reject(err);
+      });
+      worker.once('exit', () => {
+        if (svc.worker === worker) svc.worker = null;
+      });
+    });
+    // New events enqueue fan-out jobs: wake the dispatcher instead of waiting for its next poll.
+    unsubscribers.set(app, app.push.subscribe((_account, topic) => {
+      if (topic === 'activity.created') svc.wake();
+    }));
+  },
+  async stop(app: AppServices): Promise<void> {
+    unsubscribers.get(app)?.();
+    const svc = app.services.webhooks as WebhooksService | undefined;
+    const worker = svc?.worker;
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 20_000);
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'stopped') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    });
+    svc.worker = null;
+  },
+};
