@@ -1,6 +1,7 @@
 // Background services of the areas (job runner, webhook dispatcher, …), started with a workspace and stopped
 // with it. Each area adds one start/stop pair here.
 import type { AppServices } from './handlers/types.ts';
+import { jobsService } from './webhooks/service.ts';
 
 export interface ServiceOptions {
   /** Start long-running background work (off for one-shot CLI commands and some tests). */
@@ -10,7 +11,7 @@ export interface ServiceOptions {
 
 type Service = { name: string; start(app: AppServices, opts: ServiceOptions): void | Promise<void>; stop(app: AppServices): void | Promise<void> };
 
-export const services: Service[] = [];
+export const services: Service[] = [jobsService];
 
 export async function startAreaServices(app: AppServices, opts: ServiceOptions): Promise<void> {
   for (const s of services) await s.start(app, opts);
