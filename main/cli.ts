@@ -1,6 +1,7 @@
 // `chronicle`: the command line. Each command lives in main/cli/<name>.ts; this file only dispatches.
 import { DatabaseError } from '../db/open.ts';
 import { UsageError } from './cli/args.ts';
+import { audit, auditHelp } from './cli/audit.ts';
 import { demo, demoHelp } from './cli/demo.ts';
 import { serve, serveHelp } from './cli/serve.ts';
 
@@ -12,6 +13,7 @@ interface Command {
 export const commands: Record<string, Command> = {
   serve: { run: serve, help: serveHelp },
   demo: { run: demo, help: demoHelp },
+  audit: { run: audit, help: auditHelp },
 };
 
 function usage(): string {

@@ -3,11 +3,13 @@
 import type { Migration } from './types.ts';
 import { migration0001 } from './0001_foundation.ts';
 import { migration0002 } from './0002_webhooks.ts';
+import { migration0003 } from './0003_audit.ts';
 import { migration0004 } from './0004_reports.ts';
 
 export const migrations: readonly Migration[] = [
   migration0001,
   migration0002,
+  migration0003,
   migration0004,
 ];
 

@@ -6,12 +6,13 @@ import { seedDemo } from '../demo.ts';
 import { startHost } from '../host/server.ts';
 import { intFlag, parseFlags, requireFlag, UsageError } from './args.ts';
 
-export const serveHelp = `chronicle serve --db FILE [--port N] [--token T] [--demo]
+export const serveHelp = `chronicle serve --db FILE [--port N] [--token T] [--demo]   (or --bundle BUNDLE instead of --db)
   Serve the console and its API on 127.0.0.1. Prints the URL (with its token) as the first line.
   --db FILE    workspace file (created if missing)
   --port N     port; 0 picks a free one (default 0)
   --token T    access token (default: a random one)
-  --demo       create the demo workspace when the file is empty`;
+  --demo       create the demo workspace when the file is empty
+  --bundle B   open a review bundle read-only (every change is refused)`;
 
 const rendererDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer');
 
@@ -21,8 +22,10 @@ export async function serve(argv: string[]) {
     port: { type: 'string' },
     token: { type: 'string' },
     demo: { type: 'boolean' },
+    bundle: { type: 'string' },
   });
-  const dbFile = requireFlag(values.db, '--db');
+  if (values.bundle && values.db) throw new UsageError('Give either --db or --bundle, not both.');
+  const dbFile = values.bundle ?? requireFlag(values.db, '--db');
   const port = intFlag(values.port, '--port', 0, 0, 65535);
   if (values.token !== undefined && !/^[A-Za-z0-9._~-]{8,200}$/.test(values.token)) {
     throw new UsageError('--token must be 8 to 200 characters of letters, digits, ".", "_", "~" or "-".');
@@ -30,8 +33,11 @@ export async function serve(argv: string[]) {
   if (!fs.existsSync(path.join(rendererDir, 'index.html'))) {
     throw new UsageError(`The console has not been built (${rendererDir} is missing). Run \`npm run build\` first.`);
   }
-  const app = await createApp({ dbFile });
-  if (values.demo) seedDemo(app.sqlite, { seed: 1 });
+  if (values.bundle && !fs.existsSync(values.bundle)) throw new UsageError(`${values.bundle} does not exist.`);
+  const app = values.bundle
+    ? await createApp({ dbFile, readonly: true, migrate: false, background: false })
+    : await createApp({ dbFile });
+  if (values.demo && !values.bundle) seedDemo(app.sqlite, { seed: 1 });
   const host = await startHost({ app, port, token: values.token, staticDir: rendererDir });
   process.stdout.write(`${host.url}\n`);
   process.stderr.write(`Chronicle is serving ${path.resolve(dbFile)} on 127.0.0.1:${host.port}. Press Ctrl+C to stop.\n`);

@@ -9,6 +9,7 @@ import type { ActivitiesTable } from '../../db/schema.ts';
 import type { EventTable } from '../events/types.ts';
 import { notificationFollowUps } from '../notifications/followups.ts';
 import { rollupHook } from '../reports/rollups.ts';
+import { auditChainHook } from '../audit/chain.ts';
 
 export interface RecordedEvent {
   table: EventTable;
@@ -29,6 +30,7 @@ export type FollowUp = (event: RecordedEvent) => FollowUpJob | null;
 /** Runs in the command's transaction. Areas add theirs here. */
 export const inTransactionHooks: InTransactionHook[] = [
   rollupHook,
+  auditChainHook,
 ];
 
 /** Jobs enqueued per event. Webhook fan-out applies to every event type. */
