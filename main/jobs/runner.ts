@@ -9,6 +9,7 @@
 // - A job of an unknown kind fails at once with a clear `last_error`; a handler that throws is retried with
 //   exponential backoff until `max_attempts`, then `failed` with the error.
 import crypto from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import * as jobs from '../../db/jobs.ts';
 import { newId } from '../../db/ids.ts';
 import type { Sqlite } from '../../db/sql.ts';
@@ -77,6 +78,8 @@ export class JobRunner {
     this.staleMs = opts.staleMs ?? 30_000;
     this.now = opts.now ?? Date.now;
     this.workerId = opts.workerId ?? `worker-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    // Every running job listens on the stop signal.
+    setMaxListeners(0, this.abort.signal);
   }
 
   start(): void {

@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { openDatabase } from '../../db/open.ts';
+import { JobRunner } from '../jobs/runner.ts';
+import { loadSecretKey } from '../webhooks/secrets.ts';
+import { intFlag, parseFlags, requireFlag } from './args.ts';
+
+export const dispatchHelp = `chronicle dispatch --db FILE [--concurrency N] [--queues a,b] [--data-dir DIR]
+  Run the job runner and webhook dispatcher alone, headless, until Ctrl+C (SIGINT/SIGTERM stop it cleanly).
+  Several dispatchers may work on the same file: a job is claimed by one at a time.
+  --db FILE               workspace file
+  --concurrency N         jobs (HTTP attempts) at once (default 16)
+  --queues a,b            only these queues (default: all)
+  --data-dir DIR          folder of the secret key file (default: the database's folder)
+  --poll-ms N             idle poll interval (default 100)
+  --heartbeat-ms N        heartbeat interval (default 2000)
+  --stale-ms N            take back claims not heartbeated for this long (default 30000)
+  --attempt-timeout-ms N  whole-attempt timeout (default 15000)
+  --connect-timeout-ms N  connect timeout (default 5000)`;
+
+export async function dispatch(argv: string[]) {
+  const { values } = parseFlags(argv, {
+    db: { type: 'string' },
+    concurrency: { type: 'string' },
+    queues: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'poll-ms': { type: 'string' },
+    'heartbeat-ms': { type: 'string' },
+    'stale-ms': { type: 'string' },
+    'attempt-timeout-ms': { type: 'string' },
+    'connect-timeout-ms': { type: 'string' },
+  });
+  const dbFile = requireFlag(values.db, '--db');
+  const dataDir = values['data-dir'] ?? path.dirname(path.resolve(dbFile));
+  const sqlite = openDatabase(dbFile);
+  const key = loadSecretKey(dataDir);
+  const runner = new JobRunner({
+    sqlite,
+    dataDir,
+    concurrency: intFlag(values.concurrency, '--concurrency', 16, 1, 1024),
+    queues: values.queues ? values.queues.split(',').map((q) => q.trim()).filter(Boolean) : null,
+    pollMs: intFlag(values['poll-ms'], '--poll-ms', 100, 5, 60_000),
+    heartbeatMs: intFlag(values['heartbeat-ms'], '--heartbeat-ms', 2000, 50, 600_000),
+    staleMs: intFlag(values['stale-ms'], '--stale-ms', 30_000, 100, 86_400_000),
+    config: {
+      webhooks: {
+        secretKey: key.toString('base64'),
+        attemptTimeoutMs: intFlag(values['attempt-timeout-ms'], '--attempt-timeout-ms', 15_000, 100, 600_000),
+        connectTimeoutMs: intFlag(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000, 100, 600_000),
+      },
+    },
+    // Headless: pushes have no window to reach; the app's UI sees the rows on its next refetch.
+    publish: () => {},
+    log: (m) => process.stderr.write(m + '\n'),
+  });
+  runner.start();
+  process.stdout.write(`dispatching ${path.resolve(dbFile)} as ${runner.workerId}\n`);
+  const stop = async () => {
+    await runner.stop();
+    sqlite.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

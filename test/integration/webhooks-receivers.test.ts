@@ -1,0 +1,218 @@
+// Real deliveries to real receivers on 127.0.0.1, each outcome recorded exactly.
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { App } from '../../main/app.ts';
+import { caller, openTestApp } from '../support/workspace.ts';
+import { attemptsOf, deliveriesOf, emitEvent, receiver, startRunner, waitFor, type Receiver } from './webhooks-support.ts';
+
+let app: App;
+let r: ReturnType<typeof startRunner>;
+const receivers: Receiver[] = [];
+
+beforeAll(async () => {
+  app = await openTestApp({ events: 40 });
+  r = startRunner(app, { attemptTimeoutMs: 800, connectTimeoutMs: 500, retryAfterMinMs: 1000 });
+});
+afterAll(async () => {
+  await r.stop();
+  await Promise.all(receivers.map((x) => x.close()));
+  await app.close();
+});
+
+async function endpointFor(handler: Parameters<typeof receiver>[0], extra: Record<string, unknown> = {}) {
+  const rx = await receiver(handler);
+  receivers.push(rx);
+  const ep = await caller(app).call('webhooks.endpoints.create', { url: rx.url, eventTypes: ['card.created'], networkScope: 'loopback', retrySchedule: [60_000, 60_000], ...extra } as any);
+  return { rx, ep };
+}
+
+async function deliverOne(endpointId: string, until: (d: any) => boolean) {
+  await emitEvent(app);
+  return waitFor(() => deliveriesOf(app, endpointId).find(until), 'the delivery to settle');
+}
+
+describe('deliveries to real receivers', () => {
+  it('2xx: delivered, signed per Standard Webhooks (verified with the standardwebhooks package)', async () => {
+    const { rx, ep } = await endpointFor((_q, res) => res.writeHead(204).end());
+    const d = await deliverOne(ep.id, (x) => x.status === 'delivered');
+    const [a] = attemptsOf(app, d.id);
+    expect(a).toMatchObject({ response_status: 204, error_kind: null, trigger: 'scheduled', body_size: Buffer.byteLength(d.payload) });
+    const req = rx.requests[0];
+    expect(req.headers['webhook-id']).toBe(d.id);
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['user-agent']).toMatch(/^Chronicle\/\d+\.\d+\.\d+/);
+    expect(req.headers['x-webhook-event']).toBe('card.created');
+    expect(req.body).toBe(d.payload);
+    const body = JSON.parse(req.body);
+    expect(body).toMatchObject({ type: 'card.created', data: { id: d.event_id } });
+    expect(new Date(body.timestamp).toISOString()).toBe(body.timestamp);
+    // The real verifier accepts it…
+    const wh = new Webhook(ep.secret);
+    const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
+    expect(wh.verify(req.body, headers)).toEqual(body);
+    // …refuses a tampered body…
+    expect(() => wh.verify(req.body.replace('card.created', 'card.deleted'), headers)).toThrow(/signature/i);
+    // …and a stale timestamp (the same request checked 10 minutes later).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 10 * 60_000);
+    try {
+      expect(() => wh.verify(req.body, headers)).toThrow(/timestamp/i);
+    } finally {
+      vi.useRealTimers();
+    }
+    // The secret is not in the stored request headers.
+    expect(a.request_headers).not.toContain(String(req.headers['webhook-signature']).slice(3, 20));
+  });
+
+  it('500: an attempt recorded with status and body, then retrying on the schedule (±20 % jitter)', async () => {
+    const { ep } = await endpointFor((_q, res) => res.writeHead(500, { 'content-type': 'text/plain' }).end('boom'));
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    const [a] = attemptsOf(app, d.id);
+    expect(a).toMatchObject({ response_status: 500, response_body: 'boom', error_kind: 'http', response_truncated: 0 });
+    expect(a.error_message).toBe('The endpoint answered 500.');
+    expect(d.attempts).toBe(1);
+    expect(d.last_status).toBe(500);
+    const delay = d.next_attempt_at - a.created_at;
+    expect(delay).toBeGreaterThanOrEqual(48_000);
+    expect(delay).toBeLessThanOrEqual(72_000);
+  });
+
+  it('429 with Retry-After: the next attempt honours it', async () => {
+    const { ep } = await endpointFor((_q, res) => res.writeHead(429, { 'retry-after': '7' }).end('slow down'));
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    const [a] = attemptsOf(app, d.id);
+    expect(a.response_status).toBe(429);
+    expect(JSON.parse(a.response_headers)['retry-after']).toBe('7');
+    expect(d.next_attempt_at - a.created_at).toBe(7000);
+  });
+
+  it('410 Gone: the delivery fails, the endpoint is disabled with its reason and a notification is enqueued', async () => {
+    const { ep } = await endpointFor((_q, res) => res.writeHead(410).end());
+    const d = await deliverOne(ep.id, (x) => x.status === 'failed');
+    expect(attemptsOf(app, d.id)[0].response_status).toBe(410);
+    const after = await caller(app).call('webhooks.endpoints.get', { endpointId: ep.id });
+    expect(after.status).toBe('disabled');
+    expect(after.disabledReason).toMatch(/410 Gone/);
+    const job = app.sqlite.prepare(`SELECT * FROM jobs WHERE kind = 'notifications.endpointDisabled' AND json_extract(args, '$.endpointId') = ?`).get(ep.id) as any;
+    expect(JSON.parse(job.args)).toEqual({ endpointId: ep.id, reason: after.disabledReason });
+  });
+
+  it('301: a failure recorded with its Location, not followed', async () => {
+    let followed = 0;
+    const { ep } = await endpointFor((q, res) => {
+      if (q.url === '/elsewhere') followed++;
+      res.writeHead(301, { location: '/elsewhere' }).end();
+    });
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    const [a] = attemptsOf(app, d.id);
+    expect(a).toMatchObject({ response_status: 301, error_kind: 'redirect' });
+    expect(a.error_message).toContain('301 to /elsewhere');
+    expect(followed).toBe(0);
+  });
+
+  it('a server that never answers: timeout', async () => {
+    const { ep } = await endpointFor(() => {});
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    const [a] = attemptsOf(app, d.id);
+    expect(a).toMatchObject({ response_status: null, error_kind: 'timeout' });
+    expect(a.error_message).toMatch(/did not answer in time/);
+    expect(a.duration_ms).toBeGreaterThanOrEqual(700);
+  });
+
+  it('a reset connection: reset', async () => {
+    const { ep } = await endpointFor((q) => q.socket.destroy());
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    expect(attemptsOf(app, d.id)[0]).toMatchObject({ response_status: null, error_kind: 'reset' });
+  });
+
+  it('a 10 MB response: the body is cut at 64 KiB and flagged, memory stays bounded', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const { ep } = await endpointFor((_q, res) => {
+      res.writeHead(200, { 'content-length': String(160 * chunk.length) });
+      let n = 0;
+      const write = () => {
+        while (n < 160) {
+          n++;
+          if (!res.write(chunk)) return res.once('drain', write);
+        }
+        res.end();
+      };
+      write();
+    });
+    const before = process.memoryUsage().rss;
+    const d = await deliverOne(ep.id, (x) => x.status === 'delivered');
+    const [a] = attemptsOf(app, d.id);
+    expect(a.response_status).toBe(200);
+    expect(a.response_truncated).toBe(1);
+    expect(a.response_body.length).toBe(64 * 1024);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('a slow drip: status received but the body never completes → timeout, partial body kept', async () => {
+    const { ep } = await endpointFor((_q, res) => {
+      res.writeHead(200);
+      const t = setInterval(() => (res.writableEnded || res.destroyed ? clearInterval(t) : res.write('.')), 100);
+      res.on('close', () => clearInterval(t));
+    });
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    const [a] = attemptsOf(app, d.id);
+    expect(a).toMatchObject({ response_status: 200, error_kind: 'timeout', response_truncated: 1 });
+    expect(a.response_body).toMatch(/^\.+$/);
+  });
+
+  it('a refused port: connect', async () => {
+    const rx = await receiver();
+    await rx.close(); // nothing listens there now
+    const ep = await caller(app).call('webhooks.endpoints.create', { url: rx.url, eventTypes: ['card.created'], networkScope: 'loopback', retrySchedule: [60_000] });
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    const [a] = attemptsOf(app, d.id);
+    expect(a).toMatchObject({ response_status: null, error_kind: 'connect' });
+    expect(a.error_message).toMatch(/refused/);
+  });
+
+  it('a loopback or private address is refused under the public scope, without connecting', async () => {
+    const { rx, ep } = await endpointFor((_q, res) => res.end('should not be reached'), { networkScope: 'public' });
+    const named = await caller(app).call('webhooks.endpoints.create', { url: rx.url.replace('127.0.0.1', 'localhost'), eventTypes: ['card.created'] });
+    const priv = await caller(app).call('webhooks.endpoints.create', { url: 'http://10.1.2.3:9/hooks', eventTypes: ['card.created'], networkScope: 'public' });
+    await emitEvent(app);
+    for (const id of [ep.id, named.id, priv.id]) {
+      const d = await waitFor(() => deliveriesOf(app, id).find((x) => x.status === 'failed'), 'refused delivery');
+      const [a] = attemptsOf(app, d.id);
+      expect(a.error_kind).toBe('blocked');
+      expect(a.error_message).toMatch(/network scope allows public addresses only/);
+    }
+    expect(rx.requests).toHaveLength(0);
+  });
+
+  it('rotation: both signatures are sent during the overlap and each verifies', async () => {
+    const { rx, ep } = await endpointFor((_q, res) => res.end('ok'));
+    const { call } = caller(app);
+    const rotated = await call('webhooks.endpoints.rotateSecret', { endpointId: ep.id });
+    expect(Date.parse(rotated.previousSecretExpiresAt) - Date.now()).toBeGreaterThan(23 * 3600_000);
+    await deliverOne(ep.id, (x) => x.status === 'delivered');
+    const req = rx.requests[0];
+    const sig = String(req.headers['webhook-signature']);
+    expect(sig.split(' ')).toHaveLength(2);
+    const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': sig };
+    expect(() => new Webhook(rotated.secret).verify(req.body, headers)).not.toThrow();
+    expect(() => new Webhook(ep.secret).verify(req.body, headers)).not.toThrow();
+    const revealed = await call('webhooks.endpoints.revealSecret', { endpointId: ep.id });
+    expect(revealed).toMatchObject({ secret: rotated.secret, previousSecret: ep.secret });
+  });
+
+  it('custom headers are sent; a manual retry sends the same bytes with the same webhook-id', async () => {
+    const { rx, ep } = await endpointFor((_q, res, n) => res.writeHead(n === 0 ? 500 : 200).end(), { headers: { 'X-Team': 'platform' } });
+    const d = await deliverOne(ep.id, (x) => x.status === 'retrying');
+    const { call } = caller(app);
+    await call('webhooks.deliveries.retry', { deliveryId: d.id });
+    r.runner.wake();
+    await waitFor(() => deliveriesOf(app, ep.id).find((x) => x.id === d.id && x.status === 'delivered'), 'manual retry');
+    expect(rx.requests).toHaveLength(2);
+    expect(rx.requests[0].headers['x-team']).toBe('platform');
+    expect(rx.requests[1].headers['webhook-id']).toBe(rx.requests[0].headers['webhook-id']);
+    expect(rx.requests[1].body).toBe(rx.requests[0].body);
+    const detail = await call('webhooks.deliveries.get', { deliveryId: d.id });
+    expect(detail.attemptList.map((a) => [a.trigger, a.responseStatus])).toEqual([['scheduled', 500], ['manual', 200]]);
+    expect(detail.attemptList[1].triggeredBy?.name).toBe('Ana Lima');
+  });
+});

@@ -1,0 +1,107 @@
+// Helpers for the webhooks tests: real HTTP receivers on 127.0.0.1, a job runner on its own connection, and a
+// way to record real events through the contract.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '../../main/app.ts';
+import { openDatabase } from '../../db/open.ts';
+import { JobRunner } from '../../main/jobs/runner.ts';
+import type { WebhookDispatchOptions } from '../../main/webhooks/options.ts';
+import { webhooksService } from '../../main/webhooks/service.ts';
+import { caller } from '../support/workspace.ts';
+
+export interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+export interface Receiver {
+  url: string;
+  port: number;
+  requests: Received[];
+  close(): Promise<void>;
+}
+
+/** A receiver whose handler decides per request (n = 0-based request number). */
+export async function receiver(handler: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void = (_q, res) => res.end('ok')): Promise<Receiver> {
+  const requests: Received[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const n = requests.length;
+      requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      handler(req, res, n);
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A job runner on its own connection to the app's file, with test-sized timeouts. */
+export function startRunner(app: App, overrides: Partial<WebhookDispatchOptions> = {}, opts: { staleMs?: number; heartbeatMs?: number; concurrency?: number; workerId?: string } = {}) {
+  const sqlite = openDatabase(app.dbFile);
+  const key = webhooksService(app).key;
+  const runner = new JobRunner({
+    sqlite,
+    dataDir: app.dataDir,
+    pollMs: 20,
+    heartbeatMs: opts.heartbeatMs ?? 200,
+    staleMs: opts.staleMs ?? 30_000,
+    concurrency: opts.concurrency ?? 16,
+    workerId: opts.workerId,
+    config: { webhooks: { secretKey: key.toString('base64'), attemptTimeoutMs: 2_000, connectTimeoutMs: 1_000, ...overrides } },
+    publish: (a, t, p) => app.push.publish(a, t, p as never),
+  });
+  runner.start();
+  return {
+    runner,
+    sqlite,
+    async stop() {
+      await runner.stop();
+      sqlite.close();
+    },
+  };
+}
+
+export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 20_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Record a real event (a card created) through the contract; returns the event id. */
+export async function emitEvent(app: App, title = 'Webhook test card'): Promise<string> {
+  const { call } = caller(app);
+  const board = (await call('boards.list', {})).items.find((b) => !b.archived)!;
+  const full = await call('boards.get', { boardId: board.id });
+  const card = await call('cards.create', { boardId: board.id, columnId: full.columns[0].id, title });
+  const ev = app.sqlite.prepare('SELECT id FROM card_created WHERE card_id = ?').get(card.id) as { id: string };
+  return ev.id;
+}
+
+export function deliveriesOf(app: App, endpointId: string) {
+  return app.sqlite.prepare('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at, id').all(endpointId) as any[];
+}
+export function attemptsOf(app: App, deliveryId: string) {
+  return app.sqlite.prepare('SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY created_at, id').all(deliveryId) as any[];
+}
