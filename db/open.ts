@@ -63,9 +63,27 @@ export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError('db_unreadable', `Cannot open ${file}: ${(err as Error).message}`);
   }
+  if (!options.readonly) beginTransactionsImmediately(sqlite);
   if (options.migrate !== false && !options.readonly) migrate(sqlite, file);
   else checkVersion(sqlite, file);
   return sqlite;
+}
+
+/**
+ * Make `sqlite.transaction(fn)()` begin IMMEDIATE on this connection.
+ *
+ * better-sqlite3 begins DEFERRED by default: a command that reads (guards) and then writes upgrades its read
+ * lock to a write lock, and if another connection (the dispatcher's worker, a second process) committed in
+ * between, SQLite answers SQLITE_BUSY at once without waiting for busy_timeout. Taking the write lock at
+ * BEGIN makes writers queue behind busy_timeout instead. Nested calls still become savepoints.
+ */
+function beginTransactionsImmediately(sqlite: Sqlite): void {
+  const transaction = sqlite.transaction.bind(sqlite);
+  sqlite.transaction = ((fn: (...args: any[]) => unknown) => {
+    const t = transaction(fn);
+    const run = ((...args: any[]) => t.immediate(...args)) as typeof t;
+    return Object.assign(run, { default: t.immediate, deferred: t.deferred, immediate: t.immediate, exclusive: t.exclusive });
+  }) as Sqlite['transaction'];
 }
 
 export function schemaVersion(sqlite: Sqlite): number {

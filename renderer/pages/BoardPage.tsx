@@ -56,9 +56,12 @@ function CardTile({ card, columns, readOnly, onMove, onOpen }: { card: Card; col
       style={style}
       data-testid="card"
       data-card-title={card.title}
-      className={`group rounded-md border border-slate-200 bg-white p-2.5 text-sm shadow-xs dark:border-slate-700 dark:bg-slate-900 ${isDragging ? 'z-10 opacity-80 shadow-lg ring-2 ring-indigo-400' : ''}`}
+      {...listeners}
+      {...attributes}
+      aria-label={`${card.title}. Press space to pick up, arrow keys to move, space to drop.`}
+      className={`group rounded-md select-none ${readOnly ? '' : 'cursor-grab'} border border-slate-200 bg-white p-2.5 text-sm shadow-xs dark:border-slate-700 dark:bg-slate-900 ${isDragging ? 'z-10 opacity-80 shadow-lg ring-2 ring-indigo-400' : ''}`}
     >
-      <div {...listeners} {...attributes} aria-label={`${card.title}. Press space to pick up, arrow keys to move, space to drop.`} className={readOnly ? '' : 'cursor-grab'}>
+      <div>
         <button type="button" onClick={onOpen} className="text-left font-medium hover:underline">{card.title}</button>
         <div className="mt-1.5 flex flex-wrap items-center gap-2 text-xs text-slate-500">
           {card.assignee && <span className="rounded-full bg-slate-100 px-1.5 py-0.5 dark:bg-slate-800">{card.assignee.name}</span>}
