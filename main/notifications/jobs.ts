@@ -22,6 +22,8 @@ interface Draft {
   subjectType: string | null;
   subjectId: string | null;
   sourceKey: string;
+  /** When it happened (the event's time); defaults to now. */
+  at?: number;
 }
 
 /**
@@ -34,8 +36,8 @@ export function deliver(ctx: JobContext, accountId: string, drafts: Draft[]): No
   return {
     created,
     commit: (sqlite) => {
-      const at = ctx.now();
       for (const d of drafts) {
+        const at = d.at ?? ctx.now();
         const id = newId(at);
         const inserted = insertNotification(sqlite, {
           id, account_id: accountId, user_id: d.userId, kind: d.kind, title: d.title, body: d.body, link: d.link, actor_id: d.actorId,
@@ -95,6 +97,7 @@ export function handleComment(ctx: JobContext, rawArgs: Record<string, unknown>)
       subjectType: 'comment_added',
       subjectId: ev.id,
       sourceKey: `comment_added:${ev.id}`,
+      at: ev.created_at,
     })),
   );
 }
@@ -106,7 +109,7 @@ export function handleInvitation(ctx: JobContext, rawArgs: Record<string, unknow
     s,
     `SELECT e.*, u.name AS inviter, a.name AS account FROM member_invited e JOIN users u ON u.id = e.creator_id JOIN accounts a ON a.id = e.account_id
      WHERE e.id = ? AND e.account_id = ?`,
-  ).get(eventId, ctx.job.accountId) as { id: string; account_id: string; creator_id: string; invitee_id: string; role: string; inviter: string; account: string } | undefined;
+  ).get(eventId, ctx.job.accountId) as { id: string; account_id: string; creator_id: string; created_at: number; invitee_id: string; role: string; inviter: string; account: string } | undefined;
   if (!ev || ev.invitee_id === ev.creator_id) return nothing();
   return deliver(ctx, ev.account_id, [
     {
@@ -119,6 +122,7 @@ export function handleInvitation(ctx: JobContext, rawArgs: Record<string, unknow
       subjectType: 'member_invited',
       subjectId: ev.id,
       sourceKey: `member_invited:${ev.id}`,
+      at: ev.created_at,
     },
   ]);
 }

@@ -1,0 +1,84 @@
+// A real browser session on `chronicle serve --demo`: page views and tracked clicks are recorded through the
+// batching tracker; the reports, tracking and settings pages render; the inbox shows a live unread count.
+import fs from 'node:fs';
+import { expect, test } from './fixtures.ts';
+
+const shots = process.env.CHRONICLE_SHOTS; // a folder to keep screenshots in (looked at by hand)
+const shot = async (page: import('@playwright/test').Page, name: string) => {
+  if (!shots) return;
+  fs.mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+};
+const today = () => new Date().toISOString().slice(0, 10);
+
+test('page views and tracked clicks of a real session are recorded', async ({ page, server }) => {
+  await page.goto(server.url);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+  await expect(page.getByRole('heading', { name: 'Reports' })).toBeVisible();
+  await page.getByRole('button', { name: '7 days' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Boards' }).click();
+  // The batch goes out within 2 s.
+  await expect
+    .poll(async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes.map((r: any) => r.url), { timeout: 8000 })
+    .toEqual(expect.arrayContaining(['/', '/reports', '/reports?range=7', '/boards']));
+  const clicks = await server.api('tracking.explore', { from: today(), to: today(), metaKey: 'element', metaValue: 'reports.range' });
+  expect(clicks.total).toBe(1);
+  expect(clicks.byType).toEqual([{ eventType: 'button_click', count: 1 }]);
+  const db = await import('better-sqlite3');
+  const sqlite = new db.default(server.dbFile, { readonly: true });
+  const row = sqlite.prepare("SELECT referrer FROM tracking_events WHERE url = '/boards' AND event_type = 1").get() as { referrer: string };
+  sqlite.close();
+  expect(row.referrer).toBe('/reports?range=7');
+});
+
+test('events still queued when the page goes away are sent with a keepalive request', async ({ page, server }) => {
+  await page.goto(server.url);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  await page.waitForTimeout(2500); // the first page view has been flushed
+  await page.goto(`${server.url}#/settings`);
+  await page.evaluate(() => (location.hash = '#/tracking?range=90'));
+  await page.close({ runBeforeUnload: true }); // well within 2 s: only the close-time flush can send it
+  await expect
+    .poll(async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes.map((r: any) => r.url), { timeout: 8000 })
+    .toContain('/tracking?range=90');
+});
+
+test('the reports page shows the figures of reports.summary, with charts, and exports CSV', async ({ page, server }) => {
+  await page.goto(`${server.url}#/reports?range=90`);
+  const from = new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10);
+  const summary = await server.api('reports.summary', { from, to: today() });
+  await expect(page.getByTestId('count-card_moved')).toHaveText(summary.counts.card_moved.toLocaleString('en'));
+  await expect(page.locator('#daily-title')).toBeVisible();
+  await expect(page.locator('.recharts-surface').first()).toBeVisible();
+  // Hover a bar: the tooltip shows the day's figures.
+  const bar = page.locator('.recharts-bar-rectangle').nth(40);
+  await bar.hover();
+  await expect(page.locator('.recharts-tooltip-wrapper').first()).toContainText(/Card moves|Comments|Cards created|Card updates/);
+  await shot(page, 'reports');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export “Events by type” as CSV' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^chronicle-counts-.*\.csv$/);
+  const text = fs.readFileSync(await file.path(), 'utf8');
+  expect(text).toContain(`card_moved,${summary.counts.card_moved}`);
+  const png = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export “Daily activity” as PNG' }).click();
+  const image = await png;
+  expect(image.suggestedFilename()).toMatch(/\.png$/);
+  expect(fs.readFileSync(await image.path()).subarray(1, 4).toString()).toBe('PNG');
+});
+
+test('tracking explorer, settings and inbox render', async ({ page, server }) => {
+  await page.goto(`${server.url}#/tracking?range=7`);
+  await expect(page.getByRole('heading', { name: 'Tracking' })).toBeVisible();
+  await expect(page.getByText('Top routes')).toBeVisible();
+  await shot(page, 'tracking');
+  await page.goto(`${server.url}#/settings`);
+  await expect(page.getByTestId('db-file')).toHaveText(server.dbFile);
+  await expect(page.getByRole('switch', { name: 'Record usage tracking' })).toHaveAttribute('aria-checked', 'true');
+  await shot(page, 'settings');
+  await page.getByRole('button', { name: /^Notifications/ }).click();
+  await expect(page.getByRole('dialog', { name: 'Notifications' })).toBeVisible();
+  await shot(page, 'inbox');
+});
