@@ -1,11 +1,12 @@
 // The Electron shell. Thin on purpose: it opens the workspace (main/app.ts), serves the contract over IPC
 // (main/rpc.ts) and locks the window down. Everything testable lives elsewhere and runs under plain Node.
-import { app as electronApp, BrowserWindow, ipcMain, Menu, session as electronSession, type WebFrameMain } from 'electron';
+import { app as electronApp, BrowserWindow, ipcMain, Menu, Notification, session as electronSession, type WebFrameMain } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PUSH_CHANNEL, RPC_CHANNEL } from '../preload/channels.ts';
 import { createApp, type App } from './app.ts';
 import { invoke, type SessionSlot } from './rpc.ts';
+import { osNotificationFor } from './notifications/os.ts';
 import { buildMenu } from './shell/menu.ts';
 import { electronNativeBinding } from './shell/native.ts';
 
@@ -86,6 +87,8 @@ electronApp.whenReady().then(async () => {
       const slot = slots.get(win.webContents.id);
       if (slot?.session?.accountId === accountId) win.webContents.send(PUSH_CHANNEL, topic, payload);
     }
+    const os = osNotificationFor(ws.sqlite, accountId, topic, payload, slots.values());
+    if (os && Notification.isSupported()) new Notification(os).show();
   });
 
   Menu.setApplicationMenu(buildMenu({ newWindow: () => createWindow(ws) }));

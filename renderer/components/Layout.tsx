@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { api } from '../lib/client.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
 import { href, matchPath, useLocation } from '../lib/router.tsx';
+import { useTracking } from '../lib/tracking.ts';
 import { routes } from '../routes.tsx';
 import { Icon } from './Icon.tsx';
 import { NotificationsInbox } from './NotificationsInbox.tsx';
@@ -87,6 +88,7 @@ function TopBar() {
 export function Layout({ children }: { children: ReactNode }) {
   // Anything that changes the workspace wholesale refetches every query.
   useInvalidateOn('workspace.changed', ['session.get', 'members.list', 'projects.list', 'boards.list', 'activity.list']);
+  useTracking();
   return (
     <div className="flex h-full">
       <Sidebar />
