@@ -3,6 +3,7 @@ import { DatabaseError } from '../db/open.ts';
 import { UsageError } from './cli/args.ts';
 import { audit, auditHelp } from './cli/audit.ts';
 import { demo, demoHelp } from './cli/demo.ts';
+import { dispatch, dispatchHelp } from './cli/dispatch.ts';
 import { serve, serveHelp } from './cli/serve.ts';
 
 interface Command {
@@ -13,6 +14,7 @@ interface Command {
 export const commands: Record<string, Command> = {
   serve: { run: serve, help: serveHelp },
   demo: { run: demo, help: demoHelp },
+  dispatch: { run: dispatch, help: dispatchHelp },
   audit: { run: audit, help: auditHelp },
 };
 
