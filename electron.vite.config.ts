@@ -7,7 +7,7 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('main/index.ts') } },
+      rollupOptions: { input: { index: resolve('main/index.ts'), 'jobs-worker': resolve('main/jobs/worker.ts') } },
     },
   },
   preload: {

@@ -1,6 +1,6 @@
 // The Electron shell. Thin on purpose: it opens the workspace (main/app.ts), serves the contract over IPC
 // (main/rpc.ts) and locks the window down. Everything testable lives elsewhere and runs under plain Node.
-import { app as electronApp, BrowserWindow, ipcMain, Menu, Notification, session as electronSession, type WebFrameMain } from 'electron';
+import { app as electronApp, BrowserWindow, ipcMain, Menu, Notification, safeStorage, session as electronSession, type WebFrameMain } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PUSH_CHANNEL, RPC_CHANNEL } from '../preload/channels.ts';
@@ -9,6 +9,7 @@ import { invoke, type SessionSlot } from './rpc.ts';
 import { osNotificationFor } from './notifications/os.ts';
 import { buildMenu } from './shell/menu.ts';
 import { electronNativeBinding } from './shell/native.ts';
+import { setSecretEncrypter } from './webhooks/service.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererIndex = path.join(here, '../renderer/index.html');
@@ -26,6 +27,13 @@ function isTrustedFrame(frame: WebFrameMain | null): boolean {
 
 async function openWorkspace(): Promise<App> {
   const dbFile = process.env.CHRONICLE_DB ?? path.join(electronApp.getPath('userData'), 'chronicle.db');
+  // Webhook secrets: the data key is wrapped by the OS keychain where safeStorage offers one.
+  setSecretEncrypter({
+    name: 'electron-safeStorage',
+    isAvailable: () => safeStorage.isEncryptionAvailable(),
+    encrypt: (plain) => safeStorage.encryptString(plain.toString('base64')),
+    decrypt: (cipher) => Buffer.from(safeStorage.decryptString(cipher), 'base64'),
+  });
   return createApp({ dbFile, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
 }
 
