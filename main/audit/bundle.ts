@@ -10,6 +10,9 @@
 //   signature = Ed25519 over the manifest's UTF-8 bytes, base64, with the workspace's key (main/audit/keys.ts)
 //   contentDigest = SHA-256 over every schema object and every row of every table except audit_bundle
 //               (see contentDigest below), so any change to the data invalidates the signature.
+//   fileDigest = SHA-256 over the file's bytes with the manifest text and the signature (each stored once,
+//               contiguously, in the audit_bundle row) replaced by zero bytes: every other byte of the file is
+//               covered too, including unused space inside pages, so changing any one byte fails verification.
 //
 // verify-bundle checks, without the original workspace: the file is a sound SQLite database, the signature
 // matches the public key carried in the manifest (compare its fingerprint with the one the workspace shows),
@@ -38,6 +41,8 @@ export interface Manifest {
   counts: Record<string, number>;
   schemaVersion: number;
   contentDigest: string;
+  /** SHA-256 of the bundle file's bytes with the manifest text and the signature zeroed (see fileDigest). */
+  fileDigest: string;
   algorithm: 'ed25519';
   publicKey: string;
   fingerprint: string;
@@ -226,11 +231,25 @@ export async function exportBundle(sqlite: Sqlite, options: ExportOptions): Prom
         schemaVersion: schemaVersion(db),
         contentDigest: contentDigest(db),
       };
-      const manifest: Manifest = { ...manifestBody, algorithm: 'ed25519', publicKey: key.publicKey, fingerprint: key.fingerprint };
+      // Placeholders of the final lengths (unique random text), so the row can be patched in place once the
+      // file's digest is known.
+      const placeholderSig = randomBytes(64).toString('base64');
+      const manifest: Manifest = {
+        ...manifestBody, fileDigest: randomBytes(32).toString('hex'), algorithm: 'ed25519', publicKey: key.publicKey, fingerprint: key.fingerprint,
+      };
+      const draft = canonicalJson(manifest);
+      db.prepare(`INSERT INTO ${MANIFEST_TABLE} (id, manifest, signature) VALUES (1, ?, ?)`).run(draft, placeholderSig);
+      db.close();
+      const bytes = fs.readFileSync(tmp);
+      const at = { manifest: uniqueIndexOf(bytes, draft), signature: uniqueIndexOf(bytes, placeholderSig) };
+      if (at.manifest < 0 || at.signature < 0) throw new Error('The manifest is not stored contiguously in the bundle file.');
+      manifest.fileDigest = fileDigest(bytes, [[at.manifest, Buffer.byteLength(draft)], [at.signature, placeholderSig.length]]);
       const text = canonicalJson(manifest);
       const { signature } = signWithWorkspaceKey(sqlite, options.dataDir, Buffer.from(text, 'utf8'));
-      db.prepare(`INSERT INTO ${MANIFEST_TABLE} (id, manifest, signature) VALUES (1, ?, ?)`).run(text, signature);
-      db.close();
+      if (Buffer.byteLength(text) !== Buffer.byteLength(draft) || signature.length !== placeholderSig.length) throw new Error('Manifest length changed while signing.');
+      bytes.write(text, at.manifest, 'utf8');
+      bytes.write(signature, at.signature, 'latin1');
+      fs.writeFileSync(tmp, bytes);
       fs.renameSync(tmp, out);
       onProgress?.('sign', 1);
       return { file: out, bytes: fs.statSync(out).size, manifest };
@@ -242,8 +261,23 @@ export async function exportBundle(sqlite: Sqlite, options: ExportOptions): Prom
   }
 }
 
+/** The offset of the only occurrence of `text` in `bytes`, or -1 when it is absent or occurs more than once. */
+function uniqueIndexOf(bytes: Buffer, text: string): number {
+  const needle = Buffer.from(text, 'utf8');
+  const first = bytes.indexOf(needle);
+  if (first < 0 || bytes.indexOf(needle, first + 1) >= 0) return -1;
+  return first;
+}
+
+/** SHA-256 (hex) of `bytes` with the given [offset, length] ranges replaced by zero bytes. */
+export function fileDigest(bytes: Buffer, masked: [number, number][]): string {
+  const copy = Buffer.from(bytes);
+  for (const [at, len] of masked) copy.fill(0, at, at + len);
+  return createHash('sha256').update(copy).digest('hex');
+}
+
 export interface BundleCheck {
-  name: 'file' | 'signature' | 'content' | 'counts' | 'chain';
+  name: 'file' | 'signature' | 'bytes' | 'content' | 'counts' | 'chain';
   ok: boolean;
   message: string;
 }
@@ -269,7 +303,7 @@ export function isBundle(db: Sqlite): boolean {
 }
 
 /** Check a bundle on an open (read-only) connection. */
-export async function verifyBundleDb(db: Sqlite, onProgress?: (checked: number, total: number) => void): Promise<BundleVerification> {
+export async function verifyBundleDb(db: Sqlite, file: string | null, onProgress?: (checked: number, total: number) => void): Promise<BundleVerification> {
   const checks: BundleCheck[] = [];
   const fail = (c: BundleCheck) => ({ ok: false, checks: [...checks, c], manifest: null, chain: null });
   let quick: string;
@@ -297,6 +331,16 @@ export async function verifyBundleDb(db: Sqlite, onProgress?: (checked: number, 
       ? `The manifest is signed by the key with fingerprint ${manifest.fingerprint}.`
       : 'The manifest’s signature does not match: the manifest was altered or signed by another key.',
   });
+  if (file) {
+    const bytes = fs.readFileSync(file);
+    const at = { manifest: uniqueIndexOf(bytes, text), signature: uniqueIndexOf(bytes, signature) };
+    const bytesOk = at.manifest >= 0 && at.signature >= 0
+      && fileDigest(bytes, [[at.manifest, Buffer.byteLength(text)], [at.signature, Buffer.byteLength(signature)]]) === manifest.fileDigest;
+    checks.push({
+      name: 'bytes', ok: bytesOk,
+      message: bytesOk ? 'Every byte of the file matches the signed file digest.' : 'The file’s bytes differ from what was signed: the file was modified after export.',
+    });
+  }
   const digest = contentDigest(db);
   const contentOk = digest === manifest.contentDigest;
   checks.push({
@@ -339,7 +383,7 @@ export async function verifyBundleFile(file: string, onProgress?: (checked: numb
     return { ok: false, checks: [{ name: 'file', ok: false, message: `${file} cannot be opened: ${(err as Error).message}` }], manifest: null, chain: null };
   }
   try {
-    return await verifyBundleDb(db, onProgress);
+    return await verifyBundleDb(db, file, onProgress);
   } finally {
     db.close();
   }

@@ -35,7 +35,7 @@ export const auditHandlers: Handlers<keyof typeof auditMethods> = {
     const report = progress(ctx, input.runId, 'verify');
     const onProgress = report ? (done: number, total: number) => report('chain', done, total) : undefined;
     if (isBundle(ctx.sqlite)) {
-      const v = await verifyBundleDb(ctx.sqlite, onProgress);
+      const v = await verifyBundleDb(ctx.sqlite, ctx.app.dbFile, onProgress);
       const c = v.chain;
       return {
         ok: v.ok,

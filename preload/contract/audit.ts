@@ -46,7 +46,7 @@ export const BrokenLink = z.object({
   message: z.string(),
 });
 
-export const BundleCheck = z.object({ name: z.enum(['file', 'signature', 'content', 'counts', 'chain']), ok: z.boolean(), message: z.string() });
+export const BundleCheck = z.object({ name: z.enum(['file', 'signature', 'bytes', 'content', 'counts', 'chain']), ok: z.boolean(), message: z.string() });
 
 export const ManifestView = z.object({
   format: z.string(),
@@ -57,6 +57,7 @@ export const ManifestView = z.object({
   counts: z.record(z.string(), z.number().int()),
   schemaVersion: z.number().int(),
   contentDigest: z.string(),
+  fileDigest: z.string(),
   algorithm: z.literal('ed25519'),
   publicKey: z.string(),
   fingerprint: z.string(),

@@ -1,0 +1,240 @@
+// Signed review bundles: export through the contract and the CLI, verification elsewhere (the workspace
+// deleted), failure after one changed byte, a date-range cut, and a bundle served read-only through the real host
+// refusing every write.
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../main/app.ts';
+import { verifyBundleFile, type Manifest } from '../../main/audit/bundle.ts';
+import { SIGNING_KEY_FILE } from '../../main/audit/keys.ts';
+import { prng } from '../../main/demo.ts';
+import { methods } from '../../preload/contract.ts';
+import { caller, openTestApp, openTestHost, tempDir } from '../support/workspace.ts';
+
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['main/bin/chronicle.mjs', 'audit', ...args], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+
+let app: App;
+let api: ReturnType<typeof caller>;
+let bundle: string;
+let manifest: Manifest;
+
+beforeAll(async () => {
+  app = await openTestApp({ events: 800 });
+  api = caller(app);
+  // The webhooks area may add endpoints with encrypted secrets: a bundle must never carry them.
+  const r = await api.call('audit.export', {});
+  bundle = r.file;
+  manifest = r.manifest as Manifest;
+});
+afterAll(() => app.close());
+
+/** A copy of the bundle in a folder of its own (nothing of the workspace next to it). */
+function elsewhere(file = bundle): string {
+  const dir = tempDir('chronicle-review-');
+  const copy = path.join(dir, 'review.chronicle-bundle');
+  fs.copyFileSync(file, copy);
+  return copy;
+}
+
+describe('export', () => {
+  it('writes one file holding only the session’s account, signed with the workspace key', async () => {
+    expect(fs.existsSync(bundle)).toBe(true);
+    expect(fs.readdirSync(path.dirname(bundle)).filter((f) => f.includes('partial'))).toEqual([]);
+    const info = await api.call('audit.bundleInfo', {});
+    expect(info.bundle).toBeNull();
+    expect(info.workspaceKey!.fingerprint).toBe(manifest.fingerprint);
+    expect(manifest.fingerprint).toMatch(/^([0-9A-F]{4} ){15}[0-9A-F]{4}$/);
+    const accountId = api.slot.session!.accountId;
+    expect(manifest.account.id).toBe(accountId);
+    const head = (await api.call('audit.verify', {})).head!;
+    expect(manifest.chain).toMatchObject({ firstSeq: 1, headSeq: head.seq, headHash: head.hash, links: head.seq });
+    // The key file is 0600 and the private key is stored encrypted.
+    const keyFile = path.join(app.dataDir, SIGNING_KEY_FILE);
+    expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
+    const keyRow = app.sqlite.prepare('SELECT * FROM audit_keys').get() as { private_key_enc: string; public_key: string };
+    expect(keyRow.private_key_enc).toMatch(/^v1:/);
+    expect(keyRow.public_key).toBe(manifest.publicKey);
+
+    const b = new Database(bundle, { readonly: true });
+    try {
+      expect(b.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect((b.prepare('SELECT id FROM accounts').all() as { id: string }[]).map((r) => r.id)).toEqual([accountId]);
+      const tables = (b.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]).map((r) => r.name);
+      for (const t of tables) {
+        const cols = (b.prepare('SELECT name FROM pragma_table_info(?)').all(t) as { name: string }[]).map((c) => c.name);
+        if (cols.includes('account_id')) {
+          expect(b.prepare(`SELECT count(*) AS n FROM "${t}" WHERE account_id <> ?`).get(accountId), t).toEqual({ n: 0 });
+        }
+        if (cols.some((c) => /_enc$|secret/.test(c)) || ['jobs', 'audit_keys'].includes(t)) {
+          expect(b.prepare(`SELECT count(*) AS n FROM "${t}"`).get(), t).toEqual({ n: 0 });
+        }
+      }
+      expect((b.prepare('SELECT count(*) AS n FROM audit_chain').get() as { n: number }).n).toBe(head.seq);
+    } finally {
+      b.close();
+    }
+  });
+
+  it('verifies elsewhere, without the workspace (API and CLI)', async () => {
+    const copy = elsewhere();
+    const r = await verifyBundleFile(copy);
+    expect(r.checks.map((c) => [c.name, c.ok])).toEqual([['file', true], ['signature', true], ['bytes', true], ['content', true], ['counts', true], ['chain', true]]);
+    expect(r.ok).toBe(true);
+    expect(r.chain).toMatchObject({ ok: true, checked: manifest.chain.links });
+    const out = cli('verify-bundle', copy);
+    expect(out.status).toBe(0);
+    expect(out.stdout).toContain(manifest.fingerprint);
+    expect(out.stdout).toContain('The bundle is valid.');
+  });
+
+  it('fails after one byte is changed, wherever it is (a row, unused space in a page, the header)', async () => {
+    const original = fs.readFileSync(bundle);
+    const title = (new Database(bundle, { readonly: true }).prepare('SELECT title FROM cards ORDER BY title LIMIT 1').get() as { title: string }).title;
+    const rand = prng(3);
+    const offsets = [
+      original.indexOf(Buffer.from(title)),
+      original.lastIndexOf(Buffer.from(title)),
+      30, // the file header (change counter)
+      original.length - 1,
+      ...Array.from({ length: 6 }, () => rand.int(original.length)),
+    ];
+    for (const at of offsets) {
+      const copy = elsewhere();
+      const bytes = Buffer.from(original);
+      bytes[at] = bytes[at] ^ 0x20;
+      fs.writeFileSync(copy, bytes);
+      const r = await verifyBundleFile(copy);
+      expect(r.ok, `byte ${at}`).toBe(false);
+    }
+    const copy = elsewhere();
+    const bytes = Buffer.from(original);
+    const at = original.indexOf(Buffer.from(title));
+    bytes[at] = bytes[at] ^ 0x20;
+    fs.writeFileSync(copy, bytes);
+    const out = cli('verify-bundle', copy);
+    expect(out.status).toBe(1);
+    expect(out.stdout).toContain('The bundle is NOT valid.');
+  });
+
+  it('fails when the manifest or its signature is changed by one byte', async () => {
+    for (const target of ['signature', 'manifest'] as const) {
+      const copy = elsewhere();
+      const bytes = fs.readFileSync(copy);
+      const db = new Database(copy, { readonly: true });
+      const row = db.prepare('SELECT manifest, signature FROM audit_bundle').get() as { manifest: string; signature: string };
+      db.close();
+      const needle = target === 'signature' ? row.signature.slice(10, 30) : manifest.chain.headHash;
+      const at = bytes.indexOf(Buffer.from(needle));
+      expect(at).toBeGreaterThan(0);
+      bytes[at + 3] = bytes[at + 3] === 0x41 ? 0x42 : 0x41;
+      fs.writeFileSync(copy, bytes);
+      const r = await verifyBundleFile(copy);
+      expect(r.ok, target).toBe(false);
+      expect(r.checks.find((c) => c.name === 'signature')?.ok ?? false).toBe(false);
+    }
+  });
+
+  it('a byte changed in the event trail breaks the chain check and names the link', async () => {
+    const copy = elsewhere();
+    const db = new Database(copy);
+    // Rewrite one event and re-sign nothing: both the digest and the chain catch it.
+    const victim = db.prepare('SELECT seq, event_id FROM audit_chain WHERE event_table = ? ORDER BY seq LIMIT 1 OFFSET 3').get('card_created') as { seq: number; event_id: string };
+    db.prepare("UPDATE card_created SET title = title || 'x' WHERE id = ?").run(victim.event_id);
+    db.close();
+    const r = await verifyBundleFile(copy);
+    expect(r.ok).toBe(false);
+    expect(r.chain?.firstBroken).toMatchObject({ seq: victim.seq, kind: 'edited', id: victim.event_id });
+  });
+
+  it('cuts to a date range: the chain verifies from a signed anchor, and cards are as they were at the end', async () => {
+    const all = await api.call('audit.list', { limit: 500 });
+    const to = all.items[120].createdAt;
+    const from = all.items[400].createdAt;
+    const r = await api.call('audit.export', { from, to });
+    expect(r.manifest.range).toEqual({ from, to });
+    expect(r.manifest.chain.firstSeq).toBeGreaterThan(1);
+    expect(r.manifest.chain.headSeq).toBeLessThan(manifest.chain.headSeq);
+    const v = await verifyBundleFile(elsewhere(r.file));
+    expect(v.ok).toBe(true);
+    // Served read-only, cardAt at the cut equals the card in the bundle, and history stops at the cut.
+    const review = await createApp({ dbFile: elsewhere(r.file), readonly: true, migrate: false, background: false });
+    try {
+      const rc = caller(review);
+      const cardId = all.items[50].card.id;
+      const hist = await rc.call('audit.cardHistory', { cardId, limit: 200 });
+      for (const item of hist.items) expect(item.createdAt <= to && item.createdAt >= from).toBe(true);
+      const inLive = await api.call('audit.cardAt', { cardId, at: to });
+      const card = review.sqlite.prepare('SELECT title, description, column_id, assignee_id, due_date FROM cards WHERE id = ?').get(cardId) as Record<string, unknown>;
+      if (inLive.existed) {
+        expect(card).toEqual({
+          title: inLive.state!.title, description: inLive.state!.description, column_id: inLive.state!.columnId,
+          assignee_id: inLive.state!.assigneeId, due_date: inLive.state!.dueDate,
+        });
+      }
+      const ver = await rc.call('audit.verify', {});
+      expect(ver.ok).toBe(true);
+      expect(ver.bundleChecks?.every((c) => c.ok)).toBe(true);
+    } finally {
+      await review.close();
+    }
+  });
+
+  it('the CLI exports one account of several only when told which', async () => {
+    const dir = tempDir();
+    const out = path.join(dir, 'x.bundle');
+    const noAccount = cli('export', '--db', app.dbFile, '--out', out);
+    expect(noAccount.status).toBe(2);
+    expect(noAccount.stderr).toContain('pick one with --account');
+    const ok = cli('export', '--db', app.dbFile, '--out', out, '--account', api.slot.session!.accountId, '--from', '2000-01-01', '--to', '2100-12-31');
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(manifest.fingerprint);
+    expect(cli('verify-bundle', out).status).toBe(0);
+    expect(cli('export', '--db', app.dbFile, '--out', out, '--from', 'yesterday').status).toBe(2);
+    expect(cli('verify-bundle', path.join(dir, 'missing.bundle')).status).toBe(1);
+  });
+});
+
+describe('a bundle opened read-only through the host', () => {
+  it('serves timelines, audit and verification, and refuses every write with a clear message', async () => {
+    const served = elsewhere();
+    const review = await createApp({ dbFile: served, readonly: true, migrate: false, background: false });
+    const { host, client } = await openTestHost(review);
+    try {
+      const c = client();
+      const session = await c.post('session.get', {});
+      expect(session.body.readOnly).toBe(true);
+      const feed = await c.post('activity.list', { limit: 5 });
+      expect(feed.status).toBe(200);
+      expect(feed.body.items.length).toBe(5);
+      const list = await c.post('audit.list', { limit: 10 });
+      expect(list.body.items.length).toBe(10);
+      const cardId = list.body.items[0].card.id;
+      expect((await c.post('audit.cardHistory', { cardId })).status).toBe(200);
+      const info = await c.post('audit.bundleInfo', {});
+      expect(info.body).toMatchObject({ readOnly: true, workspaceKey: null, bundle: { fingerprint: manifest.fingerprint, chain: manifest.chain } });
+      const v = await c.post('audit.verify', {});
+      expect(v.body).toMatchObject({ ok: true, checked: manifest.chain.links });
+      // Every write method of the contract is refused, whatever its input.
+      const writes = Object.entries(methods).filter(([, spec]) => 'write' in spec && spec.write).map(([name]) => name);
+      expect(writes).toEqual(expect.arrayContaining(['cards.update', 'audit.revert', 'audit.export', 'comments.add']));
+      for (const m of writes) {
+        const r = await c.post(m, {});
+        expect(r.status, m).toBe(403);
+        expect(r.body.error.code, m).toBe('read_only');
+        expect(r.body.error.message).toContain('read-only');
+      }
+      const realInput = await c.post('cards.update', { cardId, title: 'Changed in review' });
+      expect(realInput.body.error.code).toBe('read_only');
+      expect((review.sqlite.prepare('SELECT title FROM cards WHERE id = ?').get(cardId) as { title: string }).title).not.toBe('Changed in review');
+    } finally {
+      await host.close();
+      await review.close();
+    }
+    // The bundle is byte for byte unchanged by being served.
+    expect((await verifyBundleFile(served)).ok).toBe(true);
+    expect(fs.readFileSync(served).equals(fs.readFileSync(bundle))).toBe(true);
+  });
+});
