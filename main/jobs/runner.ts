@@ -65,6 +65,7 @@ export class JobRunner {
   private readonly abort = new AbortController();
   private lastHousekeeping = 0;
   private lastEnsure = 0;
+  private lastAccounts = -1;
   readonly resources = new Map<string, unknown>();
   /** Counters for tests and the bench. */
   readonly stats = { claimed: 0, finished: 0, failed: 0, reclaimed: 0, flushes: 0 };
@@ -191,8 +192,11 @@ export class JobRunner {
     const s = this.opts.sqlite;
     const recurringKinds = Object.entries(this.kinds).filter(([, k]) => k.every && (!this.opts.queues || this.opts.queues.includes(k.queue)));
     if (recurringKinds.length === 0) return;
-    if (now - this.lastEnsure > 60_000) {
+    // Rows per account: (re)checked every minute, and at once when an account appears (first run, demo seed).
+    const accounts = (s.prepare(`SELECT count(*) n FROM accounts`).get() as { n: number }).n;
+    if (now - this.lastEnsure > 60_000 || accounts !== this.lastAccounts) {
       this.lastEnsure = now;
+      this.lastAccounts = accounts;
       s.transaction(() => {
         for (const accountId of jobs.accountIds(s)) {
           for (const [kind, k] of recurringKinds) {

@@ -1,6 +1,161 @@
-import { PageHeader } from '../../components/ui.tsx';
+// Webhook endpoints: their health at a glance, a form to add one, the event-type catalogue with samples.
+import { AlertTriangle, KeyRound, Plus, Webhook } from 'lucide-react';
+import { useState } from 'react';
+import { Dialog } from '../../components/Dialog.tsx';
+import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
+import { useApiMutation } from '../../lib/mutations.ts';
+import { useApi, useInvalidateOn } from '../../lib/queries.ts';
+import { href } from '../../lib/router.tsx';
+import { Badge, Code, CopyButton, prettyJson, scopeWords } from './shared.tsx';
 
-// Owned by its area; replaced by the real page.
+export function SecretOnce({ secret, onClose, title = 'Endpoint created', note }: { secret: string | null; onClose(): void; title?: string; note?: string }) {
+  return (
+    <Dialog open={secret !== null} onClose={onClose} title={title}>
+      <div className="space-y-3 text-sm">
+        <p className="flex items-start gap-2 rounded-md bg-amber-50 p-2 text-amber-900 dark:bg-amber-950 dark:text-amber-100">
+          <KeyRound className="mt-0.5 size-4 shrink-0" aria-hidden /> Copy the signing secret now. It is shown this once; later only an owner or admin can reveal it again.
+        </p>
+        {note && <p className="text-slate-600 dark:text-slate-400">{note}</p>}
+        <code data-testid="secret" className="block break-all rounded-md bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">{secret}</code>
+        <div className="flex justify-end gap-2">
+          {secret && <CopyButton text={secret} label="Copy secret" />}
+          <Button variant="primary" onClick={onClose}>Done</Button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+function NewEndpoint() {
+  const [open, setOpen] = useState(false);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [form, setForm] = useState({ url: '', description: '', all: true, types: [] as string[], networkScope: 'public' as 'public' | 'private' | 'loopback' });
+  const types = useApi('webhooks.eventTypes', {});
+  const create = useApiMutation('webhooks.endpoints.create', ['webhooks.endpoints.list']);
+  const toggle = (t: string) => setForm((f) => ({ ...f, types: f.types.includes(t) ? f.types.filter((x) => x !== t) : [...f.types, t] }));
+  return (
+    <>
+      <Button variant="primary" onClick={() => setOpen(true)}><Plus className="size-4" aria-hidden /> New endpoint</Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="New webhook endpoint" wide>
+        <form
+          className="space-y-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate(
+              { url: form.url.trim(), description: form.description, eventTypes: form.all ? ['*'] : form.types, networkScope: form.networkScope },
+              { onSuccess: (ep) => { setOpen(false); setSecret(ep.secret); setForm({ url: '', description: '', all: true, types: [], networkScope: 'public' }); } },
+            );
+          }}
+        >
+          <label className="block text-sm font-medium">URL
+            <input autoFocus type="url" placeholder="https://example.com/webhooks/chronicle" className={`${inputClass} mt-1 w-full font-normal`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} required />
+          </label>
+          <label className="block text-sm font-medium">Description <span className="font-normal text-slate-500">(optional)</span>
+            <input className={`${inputClass} mt-1 w-full font-normal`} value={form.description} maxLength={500} onChange={(e) => setForm({ ...form, description: e.target.value })} />
+          </label>
+          <fieldset className="space-y-2 text-sm">
+            <legend className="font-medium">Events</legend>
+            <label className="flex items-center gap-2"><input type="checkbox" checked={form.all} onChange={(e) => setForm({ ...form, all: e.target.checked })} /> All events, including ones added later</label>
+            {!form.all && (
+              <div className="grid grid-cols-2 gap-1 pl-1">
+                {types.data?.items.map((t) => (
+                  <label key={t.type} className="flex items-center gap-2"><input type="checkbox" checked={form.types.includes(t.type)} onChange={() => toggle(t.type)} /> <code className="text-xs">{t.type}</code> <span className="text-slate-500">{t.label}</span></label>
+                ))}
+              </div>
+            )}
+          </fieldset>
+          <label className="block text-sm font-medium">Network scope
+            <select className={`${inputClass} mt-1 w-full font-normal`} value={form.networkScope} onChange={(e) => setForm({ ...form, networkScope: e.target.value as typeof form.networkScope })}>
+              {Object.entries(scopeWords).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
+            </select>
+            <span className="mt-1 block text-xs font-normal text-slate-500">Deliveries to addresses outside the scope are refused, so a webhook cannot be aimed at machines on your network unless you allow it here.</span>
+          </label>
+          {create.error && <ErrorNotice error={create.error} title="The endpoint was not created" />}
+          <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Cancel</Button><Button type="submit" variant="primary" disabled={create.isPending || (!form.all && form.types.length === 0)}>Create endpoint</Button></div>
+        </form>
+      </Dialog>
+      <SecretOnce secret={secret} onClose={() => setSecret(null)} />
+    </>
+  );
+}
+
+function EventCatalogue() {
+  const types = useApi('webhooks.eventTypes', {});
+  const [open, setOpen] = useState<string | null>(null);
+  if (!types.data) return null;
+  return (
+    <section aria-labelledby="catalogue" className="px-6 pb-8">
+      <h2 id="catalogue" className="mb-2 text-sm font-semibold text-slate-700 dark:text-slate-300">Event types</h2>
+      <ul className="divide-y divide-slate-200 rounded-md border border-slate-200 dark:divide-slate-800 dark:border-slate-800">
+        {types.data.items.map((t) => (
+          <li key={t.type}>
+            <button type="button" aria-expanded={open === t.type} onClick={() => setOpen(open === t.type ? null : t.type)} className="flex w-full items-center justify-between px-3 py-2 text-left text-sm hover:bg-slate-50 dark:hover:bg-slate-900">
+              <span><code className="font-medium">{t.type}</code> <span className="text-slate-500">— {t.label}</span></span>
+              <span className="text-xs text-indigo-600 dark:text-indigo-400">{open === t.type ? 'Hide sample' : 'Sample payload'}</span>
+            </button>
+            {open === t.type && <div className="px-3 pb-3"><Code label={`Sample payload of ${t.type}`}>{prettyJson(t.sample)}</Code></div>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function WebhooksPage(_props: { params: Record<string, string> }) {
-  return <PageHeader title="Webhooks" />;
+  const endpoints = useApi('webhooks.endpoints.list', {});
+  useInvalidateOn('webhooks.endpoint.updated', ['webhooks.endpoints.list']);
+  useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.list']);
+  return (
+    <div>
+      <PageHeader title="Webhooks" description="Endpoints that receive your team’s events, signed per Standard Webhooks.">
+        <a href={href('/jobs')} className="text-sm text-indigo-600 underline dark:text-indigo-400">Jobs and queues</a>
+        <NewEndpoint />
+      </PageHeader>
+      <div className="p-6">
+        {endpoints.isLoading && <Skeleton rows={4} />}
+        {endpoints.error && <ErrorNotice error={endpoints.error} title="The endpoints could not be loaded" />}
+        {endpoints.data && endpoints.data.items.length === 0 && (
+          <EmptyState icon={<Webhook className="size-10" aria-hidden />} title="No webhook endpoints yet">
+            Add an endpoint to send events such as <code>card.moved</code> to another system. Every delivery and every attempt is kept here so you can see what happened and retry.
+          </EmptyState>
+        )}
+        {endpoints.data && endpoints.data.items.length > 0 && (
+          <table className="w-full text-sm">
+            <thead className="text-left text-xs uppercase tracking-wide text-slate-500">
+              <tr><th className="py-2 font-medium">Endpoint</th><th className="font-medium">State</th><th className="font-medium">Success (7 days)</th><th className="font-medium">Last failure</th><th className="font-medium">Events</th></tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+              {endpoints.data.items.map((ep) => {
+                const state = ep.status === 'disabled' ? 'disabled' : ep.pausedUntil ? 'paused' : 'active';
+                return (
+                  <tr key={ep.id} className="align-top">
+                    <td className="py-3 pr-4">
+                      <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/webhooks/endpoints/${ep.id}`)}>{ep.url}</a>
+                      {ep.description && <p className="text-xs text-slate-500">{ep.description}</p>}
+                    </td>
+                    <td className="py-3 pr-4">
+                      <Badge value={state} />
+                      {ep.disabledReason && <p className="mt-1 max-w-xs text-xs text-slate-500">{ep.disabledReason}</p>}
+                      {state === 'paused' && <p className="mt-1 text-xs text-slate-500">{ep.consecutiveFailures} failures in a row; resumes <RelativeTime iso={ep.pausedUntil!} /></p>}
+                    </td>
+                    <td className="py-3 pr-4">
+                      {ep.health.successRate === null ? <span className="text-slate-500">No deliveries</span> : (
+                        <span className={ep.health.successRate < 0.9 ? 'text-red-700 dark:text-red-400' : ''}>
+                          {(ep.health.successRate * 100).toFixed(ep.health.successRate === 1 ? 0 : 1)} % <span className="text-xs text-slate-500">of {ep.health.delivered + ep.health.failed}</span>
+                        </span>
+                      )}
+                      {ep.health.pending > 0 && <p className="text-xs text-slate-500">{ep.health.pending} waiting</p>}
+                    </td>
+                    <td className="py-3 pr-4">{ep.lastFailureAt ? <span className="inline-flex items-center gap-1"><AlertTriangle className="size-3.5 text-amber-600" aria-hidden /><RelativeTime iso={ep.lastFailureAt} /></span> : <span className="text-slate-500">Never</span>}</td>
+                    <td className="py-3 text-xs">{ep.eventTypes.includes('*') ? 'All events' : ep.eventTypes.join(', ')}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <EventCatalogue />
+    </div>
+  );
 }

@@ -1,0 +1,213 @@
+// One endpoint: its state and settings, the actions a team lead needs, and its deliveries (virtualized, filtered
+// through the URL, live).
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { ArrowLeft, Eye, KeyRound, Power, RefreshCw, Send } from 'lucide-react';
+import { useEffect, useRef, useState } from 'react';
+import { Dialog } from '../../components/Dialog.tsx';
+import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
+import { api } from '../../lib/client.ts';
+import { useApiMutation } from '../../lib/mutations.ts';
+import { useApi, useInvalidateOn, usePush } from '../../lib/queries.ts';
+import { href, navigate, useSearchParams } from '../../lib/router.tsx';
+import { Badge, CopyButton, ms, scopeWords, type DeliveryStatus } from './shared.tsx';
+import { SecretOnce } from './WebhooksPage.tsx';
+
+const statuses: DeliveryStatus[] = ['pending', 'delivering', 'delivered', 'retrying', 'failed', 'cancelled'];
+
+function Deliveries({ endpointId }: { endpointId: string }) {
+  const [search, setSearch] = useSearchParams();
+  const status = search.get('status') as DeliveryStatus | null;
+  const eventType = search.get('type');
+  const types = useApi('webhooks.eventTypes', {});
+  const input = { endpointId, limit: 200, ...(status ? { status: [status] } : {}), ...(eventType ? { eventType } : {}) };
+  const list = useInfiniteQuery({
+    queryKey: ['webhooks.deliveries.list', input],
+    queryFn: ({ pageParam }) => api('webhooks.deliveries.list', { ...input, ...(pageParam ? { cursor: pageParam } : {}) }),
+    initialPageParam: '' as string,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  useInvalidateOn('webhooks.delivery.updated', ['webhooks.deliveries.list']);
+  const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const parent = useRef<HTMLDivElement>(null);
+  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => parent.current, estimateSize: () => 44, overscan: 12 });
+  const items = virtual.getVirtualItems();
+  const lastIndex = items.length ? items[items.length - 1].index : -1;
+  useEffect(() => {
+    if (lastIndex >= rows.length - 20 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+  }, [lastIndex, rows.length, list]);
+  return (
+    <section aria-labelledby="deliveries-title" className="flex min-h-0 flex-col">
+      <div className="flex flex-wrap items-center gap-3 py-3">
+        <h2 id="deliveries-title" className="text-sm font-semibold">Deliveries</h2>
+        <label className="text-sm">Status{' '}
+          <select className={inputClass} value={status ?? ''} onChange={(e) => setSearch({ status: e.target.value || null })}>
+            <option value="">Any</option>
+            {statuses.map((s) => <option key={s} value={s}>{s}</option>)}
+          </select>
+        </label>
+        <label className="text-sm">Event{' '}
+          <select className={inputClass} value={eventType ?? ''} onChange={(e) => setSearch({ type: e.target.value || null })}>
+            <option value="">Any</option>
+            {types.data?.items.map((t) => <option key={t.type} value={t.type}>{t.type}</option>)}
+          </select>
+        </label>
+        <span className="text-xs text-slate-500" aria-live="polite">{rows.length}{list.hasNextPage ? '+' : ''} shown · updates live</span>
+      </div>
+      {list.isLoading && <Skeleton rows={5} />}
+      {list.error && <ErrorNotice error={list.error} title="The deliveries could not be loaded" />}
+      {list.data && rows.length === 0 && (
+        <EmptyState title={status || eventType ? 'No deliveries match these filters' : 'No deliveries yet'}>
+          {status || eventType ? 'Clear the filters to see every delivery.' : 'Deliveries appear here as events happen. Use “Send test event” to try the endpoint now.'}
+        </EmptyState>
+      )}
+      {rows.length > 0 && (
+        <div ref={parent} className="h-[28rem] overflow-auto rounded-md border border-slate-200 dark:border-slate-800" role="list" aria-label="Deliveries">
+          <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
+            {items.map((v) => {
+              const d = rows[v.index];
+              return (
+                <a
+                  role="listitem"
+                  key={d.id}
+                  href={href(`/webhooks/deliveries/${d.id}`)}
+                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}
+                  className="grid grid-cols-[7rem_10rem_1fr_6rem_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm hover:bg-slate-50 dark:border-slate-900 dark:hover:bg-slate-900"
+                >
+                  <Badge value={d.status} />
+                  <code className="truncate text-xs">{d.eventType}</code>
+                  <span className="truncate text-xs text-slate-600 dark:text-slate-400" title={d.lastError ?? undefined}>
+                    {d.lastError ?? (d.status === 'delivered' ? `Answered ${d.lastStatus}` : d.nextAttemptAt ? 'Waiting for its attempt' : '')}
+                  </span>
+                  <span className="text-xs text-slate-500">{d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
+                  <span className="text-xs text-slate-500">{d.nextAttemptAt && d.status === 'retrying' ? <>next <RelativeTime iso={d.nextAttemptAt} /></> : <RelativeTime iso={d.createdAt} />}</span>
+                </a>
+              );
+            })}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function RetryFailed({ endpointId }: { endpointId: string }) {
+  const [open, setOpen] = useState(false);
+  const [since, setSince] = useState(() => new Date(Date.now() - 86_400_000).toISOString().slice(0, 16));
+  const [progress, setProgress] = useState<{ bulkId: string; done: number; total: number; finished: boolean } | null>(null);
+  const retry = useApiMutation('webhooks.deliveries.retryFailed', ['webhooks.deliveries.list']);
+  usePush('webhooks.bulk.progress', (p) => {
+    if (p.endpointId === endpointId) setProgress((cur) => (!cur || cur.bulkId === p.bulkId ? p : cur));
+  });
+  const pct = progress ? Math.round((100 * progress.done) / Math.max(1, progress.total)) : 0;
+  return (
+    <>
+      <Button onClick={() => { setOpen(true); setProgress(null); retry.reset(); }}><RefreshCw className="size-4" aria-hidden /> Retry failed…</Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="Retry failed deliveries">
+        <form
+          className="space-y-3 text-sm"
+          onSubmit={(e) => {
+            e.preventDefault();
+            retry.mutate({ endpointId, since: new Date(since).toISOString() }, {
+              onSuccess: (r) => setProgress(r.bulkId ? { bulkId: r.bulkId, done: 0, total: r.count, finished: false } : null),
+            });
+          }}
+        >
+          <label className="block">Failed since (your local time)
+            <input type="datetime-local" className={`${inputClass} mt-1 w-full`} value={since} onChange={(e) => setSince(e.target.value)} required />
+          </label>
+          {retry.data && retry.data.count === 0 && <p role="status">No delivery failed since then: nothing to retry.</p>}
+          {progress && (
+            <div role="status" aria-live="polite">
+              <p>{progress.finished ? `Queued all ${progress.done} deliveries again.` : `Queuing ${progress.done} of ${progress.total}…`}</p>
+              <div className="mt-1 h-2 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Bulk retry progress">
+                <div className="h-full bg-indigo-600 transition-all" style={{ width: `${pct}%` }} />
+              </div>
+            </div>
+          )}
+          {retry.error && <ErrorNotice error={retry.error} title="The retry was not started" />}
+          <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Close</Button><Button type="submit" variant="primary" disabled={retry.isPending || (progress !== null && !progress.finished)}>Retry them</Button></div>
+        </form>
+      </Dialog>
+    </>
+  );
+}
+
+function Reveal({ endpointId }: { endpointId: string }) {
+  const [data, setData] = useState<{ secret: string; previousSecret: string | null; previousSecretExpiresAt: string | null } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <>
+      <Button onClick={() => api('webhooks.endpoints.revealSecret', { endpointId }).then(setData, setError)}><Eye className="size-4" aria-hidden /> Reveal secret</Button>
+      <Dialog open={data !== null || error !== null} onClose={() => { setData(null); setError(null); }} title="Signing secret">
+        <div className="space-y-3 text-sm">
+          {error !== null && <ErrorNotice error={error} title="The secret could not be revealed" />}
+          {data && (
+            <>
+              <code data-testid="revealed-secret" className="block break-all rounded-md bg-slate-100 p-2 font-mono text-xs dark:bg-slate-800">{data.secret}</code>
+              {data.previousSecret && (
+                <p>The previous secret still signs until <RelativeTime iso={data.previousSecretExpiresAt!} />: <code className="break-all text-xs">{data.previousSecret}</code></p>
+              )}
+              <div className="flex justify-end gap-2"><CopyButton text={data.secret} label="Copy" /><Button variant="primary" onClick={() => setData(null)}>Done</Button></div>
+            </>
+          )}
+        </div>
+      </Dialog>
+    </>
+  );
+}
+
+export function EndpointPage({ params }: { params: Record<string, string> }) {
+  const endpointId = params.id;
+  const ep = useApi('webhooks.endpoints.get', { endpointId });
+  const qc = useQueryClient();
+  useInvalidateOn('webhooks.endpoint.updated', ['webhooks.endpoints.get']);
+  useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.get']);
+  const invalidates = ['webhooks.endpoints.get', 'webhooks.endpoints.list'] as const;
+  const test = useApiMutation('webhooks.endpoints.sendTest', ['webhooks.deliveries.list']);
+  const disable = useApiMutation('webhooks.endpoints.disable', [...invalidates]);
+  const enable = useApiMutation('webhooks.endpoints.enable', [...invalidates]);
+  const rotate = useApiMutation('webhooks.endpoints.rotateSecret', [...invalidates]);
+  const [rotated, setRotated] = useState<{ secret: string; previousSecretExpiresAt: string } | null>(null);
+  if (ep.isLoading) return <div className="p-6"><Skeleton rows={6} /></div>;
+  if (ep.error || !ep.data) return <div className="p-6"><ErrorNotice error={ep.error} title="This endpoint could not be loaded" /><a className="mt-3 inline-block text-indigo-600 underline" href={href('/webhooks')}>Back to webhooks</a></div>;
+  const e = ep.data;
+  const state = e.status === 'disabled' ? 'disabled' : e.pausedUntil ? 'paused' : 'active';
+  const actionError = test.error ?? disable.error ?? enable.error ?? rotate.error;
+  return (
+    <div className="flex flex-col">
+      <PageHeader title={e.url} description={e.description || undefined}>
+        <Button variant="ghost" onClick={() => navigate('/webhooks')}><ArrowLeft className="size-4" aria-hidden /> Endpoints</Button>
+        <Button onClick={() => test.mutate({ endpointId })} disabled={test.isPending || e.status === 'disabled'}><Send className="size-4" aria-hidden /> Send test event</Button>
+        <RetryFailed endpointId={endpointId} />
+        {e.status === 'active'
+          ? <Button variant="danger" onClick={() => disable.mutate({ endpointId })} disabled={disable.isPending}><Power className="size-4" aria-hidden /> Disable</Button>
+          : <Button variant="primary" onClick={() => enable.mutate({ endpointId })} disabled={enable.isPending}><Power className="size-4" aria-hidden /> Enable</Button>}
+        <Button onClick={() => rotate.mutate({ endpointId }, { onSuccess: setRotated })} disabled={rotate.isPending}><KeyRound className="size-4" aria-hidden /> Rotate secret</Button>
+        <Reveal endpointId={endpointId} />
+      </PageHeader>
+      <div className="space-y-4 p-6">
+        {actionError && <ErrorNotice error={actionError} />}
+        {test.data && <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">Test event queued. <a className="underline" href={href(`/webhooks/deliveries/${test.data.id}`)}>Follow its delivery</a>.</p>}
+        <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-4">
+          <div><dt className="text-xs text-slate-500">State</dt><dd><Badge value={state} /> {e.disabledReason && <span className="block text-xs text-slate-600 dark:text-slate-400">{e.disabledReason}</span>}{state === 'paused' && <span className="block text-xs text-slate-600 dark:text-slate-400">Paused after {e.consecutiveFailures} failures in a row; resumes <RelativeTime iso={e.pausedUntil!} />.</span>}</dd></div>
+          <div><dt className="text-xs text-slate-500">Success (7 days)</dt><dd>{e.health.successRate === null ? 'No deliveries yet' : `${(e.health.successRate * 100).toFixed(1)} % of ${e.health.delivered + e.health.failed}`}</dd></div>
+          <div><dt className="text-xs text-slate-500">Last failure</dt><dd>{e.lastFailureAt ? <RelativeTime iso={e.lastFailureAt} /> : 'Never'}</dd></div>
+          <div><dt className="text-xs text-slate-500">Last success</dt><dd>{e.lastSuccessAt ? <RelativeTime iso={e.lastSuccessAt} /> : 'Never'}</dd></div>
+          <div><dt className="text-xs text-slate-500">Events</dt><dd className="text-xs">{e.eventTypes.includes('*') ? 'All events' : e.eventTypes.join(', ')}</dd></div>
+          <div><dt className="text-xs text-slate-500">Network scope</dt><dd>{scopeWords[e.networkScope]}</dd></div>
+          <div><dt className="text-xs text-slate-500">Retries</dt><dd>{(e.retrySchedule ?? [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]).map(ms).join(', ')}{e.retrySchedule ? '' : ' (default)'}</dd></div>
+          <div><dt className="text-xs text-slate-500">Limits</dt><dd>{e.concurrency} at once{e.rateLimit ? `, ${e.rateLimit}/s` : ''}</dd></div>
+          {e.previousSecretExpiresAt && <div className="col-span-2"><dt className="text-xs text-slate-500">Secret rotation</dt><dd>Old and new secrets both sign until <RelativeTime iso={e.previousSecretExpiresAt} />.</dd></div>}
+        </dl>
+        <Deliveries endpointId={endpointId} />
+      </div>
+      <SecretOnce
+        secret={rotated?.secret ?? null}
+        title="Secret rotated"
+        note={rotated ? `For 24 hours (until ${new Date(rotated.previousSecretExpiresAt).toUTCString()}) every delivery carries two signatures, one per secret, so the receiver can switch without missing any.` : undefined}
+        onClose={() => { setRotated(null); void qc.invalidateQueries({ queryKey: ['webhooks.endpoints.get'] }); }}
+      />
+    </div>
+  );
+}
