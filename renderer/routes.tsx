@@ -3,6 +3,8 @@ import type { ComponentType } from 'react';
 import { AuditPage } from './pages/audit/AuditPage.tsx';
 import { BoardPage } from './pages/BoardPage.tsx';
 import { BoardsPage } from './pages/BoardsPage.tsx';
+import { DeliveryPage } from './pages/webhooks/DeliveryPage.tsx';
+import { EndpointPage } from './pages/webhooks/EndpointPage.tsx';
 import { JobsPage } from './pages/webhooks/JobsPage.tsx';
 import { ReportsPage } from './pages/reports/ReportsPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
@@ -23,6 +25,8 @@ export const routes: RouteDef[] = [
   { pattern: '/boards/:boardId', page: BoardPage },
   { pattern: '/audit', page: AuditPage, nav: { label: 'Audit', icon: 'shield-check' } },
   { pattern: '/webhooks', page: WebhooksPage, nav: { label: 'Webhooks', icon: 'webhook' } },
+  { pattern: '/webhooks/endpoints/:id', page: EndpointPage },
+  { pattern: '/webhooks/deliveries/:id', page: DeliveryPage },
   { pattern: '/jobs', page: JobsPage, nav: { label: 'Jobs', icon: 'workflow' } },
   { pattern: '/reports', page: ReportsPage, nav: { label: 'Reports', icon: 'chart-column' } },
   { pattern: '/tracking', page: TrackingPage, nav: { label: 'Tracking', icon: 'mouse-pointer-click' } },
