@@ -10,7 +10,7 @@ export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 const upsertDaily = `INSERT INTO report_daily (account_id, scope, scope_id, day, event_type, count) VALUES (?, ?, ?, ?, ?, 1)
   ON CONFLICT (scope, scope_id, day, event_type) DO UPDATE SET count = count + 1`;
 const upsertUser = `INSERT INTO report_user_daily (account_id, scope, scope_id, day, user_id, count) VALUES (?, ?, ?, ?, ?, 1)
-  ON CONFLICT (scope, scope_id, day, user_id) DO UPDATE SET count = count + 1`;
+  ON CONFLICT (scope, scope_id, user_id, day) DO UPDATE SET count = count + 1`;
 
 /** Count one new activity in every scope it belongs to (account, its board, its project). */
 export function addToRollups(
@@ -52,40 +52,48 @@ export interface DayRange {
   toDay: number;
 }
 
+// Every query below reads contiguous ranges of a rollup's primary key; the scope was checked against the
+// session's account by the caller (and boards/people are listed from the account's own rows).
+
 export function rollupCounts(s: Sqlite, sc: Scope, r: DayRange): { event_type: string; n: number }[] {
   return prepare(
     s,
     `SELECT event_type, sum(count) AS n FROM report_daily
-     WHERE scope = ? AND scope_id = ? AND account_id = ? AND day BETWEEN ? AND ? GROUP BY event_type`,
-  ).all(sc.scope, sc.scopeId, sc.accountId, r.fromDay, r.toDay) as { event_type: string; n: number }[];
+     WHERE scope = ? AND scope_id = ? AND day BETWEEN ? AND ? GROUP BY event_type`,
+  ).all(sc.scope, sc.scopeId, r.fromDay, r.toDay) as { event_type: string; n: number }[];
 }
 
 export function rollupDaily(s: Sqlite, sc: Scope, r: DayRange): { day: number; event_type: string; n: number }[] {
   return prepare(
     s,
-    `SELECT day, event_type, sum(count) AS n FROM report_daily
-     WHERE scope = ? AND scope_id = ? AND account_id = ? AND day BETWEEN ? AND ? GROUP BY day, event_type ORDER BY day`,
-  ).all(sc.scope, sc.scopeId, sc.accountId, r.fromDay, r.toDay) as { day: number; event_type: string; n: number }[];
+    `SELECT day, event_type, count AS n FROM report_daily
+     WHERE scope = ? AND scope_id = ? AND day BETWEEN ? AND ? ORDER BY day`,
+  ).all(sc.scope, sc.scopeId, r.fromDay, r.toDay) as { day: number; event_type: string; n: number }[];
 }
 
 /** Most active boards of the account (or of one project, or the one board) over the range. */
 export function rollupBoards(s: Sqlite, sc: Scope, r: DayRange, limit: number): { id: string; name: string; n: number }[] {
-  const where = sc.scope === 'board' ? 'AND d.scope_id = ?' : sc.scope === 'project' ? 'AND b.project_id = ?' : 'AND ? IS NOT NULL';
+  const where = sc.scope === 'board' ? 'AND b.id = ?' : sc.scope === 'project' ? 'AND b.project_id = ?' : 'AND ? IS NOT NULL';
   return prepare(
     s,
-    `SELECT d.scope_id AS id, b.name AS name, sum(d.count) AS n FROM report_daily d JOIN boards b ON b.id = d.scope_id
-     WHERE d.account_id = ? AND d.scope = 'board' AND d.day BETWEEN ? AND ? ${where}
-     GROUP BY d.scope_id ORDER BY n DESC, b.name LIMIT ?`,
-  ).all(sc.accountId, r.fromDay, r.toDay, sc.scopeId, limit) as { id: string; name: string; n: number }[];
+    `SELECT id, name, n FROM (
+       SELECT b.id AS id, b.name AS name,
+         (SELECT sum(d.count) FROM report_daily d WHERE d.scope = 'board' AND d.scope_id = b.id AND d.day BETWEEN ? AND ?) AS n
+       FROM boards b WHERE b.account_id = ? ${where})
+     WHERE n > 0 ORDER BY n DESC, name LIMIT ?`,
+  ).all(r.fromDay, r.toDay, sc.accountId, sc.scopeId, limit) as { id: string; name: string; n: number }[];
 }
 
+/** Most active people in the scope over the range (members of the account, past or present). */
 export function rollupUsers(s: Sqlite, sc: Scope, r: DayRange, limit: number): { id: string; name: string; n: number }[] {
   return prepare(
     s,
-    `SELECT d.user_id AS id, u.name AS name, sum(d.count) AS n FROM report_user_daily d JOIN users u ON u.id = d.user_id
-     WHERE d.scope = ? AND d.scope_id = ? AND d.account_id = ? AND d.day BETWEEN ? AND ?
-     GROUP BY d.user_id ORDER BY n DESC, u.name LIMIT ?`,
-  ).all(sc.scope, sc.scopeId, sc.accountId, r.fromDay, r.toDay, limit) as { id: string; name: string; n: number }[];
+    `SELECT id, name, n FROM (
+       SELECT u.id AS id, u.name AS name,
+         (SELECT sum(d.count) FROM report_user_daily d WHERE d.scope = ? AND d.scope_id = ? AND d.user_id = u.id AND d.day BETWEEN ? AND ?) AS n
+       FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = ?)
+     WHERE n > 0 ORDER BY n DESC, name LIMIT ?`,
+  ).all(sc.scope, sc.scopeId, r.fromDay, r.toDay, sc.accountId, limit) as { id: string; name: string; n: number }[];
 }
 
 // ---- The naive way: straight over the six event tables (board through the card, project through the board). ----

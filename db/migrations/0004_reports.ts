@@ -2,8 +2,9 @@ import type { Migration } from './types.ts';
 
 // Reports, tracking and notifications.
 //
-// Rollups: `report_daily` counts events per (scope, day, event type) and `report_user_daily` per (scope, day,
-// person), where scope is the account itself, one board or one project. They are a pure function of `activities`
+// Rollups: `report_daily` counts events per (scope, day, event type) and `report_user_daily` per (scope, person,
+// day), where scope is the account itself, one board or one project. Both are WITHOUT ROWID tables keyed so that
+// a report reads contiguous key ranges: one range per scope (counts, daily), one per board or person (rankings). They are a pure function of `activities`
 // (one row per domain event: type, creator, board, project, time), so `rebuildRollups` can always recompute them
 // with a GROUP BY. Inserts are counted by the in-transaction hook of recordEvent (main/reports/rollups.ts);
 // deletions and re-assignments are counted by the triggers below, so a row removed or changed by any path (a
@@ -27,7 +28,7 @@ function applyDelta(r: 'NEW' | 'OLD', delta: 1 | -1): string {
         ON CONFLICT (scope, scope_id, day, event_type) DO UPDATE SET count = count + (${delta});
       INSERT INTO report_user_daily (account_id, scope, scope_id, day, user_id, count)
         SELECT ${r}.account_id, '${scope}', ${id}, ${day}, ${r}.creator_id, ${delta} WHERE ${cond}
-        ON CONFLICT (scope, scope_id, day, user_id) DO UPDATE SET count = count + (${delta});`,
+        ON CONFLICT (scope, scope_id, user_id, day) DO UPDATE SET count = count + (${delta});`,
     )
     .join('\n');
 }
@@ -50,7 +51,6 @@ export const migration0004: Migration = {
         count INTEGER NOT NULL,
         PRIMARY KEY (scope, scope_id, day, event_type)
       ) STRICT, WITHOUT ROWID;
-      CREATE INDEX report_daily_account ON report_daily(account_id, scope, day);
 
       CREATE TABLE report_user_daily (
         account_id TEXT NOT NULL REFERENCES accounts(id),
@@ -59,7 +59,7 @@ export const migration0004: Migration = {
         day INTEGER NOT NULL,
         user_id TEXT NOT NULL,
         count INTEGER NOT NULL,
-        PRIMARY KEY (scope, scope_id, day, user_id)
+        PRIMARY KEY (scope, scope_id, user_id, day)
       ) STRICT, WITHOUT ROWID;
 
       -- Client-side tracking events. event_type: 1 page_view, 2 link_click, 3 form_submit, 4 button_click,

@@ -52,14 +52,15 @@ export function resolveRange(s: Sqlite, accountId: string, input: ReportInput): 
 const zeroCounts = () => Object.fromEntries(eventTables.map((t) => [t, 0])) as Record<EventTable, number>;
 
 export function summary(s: Sqlite, r: ResolvedRange, limit = 10): Output<'reports.summary'> {
+  // One range read of the scope's daily rows gives both the per-type counts and the per-day totals.
   const counts = zeroCounts();
   let total = 0;
-  for (const row of rep.rollupCounts(s, r.scope, r)) {
-    if (row.event_type in counts) counts[row.event_type as EventTable] = row.n;
-    total += row.n;
-  }
   const perDay = new Map<number, number>();
-  for (const row of rep.rollupDaily(s, r.scope, r)) perDay.set(row.day, (perDay.get(row.day) ?? 0) + row.n);
+  for (const row of rep.rollupDaily(s, r.scope, r)) {
+    if (row.event_type in counts) counts[row.event_type as EventTable] += row.n;
+    total += row.n;
+    perDay.set(row.day, (perDay.get(row.day) ?? 0) + row.n);
+  }
   const daily: { day: string; count: number }[] = [];
   for (let d = r.fromDay; d <= r.toDay; d++) daily.push({ day: dayString(d), count: perDay.get(d) ?? 0 });
   return {
@@ -79,7 +80,7 @@ export function dailyByType(s: Sqlite, r: ResolvedRange): Output<'reports.daily'
   const rows = new Map<number, Record<EventTable, number>>();
   for (const row of rep.rollupDaily(s, r.scope, r)) {
     const c = rows.get(row.day) ?? zeroCounts();
-    if (row.event_type in c) c[row.event_type as EventTable] = row.n;
+    if (row.event_type in c) c[row.event_type as EventTable] += row.n;
     rows.set(row.day, c);
   }
   const items = [];
