@@ -2,6 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
 import { pruneTrackingEvents } from '../../db/tracking.ts';
+import { JobRunner } from '../../main/jobs/runner.ts';
+import { pruneJobKind } from '../../main/tracking/retention.ts';
 import { openTestApp, openTestHost } from '../support/workspace.ts';
 
 let app: App;
@@ -124,5 +126,30 @@ describe('tracking.track through the host', () => {
     const before = count();
     expect(pruneTrackingEvents(app.sqlite, accountId, Date.now() - 30 * 86_400_000)).toBe(10);
     expect(count()).toBe(before - 10);
+  });
+
+  it('a recurring job prunes each account by its own retention setting, through the job runner', async () => {
+    const DAY = 86_400_000;
+    const accountId = (app.sqlite.prepare('SELECT account_id FROM tracking_events LIMIT 1').get() as { account_id: string }).account_id;
+    // Retention is 30 days (set above): 5 events 40 days old go, 5 events 10 days old stay.
+    app.sqlite.prepare('UPDATE tracking_events SET created_at = ? WHERE rowid IN (SELECT rowid FROM tracking_events ORDER BY rowid LIMIT 5)').run(Date.now() - 40 * DAY);
+    app.sqlite.prepare('UPDATE tracking_events SET created_at = ? WHERE rowid IN (SELECT rowid FROM tracking_events ORDER BY rowid LIMIT 5 OFFSET 5)').run(Date.now() - 10 * DAY);
+    const before = count();
+    let clock = Date.now();
+    const runner = new JobRunner({
+      sqlite: app.sqlite, dataDir: app.dataDir, publish: () => {}, queues: ['maintenance'], kinds: { 'tracking.prune': pruneJobKind }, pollMs: 10, now: () => clock,
+    });
+    runner.start();
+    await runner.idle(); // registers the hourly task for each account
+    const tasks = app.sqlite.prepare("SELECT account_id FROM recurring_tasks WHERE kind = 'tracking.prune'").all() as { account_id: string }[];
+    expect(tasks.map((t) => t.account_id)).toContain(accountId);
+    expect(count()).toBe(before);
+    clock += 2 * 3_600_000; // an hour later the task is due
+    runner.wake();
+    await runner.idle();
+    await runner.stop();
+    expect(count()).toBe(before - 5);
+    const done = app.sqlite.prepare("SELECT status FROM jobs WHERE kind = 'tracking.prune' AND account_id = ?").all(accountId) as { status: string }[];
+    expect(done.map((d) => d.status)).toEqual(['done']);
   });
 });
