@@ -45,7 +45,7 @@ export function deliver(ctx: JobContext, accountId: string, drafts: Draft[]): No
         });
         if (!inserted) continue;
         created.push(id);
-        ctx.publish(accountId, 'notifications.created', { userId: d.userId, id, title: d.title, body: d.body });
+        ctx.publish(accountId, 'notifications.created', { userId: d.userId, id, title: d.title, body: d.body, createdAt: new Date(at).toISOString() });
       }
     },
   };

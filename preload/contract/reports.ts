@@ -171,7 +171,7 @@ export const reportsMethods = {
 
 export const reportsTopics = {
   /** A notification for `userId` was created (the inbox refetches; Electron may show an OS notification). */
-  'notifications.created': z.object({ userId: Id, id: Id, title: z.string(), body: z.string() }),
+  'notifications.created': z.object({ userId: Id, id: Id, title: z.string(), body: z.string(), createdAt: z.string() }),
   /** Read state changed for `userId` (another window marked something read). */
   'notifications.read': z.object({ userId: Id, unread: z.number().int() }),
   /** Account-wide report/tracking settings changed. */

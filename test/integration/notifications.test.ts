@@ -5,6 +5,7 @@ import type { App } from '../../main/app.ts';
 import { JobRunner } from '../../main/jobs/runner.ts';
 import type { JobContext } from '../../main/jobs/types.ts';
 import { notificationJobKinds, type NotificationResult } from '../../main/notifications/jobs.ts';
+import { osNotificationFor } from '../../main/notifications/os.ts';
 import { caller, openTestApp } from '../support/workspace.ts';
 
 let app: App;
@@ -13,7 +14,7 @@ let people: { owner: string; a: string; b: string; c: string; admin?: string };
 const as = (userId: string) => caller(app, { session: { accountId, userId } });
 const published: [string, string, any][] = [];
 
-function jobCtx(kind: string, jobId = crypto.randomUUID()): JobContext {
+function jobCtx(kind: string, jobId: string = crypto.randomUUID()): JobContext {
   return {
     sqlite: app.sqlite,
     publish: (acc, topic, payload) => void published.push([acc, topic, payload]),
@@ -158,5 +159,19 @@ describe('through the job runner and the inbox', () => {
     const p1 = await c.call('notifications.list', { limit: 2 });
     const p2 = await c.call('notifications.list', { limit: 2, cursor: p1.nextCursor });
     expect([...p1.items, ...p2.items].map((n) => n.id)).toEqual(all.items.slice(0, 4).map((n) => n.id));
+  });
+});
+
+describe('desktop (OS) notifications', () => {
+  it('are shown for a fresh notification to a person with a window open, unless they turned them off', async () => {
+    const payload = (userId: string, agoMs = 0) => ({ userId, id: crypto.randomUUID(), title: 'T', body: 'B', createdAt: new Date(Date.now() - agoMs).toISOString() });
+    const slots = [{ session: { accountId, userId: people.b } }];
+    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.b), slots)).toEqual({ title: 'T', body: 'B' });
+    // Not for someone without a window, not for another topic, not for a backlog item (the demo seed's).
+    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.c), slots)).toBeNull();
+    expect(osNotificationFor(app.sqlite, accountId, 'activity.created', payload(people.b), slots)).toBeNull();
+    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.b, 3_600_000), slots)).toBeNull();
+    await as(people.b).call('settings.update', { osNotifications: false });
+    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.b), slots)).toBeNull();
   });
 });
