@@ -1,6 +1,6 @@
 // The Electron shell. Thin on purpose: it opens the workspace (main/app.ts), serves the contract over IPC
 // (main/rpc.ts) and locks the window down. Everything testable lives elsewhere and runs under plain Node.
-import { app as electronApp, BrowserWindow, ipcMain, Menu, Notification, safeStorage, session as electronSession, type WebFrameMain } from 'electron';
+import { app as electronApp, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session as electronSession, type WebFrameMain } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PUSH_CHANNEL, RPC_CHANNEL } from '../preload/channels.ts';
@@ -37,13 +37,16 @@ async function openWorkspace(): Promise<App> {
   return createApp({ dbFile, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
 }
 
-function createWindow(ws: App): BrowserWindow {
+/** Windows showing a review bundle (File → Open review bundle): each has its own read-only workspace. */
+const bundleApps = new Map<number, App>();
+
+function createWindow(ws: App, bundle?: App): BrowserWindow {
   const win = new BrowserWindow({
     width: 1400,
     height: 900,
     minWidth: 960,
     minHeight: 600,
-    title: 'Chronicle',
+    title: bundle ? `Chronicle — review bundle (read-only): ${path.basename(bundle.dbFile)}` : 'Chronicle',
     show: false,
     webPreferences: {
       preload: path.join(here, '../preload/index.cjs'),
@@ -57,8 +60,14 @@ function createWindow(ws: App): BrowserWindow {
     },
   });
   const id = win.webContents.id;
-  slots.set(id, { session: ws.defaultSession() });
-  win.on('closed', () => slots.delete(id));
+  slots.set(id, { session: (bundle ?? ws).defaultSession() });
+  if (bundle) bundleApps.set(id, bundle);
+  win.on('closed', () => {
+    slots.delete(id);
+    const b = bundleApps.get(id);
+    bundleApps.delete(id);
+    void b?.close();
+  });
   win.once('ready-to-show', () => win.show());
   // No navigation away from the app, no new windows.
   win.webContents.on('will-navigate', (event) => event.preventDefault());
@@ -67,6 +76,28 @@ function createWindow(ws: App): BrowserWindow {
   if (devUrl) void win.loadURL(devUrl);
   else void win.loadFile(rendererIndex);
   return win;
+}
+
+/** File → Open review bundle: the bundle opens read-only in a window of its own (its pushes go to that window only). */
+async function openBundle(ws: App): Promise<void> {
+  const choice = await dialog.showOpenDialog({
+    title: 'Open review bundle',
+    properties: ['openFile'],
+    filters: [{ name: 'Chronicle review bundle', extensions: ['chronicle-bundle'] }, { name: 'All files', extensions: ['*'] }],
+  });
+  if (choice.canceled || !choice.filePaths[0]) return;
+  const file = choice.filePaths[0];
+  let bundle: App;
+  try {
+    bundle = await createApp({ dbFile: file, readonly: true, migrate: false, background: false, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
+  } catch (err) {
+    dialog.showErrorBox('This file cannot be opened', `${file} is not a readable review bundle: ${(err as Error).message}`);
+    return;
+  }
+  const win = createWindow(ws, bundle);
+  bundle.push.subscribe((_accountId, topic, payload) => {
+    if (!win.isDestroyed()) win.webContents.send(PUSH_CHANNEL, topic, payload);
+  });
 }
 
 electronApp.on('web-contents-created', (_event, contents) => {
@@ -84,14 +115,16 @@ electronApp.whenReady().then(async () => {
     if (!isTrustedFrame(event.senderFrame)) {
       return { ok: false, error: { code: 'forbidden', message: 'Calls are only accepted from Chronicle’s own window.' } };
     }
-    const slot = slots.get(event.sender.id) ?? { session: ws.defaultSession() };
+    const target = bundleApps.get(event.sender.id) ?? ws;
+    const slot = slots.get(event.sender.id) ?? { session: target.defaultSession() };
     slots.set(event.sender.id, slot);
-    if (!slot.session) slot.session = ws.defaultSession();
-    return invoke(ws, slot, typeof method === 'string' ? method : '', input);
+    if (!slot.session) slot.session = target.defaultSession();
+    return invoke(target, slot, typeof method === 'string' ? method : '', input);
   });
 
   ws.push.subscribe((accountId, topic, payload) => {
     for (const win of BrowserWindow.getAllWindows()) {
+      if (bundleApps.has(win.webContents.id)) continue;
       const slot = slots.get(win.webContents.id);
       if (slot?.session?.accountId === accountId) win.webContents.send(PUSH_CHANNEL, topic, payload);
     }
@@ -99,7 +132,7 @@ electronApp.whenReady().then(async () => {
     if (os && Notification.isSupported()) new Notification(os).show();
   });
 
-  Menu.setApplicationMenu(buildMenu({ newWindow: () => createWindow(ws) }));
+  Menu.setApplicationMenu(buildMenu({ newWindow: () => createWindow(ws), openBundle: () => void openBundle(ws) }));
   createWindow(ws);
   electronApp.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(ws);

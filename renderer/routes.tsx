@@ -1,6 +1,7 @@
 // Every page of the console, with its sidebar entry. Areas own their page modules; this table wires them.
 import type { ComponentType } from 'react';
 import { AuditPage } from './pages/audit/AuditPage.tsx';
+import { CardHistoryPage } from './pages/audit/CardHistoryPage.tsx';
 import { BoardPage } from './pages/BoardPage.tsx';
 import { BoardsPage } from './pages/BoardsPage.tsx';
 import { DeliveryPage } from './pages/webhooks/DeliveryPage.tsx';
@@ -24,6 +25,7 @@ export const routes: RouteDef[] = [
   { pattern: '/boards', page: BoardsPage, nav: { label: 'Boards', icon: 'kanban-square' } },
   { pattern: '/boards/:boardId', page: BoardPage },
   { pattern: '/audit', page: AuditPage, nav: { label: 'Audit', icon: 'shield-check' } },
+  { pattern: '/audit/cards/:cardId', page: CardHistoryPage },
   { pattern: '/webhooks', page: WebhooksPage, nav: { label: 'Webhooks', icon: 'webhook' } },
   { pattern: '/webhooks/endpoints/:id', page: EndpointPage },
   { pattern: '/webhooks/deliveries/:id', page: DeliveryPage },

@@ -65,8 +65,8 @@ export const auditHandlers: Handlers<keyof typeof auditMethods> = {
         dataDir: ctx.app.dataDir,
         fromMs,
         toMs,
-        // One bar for the whole export: copy 0–70 %, then the later phases.
-        onProgress: report ? (phase, f) => report(phase, phase === 'copy' ? f * 70 : 70 + phases.indexOf(phase) * 10 + f * 10, 100) : undefined,
+        // One bar for the whole export: copy 0–70 %, prune 70–80, compact 80–90, sign 90–100.
+        onProgress: report ? (phase, f) => report(phase, phase === 'copy' ? f * 70 : 70 + (phases.indexOf(phase) - 1) * 10 + f * 10, 100) : undefined,
       });
       return result;
     } catch (err) {

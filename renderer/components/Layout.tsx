@@ -8,6 +8,7 @@ import { useTracking } from '../lib/tracking.ts';
 import { routes } from '../routes.tsx';
 import { Icon } from './Icon.tsx';
 import { NotificationsInbox } from './NotificationsInbox.tsx';
+import { ReadOnlyBanner } from '../pages/audit/ReadOnlyBanner.tsx';
 
 function Sidebar() {
   const { path } = useLocation();
@@ -94,6 +95,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <Sidebar />
       <div className="flex min-w-0 flex-1 flex-col">
         <TopBar />
+        <ReadOnlyBanner />
         <main className="min-h-0 flex-1 overflow-auto">{children}</main>
       </div>
     </div>

@@ -182,6 +182,29 @@ describe('export', () => {
     }
   });
 
+  it('reports progress of an export and of a verification started with a run id', async () => {
+    const seen: { runId: string; task: string; phase: string; done: number; total: number }[] = [];
+    const off = app.push.subscribe((accountId, topic, payload) => {
+      if (topic === 'audit.progress' && accountId === api.slot.session!.accountId) seen.push(payload as (typeof seen)[number]);
+    });
+    let verified: { checked: number; total: number };
+    try {
+      await api.call('audit.export', { runId: 'export-1' });
+      verified = await api.call('audit.verify', { runId: 'verify-1' });
+    } finally {
+      off();
+    }
+    const exp = seen.filter((p) => p.runId === 'export-1');
+    expect(exp.every((p) => p.task === 'export')).toBe(true);
+    expect(exp[0].phase).toBe('copy');
+    expect(exp.at(-1)).toMatchObject({ phase: 'sign', done: 100, total: 100 });
+    const dones = exp.map((p) => p.done);
+    expect(dones).toEqual([...dones].sort((a, b) => a - b));
+    const ver = seen.filter((p) => p.runId === 'verify-1');
+    expect(verified!.checked).toBeGreaterThan(0);
+    expect(ver.at(-1)).toMatchObject({ task: 'verify', done: verified!.checked, total: verified!.total });
+  });
+
   it('the CLI exports one account of several only when told which', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'x.bundle');

@@ -1,6 +1,383 @@
-import { PageHeader } from '../../components/ui.tsx';
+// The account's audit: the trail of card changes with filters (all in the URL), the integrity panel (verify the
+// hash chain, with progress and the first broken link in words) and review bundles (export with progress; the
+// open bundle's manifest and fingerprint).
+import { useInfiniteQuery } from '@tanstack/react-query';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { CheckCircle2, Download, FileLock2, ShieldAlert, ShieldCheck, X } from 'lucide-react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Input, Output } from '../../../preload/contract.ts';
+import { Icon } from '../../components/Icon.tsx';
+import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
+import { api, subscribe, type ContractError } from '../../lib/client.ts';
+import { useApi } from '../../lib/queries.ts';
+import { href, useSearchParams } from '../../lib/router.tsx';
+import { attributeLabels, ChangeList, kindLabels, ProgressBar, type Names } from './diff.tsx';
 
-// Owned by its area; replaced by the real page.
+const tabs = [
+  ['trail', 'Trail'],
+  ['integrity', 'Integrity'],
+  ['bundles', 'Review bundles'],
+] as const;
+type Tab = (typeof tabs)[number][0];
+const kindIcons: Record<string, string> = { card_created: 'square-plus', card_updated: 'pencil', card_moved: 'arrow-right' };
+const attributes = ['title', 'description', 'column_id', 'assignee_id', 'due_date'] as const;
+
+const dayStart = (d: string) => `${d}T00:00:00.000Z`;
+const nextDay = (d: string) => new Date(Date.parse(dayStart(d)) + 86_400_000).toISOString();
+const newRunId = () => Math.random().toString(36).slice(2, 12);
+
+/** Progress pushed for a run started with `runId`. */
+function useRunProgress(runId: string | null) {
+  const [progress, setProgress] = useState<{ phase: string; done: number; total: number } | null>(null);
+  useEffect(() => {
+    setProgress(null);
+    if (!runId) return;
+    return subscribe('audit.progress', (p) => {
+      if (p.runId === runId) setProgress({ phase: p.phase, done: p.done, total: p.total });
+    });
+  }, [runId]);
+  return progress;
+}
+
+function Trail() {
+  const [params, setParams] = useSearchParams();
+  const members = useApi('members.list', {});
+  const boards = useApi('boards.list', {});
+  const from = params.get('from') ?? '';
+  const to = params.get('to') ?? '';
+  const input: Input<'audit.list'> = {
+    cardId: params.get('card') ?? undefined,
+    boardId: params.get('board') ?? undefined,
+    personId: params.get('person') ?? undefined,
+    attribute: (params.get('attribute') as (typeof attributes)[number] | null) ?? undefined,
+    from: from ? dayStart(from) : undefined,
+    to: to ? nextDay(to) : undefined,
+    limit: 100,
+  };
+  const badRange = Boolean(from && to && from > to);
+  const list = useInfiniteQuery({
+    queryKey: ['audit.list', 'infinite', input],
+    queryFn: ({ pageParam }) => api('audit.list', { ...input, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor,
+    enabled: !badRange,
+  });
+  const items = useMemo(() => list.data?.pages.flatMap((p) => p.items) ?? [], [list.data]);
+  const names = useMemo(() => {
+    const n: Names = { users: {}, columns: {} };
+    for (const p of list.data?.pages ?? []) {
+      Object.assign(n.users, p.names.users);
+      Object.assign(n.columns, p.names.columns);
+    }
+    return n;
+  }, [list.data]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => scrollRef.current, estimateSize: () => 96, overscan: 8 });
+  const virtualItems = virtualizer.getVirtualItems();
+  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (lastIndex >= items.length - 10 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
+  }, [lastIndex, items.length, list]);
+  const filtered = Boolean(input.cardId || input.boardId || input.personId || input.attribute || from || to);
+  const cardTitle = input.cardId ? items.find((i) => i.card.id === input.cardId)?.card.title ?? 'this card' : null;
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <form className="flex flex-wrap items-end gap-2 border-b border-slate-200 px-6 py-3 dark:border-slate-800" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">Board
+          <select className={inputClass} value={input.boardId ?? ''} onChange={(e) => setParams({ board: e.target.value || null })}>
+            <option value="">All boards</option>
+            {boards.data?.items.map((b) => <option key={b.id} value={b.id}>{b.project.name} / {b.name}</option>)}
+          </select>
+        </label>
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">Person
+          <select className={inputClass} value={input.personId ?? ''} onChange={(e) => setParams({ person: e.target.value || null })}>
+            <option value="">Everyone</option>
+            {members.data?.items.map((m) => <option key={m.user.id} value={m.user.id}>{m.user.name}</option>)}
+          </select>
+        </label>
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">Attribute
+          <select className={inputClass} value={input.attribute ?? ''} onChange={(e) => setParams({ attribute: e.target.value || null })}>
+            <option value="">Any change</option>
+            {attributes.map((a) => <option key={a} value={a}>{attributeLabels[a]}</option>)}
+          </select>
+        </label>
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">From (UTC)
+          <input type="date" className={inputClass} value={from} max={to || undefined} onChange={(e) => setParams({ from: e.target.value || null })} />
+        </label>
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">To (UTC)
+          <input type="date" className={inputClass} value={to} min={from || undefined} onChange={(e) => setParams({ to: e.target.value || null })} />
+        </label>
+        {input.cardId && (
+          <span className="inline-flex items-center gap-1 rounded-full bg-indigo-100 py-1 pr-1 pl-3 text-sm text-indigo-900 dark:bg-indigo-950 dark:text-indigo-100">
+            Card: {cardTitle}
+            <button type="button" className="rounded-full p-0.5 hover:bg-indigo-200 dark:hover:bg-indigo-900" aria-label="Remove the card filter" onClick={() => setParams({ card: null })}>
+              <X className="size-3.5" aria-hidden />
+            </button>
+          </span>
+        )}
+        {filtered && (
+          <Button variant="ghost" onClick={() => setParams({ card: null, board: null, person: null, attribute: null, from: null, to: null })}>Clear filters</Button>
+        )}
+      </form>
+      {badRange ? (
+        <div className="p-6"><ErrorNotice error={{ message: 'The “From” day is after the “To” day.', code: 'invalid_input' } as ContractError} title="These dates cannot be combined" /></div>
+      ) : list.isPending ? (
+        <Skeleton className="p-6" rows={8} />
+      ) : list.error ? (
+        <div className="p-6"><ErrorNotice error={list.error} title="The audit trail could not be loaded" /></div>
+      ) : items.length === 0 ? (
+        <EmptyState icon={<ShieldCheck className="size-8" />} title={filtered ? 'No changes match these filters' : 'No card changes yet'}>
+          {filtered ? 'Widen the dates or clear a filter.' : 'Create, edit or move a card on a board: every change is recorded here with who, when and what.'}
+        </EmptyState>
+      ) : (
+        <div ref={scrollRef} className="min-h-0 flex-1 overflow-auto" role="feed" aria-label="Card changes" aria-busy={list.isFetching}>
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualItems.map((v) => {
+              const item = items[v.index];
+              return (
+                <article
+                  key={item.id}
+                  data-index={v.index}
+                  ref={virtualizer.measureElement}
+                  tabIndex={0}
+                  aria-posinset={v.index + 1}
+                  aria-setsize={list.hasNextPage ? -1 : items.length}
+                  className="absolute inset-x-0 border-b border-slate-100 px-6 py-3 focus:bg-slate-50 dark:border-slate-900 dark:focus:bg-slate-900"
+                  style={{ transform: `translateY(${v.start}px)` }}
+                >
+                  <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
+                    <Icon name={kindIcons[item.kind]} className="size-4 text-slate-500" />
+                    <span className="font-medium">{item.updater.name}</span>
+                    <span className="text-slate-500">{kindLabels[item.kind].toLowerCase()}</span>
+                    <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/audit/cards/${item.card.id}`)}>{item.card.title}</a>
+                    {item.board && <span className="text-slate-500">on {item.board.name}</span>}
+                    <span className="text-slate-500">·</span>
+                    <span className="text-slate-500"><RelativeTime iso={item.createdAt} /></span>
+                    {!input.cardId && (
+                      <button type="button" className="ml-auto text-xs text-slate-500 hover:text-indigo-700 hover:underline" onClick={() => setParams({ card: item.card.id })}>
+                        Only this card
+                      </button>
+                    )}
+                  </div>
+                  <div className="pl-6"><ChangeList changes={item.changes} names={names} /></div>
+                </article>
+              );
+            })}
+          </div>
+          {list.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-500">Loading older changes…</p>}
+          {!list.hasNextPage && <p className="p-4 text-center text-xs text-slate-400">That is every change{filtered ? ' matching these filters' : ''}.</p>}
+        </div>
+      )}
+    </div>
+  );
+}
+
+const breakWords: Record<string, string> = {
+  edited: 'A recorded event was changed after it was written.',
+  deleted: 'A recorded event, or its place in the chain, was removed.',
+  inserted: 'An event was added that was never recorded through Chronicle.',
+  reordered: 'Recorded events were put in a different order.',
+};
+
+function Integrity() {
+  const [runId, setRunId] = useState<string | null>(null);
+  const [result, setResult] = useState<Output<'audit.verify'> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [running, setRunning] = useState(false);
+  const progress = useRunProgress(runId);
+  const run = async () => {
+    const id = newRunId();
+    setRunId(id);
+    setResult(null);
+    setError(null);
+    setRunning(true);
+    try {
+      setResult(await api('audit.verify', { runId: id }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setRunning(false);
+    }
+  };
+  const b = result?.firstBroken;
+  return (
+    <div className="max-w-3xl space-y-4 p-6">
+      <p className="text-sm text-slate-700 dark:text-slate-300">
+        Every event of this account is linked into one hash chain: each link holds a SHA-256 over the event and the link before it. Verifying walks
+        the whole chain and recomputes every hash, so any edit, deletion, insertion or reordering made behind Chronicle’s back shows up here.
+      </p>
+      <Button variant="primary" onClick={run} disabled={running}>
+        <ShieldCheck className="size-4" aria-hidden /> {running ? 'Verifying…' : 'Verify the chain'}
+      </Button>
+      {running && (
+        <ProgressBar
+          value={progress && progress.total ? (progress.done / progress.total) * 100 : 0}
+          label={progress ? `Checked ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()} links` : 'Starting…'}
+        />
+      )}
+      {error ? <ErrorNotice error={error} title="The chain could not be verified" /> : null}
+      {result && (
+        <div aria-live="polite" className="space-y-3">
+          {result.ok ? (
+            <div className="flex gap-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4 text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950 dark:text-emerald-100">
+              <CheckCircle2 className="mt-0.5 size-5 shrink-0" aria-hidden />
+              <div>
+                <p className="font-medium">The record is intact.</p>
+                <p className="text-sm">All {result.checked.toLocaleString()} links verify{result.head ? `; the chain ends at #${result.head.seq}` : ''}.</p>
+                {result.head && <p className="mt-1 break-all font-mono text-xs opacity-80">Head hash {result.head.hash}</p>}
+              </div>
+            </div>
+          ) : (
+            <div role="alert" className="flex gap-3 rounded-lg border border-red-200 bg-red-50 p-4 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100">
+              <ShieldAlert className="mt-0.5 size-5 shrink-0" aria-hidden />
+              <div className="space-y-1">
+                <p className="font-medium">The record was altered{b ? ` at link #${b.seq}` : ''}.</p>
+                {b && <p className="text-sm">{breakWords[b.kind]} {b.message}</p>}
+                <p className="text-sm">The {result.checked.toLocaleString()} links before it verify; nothing from this point on can be trusted without checking a backup or a review bundle.</p>
+                {b && (
+                  <details className="text-xs">
+                    <summary className="cursor-pointer">Details</summary>
+                    <p>Link #{b.seq} · kind {b.kind}{b.table ? ` · table ${b.table}` : ''}{b.id ? ` · row ${b.id}` : ''}</p>
+                  </details>
+                )}
+              </div>
+            </div>
+          )}
+          {result.bundleChecks && (
+            <ul className="space-y-1 text-sm" aria-label="Bundle checks">
+              {result.bundleChecks.map((c) => (
+                <li key={c.name} className="flex gap-2">
+                  {c.ok ? <CheckCircle2 className="mt-0.5 size-4 shrink-0 text-emerald-600" aria-label="passed" /> : <ShieldAlert className="mt-0.5 size-4 shrink-0 text-red-600" aria-label="failed" />}
+                  <span><span className="font-medium capitalize">{c.name}</span>: {c.message}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Fingerprint({ value }: { value: string }) {
+  return <code className="block rounded-md bg-slate-100 px-3 py-2 font-mono text-sm tracking-wide break-words dark:bg-slate-800">{value}</code>;
+}
+
+function ManifestView({ m }: { m: NonNullable<Output<'audit.bundleInfo'>['bundle']> }) {
+  const events = ['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived'].reduce((n, t) => n + (m.counts[t] ?? 0), 0);
+  return (
+    <dl className="grid grid-cols-[10rem_1fr] gap-x-3 gap-y-2 text-sm">
+      <dt className="text-slate-600 dark:text-slate-400">Account</dt><dd>{m.account.name}</dd>
+      <dt className="text-slate-600 dark:text-slate-400">Exported</dt><dd><RelativeTime iso={m.createdAt} /> ({new Date(m.createdAt).toUTCString()})</dd>
+      <dt className="text-slate-600 dark:text-slate-400">Range</dt><dd>{m.range.from || m.range.to ? `${m.range.from ? new Date(m.range.from).toUTCString() : 'the start'} to ${m.range.to ? new Date(m.range.to).toUTCString() : 'the export'}` : 'Everything'}</dd>
+      <dt className="text-slate-600 dark:text-slate-400">Events</dt><dd>{events.toLocaleString()} (chain links #{m.chain.firstSeq} to #{m.chain.headSeq})</dd>
+      <dt className="text-slate-600 dark:text-slate-400">Chain head</dt><dd className="break-all font-mono text-xs">{m.chain.headHash}</dd>
+      <dt className="text-slate-600 dark:text-slate-400">Signing key fingerprint</dt><dd><Fingerprint value={m.fingerprint} /></dd>
+    </dl>
+  );
+}
+
+function Bundles() {
+  const info = useApi('audit.bundleInfo', {});
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [runId, setRunId] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  const [result, setResult] = useState<Output<'audit.export'> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const progress = useRunProgress(runId);
+  if (info.isPending) return <Skeleton className="p-6" rows={3} />;
+  if (info.error) return <div className="p-6"><ErrorNotice error={info.error} /></div>;
+  if (info.data.bundle) {
+    return (
+      <div className="max-w-3xl space-y-4 p-6">
+        <h2 className="flex items-center gap-2 text-lg font-semibold"><FileLock2 className="size-5" aria-hidden /> This is a review bundle</h2>
+        <p className="text-sm text-slate-700 dark:text-slate-300">
+          Compare the fingerprint below with the one the team lead sees under Audit → Review bundles in the original workspace. Then verify the bundle on the
+          Integrity tab: it checks the signature, every byte of the file and the whole chain, without the original workspace.
+        </p>
+        <ManifestView m={info.data.bundle} />
+      </div>
+    );
+  }
+  const badRange = Boolean(from && to && from > to);
+  const run = async () => {
+    const id = newRunId();
+    setRunId(id);
+    setRunning(true);
+    setResult(null);
+    setError(null);
+    try {
+      setResult(await api('audit.export', { runId: id, from: from ? dayStart(from) : undefined, to: to ? new Date(Date.parse(nextDay(to)) - 1).toISOString() : undefined }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setRunning(false);
+    }
+  };
+  return (
+    <div className="max-w-3xl space-y-5 p-6">
+      <p className="text-sm text-slate-700 dark:text-slate-300">
+        A review bundle is one file with this account’s trail, signed with this workspace’s key. Take it to a laptop and open it with
+        <code className="mx-1 rounded bg-slate-100 px-1 dark:bg-slate-800">chronicle serve --bundle FILE</code> or File → Open review bundle: it opens
+        read-only, and <code className="mx-1 rounded bg-slate-100 px-1 dark:bg-slate-800">chronicle audit verify-bundle FILE</code> proves nothing was changed.
+      </p>
+      {info.data.workspaceKey && (
+        <div className="space-y-1">
+          <p className="text-sm font-medium">This workspace’s signing key fingerprint</p>
+          <Fingerprint value={info.data.workspaceKey.fingerprint} />
+          <p className="text-xs text-slate-500">A reviewer compares it with the fingerprint the bundle shows.</p>
+        </div>
+      )}
+      <form className="flex flex-wrap items-end gap-3" onSubmit={(e) => { e.preventDefault(); void run(); }}>
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">From (UTC, optional)
+          <input type="date" className={inputClass} value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">To (UTC, optional)
+          <input type="date" className={inputClass} value={to} min={from || undefined} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        <Button type="submit" variant="primary" disabled={running || badRange || info.data.readOnly}>
+          <Download className="size-4" aria-hidden /> {running ? 'Exporting…' : 'Export bundle'}
+        </Button>
+      </form>
+      {badRange && <p className="text-sm text-red-700 dark:text-red-300" role="alert">“From” is after “To”.</p>}
+      {running && <ProgressBar value={progress ? (progress.done / (progress.total || 1)) * 100 : 0} label={progress ? `Exporting: ${progress.phase}` : 'Starting…'} />}
+      {error ? <ErrorNotice error={error} title="The bundle was not written" /> : null}
+      {result && (
+        <div aria-live="polite" className="space-y-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4 dark:border-emerald-900 dark:bg-emerald-950">
+          <p className="flex items-center gap-2 font-medium text-emerald-900 dark:text-emerald-100"><CheckCircle2 className="size-5" aria-hidden /> Bundle written ({(result.bytes / 1024 / 1024).toFixed(1)} MB)</p>
+          <p className="break-all font-mono text-xs">{result.file}</p>
+          <ManifestView m={result.manifest} />
+        </div>
+      )}
+    </div>
+  );
+}
+
 export function AuditPage(_props: { params: Record<string, string> }) {
-  return <PageHeader title="Audit" />;
+  const [params, setParams] = useSearchParams();
+  const tab = (tabs.find(([t]) => t === params.get('tab'))?.[0] ?? 'trail') as Tab;
+  return (
+    <div className="flex h-full flex-col">
+      <PageHeader title="Audit" description="Who changed what, when, from what to what, and proof that the record was not altered." />
+      <div role="tablist" aria-label="Audit sections" className="flex gap-1 border-b border-slate-200 px-6 dark:border-slate-800">
+        {tabs.map(([t, label]) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${tab === t ? 'border-indigo-600 text-indigo-700 dark:text-indigo-300' : 'border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'}`}
+            onClick={() => setParams({ tab: t === 'trail' ? null : t })}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" className="flex min-h-0 flex-1 flex-col overflow-auto">
+        {tab === 'trail' ? <Trail /> : tab === 'integrity' ? <Integrity /> : <Bundles />}
+      </div>
+    </div>
+  );
 }

@@ -1,0 +1,196 @@
+// The audit area in Chromium against the real `chronicle serve`: the trail with URL filters, a card's history
+// (word diffs, compare, as-of, revert with confirmation), the integrity panel on an intact and a tampered
+// workspace, bundle export with progress, and a bundle opened read-only with its banner.
+import Database from 'better-sqlite3';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { expect, startServer, test, type Server } from './fixtures.ts';
+
+const shots = path.join(os.tmpdir(), 'chronicle-audit-screens');
+fs.mkdirSync(shots, { recursive: true });
+const shot = (name: string) => path.join(shots, `${name}.png`);
+
+/** `chronicle serve --bundle FILE` (no --db): the read-only review host. */
+async function serveBundle(file: string): Promise<{ url: string; base: string; token: string; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, ['main/bin/chronicle.mjs', 'serve', '--bundle', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`serve --bundle exited with ${code}: ${stderr}`)));
+  });
+  const u = new URL(url);
+  return {
+    url, base: u.origin, token: u.searchParams.get('token')!,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+async function someCard(server: Server) {
+  const boards = await server.api('boards.list', {});
+  const board = boards.items.find((b: { archived: boolean }) => !b.archived);
+  const full = await server.api('boards.get', { boardId: board.id });
+  const card = full.columns.flatMap((c: { cards: unknown[] }) => c.cards)[0] as { id: string; title: string; description: string };
+  return { board: full, card };
+}
+
+test('the audit trail filters by person and attribute, kept in the URL', async ({ page, server }) => {
+  const members = await server.api('members.list', {});
+  const person = members.items[1].user;
+  await page.goto(server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  const feed = page.getByRole('feed', { name: 'Card changes' });
+  await expect(feed.locator('article').first()).toBeVisible();
+  await page.getByLabel('Person').selectOption(person.id);
+  await page.getByLabel('Attribute').selectOption('description');
+  await expect(page).toHaveURL(/person=/);
+  await expect(page).toHaveURL(/attribute=description/);
+  const first = feed.locator('article').first();
+  await expect(first).toContainText(person.name);
+  await expect(first.locator('[data-attribute="description"]')).toBeVisible();
+  await expect(first.locator('del, ins').first()).toBeVisible();
+  await page.screenshot({ path: shot('trail-filtered') });
+  await page.reload();
+  await expect(page.getByLabel('Attribute')).toHaveValue('description');
+  await expect(feed.locator('article').first()).toContainText(person.name);
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(page).not.toHaveURL(/attribute=/);
+});
+
+test('a card’s history: word diff, compare, as of, and revert with confirmation', async ({ page, server }) => {
+  const { card, board } = await someCard(server);
+  const before = 'The export hangs when the file is large and the progress bar stops.';
+  await server.api('cards.update', { cardId: card.id, description: before, title: 'Export hangs' });
+  await server.api('cards.update', { cardId: card.id, description: 'The export hangs when the file is larger than 2 GB and the progress bar stops at 90%.' });
+  const other = board.columns.find((c: { id: string; cards: { id: string }[] }) => !c.cards.some((x) => x.id === card.id)) ?? board.columns[1];
+  await server.api('cards.move', { cardId: card.id, toColumnId: other.id }).catch(() => undefined);
+  await server.api('cards.update', { cardId: card.id, title: 'Export hangs on big files' });
+
+  await page.goto(`${server.url}#/audit/cards/${card.id}`);
+  await expect(page.getByRole('heading', { name: 'History · Export hangs on big files' })).toBeVisible();
+  const versions = page.getByRole('list', { name: 'Versions, newest first' }).locator('> li');
+  await expect(versions.first()).toContainText('Current');
+  // The description change is a word diff: struck old words, marked new ones.
+  const descChange = page.locator('li [data-attribute="description"]').filter({ hasText: '2 GB' }).first();
+  await expect(descChange.locator('del').filter({ hasText: 'large' })).toBeVisible();
+  await expect(descChange.locator('ins').filter({ hasText: '2' })).toBeVisible();
+  await page.screenshot({ path: shot('card-history'), fullPage: true });
+
+  // Compare the newest with a version three back.
+  await versions.nth(0).getByRole('checkbox').check();
+  await versions.nth(3).getByRole('checkbox').check();
+  const compare = page.getByRole('region', { name: 'Compare two versions' });
+  await expect(compare.locator('[data-attribute="title"]')).toBeVisible();
+
+  // As of: the slider all the way left shows the card as created.
+  const slider = page.getByLabel('Step through versions');
+  await slider.focus();
+  await page.keyboard.press('Home');
+  const hist = await server.api('audit.cardHistory', { cardId: card.id, limit: 200 });
+  const created = hist.items.at(-1);
+  expect(created.kind).toBe('card_created');
+  const asOf = await server.api('audit.cardAt', { cardId: card.id, at: created.createdAt });
+  await expect(page.getByRole('region', { name: 'As of' })).toContainText(asOf.state.title);
+  await expect(page.getByRole('region', { name: 'As of' })).toContainText(created.changes.title[1]);
+  await page.screenshot({ path: shot('card-history-compare-asof'), fullPage: true });
+
+  // Revert to the version before the last title change, confirming in the dialog.
+  const target = versions.nth(1);
+  await target.getByRole('button', { name: 'Revert to this' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Revert this card?' });
+  await expect(dialog).toContainText('What changes');
+  await expect(dialog.locator('[data-attribute="title"]')).toBeVisible();
+  await page.screenshot({ path: shot('revert-confirm') });
+  await dialog.getByRole('button', { name: 'Revert card' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(versions.first()).toContainText('edited the card');
+  await expect(versions.first().locator('[data-attribute="title"]')).toContainText('Export hangs');
+  const now = await server.api('cards.get', { cardId: card.id });
+  expect(now.title).toBe('Export hangs');
+});
+
+test('the integrity panel verifies the chain, and exports a signed bundle with progress', async ({ page, server }) => {
+  await page.goto(`${server.url}#/audit?tab=integrity`);
+  await page.getByRole('button', { name: 'Verify the chain' }).click();
+  await expect(page.getByText('The record is intact.')).toBeVisible();
+  await expect(page.getByText(/All [\d,]+ links verify/)).toBeVisible();
+  await page.screenshot({ path: shot('integrity-ok') });
+
+  await page.getByRole('tab', { name: 'Review bundles' }).click();
+  await expect(page).toHaveURL(/tab=bundles/);
+  const fingerprint = (await page.locator('code').filter({ hasText: /^([0-9A-F]{4} ){15}[0-9A-F]{4}$/ }).first().textContent())!;
+  await page.getByRole('button', { name: 'Export bundle' }).click();
+  await expect(page.getByText(/Bundle written/)).toBeVisible();
+  await expect(page.getByText(/\.chronicle-bundle$/)).toBeVisible();
+  await expect(page.locator('code').filter({ hasText: fingerprint })).toHaveCount(2);
+  await page.screenshot({ path: shot('export-done') });
+});
+
+test('a tampered workspace: the first broken link explained in words', async ({ page }) => {
+  const server = await startServer();
+  try {
+    const session = await server.api('session.get', {});
+    const s = new Database(server.dbFile);
+    const link = s.prepare("SELECT seq, event_id FROM audit_chain WHERE account_id = ? AND event_table = 'card_updated' ORDER BY seq LIMIT 1 OFFSET 5").get(session.account.id) as { seq: number; event_id: string };
+    s.prepare(`UPDATE card_updated SET changes = json_set(changes, '$.title[1]', 'Forged') WHERE id = ?`).run(link.event_id);
+    s.close();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${server.url}#/audit?tab=integrity`);
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'The record was altered' });
+    await expect(alert).toContainText(`at link #${link.seq}`);
+    await expect(alert).toContainText('changed after it was recorded');
+    await alert.getByText('Details').click();
+    await expect(alert).toContainText(link.event_id);
+    await page.screenshot({ path: shot('integrity-broken-dark') });
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a bundle opened with serve --bundle is read-only, with a banner, and still verifies', async ({ page, server }) => {
+  const session = await server.api('session.get', {});
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bundle-e2e-'));
+  const bundle = path.join(dir, 'review.chronicle-bundle');
+  const out = spawnSync(process.execPath, ['main/bin/chronicle.mjs', 'audit', 'export', '--db', server.dbFile, '--out', bundle, '--account', session.account.id], { encoding: 'utf8' });
+  expect(out.status, out.stderr).toBe(0);
+  const review = await serveBundle(bundle);
+  try {
+    await page.goto(review.url);
+    const banner = page.getByRole('status').filter({ hasText: 'Review bundle of' });
+    await expect(banner).toContainText(session.account.name);
+    await expect(banner).toContainText('every change is refused');
+    // Timelines and audit work.
+    await expect(page.getByRole('feed', { name: 'Activity' }).locator('article').first()).toBeVisible();
+    await page.screenshot({ path: shot('bundle-banner-timeline') });
+    await page.goto(`${review.url}#/audit`);
+    const first = page.getByRole('feed', { name: 'Card changes' }).locator('article').first();
+    await first.getByRole('link').first().click();
+    await expect(page.getByRole('list', { name: 'Versions, newest first' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Revert to this' })).toHaveCount(0);
+    await page.goto(`${review.url}#/audit?tab=integrity`);
+    await page.getByRole('button', { name: 'Verify the chain' }).click();
+    await expect(page.getByText('The record is intact.')).toBeVisible();
+    await expect(page.getByRole('list', { name: 'Bundle checks' })).toContainText('signed by the key with fingerprint');
+    await page.getByRole('tab', { name: 'Review bundles' }).click();
+    await expect(page.getByText('This is a review bundle')).toBeVisible();
+    await page.screenshot({ path: shot('bundle-manifest') });
+    // Writes are refused through the host with a clear message.
+    const res = await fetch(`${review.base}/api/cards.update`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${review.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ cardId: '019a0000-0000-7000-8000-000000000001', title: 'x' }),
+    });
+    expect(res.status).toBe(403);
+    expect((await res.json()).error).toMatchObject({ code: 'read_only', message: expect.stringContaining('read-only') });
+  } finally {
+    await review.stop();
+  }
+});
