@@ -82,3 +82,43 @@ test('tracking explorer, settings and inbox render', async ({ page, server }) =>
   await expect(page.getByRole('dialog', { name: 'Notifications' })).toBeVisible();
   await shot(page, 'inbox');
 });
+
+test('the inbox count is live: mark all read, then a comment by someone else arrives without a reload', async ({ page, server }) => {
+  // The job runner first works off the notification jobs the demo seed enqueued.
+  const db = await import('better-sqlite3');
+  const pending = () => {
+    const sqlite = new db.default(server.dbFile, { readonly: true });
+    try {
+      return (sqlite.prepare("SELECT count(*) AS n FROM jobs WHERE queue = 'notifications' AND status IN ('ready', 'claimed')").get() as { n: number }).n;
+    } finally {
+      sqlite.close();
+    }
+  };
+  await expect.poll(pending, { timeout: 30_000 }).toBe(0);
+  await page.goto(server.url);
+  const bell = page.getByRole('button', { name: /^Notifications/ });
+  await expect(bell).toBeVisible();
+  await expect(bell).toHaveAccessibleName(/unread/); // the demo's comments notified Ana
+  await bell.click();
+  await page.getByRole('button', { name: 'Mark all read' }).click();
+  await expect(bell).toHaveAccessibleName('Notifications');
+  await expect(page.getByTestId('unread-count')).toHaveCount(0);
+  await page.keyboard.press('Escape');
+
+  // Ana creates a card (she is subscribed); Bruno comments on it through the API, from his own session.
+  const me = await server.api('session.get', {}, 'e2e-ana');
+  const board = (await server.api('boards.list', {}, 'e2e-ana')).items.find((b: any) => !b.archived);
+  const full = await server.api('boards.get', { boardId: board.id }, 'e2e-ana');
+  const card = await server.api('cards.create', { boardId: board.id, columnId: full.columns[0].id, title: 'Live inbox check' }, 'e2e-ana');
+  const bruno = (await server.api('members.list', {}, 'e2e-bruno')).items.find((m: any) => m.user.id !== me.user.id);
+  await server.api('session.switchUser', { userId: bruno.user.id }, 'e2e-bruno');
+  await server.api('comments.add', { cardId: card.id, body: 'Seen it live?' }, 'e2e-bruno');
+
+  await expect(page.getByTestId('unread-count')).toHaveText('1', { timeout: 15_000 });
+  await bell.click();
+  const item = page.getByRole('dialog', { name: 'Notifications' }).getByRole('button', { name: new RegExp(`${bruno.user.name} commented on Live inbox check`) });
+  await expect(item).toBeVisible();
+  await item.click(); // marks it read and opens the card
+  await expect(page).toHaveURL(new RegExp(`#/boards/${board.id}\\?card=${card.id}`));
+  await expect(page.getByTestId('unread-count')).toHaveCount(0);
+});
