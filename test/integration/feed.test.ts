@@ -19,7 +19,7 @@ const burstAt = Date.UTC(2026, 0, 15, 12, 0, 0);
 const rows = <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => app.sqlite.prepare(sql).all(...params) as T[];
 const row = <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => app.sqlite.prepare(sql).get(...params) as T;
 
-type FeedInput = Input<'activity.list'>;
+type FeedInput = NonNullable<Input<'activity.list'>>;
 type FeedItem = Output<'activity.list'>['items'][number];
 
 /** Walk every page of a filter through the contract, returning the items in order and the number of pages. */
