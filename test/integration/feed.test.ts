@@ -1,6 +1,8 @@
 // The activity feed over a real demo workspace: filters, keyset pagination, cursor checks, limits, a fixed
 // number of SQL statements per page, account scoping and readable descriptions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { listActivities } from '../../db/feed.ts';
 import { queryStats } from '../../db/sql.ts';
 import type { App } from '../../main/app.ts';
 import { createCard, moveCard } from '../../main/domain/cards.ts';
@@ -258,6 +260,51 @@ describe('cost per page', () => {
     const deep = statements({ limit: 200, cursor: encodeCursor(Date.parse(last.createdAt), last.id) });
     for (const s of [mixed10, mixed200, deep]) expect(s.n).toBeLessThanOrEqual(bound);
     expect(new Set(mixed200.page.items.map((i) => i.subjectType)).size).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('query plans', () => {
+  it('every filter shape seeks its index range at the cursor: no scan from the newest row, no sort', () => {
+    // A second connection that records the statements the feed runs and their parameters (the feed's statement
+    // cache is per connection, so every shape is prepared here).
+    const conn = new Database(app.dbFile, { readonly: true });
+    const seen: { sql: string; args: unknown[] }[] = [];
+    const prepare = conn.prepare.bind(conn);
+    (conn as unknown as { prepare: (sql: string) => unknown }).prepare = (sql: string) => {
+      const st = prepare(sql);
+      const run = st.all.bind(st);
+      (st as unknown as { all: (...a: unknown[]) => unknown }).all = (...args: unknown[]) => (seen.push({ sql, args }), run(...args));
+      return st;
+    };
+    try {
+      const board = row<{ id: string; project_id: string }>(`SELECT id, project_id FROM boards WHERE account_id = ? LIMIT 1`, acme.accountId);
+      const before = { createdAt: burstAt, id: 'ffffffff-ffff-7fff-bfff-ffffffffffff' };
+      const shapes = [
+        {},
+        { boardId: board.id },
+        { projectId: board.project_id },
+        { creatorId: acme.userId },
+        { types: ['card_moved'] },
+        { types: ['card_moved', 'comment_added', 'project_archived'] },
+        { boardId: board.id, types: ['card_moved', 'comment_added'] },
+        { creatorId: acme.userId, fromMs: burstAt - 86_400_000 },
+      ];
+      for (const shape of shapes) {
+        seen.length = 0;
+        listActivities(conn, { accountId: acme.accountId, ...shape, before, limit: 51 });
+        expect(seen).toHaveLength(1);
+        const plan = (prepare(`EXPLAIN QUERY PLAN ${seen[0].sql}`).all(...seen[0].args) as { detail: string }[]).map((r) => r.detail);
+        const reads = plan.filter((d) => /activities/.test(d));
+        expect(reads.length, JSON.stringify(shape)).toBe(Math.max(1, shape.types?.length ?? 1));
+        for (const d of reads) {
+          expect(d, `${JSON.stringify(shape)}: ${plan.join(' | ')}`).toMatch(/^SEARCH activities USING INDEX activities_\w+ \(.*\(created_at,id\)<\(\?,\?\)\)$/);
+        }
+        // A single range needs no sort; several types are merged from their ordered ranges.
+        if ((shape.types?.length ?? 1) === 1) expect(plan.join(' | '), JSON.stringify(shape)).not.toMatch(/TEMP B-TREE/);
+      }
+    } finally {
+      conn.close();
+    }
   });
 });
 
