@@ -131,8 +131,8 @@ export function handleInvitation(ctx: JobContext, rawArgs: Record<string, unknow
 function endpointLabel(s: Sqlite, accountId: string, endpointId: string): string {
   try {
     const row = s.prepare('SELECT * FROM webhook_endpoints WHERE id = ? AND account_id = ?').get(endpointId, accountId) as Record<string, unknown> | undefined;
-    const name = row && (row.name ?? row.description ?? row.url);
-    return typeof name === 'string' && name ? name : 'A webhook endpoint';
+    const name = row && [row.name, row.description, row.url].find((v) => typeof v === 'string' && v.trim() !== '');
+    return typeof name === 'string' ? name : 'A webhook endpoint';
   } catch {
     return 'A webhook endpoint';
   }
