@@ -71,7 +71,7 @@ test('the reports page shows the figures of reports.summary, with charts, and ex
 
 test('tracking explorer, settings and inbox render', async ({ page, server }) => {
   await page.goto(`${server.url}#/tracking?range=7`);
-  await expect(page.getByRole('heading', { name: 'Tracking' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Tracking', exact: true })).toBeVisible();
   await expect(page.getByText('Top routes')).toBeVisible();
   await shot(page, 'tracking');
   await page.goto(`${server.url}#/settings`);
@@ -121,4 +121,22 @@ test('the inbox count is live: mark all read, then a comment by someone else arr
   await item.click(); // marks it read and opens the card
   await expect(page).toHaveURL(new RegExp(`#/boards/${board.id}\\?card=${card.id}`));
   await expect(page.getByTestId('unread-count')).toHaveCount(0);
+});
+
+test('reports follow the OS dark mode, and a board filter in the URL narrows the figures', async ({ page, server }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const boards = (await server.api('boards.list', {})).items;
+  const board = boards[0];
+  await page.goto(`${server.url}#/reports?range=90&board=${board.id}`);
+  const from = new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10);
+  const summary = await server.api('reports.summary', { from, to: today(), boardId: board.id });
+  await expect(page.getByTestId('count-card_created')).toHaveText(summary.counts.card_created.toLocaleString('en'));
+  await expect(page.getByTestId('count-member_invited')).toHaveText('0');
+  await expect(page.getByLabel('Board', { exact: true })).toHaveValue(board.id);
+  const bg = await page.locator('section').first().evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(bg).not.toBe('rgb(255, 255, 255)');
+  await shot(page, 'reports-dark');
+  await page.goto(`${server.url}#/tracking?range=30`);
+  await expect(page.getByRole('heading', { name: 'Tracking', exact: true })).toBeVisible();
+  await shot(page, 'tracking-dark');
 });
