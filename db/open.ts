@@ -42,7 +42,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
       }
     }
   }
-  let sqlite: Sqlite;
+  let sqlite: Sqlite | undefined;
   try {
     sqlite = new Database(file, {
       readonly: options.readonly ?? false,
@@ -60,12 +60,19 @@ export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
     }
     sqlite.pragma('foreign_keys = ON');
   } catch (err) {
+    // A refused file must not stay open (a leaked handle keeps it locked on Windows).
+    if (sqlite?.open) sqlite.close();
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError('db_unreadable', `Cannot open ${file}: ${(err as Error).message}`);
   }
   if (!options.readonly) beginTransactionsImmediately(sqlite);
-  if (options.migrate !== false && !options.readonly) migrate(sqlite, file);
-  else checkVersion(sqlite, file);
+  try {
+    if (options.migrate !== false && !options.readonly) migrate(sqlite, file);
+    else checkVersion(sqlite, file);
+  } catch (err) {
+    if (sqlite.open) sqlite.close();
+    throw err;
+  }
   return sqlite;
 }
 

@@ -17,6 +17,21 @@ afterEach(() => {
 });
 const track = (s: Sqlite) => (opened.push(s), s);
 
+/** Descriptors this process holds open on `file` (Linux /proc), to prove a refused file is not left open. */
+function openHandles(file: string): number {
+  const dir = '/proc/self/fd';
+  const target = fs.realpathSync(file);
+  let n = 0;
+  for (const fd of fs.readdirSync(dir)) {
+    try {
+      if (fs.readlinkSync(path.join(dir, fd)) === target) n++;
+    } catch {
+      // closed while listing
+    }
+  }
+  return n;
+}
+
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Every file belonging to a database (main file plus any -wal/-shm/-journal), with its hash. */
@@ -203,5 +218,18 @@ describe('migration 0001 (foundation)', () => {
     expect((error as DatabaseError).code).toBe('db_unreadable');
     expect((error as DatabaseError).message).toBe(`Cannot open ${file}: file is not a database`);
     expect(fileState(file)).toEqual(before);
+  });
+
+  it.skipIf(!fs.existsSync('/proc/self/fd'))('a refused file is closed again (no handle left open)', () => {
+    const notDb = tempDbFile();
+    fs.writeFileSync(notDb, 'not a database\n'.repeat(100));
+    const newer = fileAtVersion1();
+    const raw = new Database(newer);
+    raw.pragma(`user_version = ${latestVersion + 1}`);
+    raw.close();
+    for (const file of [notDb, newer]) {
+      expect(() => openDatabase(file)).toThrow(DatabaseError);
+      expect(openHandles(file), file).toBe(0);
+    }
   });
 });
