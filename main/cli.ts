@@ -4,6 +4,7 @@ import { UsageError } from './cli/args.ts';
 import { audit, auditHelp } from './cli/audit.ts';
 import { demo, demoHelp } from './cli/demo.ts';
 import { dispatch, dispatchHelp } from './cli/dispatch.ts';
+import { reports, reportsHelp } from './cli/reports.ts';
 import { serve, serveHelp } from './cli/serve.ts';
 
 interface Command {
@@ -16,6 +17,7 @@ export const commands: Record<string, Command> = {
   demo: { run: demo, help: demoHelp },
   dispatch: { run: dispatch, help: dispatchHelp },
   audit: { run: audit, help: auditHelp },
+  reports: { run: reports, help: reportsHelp },
 };
 
 function usage(): string {
