@@ -87,9 +87,31 @@ const verifySql = (() => {
     WHERE c.account_id = ? AND c.seq > ? AND c.seq <= ? ORDER BY c.seq LIMIT ?`;
 })();
 
-/** Raw rows (arrays) of the chain from seq > after up to seq <= upTo. */
+/** Raw rows (arrays) of the chain from seq > after up to seq <= upTo, each joined to its event row (one seek per row). */
 export function readChainChunk(s: Sqlite, accountId: string, after: number, upTo: number, limit: number): unknown[][] {
   return prepare(s, verifySql).raw(true).all(accountId, after, upTo, limit) as unknown[][];
+}
+
+/** Links (seq, event_table, event_id, prev_hash, hash) from seq > after up to seq <= upTo, in order. */
+export function readLinks(s: Sqlite, accountId: string, after: number, upTo: number, limit: number): [number, string, string, string, string][] {
+  return prepare(s, 'SELECT seq, event_table, event_id, prev_hash, hash FROM audit_chain WHERE account_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
+    .raw(true)
+    .all(accountId, after, upTo, limit) as [number, string, string, string, string][];
+}
+
+/**
+ * Event rows of one table and account in rowid (insertion, hence recording) order after `afterRowid`, as
+ * [rowid, ...CHAINED_COLUMNS]. The verifier reads each table sequentially this way instead of seeking every row
+ * by id; rows that are not where it expects them are fetched with eventRowById.
+ */
+export function readEventRows(s: Sqlite, table: ChainedTable, accountId: string, afterRowid: number, limit: number): unknown[][] {
+  return prepare(s, `SELECT rowid, ${CHAINED_COLUMNS[table].join(', ')} FROM ${table} WHERE account_id = ? AND rowid > ? ORDER BY rowid LIMIT ?`)
+    .raw(true)
+    .all(accountId, afterRowid, limit) as unknown[][];
+}
+
+export function eventRowById(s: Sqlite, table: ChainedTable, accountId: string, id: string): unknown[] | undefined {
+  return prepare(s, `SELECT rowid, ${CHAINED_COLUMNS[table].join(', ')} FROM ${table} WHERE id = ? AND account_id = ?`).raw(true).get(id, accountId) as unknown[] | undefined;
 }
 
 export function firstSeq(s: Sqlite, accountId: string): number | undefined {

@@ -5,7 +5,7 @@ import { backfillChain } from '../audit.ts';
 // the workspace's Ed25519 signing key for review bundles (private key encrypted at rest).
 //
 // audit_chain is keyed by (account_id, seq): a link's identity is its place in its account's chain, so it has
-// no UUID of its own. audit_keys belongs to the workspace (the file), not to an account, hence no account_id.
+// no UUID of its own. WITHOUT ROWID clusters the links by that key, so a verification reads them sequentially. audit_keys belongs to the workspace (the file), not to an account, hence no account_id.
 // Existing events are chained here, per account, in (created_at, table, id) order.
 export const migration0003: Migration = {
   version: 3,
@@ -21,7 +21,7 @@ export const migration0003: Migration = {
         hash TEXT NOT NULL CHECK (length(hash) = 64),
         created_at INTEGER NOT NULL,
         PRIMARY KEY (account_id, seq)
-      ) STRICT;
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE audit_keys (
         id TEXT PRIMARY KEY,

@@ -174,6 +174,14 @@ function prune(db: Sqlite, accountId: string, opts: { fromMs?: number; toMs?: nu
       }
       db.prepare('DELETE FROM audit_chain WHERE account_id = ? AND (seq < ? OR seq > ?)').run(accountId, firstSeq, lastSeq);
     }
+    if (opts.toMs !== undefined) {
+      // What did not exist yet at the end of the range is not in the bundle either.
+      const later = 'SELECT id FROM cards WHERE account_id = ? AND created_at > ?';
+      db.prepare(`DELETE FROM card_subscriptions WHERE card_id IN (${later})`).run(accountId, opts.toMs);
+      db.prepare(`DELETE FROM comments WHERE account_id = ? AND (created_at > ? OR card_id IN (${later}))`).run(accountId, opts.toMs, accountId, opts.toMs);
+      db.prepare('DELETE FROM cards WHERE account_id = ? AND created_at > ?').run(accountId, opts.toMs);
+      db.prepare('UPDATE projects SET archived_at = NULL, archived_reason = NULL WHERE account_id = ? AND archived_at > ?').run(accountId, opts.toMs);
+    }
     const empty = tablesToEmpty(db);
     for (const t of userTables(db)) {
       if (empty.has(t)) db.prepare(`DELETE FROM ${q(t)}`).run();

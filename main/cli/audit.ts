@@ -68,7 +68,7 @@ async function verifyCmd(argv: string[]) {
     for (const a of accounts) {
       const p = progressPrinter(`Verifying ${a.name}`);
       const started = Date.now();
-      const r = await verifyChain(sqlite, a.id, { chunk: 50_000, onProgress: p.update });
+      const r = await verifyChain(sqlite, a.id, { onProgress: p.update });
       p.end();
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       if (r.ok) {

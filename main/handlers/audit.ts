@@ -25,7 +25,14 @@ const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(
 export const auditHandlers: Handlers<keyof typeof auditMethods> = {
   'audit.cardHistory': (ctx, input) => cardHistory(ctx.sqlite, ctx.session.accountId, input),
   'audit.compare': (ctx, input) => compareVersions(ctx.sqlite, ctx.session.accountId, input),
-  'audit.cardAt': (ctx, input) => cardAt(ctx.sqlite, ctx.session.accountId, input),
+  'audit.cardAt': (ctx, input) => {
+    // A bundle cut at a start date cannot rebuild moments before it: the changes in between are not in it.
+    const from = isBundle(ctx.sqlite) ? readManifest(ctx.sqlite)?.manifest.range.from : null;
+    if (from && Date.parse(input.at) < Date.parse(from)) {
+      throw invalid(`This review bundle starts at ${from}; the card cannot be rebuilt for an earlier moment.`, ['at']);
+    }
+    return cardAt(ctx.sqlite, ctx.session.accountId, input);
+  },
   'audit.revert': (ctx, input) => revertCard(ctx, input),
   'audit.list': (ctx, input) => {
     if (input.from && input.to && Date.parse(input.from) > Date.parse(input.to)) throw invalid('The start of the range is after its end.', ['from']);

@@ -174,6 +174,10 @@ describe('export', () => {
           assignee_id: inLive.state!.assigneeId, due_date: inLive.state!.dueDate,
         });
       }
+      expect(await rc.raw('audit.cardAt', { cardId, at: new Date(Date.parse(from) - 1).toISOString() })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      const cutAt = Date.parse(to);
+      expect(review.sqlite.prepare('SELECT count(*) AS n FROM cards WHERE created_at > ?').get(cutAt)).toEqual({ n: 0 });
+      expect(review.sqlite.prepare('SELECT count(*) AS n FROM comments WHERE created_at > ?').get(cutAt)).toEqual({ n: 0 });
       const ver = await rc.call('audit.verify', {});
       expect(ver.ok).toBe(true);
       expect(ver.bundleChecks?.every((c) => c.ok)).toBe(true);

@@ -263,12 +263,12 @@ describe('migration 0003', () => {
     });
   });
 
-  it('creates audit_chain and audit_keys as STRICT tables', () => {
+  it('creates audit_chain (clustered by account and seq) and audit_keys as STRICT tables', () => {
     const file = tempDbFile();
     const s = openDatabase(file);
-    for (const t of ['audit_chain', 'audit_keys']) {
-      expect((s.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).get(t) as { sql: string }).sql).toMatch(/STRICT$/);
-    }
+    const sql = (t: string) => (s.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).get(t) as { sql: string }).sql;
+    expect(sql('audit_chain')).toMatch(/PRIMARY KEY \(account_id, seq\)\s*\) STRICT, WITHOUT ROWID$/);
+    expect(sql('audit_keys')).toMatch(/STRICT$/);
     s.close();
     expect(fs.existsSync(file)).toBe(true);
   });
