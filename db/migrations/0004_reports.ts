@@ -99,7 +99,7 @@ export const migration0004: Migration = {
       CREATE INDEX notifications_inbox ON notifications(account_id, user_id, created_at DESC, id DESC);
 
       CREATE TABLE notification_reads (
-        notification_id TEXT PRIMARY KEY REFERENCES notifications(id) ON DELETE CASCADE,
+        notification_id TEXT NOT NULL PRIMARY KEY REFERENCES notifications(id) ON DELETE CASCADE,
         account_id TEXT NOT NULL REFERENCES accounts(id),
         user_id TEXT NOT NULL REFERENCES users(id),
         read_at INTEGER NOT NULL
@@ -107,7 +107,7 @@ export const migration0004: Migration = {
       CREATE INDEX notification_reads_user ON notification_reads(account_id, user_id);
 
       CREATE TABLE report_settings (
-        account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+        account_id TEXT NOT NULL PRIMARY KEY REFERENCES accounts(id),
         tracking_enabled INTEGER NOT NULL DEFAULT 1 CHECK (tracking_enabled IN (0, 1)),
         tracking_retention_days INTEGER NOT NULL DEFAULT 90 CHECK (tracking_retention_days BETWEEN 1 AND 3650),
         updated_at INTEGER NOT NULL

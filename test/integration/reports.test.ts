@@ -3,9 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
 import { dayOf, dumpRollups, naiveSummary, rebuildRollups, type Scope } from '../../db/reports.ts';
-import { migrate } from '../../db/open.ts';
-import Database from 'better-sqlite3';
-import { caller, openTestApp, tempDbFile } from '../support/workspace.ts';
+import { caller, openTestApp } from '../support/workspace.ts';
 import { resolveRange, summary } from '../../main/reports/summary.ts';
 
 let app: App;
@@ -132,26 +130,5 @@ describe('report rollups', () => {
     const other = boards.find((b) => b.id !== act.board_id)!;
     app.sqlite.prepare('UPDATE activities SET board_id = ?, created_at = created_at - 86400000 WHERE id = ?').run(other.id, act.id);
     expectRollupsExact();
-  });
-});
-
-describe('migration 0004', () => {
-  it('counts the events recorded before it ran', async () => {
-    const file = tempDbFile();
-    const seeded = await openTestApp({ dbFile: file, events: 200 });
-    const expected = dumpRollups(seeded.sqlite);
-    await seeded.close();
-    // Roll the file back to version 3 (drop what 0004 made), then migrate again.
-    const db = new Database(file);
-    db.exec(`DROP TABLE report_daily; DROP TABLE report_user_daily; DROP TABLE tracking_events; DROP TABLE notification_reads; DROP TABLE notifications;
-      DROP TABLE report_settings; DROP TABLE user_preferences; DROP TABLE activity_last_seen;`);
-    for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND (name LIKE '%_remove_activity' OR name LIKE 'activities_rollup_%')").all() as { name: string }[]) {
-      db.exec(`DROP TRIGGER ${t.name}`);
-    }
-    db.pragma('user_version = 3');
-    migrate(db, file);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
-    expect(dumpRollups(db)).toEqual(expected);
-    db.close();
   });
 });
