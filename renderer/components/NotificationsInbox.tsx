@@ -42,6 +42,7 @@ export function NotificationsInbox() {
 
   useEffect(() => {
     if (!open) return;
+    panel.current?.querySelector<HTMLElement>('button:not([disabled])')?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         setOpen(false);

@@ -219,7 +219,7 @@ export function ReportsPage(_props: { params: Record<string, string> }) {
                     title="Most active people"
                     actions={<CsvButton label="Most active people" table="users" fetchCsv={() => api('reports.export', { ...input, table: 'users' })} />}
                   >
-                    <RankedTable rows={s.mostActiveUsers} unit="Events" nameHeader="Person" empty="Nobody did anything in this range." />
+                    <RankedTable rows={s.mostActiveUsers} unit="Events" nameHeader="Person" empty="Nobody did anything in this range." href={(id) => href('/', { creatorId: id })} />
                   </Card>
                 </div>
               </>
