@@ -225,7 +225,7 @@ export function ReportsPage(_props: { params: Record<string, string> }) {
               </>
             )}
 
-            <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
+            <div>
               <Card
                 id="routes"
                 title="Top tracked routes"

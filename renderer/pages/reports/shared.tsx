@@ -137,12 +137,12 @@ const smallButton =
 export function Card({ title, subtitle, actions, children, id }: { title: string; subtitle?: ReactNode; actions?: ReactNode; children: ReactNode; id?: string }) {
   return (
     <section aria-labelledby={id ? `${id}-title` : undefined} className="rounded-lg border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
-      <div className="mb-3 flex flex-wrap items-start justify-between gap-2">
-        <div>
+      <div className="mb-3 flex items-start justify-between gap-2">
+        <div className="min-w-0 flex-1">
           <h2 id={id ? `${id}-title` : undefined} className="text-sm font-semibold">{title}</h2>
           {subtitle && <p className="text-xs text-slate-600 dark:text-slate-400">{subtitle}</p>}
         </div>
-        <div className="flex gap-2">{actions}</div>
+        <div className="flex shrink-0 gap-2">{actions}</div>
       </div>
       {children}
     </section>
