@@ -118,6 +118,11 @@ describe('tracking.track through the host', () => {
     expect(hasKey.total).toBe(2);
     const bad = await c.post('tracking.explore', { from: today, to: today, metaKey: "x') OR 1=1 --" });
     expect(bad.status).toBe(400);
+    // Another account of the same person sees none of these events.
+    const accounts = (await c.post('session.get', {})).body.accounts;
+    const other = t.client();
+    await other.post('session.switchAccount', { accountId: accounts[1].id });
+    expect((await other.post('tracking.explore', { from: today, to: today })).body.total).toBe(0);
   });
 
   it('prunes events older than the retention window', () => {
