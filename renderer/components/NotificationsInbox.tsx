@@ -1,6 +1,6 @@
 // The notifications inbox in the top bar: a bell with the live unread count, a panel with the latest
 // notifications, mark one read (by opening it) or all read.
-import { useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { Bell, CheckCheck, MessageSquare, UserPlus, WebhookOff, TriangleAlert } from 'lucide-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Output } from '../../preload/contract.ts';
@@ -33,7 +33,15 @@ export function NotificationsInbox() {
   const [open, setOpen] = useState(false);
   const qc = useQueryClient();
   const count = useApi('notifications.unreadCount', {});
-  const list = useApi('notifications.list', { limit: 20 }, { enabled: open });
+  const [unreadOnly, setUnreadOnly] = useState(false);
+  const list = useInfiniteQuery({
+    queryKey: ['notifications.list', 'infinite', { unreadOnly }],
+    queryFn: ({ pageParam }) => api('notifications.list', { limit: 20, unreadOnly, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor,
+    enabled: open,
+  });
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const panel = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   const [error, setError] = useState<unknown>(null);
@@ -116,6 +124,9 @@ export function NotificationsInbox() {
         >
           <div className="flex items-center justify-between border-b border-slate-200 px-3 py-2 dark:border-slate-700">
             <h2 className="text-sm font-semibold">Notifications</h2>
+            <label className="ml-auto mr-2 flex items-center gap-1 text-xs text-slate-600 dark:text-slate-400">
+              <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.target.checked)} data-track="inbox.unread-only" /> Unread only
+            </label>
             <button
               type="button"
               onClick={markAll}
@@ -134,13 +145,15 @@ export function NotificationsInbox() {
               </div>
             ) : list.error ? (
               <div className="p-2"><ErrorNotice error={list.error} title="The inbox could not be loaded" /></div>
-            ) : list.data.items.length === 0 ? (
+            ) : items.length === 0 ? (
               <p className="px-4 py-8 text-center text-sm text-slate-600 dark:text-slate-400" role="status">
-                Nothing yet. You will hear here when someone comments on a card you follow, invites you, or a webhook endpoint needs attention.
+                {unreadOnly
+                  ? 'All caught up: nothing unread.'
+                  : 'Nothing yet. You will hear here when someone comments on a card you follow, invites you, or a webhook endpoint needs attention.'}
               </p>
             ) : (
               <ul>
-                {list.data.items.map((n) => {
+                {items.map((n) => {
                   const KindIcon = kindIcon[n.kind];
                   return (
                     <li key={n.id}>
@@ -160,6 +173,18 @@ export function NotificationsInbox() {
                     </li>
                   );
                 })}
+                {list.hasNextPage && (
+                  <li>
+                    <button
+                      type="button"
+                      onClick={() => void list.fetchNextPage()}
+                      disabled={list.isFetchingNextPage}
+                      className="w-full px-3 py-2 text-center text-xs font-medium text-indigo-700 hover:bg-slate-50 dark:text-indigo-300 dark:hover:bg-slate-800"
+                    >
+                      {list.isFetchingNextPage ? 'Loading…' : 'Show older'}
+                    </button>
+                  </li>
+                )}
               </ul>
             )}
           </div>
