@@ -116,7 +116,7 @@ test('a card’s history: word diff, compare, as of, and revert with confirmatio
   expect(now.title).toBe('Export hangs');
 });
 
-test('the integrity panel verifies the chain, and exports a signed bundle with progress', async ({ page, server }) => {
+test('the integrity panel verifies the chain, and a signed bundle is exported with the workspace’s fingerprint', async ({ page, server }) => {
   await page.goto(`${server.url}#/audit?tab=integrity`);
   await page.getByRole('button', { name: 'Verify the chain' }).click();
   await expect(page.getByText('The record is intact.')).toBeVisible();
