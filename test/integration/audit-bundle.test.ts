@@ -240,6 +240,12 @@ describe('a bundle opened read-only through the host', () => {
       expect(list.body.items.length).toBe(10);
       const cardId = list.body.items[0].card.id;
       expect((await c.post('audit.cardHistory', { cardId })).status).toBe(200);
+      // Reports read the bundle's rollups, scoped to its account like everything else.
+      const day = new Date().toISOString().slice(0, 10);
+      const summary = await c.post('reports.summary', { from: '2026-01-01', to: day });
+      expect(summary.status, JSON.stringify(summary.body)).toBe(200);
+      const liveSummary = await api.call('reports.summary', { from: '2026-01-01', to: day });
+      expect(summary.body).toEqual(JSON.parse(JSON.stringify(liveSummary)));
       const info = await c.post('audit.bundleInfo', {});
       expect(info.body).toMatchObject({ readOnly: true, workspaceKey: null, bundle: { fingerprint: manifest.fingerprint, chain: manifest.chain } });
       const v = await c.post('audit.verify', {});

@@ -235,6 +235,40 @@ describe('tampering through raw SQL on the file', () => {
   });
 });
 
+describe('a long chain', () => {
+  it('the CLI shows progress while it walks 60,000 links', async () => {
+    const file = tempDbFile();
+    const s = openDatabase(file);
+    s.pragma('synchronous = OFF');
+    const id = (n: number) => `019a0000-0000-7000-8000-${String(n).padStart(12, '0')}`;
+    const account = id(1);
+    s.exec(`
+      INSERT INTO accounts VALUES ('${account}', 'Long', 0);
+      INSERT INTO users VALUES ('${id(2)}', '${account}', 'Ana', 'ana@long.test', 0);
+      INSERT INTO projects VALUES ('${id(3)}', '${account}', 'P', NULL, NULL, 0);
+    `);
+    const ins = s.prepare('INSERT INTO project_archived VALUES (@id, @account_id, @creator_id, @created_at, @project_id, @reason)');
+    const link = s.prepare('INSERT INTO audit_chain VALUES (?, ?, ?, ?, ?, ?, ?)');
+    s.transaction(() => {
+      let prev = GENESIS;
+      for (let n = 1; n <= 60_000; n++) {
+        const row = { id: id(100 + n), account_id: account, creator_id: id(2), created_at: n, project_id: id(3), reason: `r${n}` };
+        ins.run(row);
+        const hash = linkHash(prev, 'project_archived', canonicalRow('project_archived', row));
+        link.run(account, n, 'project_archived', row.id, prev, hash, n);
+        prev = hash;
+      }
+    })();
+    s.close();
+    const out = cli('verify', '--db', file);
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toContain('60000 links verified');
+    const lines = out.stderr.split('\n').filter((l) => l.startsWith('Verifying Long: '));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.at(-1)).toBe('Verifying Long: 60,000 / 60,000 links (100%)');
+  });
+});
+
 describe('migration 0003', () => {
   it('chains the events a workspace already had, per account, and they verify', () => {
     const file = tempDbFile();
