@@ -1,0 +1,66 @@
+// The canonical form is a specification: a verifier written from main/audit/canonical.ts's comment alone, in
+// another language (Python's sqlite3 + hashlib, nothing of Chronicle's code), recomputes the same chain.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { caller, openTestApp, tempDir } from '../support/workspace.ts';
+
+const python = spawnSync('python3', ['--version']).status === 0;
+
+// Written from the documented form: header, prev hash, table, canonical row; column lists copied from the spec.
+const verifier = String.raw`
+import hashlib, json, sqlite3, sys
+COLUMNS = {
+  'card_created': ['account_id', 'board_id', 'card_id', 'column_id', 'created_at', 'creator_id', 'id', 'title'],
+  'card_moved': ['account_id', 'card_id', 'created_at', 'creator_id', 'from_column_id', 'from_position', 'id', 'to_column_id', 'to_position'],
+  'card_updated': ['account_id', 'card_id', 'changes', 'created_at', 'creator_id', 'id'],
+  'comment_added': ['account_id', 'card_id', 'comment_id', 'created_at', 'creator_id', 'id'],
+  'member_invited': ['account_id', 'created_at', 'creator_id', 'id', 'invitee_id', 'membership_id', 'role'],
+  'project_archived': ['account_id', 'created_at', 'creator_id', 'id', 'project_id', 'reason'],
+}
+def value(v):
+    if v is None: return 'null'
+    if isinstance(v, int): return str(v)
+    return json.dumps(v, ensure_ascii=False)
+db = sqlite3.connect(sys.argv[1])
+prev, n = '0' * 64, 0
+for seq, table, event_id, prev_hash, stored in db.execute(
+        'SELECT seq, event_table, event_id, prev_hash, hash FROM audit_chain WHERE account_id = ? ORDER BY seq', (sys.argv[2],)):
+    cols = COLUMNS[table]
+    row = db.execute('SELECT %s FROM %s WHERE id = ?' % (', '.join(cols), table), (event_id,)).fetchone()
+    canonical = '{' + ','.join('"%s":%s' % (c, value(v)) for c, v in zip(cols, row)) + '}'
+    digest = hashlib.sha256(('chronicle.audit.v1\n%s\n%s\n%s' % (prev, table, canonical)).encode('utf-8')).hexdigest()
+    if prev_hash != prev or digest != stored or seq != n + 1:
+        print('BROKEN', seq); sys.exit(1)
+    prev, n = stored, n + 1
+print(n, prev)
+`;
+
+describe('an outside verifier', () => {
+  it.skipIf(!python)('written in Python from the documented canonical form agrees with Chronicle, tricky text included', async () => {
+    const app = await openTestApp({ events: 400 });
+    try {
+      const api = caller(app);
+      const board = (await api.call('boards.list', {})).items.find((b) => !b.archived)!;
+      const full = await api.call('boards.get', { boardId: board.id });
+      const card = await api.call('cards.create', { boardId: board.id, columnId: full.columns[0].id, title: 'Quotes " and \\ backslash' });
+      await api.call('cards.update', { cardId: card.id, description: 'Line one\nline two\ttab \u0001 ctrl — café 🚀 日本語 </script>' });
+      await api.call('comments.add', { cardId: card.id, body: 'Emoji 👍🏽 and "quotes"' });
+      const head = await api.call('audit.verify', {});
+      expect(head.ok).toBe(true);
+      const script = path.join(tempDir(), 'verify.py');
+      fs.writeFileSync(script, verifier);
+      const out = spawnSync('python3', [script, app.dbFile, api.slot.session!.accountId], { encoding: 'utf8' });
+      expect(out.status, out.stderr + out.stdout).toBe(0);
+      expect(out.stdout.trim()).toBe(`${head.checked} ${head.head!.hash}`);
+      // And it notices an edit as well.
+      app.sqlite.prepare("UPDATE card_updated SET changes = replace(changes, 'café', 'cafe') WHERE card_id = ?").run(card.id);
+      const bad = spawnSync('python3', [script, app.dbFile, api.slot.session!.accountId], { encoding: 'utf8' });
+      expect(bad.status).toBe(1);
+      expect(bad.stdout).toMatch(/^BROKEN \d+/);
+    } finally {
+      await app.close();
+    }
+  });
+});
