@@ -114,6 +114,8 @@ test('a card’s history: word diff, compare, as of, and revert with confirmatio
   await expect(versions.first().locator('[data-attribute="title"]')).toContainText('Export hangs');
   const now = await server.api('cards.get', { cardId: card.id });
   expect(now.title).toBe('Export hangs');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: shot('card-history-dark') });
 });
 
 test('the integrity panel verifies the chain, and a signed bundle is exported with the workspace’s fingerprint', async ({ page, server }) => {
