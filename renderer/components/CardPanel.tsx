@@ -2,6 +2,7 @@ import { X } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { useApiMutation } from '../lib/mutations.ts';
 import { useApi } from '../lib/queries.ts';
+import { CardHistory } from './CardHistory.tsx';
 import { Button, ErrorNotice, inputClass, RelativeTime, Skeleton } from './ui.tsx';
 
 /** The card side panel: edit its details, read and add comments. */
@@ -97,6 +98,11 @@ export function CardPanel({ cardId, readOnly, onClose }: { cardId: string; readO
                   <Button type="submit" disabled={!body.trim() || comment.isPending}>Comment</Button>
                 </form>
               )}
+            </section>
+
+            <section aria-label="History" className="space-y-3 border-t border-slate-200 pt-4 dark:border-slate-800">
+              <h3 className="text-sm font-semibold">History</h3>
+              <CardHistory cardId={cardId} readOnly={readOnly} />
             </section>
           </div>
         )}
