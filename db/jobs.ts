@@ -27,11 +27,11 @@ export function enqueueJob(s: Sqlite, job: NewJob): void {
 export function dueJobs(s: Sqlite, queues: string[] | null, now: number, limit: number): JobRow[] {
   if (queues) {
     const marks = queues.map(() => '?').join(',');
-    return prepare(s, `SELECT * FROM jobs WHERE status = 'ready' AND queue IN (${marks}) AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?`).all(
+    return prepare(s, `SELECT * FROM jobs INDEXED BY jobs_ready_priority WHERE status = 'ready' AND queue IN (${marks}) AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?`).all(
       ...queues, now, limit,
     ) as JobRow[];
   }
-  return prepare(s, `SELECT * FROM jobs WHERE status = 'ready' AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?`).all(now, limit) as JobRow[];
+  return prepare(s, `SELECT * FROM jobs INDEXED BY jobs_ready_priority WHERE status = 'ready' AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?`).all(now, limit) as JobRow[];
 }
 
 /** How many jobs are claimed right now per concurrency key (all workers on the file). */
@@ -39,7 +39,7 @@ export function claimedPerKey(s: Sqlite, keys: string[]): Map<string, number> {
   const map = new Map<string, number>();
   if (keys.length === 0) return map;
   const marks = keys.map(() => '?').join(',');
-  const rows = prepare(s, `SELECT concurrency_key k, count(*) n FROM jobs WHERE status = 'claimed' AND concurrency_key IN (${marks}) GROUP BY concurrency_key`).all(...keys) as { k: string; n: number }[];
+  const rows = prepare(s, `SELECT concurrency_key k, count(*) n FROM jobs INDEXED BY jobs_concurrency WHERE status = 'claimed' AND concurrency_key IS NOT NULL AND concurrency_key IN (${marks}) GROUP BY concurrency_key`).all(...keys) as { k: string; n: number }[];
   for (const r of rows) map.set(r.k, r.n);
   return map;
 }
@@ -120,7 +120,7 @@ export function findJob(s: Sqlite, id: string): JobRow | undefined {
 export function nextRunAt(s: Sqlite, queues: string[] | null): number | null {
   const row = queues
     ? (prepare(s, `SELECT min(run_at) t FROM jobs WHERE status = 'ready' AND queue IN (${queues.map(() => '?').join(',')})`).get(...queues) as { t: number | null })
-    : (prepare(s, `SELECT min(run_at) t FROM jobs WHERE status = 'ready'`).get() as { t: number | null });
+    : (prepare(s, `SELECT min(run_at) t FROM jobs INDEXED BY jobs_ready_run_at WHERE status = 'ready'`).get() as { t: number | null });
   return row.t;
 }
 

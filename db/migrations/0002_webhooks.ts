@@ -56,7 +56,8 @@ export const migration0002: Migration = {
       ) STRICT;
       CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, created_at DESC, id DESC);
       CREATE INDEX webhook_deliveries_account ON webhook_deliveries(account_id, created_at DESC, id DESC);
-      CREATE INDEX webhook_deliveries_status ON webhook_deliveries(account_id, status, updated_at);
+      CREATE INDEX webhook_deliveries_failed ON webhook_deliveries(endpoint_id, updated_at) WHERE status = 'failed';
+      CREATE INDEX webhook_deliveries_waiting ON webhook_deliveries(account_id, status) WHERE status IN ('pending', 'retrying', 'delivering');
       CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id) WHERE event_id IS NOT NULL;
 
       CREATE TABLE webhook_attempts (
@@ -97,7 +98,11 @@ export const migration0002: Migration = {
       CREATE INDEX recurring_tasks_due ON recurring_tasks(next_run_at);
 
       ALTER TABLE jobs ADD COLUMN concurrency_key TEXT;
-      CREATE INDEX jobs_concurrency ON jobs(concurrency_key, status) WHERE concurrency_key IS NOT NULL;
+      CREATE INDEX jobs_concurrency ON jobs(concurrency_key) WHERE status = 'claimed' AND concurrency_key IS NOT NULL;
+      -- The claim reads ready jobs best-first, and the runner's sleep reads the earliest run_at: both from
+      -- small partial indexes instead of sorting every ready row.
+      CREATE INDEX jobs_ready_priority ON jobs(priority DESC, run_at, id) WHERE status = 'ready';
+      CREATE INDEX jobs_ready_run_at ON jobs(run_at) WHERE status = 'ready';
     `);
   },
 };

@@ -66,9 +66,11 @@ export class JobRunner {
   private lastHousekeeping = 0;
   private lastEnsure = 0;
   private lastAccounts = -1;
+  private checkpoints = false;
+  private lastCheckpoint = 0;
   readonly resources = new Map<string, unknown>();
   /** Counters for tests and the bench. */
-  readonly stats = { claimed: 0, finished: 0, failed: 0, reclaimed: 0, flushes: 0 };
+  readonly stats = { claimed: 0, finished: 0, failed: 0, reclaimed: 0, flushes: 0, steps: 0, stepMs: 0 };
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: RunnerOptions) {
@@ -81,6 +83,17 @@ export class JobRunner {
     this.workerId = opts.workerId ?? `worker-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
     // Every running job listens on the stop signal.
     setMaxListeners(0, this.abort.signal);
+    // The runner's own connection commits with synchronous=NORMAL (WAL): a commit survives a crash or kill -9 of
+    // the process, and only a power cut can lose the last few. Everything this connection writes is the
+    // bookkeeping of at-least-once work (claims, attempts, delivery states, fan-out together with its job), so a
+    // lost commit means the job runs again: the same delivery re-sent with the same webhook-id, never a loss.
+    // Domain commands keep synchronous=FULL on their connection (db/open.ts).
+    if (opts.sqlite.pragma('journal_mode', { simple: true }) === 'wal') {
+      opts.sqlite.pragma('synchronous = NORMAL');
+      // Checkpoint on the housekeeping timer rather than inside a step's commit (keeps each step short).
+      opts.sqlite.pragma('wal_autocheckpoint = 0');
+      this.checkpoints = true;
+    }
   }
 
   start(): void {
@@ -141,25 +154,45 @@ export class JobRunner {
     }
   }
 
+  /**
+   * One step of the loop, in ONE short IMMEDIATE transaction: record the results of finished jobs and claim new
+   * ones for the free slots (a single commit, so one fsync, per step however many jobs it covers).
+   */
   private tick(): void {
     this.timer = null;
     if (!this.running) return;
-    let claimed = 0;
+    const s = this.opts.sqlite;
+    let claimed: jobs.JobRow[] = [];
+    let published: Completion['messages'] = [];
+    const batch = this.completions.splice(0);
     try {
       this.housekeeping();
-      claimed = this.claim();
+      const now = this.now();
+      const t0 = performance.now();
+      s.transaction(() => {
+        published = this.recordBatch(batch, now);
+        claimed = this.claimInTx(now);
+      }).immediate();
+      this.stats.steps++;
+      this.stats.stepMs += performance.now() - t0;
+      if (batch.length) this.stats.flushes++;
     } catch (err) {
-      this.opts.log?.(`[jobs] claim failed: ${(err as Error).message}`);
+      // SQLITE_BUSY beyond the busy timeout, or the file went away: nothing was committed; try again shortly.
+      this.opts.log?.(`[jobs] step failed: ${(err as Error).message}`);
+      this.completions.unshift(...batch);
+      return this.schedule(200);
     }
-    if (!this.running) return;
+    for (const [accountId, topic, payload] of published) this.opts.publish(accountId, topic, payload);
+    for (const row of claimed) this.runJob(row);
+    this.stats.claimed += claimed.length;
     const free = this.concurrency - this.inFlight.size;
-    if (claimed > 0 && free > 0) return this.schedule(0);
-    if (free <= 0) return; // a finishing job schedules the next claim
-    if (this.inFlight.size === 0 && this.completions.length === 0 && claimed === 0) {
+    if (claimed.length > 0 && free > 0) return this.schedule(0);
+    if (free <= 0) return; // a finishing job starts the next step
+    if (this.inFlight.size === 0 && this.completions.length === 0 && claimed.length === 0) {
       this.idleWaiters.splice(0).forEach((w) => w());
     }
     let wait = this.pollMs;
-    const next = jobs.nextRunAt(this.opts.sqlite, this.opts.queues ?? null);
+    const next = jobs.nextRunAt(s, this.opts.queues ?? null);
     if (next !== null) wait = Math.max(0, Math.min(wait, next - this.now()));
     this.schedule(wait);
   }
@@ -167,6 +200,14 @@ export class JobRunner {
   /** Stale claims, recurring tasks: at most once per heartbeat interval. */
   private housekeeping(): void {
     const now = this.now();
+    if (this.checkpoints && now - this.lastCheckpoint >= 1000) {
+      this.lastCheckpoint = now;
+      try {
+        this.opts.sqlite.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // A checkpoint is an optimisation; the next one catches up.
+      }
+    }
     if (now - this.lastHousekeeping < Math.min(this.heartbeatMs, 1000)) return;
     this.lastHousekeeping = now;
     const s = this.opts.sqlite;
@@ -218,15 +259,15 @@ export class JobRunner {
     }).immediate();
   }
 
-  private claim(): number {
+  /** Claim due jobs for the free slots (inside the step's transaction). */
+  private claimInTx(now: number): jobs.JobRow[] {
     const free = this.concurrency - this.inFlight.size;
-    if (free <= 0) return 0;
+    if (free <= 0) return [];
     const s = this.opts.sqlite;
-    const now = this.now();
     const claimedRows: jobs.JobRow[] = [];
-    s.transaction(() => {
+    {
       const candidates = jobs.dueJobs(s, this.opts.queues ?? null, now, free * 4);
-      if (candidates.length === 0) return;
+      if (candidates.length === 0) return [];
       const keys = [...new Set(candidates.map((c) => c.concurrency_key).filter((k): k is string => k !== null))];
       const counts = jobs.claimedPerKey(s, keys);
       const limits = new Map<string, number>();
@@ -261,10 +302,8 @@ export class JobRunner {
         byKind.set(row.kind, list);
       }
       for (const [kind, list] of byKind) this.kinds[kind].onClaim?.(s, list, now);
-    }).immediate();
-    for (const row of claimedRows) this.runJob(row);
-    this.stats.claimed += claimedRows.length;
-    return claimedRows.length;
+    }
+    return claimedRows;
   }
 
   private runJob(row: jobs.JobRow): void {
@@ -294,44 +333,49 @@ export class JobRunner {
     this.inFlight.set(row.id, p);
   }
 
+  /** A job finished: take the next step as soon as the event loop is free (completions coalesce). */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.flush();
-      if (this.running) this.schedule(0);
+      if (this.running) {
+        if (this.timer) clearTimeout(this.timer);
+        this.tick();
+      } else this.flush();
     });
   }
 
-  /** Record finished jobs: one transaction for the batch, a savepoint per job. */
+  /** Record finished jobs without claiming (used while stopping). */
   private flush(): void {
     if (this.completions.length === 0) return;
     const batch = this.completions.splice(0);
-    const s = this.opts.sqlite;
-    const now = this.now();
-    const published: Completion['messages'] = [];
+    let published: Completion['messages'] = [];
     try {
-      s.transaction(() => {
-        for (const c of batch) {
-          try {
-            s.transaction(() => this.record(c, now))();
-            published.push(...c.messages);
-          } catch (err) {
-            this.opts.log?.(`[jobs] recording ${c.job.kind} ${c.job.id} failed: ${(err as Error).message}`);
-            jobs.finishJob(s, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now);
-          }
-        }
+      this.opts.sqlite.transaction(() => {
+        published = this.recordBatch(batch, this.now());
       }).immediate();
-      this.stats.flushes++;
     } catch (err) {
-      // SQLITE_BUSY beyond the busy timeout, or the file went away: keep the batch for the next flush.
-      this.opts.log?.(`[jobs] flush failed: ${(err as Error).message}`);
-      this.completions.unshift(...batch);
-      if (this.running) setTimeout(() => this.scheduleFlush(), 200);
+      this.opts.log?.(`[jobs] recording results failed: ${(err as Error).message}`);
       return;
     }
     for (const [accountId, topic, payload] of published) this.opts.publish(accountId, topic, payload);
+  }
+
+  /** Each completion in its own savepoint, so one bad result does not undo the others. */
+  private recordBatch(batch: Completion[], now: number): Completion['messages'] {
+    const s = this.opts.sqlite;
+    const published: Completion['messages'] = [];
+    for (const c of batch) {
+      try {
+        s.transaction(() => this.record(c, now))();
+        published.push(...c.messages);
+      } catch (err) {
+        this.opts.log?.(`[jobs] recording ${c.job.kind} ${c.job.id} failed: ${(err as Error).message}`);
+        jobs.finishJob(s, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now);
+      }
+    }
+    return published;
   }
 
   private record(c: Completion, now: number): void {
