@@ -60,7 +60,8 @@ test('editing a card and commenting show up in the board activity', async ({ pag
   await panel.getByRole('button', { name: 'Save changes' }).click();
   await panel.getByLabel('Add a comment').fill('Looks right from the browser.');
   await panel.getByRole('button', { name: 'Comment' }).click();
-  await expect(panel.getByText('Looks right from the browser.')).toBeVisible();
+  await expect(panel.getByRole('listitem').filter({ hasText: 'Looks right from the browser.' })).toBeVisible();
+  await expect(panel.getByLabel('Add a comment')).toHaveValue('');
   await panel.getByRole('button', { name: 'Close card' }).click();
   const activity = page.getByRole('complementary', { name: 'Board activity' });
   await expect(activity.getByText('Ana Lima commented on Renamed in the e2e test')).toBeVisible();
