@@ -137,3 +137,12 @@ export function pruneOld(s: Sqlite, accountId: string, before: number): { attemp
   const jobs = prepare(s, `DELETE FROM jobs WHERE account_id = ? AND status IN ('done', 'cancelled') AND finished_at < ?`).run(accountId, before).changes;
   return { attempts, deliveries, jobs };
 }
+
+/** Attempts of an endpoint per hour since `since`: succeeded (no error) and failed. */
+export function attemptsPerHour(s: Sqlite, accountId: string, endpointId: string, since: number) {
+  return prepare(
+    s,
+    `SELECT created_at / 3600000 hour, sum(error_kind IS NULL) succeeded, sum(error_kind IS NOT NULL) failed
+     FROM webhook_attempts WHERE account_id = ? AND endpoint_id = ? AND created_at >= ? GROUP BY hour ORDER BY hour`,
+  ).all(accountId, endpointId, since) as { hour: number; succeeded: number; failed: number }[];
+}

@@ -140,6 +140,18 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     return { items: db.listEndpoints(ctx.sqlite, ctx.session.accountId).map((ep) => endpointView(ctx, ep, health.get(ep.id))) };
   },
   'webhooks.endpoints.get': (ctx, { endpointId }) => endpointView(ctx, requireEndpoint(ctx, endpointId)),
+  'webhooks.endpoints.activity': (ctx, { endpointId, hours }) => {
+    requireEndpoint(ctx, endpointId);
+    const H = 3_600_000;
+    const firstHour = Math.floor(Date.now() / H) - hours + 1;
+    const rows = new Map(db.attemptsPerHour(ctx.sqlite, ctx.session.accountId, endpointId, firstHour * H).map((r) => [r.hour, r]));
+    return {
+      buckets: Array.from({ length: hours }, (_, i) => {
+        const r = rows.get(firstHour + i);
+        return { at: toIso((firstHour + i) * H), succeeded: r?.succeeded ?? 0, failed: r?.failed ?? 0 };
+      }),
+    };
+  },
 
   'webhooks.endpoints.create': (ctx, input) => {
     requireAdmin(ctx);

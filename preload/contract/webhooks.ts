@@ -120,6 +120,11 @@ export const webhooksMethods = {
   ),
   'webhooks.endpoints.list': method(z.object({}).strict().default({}), z.object({ items: z.array(Endpoint) })),
   'webhooks.endpoints.get': method(z.object({ endpointId: Id }).strict(), Endpoint),
+  /** Attempts per hour (succeeded / failed) over the last `hours`, for the endpoint page's chart. */
+  'webhooks.endpoints.activity': method(
+    z.object({ endpointId: Id, hours: z.number().int().min(1).max(24 * 14).default(24) }).strict(),
+    z.object({ buckets: z.array(z.object({ at: z.string(), succeeded: z.number().int(), failed: z.number().int() })) }),
+  ),
   'webhooks.endpoints.create': method(z.object(EndpointInput).strict(), Endpoint.extend({ secret: z.string() }), { write: true }),
   'webhooks.endpoints.update': method(
     z.object({ endpointId: Id, ...EndpointInput, url: WebhookUrl.optional(), eventTypes: EndpointInput.eventTypes.optional() }).strict(),

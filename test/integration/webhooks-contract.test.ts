@@ -33,6 +33,7 @@ describe('bad input', () => {
       ['webhooks.eventTypes', { extra: 1 }],
       ['webhooks.endpoints.list', { x: 1 }],
       ['webhooks.endpoints.get', { endpointId: 'nope' }],
+      ['webhooks.endpoints.activity', { endpointId: ep.id, hours: 0 }],
       ['webhooks.endpoints.create', { url: 'ftp://example.com/x', eventTypes: ['*'] }],
       ['webhooks.endpoints.create', { url: 'https://example.com/x', eventTypes: [] }],
       ['webhooks.endpoints.create', { url: 'https://example.com/x', eventTypes: ['card.exploded'] }],
@@ -169,6 +170,9 @@ describe('deliveries', () => {
     expect(JSON.parse(d.payload).type).toBeDefined();
     const ep = (await call('webhooks.endpoints.list', {})).items.find((e) => e.id === endpointId)!;
     expect(ep.health).toMatchObject({ delivered: 6, failed: 0, successRate: 1 });
+    const activity = await call('webhooks.endpoints.activity', { endpointId, hours: 3 });
+    expect(activity.buckets).toHaveLength(3);
+    expect(activity.buckets.at(-1)).toMatchObject({ succeeded: 6, failed: 0 });
   });
 
   it('resends an event to an endpoint as a new delivery', async () => {

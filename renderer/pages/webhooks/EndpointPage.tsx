@@ -4,6 +4,7 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowLeft, Eye, KeyRound, Power, RefreshCw, Send } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api } from '../../lib/client.ts';
@@ -87,6 +88,32 @@ function Deliveries({ endpointId }: { endpointId: string }) {
           </div>
         </div>
       )}
+    </section>
+  );
+}
+
+function ActivityChart({ endpointId }: { endpointId: string }) {
+  const activity = useApi('webhooks.endpoints.activity', { endpointId, hours: 24 });
+  useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.activity']);
+  if (activity.isLoading) return <Skeleton rows={1} className="h-40" />;
+  if (activity.error) return <ErrorNotice error={activity.error} title="The activity chart could not be loaded" />;
+  const data = (activity.data?.buckets ?? []).map((b) => ({ ...b, label: new Date(b.at).toISOString().slice(11, 16) }));
+  const total = data.reduce((n, b) => n + b.succeeded + b.failed, 0);
+  return (
+    <section aria-labelledby="activity-title">
+      <h2 id="activity-title" className="mb-1 text-sm font-semibold">Attempts per hour, last 24 hours (UTC) <span className="font-normal text-slate-500">· {total} in all</span></h2>
+      <div className="h-40" role="img" aria-label={`Attempts per hour over the last 24 hours: ${data.reduce((n, b) => n + b.succeeded, 0)} succeeded, ${data.reduce((n, b) => n + b.failed, 0)} failed`}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: -20 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.1} vertical={false} />
+            <XAxis dataKey="label" tick={{ fontSize: 11, fill: 'currentColor' }} interval={3} />
+            <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: 'currentColor' }} />
+            <Tooltip contentStyle={{ fontSize: 12 }} />
+            <Bar dataKey="succeeded" name="Succeeded" stackId="a" fill="#10b981" />
+            <Bar dataKey="failed" name="Failed" stackId="a" fill="#ef4444" />
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
     </section>
   );
 }
@@ -200,6 +227,7 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
           <div><dt className="text-xs text-slate-500">Limits</dt><dd>{e.concurrency} at once{e.rateLimit ? `, ${e.rateLimit}/s` : ''}</dd></div>
           {e.previousSecretExpiresAt && <div className="col-span-2"><dt className="text-xs text-slate-500">Secret rotation</dt><dd>Old and new secrets both sign until <RelativeTime iso={e.previousSecretExpiresAt} />.</dd></div>}
         </dl>
+        <ActivityChart endpointId={endpointId} />
         <Deliveries endpointId={endpointId} />
       </div>
       <SecretOnce
