@@ -31,23 +31,25 @@ export async function dispatch(argv: string[]) {
   });
   const dbFile = requireFlag(values.db, '--db');
   const dataDir = values['data-dir'] ?? path.dirname(path.resolve(dbFile));
-  const sqlite = openDatabase(dbFile);
-  const key = loadSecretKey(dataDir);
-  const runner = new JobRunner({
-    sqlite,
-    dataDir,
+  // Every flag is checked before the file is touched.
+  const settings = {
     concurrency: intFlag(values.concurrency, '--concurrency', 16, 1, 1024),
     queues: values.queues ? values.queues.split(',').map((q) => q.trim()).filter(Boolean) : null,
     pollMs: intFlag(values['poll-ms'], '--poll-ms', 100, 5, 60_000),
     heartbeatMs: intFlag(values['heartbeat-ms'], '--heartbeat-ms', 2000, 50, 600_000),
     staleMs: intFlag(values['stale-ms'], '--stale-ms', 30_000, 100, 86_400_000),
-    config: {
-      webhooks: {
-        secretKey: key.toString('base64'),
-        attemptTimeoutMs: intFlag(values['attempt-timeout-ms'], '--attempt-timeout-ms', 15_000, 100, 600_000),
-        connectTimeoutMs: intFlag(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000, 100, 600_000),
-      },
-    },
+  };
+  const timeouts = {
+    attemptTimeoutMs: intFlag(values['attempt-timeout-ms'], '--attempt-timeout-ms', 15_000, 100, 600_000),
+    connectTimeoutMs: intFlag(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000, 100, 600_000),
+  };
+  const sqlite = openDatabase(dbFile);
+  const key = loadSecretKey(dataDir);
+  const runner = new JobRunner({
+    sqlite,
+    dataDir,
+    ...settings,
+    config: { webhooks: { secretKey: key.toString('base64'), ...timeouts } },
     // Headless: pushes have no window to reach; the app's UI sees the rows on its next refetch.
     publish: () => {},
     log: (m) => process.stderr.write(m + '\n'),

@@ -20,8 +20,10 @@ function Deliveries({ endpointId }: { endpointId: string }) {
   const [search, setSearch] = useSearchParams();
   const status = search.get('status') as DeliveryStatus | null;
   const eventType = search.get('type');
+  const from = search.get('from');
+  const fromIso = from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : null;
   const types = useApi('webhooks.eventTypes', {});
-  const input = { endpointId, limit: 200, ...(status ? { status: [status] } : {}), ...(eventType ? { eventType } : {}) };
+  const input = { endpointId, limit: 200, ...(status ? { status: [status] } : {}), ...(eventType ? { eventType } : {}), ...(fromIso ? { from: fromIso } : {}) };
   const list = useInfiniteQuery({
     queryKey: ['webhooks.deliveries.list', input],
     queryFn: ({ pageParam }) => api('webhooks.deliveries.list', { ...input, ...(pageParam ? { cursor: pageParam } : {}) }),
@@ -53,13 +55,16 @@ function Deliveries({ endpointId }: { endpointId: string }) {
             {types.data?.items.map((t) => <option key={t.type} value={t.type}>{t.type}</option>)}
           </select>
         </label>
+        <label className="text-sm">Since{' '}
+          <input type="datetime-local" className={inputClass} value={from ?? ''} onChange={(e) => setSearch({ from: e.target.value || null })} />
+        </label>
         <span className="text-xs text-slate-500" aria-live="polite">{rows.length}{list.hasNextPage ? '+' : ''} shown · updates live</span>
       </div>
       {list.isLoading && <Skeleton rows={5} />}
       {list.error && <ErrorNotice error={list.error} title="The deliveries could not be loaded" />}
       {list.data && rows.length === 0 && (
-        <EmptyState title={status || eventType ? 'No deliveries match these filters' : 'No deliveries yet'}>
-          {status || eventType ? 'Clear the filters to see every delivery.' : 'Deliveries appear here as events happen. Use “Send test event” to try the endpoint now.'}
+        <EmptyState title={status || eventType || fromIso ? 'No deliveries match these filters' : 'No deliveries yet'}>
+          {status || eventType || fromIso ? 'Clear the filters to see every delivery.' : 'Deliveries appear here as events happen. Use “Send test event” to try the endpoint now.'}
         </EmptyState>
       )}
       {rows.length > 0 && (
