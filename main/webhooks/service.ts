@@ -64,7 +64,9 @@ export const jobsService = {
     };
     const worker = new Worker(url, { workerData: data, execArgv, name: 'chronicle-jobs' });
     svc.worker = worker;
-    await new Promise<void>((resolve, reject) => {
+    // A worker that cannot start must not keep the workspace from opening: the console works without background
+    // jobs (the Jobs page says the dispatcher is not running) and `chronicle dispatch` can run them instead.
+    await new Promise<void>((resolve) => {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           svc.workerId = m.workerId;
@@ -73,11 +75,13 @@ export const jobsService = {
         else if (m.type === 'log') console.error(m.message);
       });
       worker.once('error', (err) => {
-        console.error('[jobs] the job worker failed:', err);
-        reject(err);
+        console.error('[jobs] the job worker failed; background jobs are not running:', err);
+        if (svc.worker === worker) svc.worker = null;
+        resolve();
       });
       worker.once('exit', () => {
         if (svc.worker === worker) svc.worker = null;
+        resolve();
       });
     });
     // New events enqueue fan-out jobs: wake the dispatcher instead of waiting for its next poll.
