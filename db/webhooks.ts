@@ -9,8 +9,8 @@ export const insertEndpoint = (s: Sqlite, row: WebhookEndpointsTable) => run(s, 
 export const findEndpoint = (s: Sqlite, accountId: string, id: string) =>
   first(s, q.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).where('id', '=', id));
 
-/** For the dispatcher (no session): by id only. */
-export const endpointById = (s: Sqlite, id: string) => first(s, q.selectFrom('webhook_endpoints').selectAll().where('id', '=', id));
+/** For the dispatcher (no session): by id only. A plain prepared statement: this is on the hot path. */
+export const endpointById = (s: Sqlite, id: string) => prepare(s, `SELECT * FROM webhook_endpoints WHERE id = ?`).get(id) as WebhookEndpointsTable | undefined;
 
 export const listEndpoints = (s: Sqlite, accountId: string) =>
   all(s, q.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id'));
@@ -48,7 +48,7 @@ export const insertDelivery = (s: Sqlite, row: WebhookDeliveriesTable) => run(s,
 export const findDelivery = (s: Sqlite, accountId: string, id: string) =>
   first(s, q.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).where('id', '=', id));
 
-export const deliveryById = (s: Sqlite, id: string) => first(s, q.selectFrom('webhook_deliveries').selectAll().where('id', '=', id));
+export const deliveryById = (s: Sqlite, id: string) => prepare(s, `SELECT * FROM webhook_deliveries WHERE id = ?`).get(id) as WebhookDeliveriesTable | undefined;
 
 export interface DeliveryFilter {
   endpointId?: string;
@@ -123,7 +123,24 @@ export function orphanDeliveries(s: Sqlite, accountId: string, limit: number) {
 
 // ---- Attempts ----
 
-export const insertAttempt = (s: Sqlite, row: WebhookAttemptsTable) => run(s, q.insertInto('webhook_attempts').values(row));
+const attemptColumns = [
+  'id', 'account_id', 'delivery_id', 'endpoint_id', 'url', 'request_headers', 'body_size', 'response_status', 'response_headers',
+  'response_body', 'response_truncated', 'error_kind', 'error_message', 'duration_ms', 'trigger', 'triggered_by', 'created_at',
+] as const satisfies readonly (keyof WebhookAttemptsTable)[];
+const insertAttemptSql = `INSERT INTO webhook_attempts (${attemptColumns.join(', ')}) VALUES (${attemptColumns.map(() => '?').join(', ')})`;
+
+export const insertAttempt = (s: Sqlite, row: WebhookAttemptsTable) => prepare(s, insertAttemptSql).run(...attemptColumns.map((c) => row[c]));
+
+/** The state an attempt leaves a delivery in (hot path: one prepared statement). */
+export function recordDeliveryOutcome(
+  s: Sqlite,
+  id: string,
+  o: Pick<WebhookDeliveriesTable, 'status' | 'attempts' | 'next_attempt_at' | 'last_status' | 'last_error' | 'delivered_at' | 'updated_at'>,
+): void {
+  prepare(s, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?, delivered_at = ?, updated_at = ? WHERE id = ?`).run(
+    o.status, o.attempts, o.next_attempt_at, o.last_status, o.last_error, o.delivered_at, o.updated_at, id,
+  );
+}
 
 export const listAttempts = (s: Sqlite, accountId: string, deliveryId: string) =>
   all(s, q.selectFrom('webhook_attempts').selectAll().where('account_id', '=', accountId).where('delivery_id', '=', deliveryId).orderBy('created_at').orderBy('id'));

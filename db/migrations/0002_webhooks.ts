@@ -103,6 +103,8 @@ export const migration0002: Migration = {
       -- small partial indexes instead of sorting every ready row.
       CREATE INDEX jobs_ready_priority ON jobs(priority DESC, run_at, id) WHERE status = 'ready';
       CREATE INDEX jobs_ready_run_at ON jobs(run_at) WHERE status = 'ready';
+      -- Replaced by the two partial indexes above (every claim and finish paid for its updates).
+      DROP INDEX jobs_due;
     `);
   },
 };

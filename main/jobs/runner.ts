@@ -381,14 +381,10 @@ export class JobRunner {
   private record(c: Completion, now: number): void {
     const s = this.opts.sqlite;
     const { job } = c;
-    const owner = s.prepare(`SELECT claimed_by FROM jobs WHERE id = ?`).get(job.id) as { claimed_by: string | null } | undefined;
-    const ownsClaim = owner?.claimed_by === this.workerId;
     if (c.error !== undefined) {
       const message = errorText(c.error);
-      if (!ownsClaim) return;
       if (job.attempts >= job.max_attempts) {
-        jobs.finishJob(s, job.id, this.workerId, 'failed', message, now);
-        this.stats.failed++;
+        if (jobs.finishJob(s, job.id, this.workerId, 'failed', message, now)) this.stats.failed++;
       } else {
         const backoff = Math.min(3_600_000, 1000 * 2 ** Math.min(job.attempts, 20)) * (0.8 + Math.random() * 0.4);
         jobs.rescheduleJob(s, job.id, this.workerId, now + Math.round(backoff), message);
@@ -396,13 +392,15 @@ export class JobRunner {
       return;
     }
     const r = c.result || {};
-    r.commit?.(s, { ownsClaim });
-    if (!ownsClaim) return;
-    if (r.retryAt !== undefined) jobs.rescheduleJob(s, job.id, this.workerId, r.retryAt, r.note ?? null, r.refund ?? false);
+    // The job's state first, conditional on this worker still holding the claim: whether it changed a row tells
+    // the handler's commit if the claim is still ours (both in this savepoint, so atomic together).
+    let ownsClaim: boolean;
+    if (r.retryAt !== undefined) ownsClaim = jobs.rescheduleJob(s, job.id, this.workerId, r.retryAt, r.note ?? null, r.refund ?? false);
     else {
-      jobs.finishJob(s, job.id, this.workerId, 'done', r.note ?? null, now);
-      this.stats.finished++;
+      ownsClaim = jobs.finishJob(s, job.id, this.workerId, 'done', r.note ?? null, now);
+      if (ownsClaim) this.stats.finished++;
     }
+    r.commit?.(s, { ownsClaim });
   }
 }
 

@@ -252,7 +252,7 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
         duration_ms: result.durationMs, trigger: manual ? 'manual' : 'scheduled', triggered_by: manual ? by : null, created_at: at,
       });
       if (!ownsClaim) return;
-      db.setDeliveryState(tx, d.id, {
+      db.recordDeliveryOutcome(tx, d.id, {
         status: decision.status, attempts: d.attempts + 1, next_attempt_at: decision.nextAt, last_status: result.status,
         last_error: decision.status === 'delivered' ? null : describeFailure(result),
         delivered_at: decision.status === 'delivered' ? at : d.delivered_at, updated_at: at,
