@@ -23,15 +23,23 @@ export function enqueueJob(s: Sqlite, job: NewJob): void {
   ).run(job.id, job.accountId, job.queue, job.kind, JSON.stringify(job.args), job.priority ?? 0, job.runAt, job.maxAttempts ?? 25, job.concurrencyKey ?? null, job.createdAt);
 }
 
-/** Ready jobs due now, best first (priority desc, then run_at), from the given queues. */
-export function dueJobs(s: Sqlite, queues: string[] | null, now: number, limit: number): JobRow[] {
+/**
+ * Ready jobs due now, best first (priority desc, then run_at), from the given queues, skipping concurrency keys
+ * that are already at their limit (so a saturated endpoint's backlog does not hide other work).
+ */
+export function dueJobs(s: Sqlite, queues: string[] | null, now: number, limit: number, excludeKeys: string[] = []): JobRow[] {
+  const where = [`status = 'ready'`, `run_at <= ?`];
+  const params: unknown[] = [now];
   if (queues) {
-    const marks = queues.map(() => '?').join(',');
-    return prepare(s, `SELECT * FROM jobs INDEXED BY jobs_ready_priority WHERE status = 'ready' AND queue IN (${marks}) AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?`).all(
-      ...queues, now, limit,
-    ) as JobRow[];
+    where.push(`queue IN (${queues.map(() => '?').join(',')})`);
+    params.push(...queues);
   }
-  return prepare(s, `SELECT * FROM jobs INDEXED BY jobs_ready_priority WHERE status = 'ready' AND run_at <= ? ORDER BY priority DESC, run_at, id LIMIT ?`).all(now, limit) as JobRow[];
+  if (excludeKeys.length) {
+    where.push(`(concurrency_key IS NULL OR concurrency_key NOT IN (${excludeKeys.map(() => '?').join(',')}))`);
+    params.push(...excludeKeys);
+  }
+  params.push(limit);
+  return prepare(s, `SELECT * FROM jobs INDEXED BY jobs_ready_priority WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, id LIMIT ?`).all(...params) as JobRow[];
 }
 
 /** How many jobs are claimed right now per concurrency key (all workers on the file). */

@@ -265,12 +265,17 @@ export class JobRunner {
     if (free <= 0) return [];
     const s = this.opts.sqlite;
     const claimedRows: jobs.JobRow[] = [];
-    {
-      const candidates = jobs.dueJobs(s, this.opts.queues ?? null, now, free * 4);
-      if (candidates.length === 0) return [];
-      const keys = [...new Set(candidates.map((c) => c.concurrency_key).filter((k): k is string => k !== null))];
-      const counts = jobs.claimedPerKey(s, keys);
-      const limits = new Map<string, number>();
+    const counts = new Map<string, number>();
+    const limits = new Map<string, number>();
+    const saturated = new Set<string>();
+    // A few rounds at most: each round skips the keys found at their limit in the previous one.
+    for (let round = 0; round < 4 && claimedRows.length < free; round++) {
+      const want = free - claimedRows.length + 4;
+      const candidates = jobs.dueJobs(s, this.opts.queues ?? null, now, want, [...saturated]);
+      if (candidates.length === 0) break;
+      const newKeys = [...new Set(candidates.map((c) => c.concurrency_key).filter((k): k is string => k !== null && !counts.has(k)))];
+      const fresh = jobs.claimedPerKey(s, newKeys);
+      for (const k of newKeys) counts.set(k, fresh.get(k) ?? 0);
       for (const row of candidates) {
         if (claimedRows.length >= free) break;
         const kind = this.kinds[row.kind];
@@ -281,28 +286,34 @@ export class JobRunner {
           this.stats.failed++;
           continue;
         }
-        if (row.concurrency_key) {
-          let limit = limits.get(row.concurrency_key);
+        const key = row.concurrency_key;
+        if (key) {
+          if (saturated.has(key)) continue;
+          let limit = limits.get(key);
           if (limit === undefined) {
-            limit = kind.concurrencyLimit?.(s, row.concurrency_key) ?? Infinity;
-            limits.set(row.concurrency_key, limit);
+            limit = kind.concurrencyLimit?.(s, key) ?? Infinity;
+            limits.set(key, limit);
           }
-          const n = counts.get(row.concurrency_key) ?? 0;
-          if (n >= limit) continue;
-          counts.set(row.concurrency_key, n + 1);
+          const n = counts.get(key) ?? 0;
+          if (n >= limit) {
+            saturated.add(key);
+            continue;
+          }
+          counts.set(key, n + 1);
         }
         if (!jobs.claimJob(s, row.id, this.workerId, now)) continue;
         row.attempts += 1;
         claimedRows.push(row);
       }
-      const byKind = new Map<string, ClaimedJob[]>();
-      for (const row of claimedRows) {
-        const list = byKind.get(row.kind) ?? [];
-        list.push(toClaimed(row));
-        byKind.set(row.kind, list);
-      }
-      for (const [kind, list] of byKind) this.kinds[kind].onClaim?.(s, list, now);
+      if (candidates.length < want) break; // nothing more is due
     }
+    const byKind = new Map<string, ClaimedJob[]>();
+    for (const row of claimedRows) {
+      const list = byKind.get(row.kind) ?? [];
+      list.push(toClaimed(row));
+      byKind.set(row.kind, list);
+    }
+    for (const [kind, list] of byKind) this.kinds[kind].onClaim?.(s, list, now);
     return claimedRows;
   }
 

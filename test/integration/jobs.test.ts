@@ -151,6 +151,26 @@ describe('job runner', () => {
     expect(peak).toBe(2);
   });
 
+  it('a saturated concurrency key does not hide other due work behind its backlog', async () => {
+    const { app, accountId } = await appWithAccount();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const done: string[] = [];
+    const kinds: Record<string, JobKind> = {
+      'test.stuck': { queue: 'test', concurrencyLimit: () => 1, handle: async () => { await gate; } },
+      'test.free': { queue: 'test', handle: (c) => void done.push(c.job.id) },
+    };
+    app.sqlite.transaction(() => {
+      for (let i = 0; i < 50; i++) add(app.sqlite, accountId, 'test.stuck', {}, { concurrencyKey: 'slow-endpoint', runAt: Date.now() - 10_000 });
+    })();
+    const free = Array.from({ length: 3 }, () => add(app.sqlite, accountId, 'test.free'));
+    runner(app, kinds, { concurrency: 4 });
+    await waitFor(() => done.length === 3, 'the later, unrelated jobs ran');
+    expect(done.sort()).toEqual([...free].sort());
+    expect((app.sqlite.prepare(`SELECT count(*) n FROM jobs WHERE status = 'claimed'`).get() as any).n).toBe(1);
+    release();
+  });
+
   it('recurring tasks are rows per account with a next run; a due one enqueues a job', async () => {
     const { app } = await appWithAccount();
     let runs = 0;
