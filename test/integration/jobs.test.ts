@@ -109,12 +109,12 @@ describe('job runner', () => {
     const gate = new Promise<void>((r) => (release = r));
     let runs = 0;
     const kinds = { 'test.slow': { queue: 'test', handle: async () => { runs++; await gate; } } };
-    const a = runner(app, kinds, { staleMs: 400, workerId: 'A' });
+    const a = runner(app, kinds, { staleMs: 800, workerId: 'A' });
     const id = add(app.sqlite, accountId, 'test.slow');
     a.wake();
     await waitFor(() => job(app.sqlite, id).claimed_by === 'A', 'claimed by A');
-    runner(app, kinds, { staleMs: 400, workerId: 'B' });
-    await new Promise((r) => setTimeout(r, 1200)); // three stale windows
+    runner(app, kinds, { staleMs: 800, workerId: 'B' });
+    await new Promise((r) => setTimeout(r, 2000)); // more than two stale windows
     expect(job(app.sqlite, id).claimed_by).toBe('A');
     release();
     await waitFor(() => job(app.sqlite, id).status === 'done', 'done');
