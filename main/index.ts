@@ -9,6 +9,7 @@ import { invoke, type SessionSlot } from './rpc.ts';
 import { osNotificationFor } from './notifications/os.ts';
 import { buildMenu } from './shell/menu.ts';
 import { electronNativeBinding } from './shell/native.ts';
+import { isTrustedFrameUrl, secureWebPreferences } from './shell/policy.ts';
 import { setSecretEncrypter } from './webhooks/service.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,10 +20,8 @@ let workspace: App | null = null;
 
 /** Only our own page may call the contract: not an iframe, not a page navigated elsewhere. */
 function isTrustedFrame(frame: WebFrameMain | null): boolean {
-  if (!frame || frame.parent) return false;
-  const url = frame.url;
-  if (devUrl) return url.startsWith(devUrl);
-  return url.startsWith(pathToFileURL(rendererIndex).href);
+  if (!frame) return false;
+  return isTrustedFrameUrl(frame.url, { isTopFrame: !frame.parent, rendererIndexUrl: pathToFileURL(rendererIndex).href, devUrl });
 }
 
 async function openWorkspace(): Promise<App> {
@@ -48,16 +47,7 @@ function createWindow(ws: App, bundle?: App): BrowserWindow {
     minHeight: 600,
     title: bundle ? `Chronicle — review bundle (read-only): ${path.basename(bundle.dbFile)}` : 'Chronicle',
     show: false,
-    webPreferences: {
-      preload: path.join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
   const id = win.webContents.id;
   slots.set(id, { session: (bundle ?? ws).defaultSession() });
