@@ -86,10 +86,18 @@ export function setDeliveryState(
   return run(s, q.updateTable('webhook_deliveries').set(patch).where('id', '=', id));
 }
 
-/** Mark claimed deliveries as being delivered (in the claim transaction). */
-export function markDelivering(s: Sqlite, ids: string[], now: number): void {
-  const stmt = prepare(s, `UPDATE webhook_deliveries SET status = 'delivering', updated_at = ? WHERE id = ? AND status IN ('pending', 'retrying', 'failed')`);
-  for (const id of ids) stmt.run(now, id);
+/**
+ * Mark claimed deliveries as being delivered (in the claim transaction). Returns the rows as they are now
+ * (RETURNING), so the dispatcher can send them without reading each delivery again right after the claim.
+ */
+export function markDelivering(s: Sqlite, ids: string[], now: number): WebhookDeliveriesTable[] {
+  const stmt = prepare(s, `UPDATE webhook_deliveries SET status = 'delivering', updated_at = ? WHERE id = ? AND status IN ('pending', 'retrying', 'failed') RETURNING *`);
+  const rows: WebhookDeliveriesTable[] = [];
+  for (const id of ids) {
+    const row = stmt.get(now, id) as WebhookDeliveriesTable | undefined;
+    if (row) rows.push(row);
+  }
+  return rows;
 }
 
 /** Deliveries put back after their worker died: from `delivering` to `retrying`. */

@@ -28,11 +28,14 @@ export interface JobContext {
  * What a handler may return. Nothing = the job is done.
  * - `commit(sqlite, { ownsClaim })` runs inside the transaction that records the job's completion (atomic with it).
  *   `ownsClaim` is false when the claim was taken back meanwhile (a stale heartbeat): write only what is safe twice.
+ *   `batch` is a cache that lives for this one recording transaction (several jobs' results are recorded in one
+ *   transaction holding the write lock, so a row read there changes only through that transaction's own writes);
+ *   the runner empties it when a result fails to record and its writes are rolled back.
  * - `retryAt`: put the job back to run at that time instead of finishing it (`refund: true` = the claim did not
  *   count as an attempt, e.g. it waited for the network).
  */
 export type JobResult = void | {
-  commit?: (sqlite: Sqlite, info: { ownsClaim: boolean }) => void;
+  commit?: (sqlite: Sqlite, info: { ownsClaim: boolean; batch?: Map<string, unknown> }) => void;
   retryAt?: number;
   refund?: boolean;
   note?: string;

@@ -82,6 +82,7 @@ interface Resources {
   box: SecretBox;
   secrets: Map<string, string>;
   nextSlot: Map<string, number>;
+  burst: Map<string, WebhookEndpointsTable>;
   offlineUntil: number;
   close(): Promise<void>;
 }
@@ -100,12 +101,49 @@ function resources(ctx: JobContext): Resources {
     const options = dispatchOptions(overrides);
     const pools = new Pools(options);
     r = {
-      options, pools, box: new SecretBox(Buffer.from(secretKey, 'base64')), secrets: new Map(), nextSlot: new Map(), offlineUntil: 0,
+      options, pools, box: new SecretBox(Buffer.from(secretKey, 'base64')), secrets: new Map(), nextSlot: new Map(), burst: new Map(), offlineUntil: 0,
       close: () => pools.close(),
     };
     ctx.resources.set('webhooks', r);
   }
   return r;
+}
+
+/**
+ * Deliveries as the claim transaction just marked them (`UPDATE … RETURNING`), per connection, taken by the
+ * handler of the same claim: it sends from the row read inside the claim instead of reading it again.
+ * Entries of a claim are replaced at every claim of the same delivery, so a stale row is never used.
+ */
+const claimedRows = new WeakMap<Sqlite, Map<string, WebhookDeliveriesTable>>();
+
+function rememberClaimed(s: Sqlite, jobs: ClaimedJob[], rows: WebhookDeliveriesTable[]): void {
+  let map = claimedRows.get(s);
+  if (!map) claimedRows.set(s, (map = new Map()));
+  for (const id of deliveryIdsOf(jobs)) map.delete(id); // not marked now (e.g. cancelled): the handler reads it
+  for (const row of rows) map.set(row.id, row);
+}
+
+function takeClaimed(s: Sqlite, id: string): WebhookDeliveriesTable | undefined {
+  const map = claimedRows.get(s);
+  const row = map?.get(id);
+  if (row) map!.delete(id);
+  return row ?? db.deliveryById(s, id);
+}
+
+/**
+ * The endpoint row, read once per burst of jobs the runner starts together after a claim (they start in one
+ * synchronous loop, so they would all read the same row at the same moment): the cache is dropped at the next
+ * microtask, before any job gets to its HTTP request's answer.
+ */
+function endpointForBurst(s: Sqlite, r: Resources, id: string): WebhookEndpointsTable | undefined {
+  let ep = r.burst.get(id);
+  if (!ep) {
+    ep = db.endpointById(s, id);
+    if (!ep) return undefined;
+    if (r.burst.size === 0) queueMicrotask(() => r.burst.clear());
+    r.burst.set(id, ep);
+  }
+  return ep;
 }
 
 function secretOf(r: Resources, enc: string): string {
@@ -175,10 +213,10 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   const deliveryId = String(args.deliveryId);
   const manual = args.trigger === 'manual';
   const by = typeof args.by === 'string' ? args.by : null;
-  const d = db.deliveryById(s, deliveryId);
+  const d = takeClaimed(s, deliveryId);
   if (!d) return { note: 'The delivery no longer exists.' };
   if (d.status !== 'delivering') return { note: `Nothing to send: the delivery is ${d.status}.` };
-  const ep = db.endpointById(s, d.endpoint_id)!;
+  const ep = endpointForBurst(s, r, d.endpoint_id)!;
   let now = ctx.now();
   const publish = () => ctx.publish(d.account_id, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: d.endpoint_id });
   const putBack = (at: number, why: string): JobResult => {
@@ -241,7 +279,7 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   return {
     retryAt: decision.status === 'retrying' ? decision.nextAt! : undefined,
     note: decision.status === 'delivered' ? undefined : describeFailure(result),
-    commit: (tx, { ownsClaim }) => {
+    commit: (tx, { ownsClaim, batch }) => {
       db.insertAttempt(tx, {
         id: newId(at), account_id: d.account_id, delivery_id: d.id, endpoint_id: ep.id, url: ep.url,
         request_headers: JSON.stringify(redactHeaders(headers)), body_size: Buffer.byteLength(d.payload),
@@ -258,17 +296,30 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
         delivered_at: decision.status === 'delivered' ? at : d.delivered_at, updated_at: at,
       });
       if (manual && decision.status === 'retrying') tx.prepare(`UPDATE jobs SET args = ?, priority = 0 WHERE id = ?`).run(JSON.stringify({ deliveryId: d.id }), ctx.job.id);
-      recordEndpointHealth(tx, ctx, ep.id, decision, at, o);
+      recordEndpointHealth(tx, ctx, ep.id, decision, at, o, batch);
     },
   };
 }
 
-function recordEndpointHealth(tx: Sqlite, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions): void {
-  const ep = db.endpointById(tx, endpointId)!;
+/**
+ * The endpoint's health after an attempt (inside the recording transaction). `batch` is the runner's cache for
+ * this one transaction: the runner holds the write lock for all of it, so the endpoint row changes only through
+ * the writes below, which keep the cached copy in step (successes in a row then cost no SQL at all).
+ */
+function recordEndpointHealth(tx: Sqlite, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions, batch?: Map<string, unknown>): void {
+  const cacheKey = `webhooks:endpoint:${endpointId}`;
+  const cached = batch?.get(cacheKey) as WebhookEndpointsTable | undefined;
+  const ep = cached ?? db.endpointById(tx, endpointId)!;
+  if (!cached) batch?.set(cacheKey, ep);
+  const update = (patch: Partial<WebhookEndpointsTable>) => {
+    db.updateEndpoint(tx, ep.account_id, ep.id, patch);
+    Object.assign(ep, patch);
+  };
   if (decision.status === 'delivered') {
     if (ep.consecutive_failures !== 0 || ep.paused_until !== null || ep.failing_since !== null || (ep.last_success_at ?? 0) < at - 1000) {
-      db.updateEndpoint(tx, ep.account_id, ep.id, { consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: at });
-      if (ep.consecutive_failures !== 0) ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
+      const hadFailures = ep.consecutive_failures !== 0;
+      update({ consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: at });
+      if (hadFailures) ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
     }
     return;
   }
@@ -276,7 +327,7 @@ function recordEndpointHealth(tx: Sqlite, ctx: JobContext, endpointId: string, d
   const failingSince = ep.failing_since ?? at;
   const patch: Partial<WebhookEndpointsTable> = { consecutive_failures: failures, failing_since: failingSince, last_failure_at: at };
   if (failures >= o.breakerThreshold) patch.paused_until = at + o.breakerCoolOffMs;
-  db.updateEndpoint(tx, ep.account_id, ep.id, patch);
+  update(patch);
   if (failures === o.breakerThreshold) {
     enqueueNotification(tx, ep.account_id, 'notifications.deliveryFailures', { endpointId: ep.id, failures, since: toIso(failingSince) }, at);
   }
@@ -286,6 +337,8 @@ function recordEndpointHealth(tx: Sqlite, ctx: JobContext, endpointId: string, d
       const days = Math.round((at - failingSince) / 86_400_000);
       disableEndpoint(tx, ep, `Every delivery failed for ${days} day${days === 1 ? '' : 's'} (since ${toIso(failingSince)}).`, at, true);
     }
+    // Disabled just now (written by disableEndpoint, not through `update`): read it again if needed.
+    if (decision.disable || at - failingSince >= o.disableAfterMs) batch?.delete(cacheKey);
   }
   ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
 }
@@ -376,7 +429,7 @@ export const webhooksJobKinds: Record<string, JobKind> = {
   [DELIVER_KIND]: {
     queue: WEBHOOKS_QUEUE,
     handle: deliver,
-    onClaim: (s, jobs, now) => db.markDelivering(s, deliveryIdsOf(jobs), now),
+    onClaim: (s, jobs, now) => rememberClaimed(s, jobs, db.markDelivering(s, deliveryIdsOf(jobs), now)),
     onReclaim: (s, jobs, now) => db.unmarkDelivering(s, deliveryIdsOf(jobs), now),
     concurrencyLimit: (s, key) => db.endpointById(s, key.slice('webhooks:endpoint:'.length))?.concurrency ?? 4,
   },
