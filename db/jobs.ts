@@ -28,7 +28,8 @@ export function enqueueJob(s: Sqlite, job: NewJob): void {
 }
 
 /**
- * Ready jobs due now, best first (priority desc, then run_at), from the given queues, skipping concurrency keys
+ * Ready jobs due now, best first (priority desc, then run_at, then the order they were written — the index's
+ * rowid, which keeps a step's claims on neighbouring pages), from the given queues, skipping concurrency keys
  * that are already at their limit (so a saturated endpoint's backlog does not hide other work).
  */
 export function dueJobs(s: Sqlite, queues: string[] | null, now: number, limit: number, excludeKeys: string[] = []): ClaimRow[] {
@@ -46,7 +47,7 @@ export function dueJobs(s: Sqlite, queues: string[] | null, now: number, limit: 
   // Only the columns the runner uses (a claim reads a few dozen rows per step; `last_error` can be long).
   return prepare(
     s,
-    `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_priority WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, id LIMIT ?`,
+    `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_priority WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`,
   ).all(...params) as ClaimRow[];
 }
 

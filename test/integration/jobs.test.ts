@@ -59,6 +59,22 @@ describe('job runner', () => {
     expect(job(app.sqlite, a)).toMatchObject({ attempts: 1, claimed_by: null, last_error: 'fine' });
   });
 
+  it('claims by priority, then run_at, then the order jobs were written (ids of one millisecond are random)', async () => {
+    const { app, accountId } = await appWithAccount();
+    const seen: number[] = [];
+    const at = Date.now();
+    // Ids minted in reverse order of writing, all due at the same moment; one urgent job written last.
+    const ids = ['019a0000-0000-7000-8000-00000000000c', '019a0000-0000-7000-8000-00000000000b', '019a0000-0000-7000-8000-00000000000a'];
+    app.sqlite.transaction(() => {
+      ids.forEach((id, n) => enqueueJob(app.sqlite, { id, accountId, queue: 'test', kind: 'test.order', args: { n }, runAt: at, createdAt: at }));
+      enqueueJob(app.sqlite, { id: newId(), accountId, queue: 'test', kind: 'test.order', args: { n: 9 }, runAt: at, createdAt: at, priority: 10 });
+    })();
+    const r = runner(app, { 'test.order': { queue: 'test', handle: (_c, args) => void seen.push(Number(args.n)) } }, { concurrency: 1 });
+    r.wake();
+    await waitFor(() => seen.length === 4, 'all four ran');
+    expect(seen).toEqual([9, 0, 1, 2]);
+  });
+
   it('a job of an unknown kind fails at once with a clear last_error (never vanishes)', async () => {
     const { app, accountId } = await appWithAccount();
     const r = runner(app, { 'test.known': { queue: 'test', handle: () => {} } });
