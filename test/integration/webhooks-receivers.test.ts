@@ -2,6 +2,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../main/app.ts';
+import { createDelivery, eventBody } from '../../main/webhooks/deliver.ts';
 import { caller, openTestApp } from '../support/workspace.ts';
 import { attemptsOf, deliveriesOf, emitEvent, receiver, startRunner, waitFor, type Receiver } from './webhooks-support.ts';
 
@@ -214,5 +215,41 @@ describe('deliveries to real receivers', () => {
     const detail = await call('webhooks.deliveries.get', { deliveryId: d.id });
     expect(detail.attemptList.map((a) => [a.trigger, a.responseStatus])).toEqual([['scheduled', 500], ['manual', 200]]);
     expect(detail.attemptList[1].triggeredBy?.name).toBe('Ana Lima');
+  });
+  it('a burst written in one millisecond: ids ascend in write order, each sent once with its own webhook-id', async () => {
+    const { rx, ep } = await endpointFor((_q, res) => res.end('ok'), { concurrency: 8 });
+    const accountId = app.defaultSession()!.accountId;
+    const now = Date.now();
+    const ids = app.sqlite.transaction(() =>
+      Array.from({ length: 40 }, (_, i) =>
+        createDelivery(app.sqlite, { accountId, endpointId: ep.id, eventTable: null, eventId: null, eventType: 'card.created', payload: eventBody('card.created', new Date(now).toISOString(), { n: i }), now }).id,
+      ),
+    )();
+    expect(new Set(ids).size).toBe(40);
+    expect([...ids].sort()).toEqual(ids);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    r.runner.wake();
+    await waitFor(() => deliveriesOf(app, ep.id).filter((x) => x.status === 'delivered').length === 40, 'all 40 delivered');
+    expect(rx.requests.map((q) => String(q.headers['webhook-id'])).sort()).toEqual(ids);
+    for (const q of rx.requests) expect(JSON.parse(q.body).data.n).toBe(ids.indexOf(String(q.headers['webhook-id'])));
+    for (const id of ids) expect(attemptsOf(app, id)).toHaveLength(1);
+  });
+
+  it('failures recorded together each count towards the breaker (one notification at the threshold)', async () => {
+    const { rx, ep } = await endpointFor((_q, res) => res.writeHead(500).end('no'), { concurrency: 4 });
+    const accountId = app.defaultSession()!.accountId;
+    const now = Date.now();
+    app.sqlite.transaction(() => {
+      for (let i = 0; i < 8; i++) createDelivery(app.sqlite, { accountId, endpointId: ep.id, eventTable: null, eventId: null, eventType: 'card.created', payload: eventBody('card.created', new Date(now).toISOString(), { n: i }), now });
+    })();
+    r.runner.wake();
+    // The breaker threshold is 10: all 8 are attempted once, and their failures add up whatever batches they land in.
+    await waitFor(() => deliveriesOf(app, ep.id).filter((x) => x.status === 'retrying').length === 8, 'all 8 attempted');
+    expect(rx.requests).toHaveLength(8);
+    const row = app.sqlite.prepare('SELECT consecutive_failures, paused_until, failing_since FROM webhook_endpoints WHERE id = ?').get(ep.id) as any;
+    expect(row).toMatchObject({ consecutive_failures: 8, paused_until: null });
+    expect(row.failing_since).not.toBeNull();
+    const attempts = (app.sqlite.prepare('SELECT count(*) n FROM webhook_attempts WHERE endpoint_id = ?').get(ep.id) as any).n;
+    expect(attempts).toBe(8);
   });
 });
