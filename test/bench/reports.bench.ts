@@ -13,6 +13,12 @@ import { newId } from '../../db/ids.ts';
 import { prng } from '../../main/demo.ts';
 import { summary } from '../../main/reports/summary.ts';
 import type { Sqlite } from '../../db/sql.ts';
+import { createApp } from '../../main/app.ts';
+import { seedDemo } from '../../main/demo.ts';
+import { moveCard } from '../../main/domain/cards.ts';
+import { inTransactionHooks } from '../../main/domain/hooks.ts';
+import { rollupHook } from '../../main/reports/rollups.ts';
+import { PushBus } from '../../main/push.ts';
 
 const EVENTS = Number(process.env.REPORTS_BENCH_EVENTS ?? 1_000_000);
 const DAYS = 365;
@@ -171,6 +177,43 @@ export default async function reportsBench() {
     );
   }
   sqlite.close();
+  await hookCost();
   if (process.env.REPORTS_BENCH_KEEP) console.log(`kept ${file}`);
   else fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** What maintaining the rollups costs a command: cards.move with and without the hook, interleaved. */
+async function hookCost() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-hook-'));
+  const app = await createApp({ dbFile: path.join(dir, 'hook.db'), background: false });
+  seedDemo(app.sqlite, { seed: 5, events: 300 });
+  const session = app.defaultSession()!;
+  const ctx = { sqlite: app.sqlite, session, push: new PushBus() };
+  const board = app.sqlite.prepare('SELECT b.id FROM boards b JOIN projects p ON p.id = b.project_id WHERE b.account_id = ? AND p.archived_at IS NULL LIMIT 1').get(session.accountId) as { id: string };
+  const columns = (app.sqlite.prepare('SELECT id FROM columns WHERE board_id = ? ORDER BY position').all(board.id) as { id: string }[]).map((c) => c.id);
+  const card = app.sqlite.prepare('SELECT id, column_id FROM cards WHERE board_id = ? LIMIT 1').get(board.id) as { id: string; column_id: string };
+  let column = card.column_id;
+  const move = () => {
+    column = columns.find((c) => c !== column)!;
+    moveCard(ctx, { cardId: card.id, toColumnId: column });
+  };
+  const rounds = 10;
+  const per = 200;
+  let withHook = 0;
+  let without = 0;
+  const at = inTransactionHooks.indexOf(rollupHook);
+  for (let r = 0; r < rounds; r++) {
+    let t = performance.now();
+    for (let i = 0; i < per; i++) move();
+    withHook += performance.now() - t;
+    inTransactionHooks.splice(at, 1);
+    t = performance.now();
+    for (let i = 0; i < per; i++) move();
+    without += performance.now() - t;
+    inTransactionHooks.splice(at, 0, rollupHook);
+  }
+  const n = rounds * per;
+  console.log(`\ncards.move (a full command: guards, event, activity, hooks, jobs; synchronous=FULL): ${(withHook / n).toFixed(3)} ms with the rollup hook, ${(without / n).toFixed(3)} ms without (${withHook >= without ? '+' : ''}${(((withHook - without) / without) * 100).toFixed(0)}%; the commit's fsync dominates)`);
+  await app.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 }
