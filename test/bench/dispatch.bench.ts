@@ -1,5 +1,6 @@
 // `npm run bench dispatch`: 20,000 deliveries through the durable queue and dispatcher (claim, sign, HTTP,
-// record attempt + delivery + job in SQLite with synchronous=FULL) to a local receiver at concurrency 32,
+// record attempt + delivery + job in a real SQLite file, on the runner's own connection: WAL with
+// synchronous=NORMAL, so every commit survives a crash or kill -9) to a local receiver at concurrency 32,
 // against raw undici posting the same signed bodies at the same concurrency, in the same run.
 // Also: commit-to-first-attempt latency p50/p99 when idle (a real event → fan-out job → delivery → request).
 import { spawn } from 'node:child_process';
