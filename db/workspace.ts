@@ -95,39 +95,24 @@ export const insertColumn = (s: Sqlite, row: { id: string; account_id: string; b
 export const findCard = (s: Sqlite, accountId: string, id: string) =>
   first(s, q.selectFrom('cards').selectAll().where('account_id', '=', accountId).where('id', '=', id));
 
-/** Cards of a board with the names the board view shows, in column order. */
+/** Cards with the names the board view and the card panel show. */
+const cardsWithNames = () =>
+  q.selectFrom('cards')
+    .leftJoin('users as assignee', 'assignee.id', 'cards.assignee_id')
+    .innerJoin('users as creator', 'creator.id', 'cards.creator_id')
+    .selectAll('cards')
+    .select((eb) => [
+      'assignee.name as assignee_name',
+      'creator.name as creator_name',
+      eb.selectFrom('comments').select((e) => e.fn.countAll<number>().as('n')).whereRef('comments.card_id', '=', 'cards.id').as('comment_count'),
+    ]);
+
+/** Cards of a board, in column order. */
 export const listBoardCards = (s: Sqlite, boardId: string) =>
-  all(
-    s,
-    q.selectFrom('cards')
-      .leftJoin('users as assignee', 'assignee.id', 'cards.assignee_id')
-      .innerJoin('users as creator', 'creator.id', 'cards.creator_id')
-      .selectAll('cards')
-      .select((eb) => [
-        'assignee.name as assignee_name',
-        'creator.name as creator_name',
-        eb.selectFrom('comments').select((e) => e.fn.countAll<number>().as('n')).whereRef('comments.card_id', '=', 'cards.id').as('comment_count'),
-      ])
-      .where('cards.board_id', '=', boardId)
-      .orderBy('cards.column_id')
-      .orderBy('cards.position'),
-  );
+  all(s, cardsWithNames().where('cards.board_id', '=', boardId).orderBy('cards.column_id').orderBy('cards.position'));
 
 export const findCardWithNames = (s: Sqlite, accountId: string, cardId: string) =>
-  first(
-    s,
-    q.selectFrom('cards')
-      .leftJoin('users as assignee', 'assignee.id', 'cards.assignee_id')
-      .innerJoin('users as creator', 'creator.id', 'cards.creator_id')
-      .selectAll('cards')
-      .select((eb) => [
-        'assignee.name as assignee_name',
-        'creator.name as creator_name',
-        eb.selectFrom('comments').select((e) => e.fn.countAll<number>().as('n')).whereRef('comments.card_id', '=', 'cards.id').as('comment_count'),
-      ])
-      .where('cards.account_id', '=', accountId)
-      .where('cards.id', '=', cardId),
-  );
+  first(s, cardsWithNames().where('cards.account_id', '=', accountId).where('cards.id', '=', cardId));
 
 export const countCardsInColumn = (s: Sqlite, columnId: string) =>
   first(s, q.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).where('column_id', '=', columnId))!.n;

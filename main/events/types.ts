@@ -1,3 +1,4 @@
+import type { EventTableName } from '../../db/events.ts';
 import type { Schema } from '../../db/schema.ts';
 
 /** Names of the referenced rows an event's description and public JSON need, loaded in bulk per page. */
@@ -9,13 +10,7 @@ export interface NameLookup {
 }
 
 /** What an activity's subject looks like once loaded: the event row plus where it happened. */
-export type EventTable =
-  | 'card_created'
-  | 'card_moved'
-  | 'card_updated'
-  | 'comment_added'
-  | 'member_invited'
-  | 'project_archived';
+export type EventTable = EventTableName;
 
 export type EventRow<T extends EventTable> = Schema[T];
 
