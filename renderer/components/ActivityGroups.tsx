@@ -7,7 +7,7 @@ import { isNewSince, newCount, type FeedRow, type GroupEntry } from '../lib/acti
 import { href } from '../lib/router.tsx';
 import { ActivityRow } from './ActivityRow.tsx';
 import { Icon } from './Icon.tsx';
-import { RelativeTime } from './ui.tsx';
+import { RelativeTime, relativeTime } from './ui.tsx';
 
 /**
  * When this person last looked at the timeline, as it was when the page opened (so what was new stays marked
@@ -64,7 +64,7 @@ function GroupRow({ group, expanded, onToggle, lastSeenAt }: { group: GroupEntry
         </button>
         <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-500 dark:text-slate-400">
           <RelativeTime iso={first.createdAt} />
-          {last.createdAt !== first.createdAt && (
+          {relativeTime(last.createdAt) !== relativeTime(first.createdAt) && (
             <span>
               since <RelativeTime iso={last.createdAt} />
             </span>

@@ -26,6 +26,8 @@ export interface GroupOptions {
   windowMs?: number;
   /** Fewer items than this stay single (default 2). */
   minSize?: number;
+  /** Items that always stay single (e.g. those that arrived live while the page is open). */
+  keepSingle?: (item: FeedItem) => boolean;
 }
 
 const time = (i: FeedItem) => Date.parse(i.createdAt);
@@ -88,6 +90,10 @@ export function groupActivities(items: readonly FeedItem[], opts: GroupOptions =
   const entries: GroupEntry[] = [];
   const open = new Map<string, GroupEntry>();
   for (const item of items) {
+    if (opts.keepSingle?.(item)) {
+      entries.push({ kind: 'group', key: `g:${item.id}`, similarity: `single|${item.id}`, items: [item], summary: '' });
+      continue;
+    }
     const sim = similarityKey(item);
     const g = open.get(sim);
     if (g && time(g.items[g.items.length - 1]) - time(item) <= windowMs) {

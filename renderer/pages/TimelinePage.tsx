@@ -3,7 +3,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { Activity } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Input } from '../../preload/contract.ts';
-import { ActivityRow } from '../components/ActivityRow.tsx';
+import { ActivityFeedRow, useLastSeen } from '../components/ActivityGroups.tsx';
+import { feedRows, groupActivities } from '../lib/activityGroups.ts';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, subscribe } from '../lib/client.ts';
 import { useApi } from '../lib/queries.ts';
@@ -73,24 +74,35 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
     [qc, input.boardId, input.projectId],
   );
 
+  // Runs of similar activity are grouped at read time (`group=off` in the URL lists every item); rows that arrived
+  // live stay single. What is new since this person last looked is marked.
+  const grouped = params.get('group') !== 'off';
+  const [expanded, setExpanded] = useState<Set<string>>(new Set());
+  const toggleGroup = useCallback((k: string) => setExpanded((s) => (s.has(k) ? new Set([...s].filter((x) => x !== k)) : new Set(s).add(k))), []);
+  const rows = useMemo(
+    () => feedRows(grouped ? groupActivities(items, { keepSingle: (i) => fresh.has(i.id) }) : items.map((item) => ({ kind: 'single' as const, key: item.id, item })), expanded),
+    [items, grouped, expanded, fresh],
+  );
+  const { lastSeenAt } = useLastSeen();
+
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => scrollRef.current, estimateSize: () => 64, overscan: 10 });
+  const virtualizer = useVirtualizer({ count: rows.length, getItemKey: (i) => rows[i].key, getScrollElement: () => scrollRef.current, estimateSize: () => 64, overscan: 10 });
   const virtualItems = virtualizer.getVirtualItems();
   const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
   useEffect(() => {
-    if (lastIndex >= items.length - 10 && feed.hasNextPage && !feed.isFetchingNextPage) void feed.fetchNextPage();
-  }, [lastIndex, items.length, feed]);
+    if (lastIndex >= rows.length - 10 && feed.hasNextPage && !feed.isFetchingNextPage) void feed.fetchNextPage();
+  }, [lastIndex, rows.length, feed]);
 
   const onKeyDown = useCallback(
     (e: KeyboardEvent<HTMLDivElement>) => {
       if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
       const current = Number((document.activeElement as HTMLElement | null)?.dataset.index ?? -1);
-      const next = e.key === 'Home' ? 0 : e.key === 'End' ? items.length - 1 : Math.max(0, Math.min(items.length - 1, current + (e.key === 'ArrowDown' ? 1 : -1)));
+      const next = e.key === 'Home' ? 0 : e.key === 'End' ? rows.length - 1 : Math.max(0, Math.min(rows.length - 1, current + (e.key === 'ArrowDown' ? 1 : -1)));
       e.preventDefault();
       virtualizer.scrollToIndex(next);
       requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus());
     },
-    [items.length, virtualizer],
+    [rows.length, virtualizer],
   );
 
   const scopeName = input.boardId
@@ -144,6 +156,9 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
             <option key={v} value={v}>{label}</option>
           ))}
         </select>
+        <label className="flex items-center gap-1.5 text-sm">
+          <input type="checkbox" checked={grouped} onChange={() => setParams({ group: grouped ? 'off' : null })} data-track="timeline.group" /> Group similar
+        </label>
         {filtered && (
           <Button variant="ghost" onClick={() => setParams({ boardId: null, projectId: null, creatorId: null, types: null, range: null })}>
             Clear filters
@@ -169,19 +184,19 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
         >
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualItems.map((v) => {
-              const item = items[v.index];
+              const row = rows[v.index];
               return (
                 <article
-                  key={item.id}
+                  key={row.key}
                   data-index={v.index}
                   ref={virtualizer.measureElement}
                   tabIndex={0}
                   aria-posinset={v.index + 1}
-                  aria-setsize={feed.hasNextPage ? -1 : items.length}
+                  aria-setsize={feed.hasNextPage ? -1 : rows.length}
                   className="absolute inset-x-0 border-b border-slate-100 focus:bg-slate-50 dark:border-slate-900 dark:focus:bg-slate-900"
                   style={{ transform: `translateY(${v.start}px)` }}
                 >
-                  <ActivityRow item={item} fresh={fresh.has(item.id)} />
+                  <ActivityFeedRow row={row} onToggle={toggleGroup} lastSeenAt={lastSeenAt} fresh={(id) => fresh.has(id)} />
                 </article>
               );
             })}

@@ -140,3 +140,39 @@ test('reports follow the OS dark mode, and a board filter in the URL narrows the
   await expect(page.getByRole('heading', { name: 'Tracking', exact: true })).toBeVisible();
   await shot(page, 'tracking-dark');
 });
+
+test('the timeline groups runs of similar activity, expands them, and marks what is new since the last look', async ({ page, server }) => {
+  // Ana looked a moment ago; then Bruno moves a card.
+  await server.api('activity.markSeen', {}, 'e2e-ana');
+  const board = (await server.api('boards.list', {}, 'e2e-ana')).items.find((b: any) => b.name === 'Bugs');
+  const full = await server.api('boards.get', { boardId: board.id }, 'e2e-ana');
+  const card = full.columns.flatMap((c: any) => c.cards)[0];
+  const bruno = (await server.api('members.list', {}, 'e2e-bruno2')).items.find((m: any) => m.user.name === 'Bruno Costa');
+  await server.api('session.switchUser', { userId: bruno.user.id }, 'e2e-bruno2');
+  const to = full.columns.find((c: any) => c.id !== card.columnId);
+  await server.api('cards.move', { cardId: card.id, toColumnId: to.id }, 'e2e-bruno2');
+
+  await page.goto(`${server.url}#/`);
+  const feed = page.getByRole('feed', { name: 'Activity' });
+  const newest = feed.locator('article').first();
+  await expect(newest).toContainText(`Bruno Costa moved ${card.title}`);
+  await expect(newest.getByText('new', { exact: true })).toBeVisible();
+  await shot(page, 'timeline-grouped');
+
+  const group = feed.getByTestId('group-summary').first();
+  await expect(group).toBeVisible();
+  const toggle = feed.getByRole('button', { expanded: false }).first();
+  const summary = (await toggle.getByTestId('group-summary').textContent())!;
+  const n = Number(/(\d+)/.exec(summary)?.[1] ?? 2);
+  const before = await feed.getByTestId('activity-description').count();
+  await toggle.click();
+  await expect(feed.getByRole('button', { expanded: true }).first()).toBeVisible();
+  await expect.poll(() => feed.getByTestId('activity-description').count()).toBeGreaterThan(before);
+  expect(n).toBeGreaterThan(1);
+  await shot(page, 'timeline-expanded');
+
+  // `group=off` lists every item.
+  await page.getByLabel('Group similar').uncheck();
+  await expect(page).toHaveURL(/group=off/);
+  await expect(feed.getByTestId('group-summary')).toHaveCount(0);
+});

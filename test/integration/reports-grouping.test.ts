@@ -67,6 +67,12 @@ describe('groupActivities', () => {
     expect(d).toEqual([{ kind: 'single', key: d[0].kind === 'single' ? d[0].item.id : '', item: expect.anything() }]);
   });
 
+  it('keeps items that arrived live single, so each shows as it happens', () => {
+    const feed = [item('card_moved', ana, 1, cards.login), item('card_moved', ana, 2, cards.dark), item('card_moved', ana, 3, cards.csv)];
+    const entries = groupActivities(feed, { keepSingle: (i) => i.id === feed[0].id });
+    expect(entries.map((e) => (e.kind === 'group' ? e.summary : e.item.id))).toEqual([feed[0].id, 'Ana moved 2 cards on Design']);
+  });
+
   it('breaks a run when the gap exceeds the window', () => {
     const entries = groupActivities([item('card_moved', ana, 0, cards.login), item('card_moved', ana, 60, cards.dark), item('card_moved', ana, 60 * 8, cards.csv)], { windowMs: 2 * 3_600_000 });
     expect(entries.map((e) => e.kind)).toEqual(['group', 'single']);
