@@ -89,7 +89,7 @@ export function ActivityFeedRow({ row, onToggle, lastSeenAt, fresh }: { row: Fee
   const isNew = fresh(row.item.id) || isNewSince(row.item.createdAt, lastSeenAt);
   if (row.kind === 'single') return <ActivityRow item={row.item} fresh={isNew} />;
   return (
-    <div className="border-l-2 border-slate-200 pl-6 dark:border-slate-700">
+    <div className="border-l-2 border-slate-200 pl-6 dark:border-slate-700" data-testid="group-member">
       <ActivityRow item={row.item} fresh={isNew} />
     </div>
   );
