@@ -54,6 +54,7 @@ function GroupRow({ group, expanded, onToggle, lastSeenAt }: { group: GroupEntry
           type="button"
           onClick={onToggle}
           aria-expanded={expanded}
+          data-count={group.items.length}
           data-track="timeline.group-toggle"
           data-track-meta-kind={first.subjectType}
           className="flex items-center gap-1 text-left text-sm font-medium hover:underline"

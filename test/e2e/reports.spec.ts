@@ -162,8 +162,8 @@ test('the timeline groups runs of similar activity, expands them, and marks what
   const group = feed.getByTestId('group-summary').first();
   await expect(group).toBeVisible();
   const toggle = feed.getByRole('button', { expanded: false }).first();
-  const summary = (await toggle.getByTestId('group-summary').textContent())!;
-  const n = Number(/(\d+)/.exec(summary)?.[1] ?? 2);
+  const n = Number(await toggle.getAttribute('data-count'));
+  expect(n).toBeGreaterThan(1);
   await expect(feed.getByTestId('group-member')).toHaveCount(0);
   await toggle.click();
   await expect(feed.getByRole('button', { expanded: true }).first()).toBeVisible();
