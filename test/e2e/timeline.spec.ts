@@ -74,6 +74,7 @@ test('timeline filters live in the URL and survive a reload', async ({ page, ser
   await expect(page).toHaveURL(/types=comment_added/);
   await page.reload();
   await expect(page.getByLabel('Event type')).toHaveValue('comment_added');
+  await expect(page.getByTestId('activity-description').first()).toBeVisible();
   const descriptions = await page.getByTestId('activity-description').allTextContents();
   expect(descriptions.length).toBeGreaterThan(0);
   for (const d of descriptions) expect(d).toMatch(/ commented on /);
