@@ -1,13 +1,13 @@
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { Activity } from 'lucide-react';
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Input } from '../../preload/contract.ts';
 import { ActivityFeedRow, useLastSeen } from '../components/ActivityGroups.tsx';
 import { feedRows, groupActivities } from '../lib/activityGroups.ts';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, subscribe } from '../lib/client.ts';
 import { useApi } from '../lib/queries.ts';
+import { useInfiniteVirtualList } from '../lib/useInfiniteVirtualList.ts';
 import { useSearchParams } from '../lib/router.tsx';
 
 const typeOptions = [
@@ -85,25 +85,12 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
   );
   const { lastSeenAt } = useLastSeen();
 
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: rows.length, getItemKey: (i) => rows[i].key, getScrollElement: () => scrollRef.current, estimateSize: () => 64, overscan: 10 });
-  const virtualItems = virtualizer.getVirtualItems();
-  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
-  useEffect(() => {
-    if (lastIndex >= rows.length - 10 && feed.hasNextPage && !feed.isFetchingNextPage) void feed.fetchNextPage();
-  }, [lastIndex, rows.length, feed]);
-
-  const onKeyDown = useCallback(
-    (e: KeyboardEvent<HTMLDivElement>) => {
-      if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
-      const current = Number((document.activeElement as HTMLElement | null)?.dataset.index ?? -1);
-      const next = e.key === 'Home' ? 0 : e.key === 'End' ? rows.length - 1 : Math.max(0, Math.min(rows.length - 1, current + (e.key === 'ArrowDown' ? 1 : -1)));
-      e.preventDefault();
-      virtualizer.scrollToIndex(next);
-      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus());
-    },
-    [rows.length, virtualizer],
-  );
+  const { scrollRef, virtualizer, virtualItems, onKeyDown } = useInfiniteVirtualList({
+    count: rows.length,
+    query: feed,
+    estimateSize: 64,
+    getItemKey: (i) => rows[i].key,
+  });
 
   const scopeName = input.boardId
     ? boards.data?.items.find((b) => b.id === input.boardId)?.name

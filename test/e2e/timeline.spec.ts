@@ -86,6 +86,15 @@ test('the timeline scrolls through every page of a long history (virtualized)', 
   await expect(feed).toBeVisible();
   // Only the visible rows are in the DOM, however long the history.
   expect(await page.getByTestId('activity-description').count()).toBeLessThan(60);
+  // Arrow keys move between rows (retried: the first page may still be settling its "new" marks).
+  await expect(async () => {
+    await feed.locator('[data-index="0"]').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect(feed.locator('[data-index="2"]')).toBeFocused({ timeout: 1000 });
+    await page.keyboard.press('ArrowUp');
+    await expect(feed.locator('[data-index="1"]')).toBeFocused({ timeout: 1000 });
+  }).toPass({ timeout: 10_000 });
   for (let i = 0; i < 40; i++) {
     await feed.evaluate((el) => el.scrollTo(0, el.scrollHeight));
     if (await page.getByText('That is everything').isVisible()) break;

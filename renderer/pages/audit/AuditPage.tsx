@@ -2,15 +2,15 @@
 // hash chain, with progress and the first broken link in words) and review bundles (export with progress; the
 // open bundle's manifest and fingerprint).
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { CheckCircle2, Download, FileLock2, ShieldAlert, ShieldCheck, X } from 'lucide-react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Input, Output } from '../../../preload/contract.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api, subscribe, type ContractError } from '../../lib/client.ts';
 import { useApi } from '../../lib/queries.ts';
 import { href, useSearchParams } from '../../lib/router.tsx';
+import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { attributeLabels, ChangeList, kindLabels, ProgressBar, type Names } from './diff.tsx';
 
 const tabs = [
@@ -71,13 +71,7 @@ function Trail() {
     }
     return n;
   }, [list.data]);
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => scrollRef.current, estimateSize: () => 96, overscan: 8 });
-  const virtualItems = virtualizer.getVirtualItems();
-  const lastIndex = virtualItems[virtualItems.length - 1]?.index ?? 0;
-  useEffect(() => {
-    if (lastIndex >= items.length - 10 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [lastIndex, items.length, list]);
+  const { scrollRef, virtualizer, virtualItems, onKeyDown } = useInfiniteVirtualList({ count: items.length, query: list, estimateSize: 96, overscan: 8 });
   const filtered = Boolean(input.cardId || input.boardId || input.personId || input.attribute || from || to);
   const cardTitle = input.cardId ? items.find((i) => i.card.id === input.cardId)?.card.title ?? 'this card' : null;
 
@@ -131,7 +125,7 @@ function Trail() {
           {filtered ? 'Widen the dates or clear a filter.' : 'Create, edit or move a card on a board: every change is recorded here with who, when and what.'}
         </EmptyState>
       ) : (
-        <div ref={scrollRef} className="min-h-0 flex-1 overflow-auto" role="feed" aria-label="Card changes" aria-busy={list.isFetching}>
+        <div ref={scrollRef} className="min-h-0 flex-1 overflow-auto" role="feed" aria-label="Card changes" aria-busy={list.isFetching} onKeyDown={onKeyDown}>
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {virtualItems.map((v) => {
               const item = items[v.index];

@@ -1,13 +1,13 @@
 // One endpoint: its state and settings, the actions a team lead needs, and its deliveries (virtualized, filtered
 // through the URL, live).
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { ArrowLeft, Eye, KeyRound, Power, RefreshCw, Send } from 'lucide-react';
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api } from '../../lib/client.ts';
+import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn, usePush } from '../../lib/queries.ts';
 import { href, navigate, useSearchParams } from '../../lib/router.tsx';
@@ -32,13 +32,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
   });
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.deliveries.list']);
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const parent = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => parent.current, estimateSize: () => 44, overscan: 12 });
-  const items = virtual.getVirtualItems();
-  const lastIndex = items.length ? items[items.length - 1].index : -1;
-  useEffect(() => {
-    if (lastIndex >= rows.length - 20 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [lastIndex, rows.length, list]);
+  const { scrollRef: parent, virtualizer: virtual, virtualItems: items, onKeyDown } = useInfiniteVirtualList({ count: rows.length, query: list, estimateSize: 44, overscan: 12, prefetchWithin: 20 });
   return (
     <section aria-labelledby="deliveries-title" className="flex min-h-0 flex-col">
       <div className="flex flex-wrap items-center gap-3 py-3">
@@ -68,13 +62,14 @@ function Deliveries({ endpointId }: { endpointId: string }) {
         </EmptyState>
       )}
       {rows.length > 0 && (
-        <div ref={parent} className="h-[28rem] overflow-auto rounded-md border border-slate-200 dark:border-slate-800" role="list" aria-label="Deliveries">
+        <div ref={parent} className="h-[28rem] overflow-auto rounded-md border border-slate-200 dark:border-slate-800" role="list" aria-label="Deliveries" onKeyDown={onKeyDown}>
           <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
             {items.map((v) => {
               const d = rows[v.index];
               return (
                 <a
                   role="listitem"
+                  data-index={v.index}
                   key={d.id}
                   href={href(`/webhooks/deliveries/${d.id}`)}
                   style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}

@@ -1,11 +1,10 @@
 // The durable queue: counts per queue, recurring tasks with their next run, and the jobs themselves (failed ones
 // with their error in words).
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { Workflow } from 'lucide-react';
-import { useEffect, useRef } from 'react';
 import { EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api } from '../../lib/client.ts';
+import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
 import { useSearchParams } from '../../lib/router.tsx';
 import { Badge, ms } from './shared.tsx';
@@ -26,13 +25,7 @@ function JobList() {
     refetchInterval: 5_000,
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
-  const parent = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length, getScrollElement: () => parent.current, estimateSize: () => 52, overscan: 10 });
-  const items = virtual.getVirtualItems();
-  const lastIndex = items.length ? items[items.length - 1].index : -1;
-  useEffect(() => {
-    if (lastIndex >= rows.length - 20 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [lastIndex, rows.length, list]);
+  const { scrollRef: parent, virtualizer: virtual, virtualItems: items, onKeyDown } = useInfiniteVirtualList({ count: rows.length, query: list, estimateSize: 52, overscan: 10, prefetchWithin: 20 });
   return (
     <section aria-labelledby="jobs-title">
       <div className="flex flex-wrap items-center gap-3 py-3">
@@ -49,13 +42,15 @@ function JobList() {
       {list.error && <ErrorNotice error={list.error} title="The jobs could not be loaded" />}
       {list.data && rows.length === 0 && <EmptyState title="No jobs match">Jobs appear as events are recorded (webhook fan-out, notifications) and as recurring tasks come due.</EmptyState>}
       {rows.length > 0 && (
-        <div ref={parent} className="h-[28rem] overflow-auto rounded-md border border-slate-200 dark:border-slate-800" role="list" aria-label="Jobs">
+        <div ref={parent} className="h-[28rem] overflow-auto rounded-md border border-slate-200 dark:border-slate-800" role="list" aria-label="Jobs" onKeyDown={onKeyDown}>
           <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
             {items.map((v) => {
               const j = rows[v.index];
               return (
                 <div
                   role="listitem"
+                  data-index={v.index}
+                  tabIndex={0}
                   key={j.id}
                   style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}
                   className="grid grid-cols-[6rem_14rem_7rem_1fr_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm dark:border-slate-900"
