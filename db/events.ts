@@ -1,6 +1,6 @@
 // Writes of event records, their activities and follow-up jobs; bulk loads of event rows for the feed.
 import type { Insertable } from 'kysely';
-import { all, q, run, type Sqlite } from './sql.ts';
+import { all, first, q, run, type Sqlite } from './sql.ts';
 import type { ActivitiesTable, JobsTable, Schema } from './schema.ts';
 
 export type EventTableName =
@@ -43,4 +43,9 @@ export function loadNames(
       : all(s, q.selectFrom(table).select(['id', 'name']).where('id', 'in', ids as string[]));
   for (const r of rows) map.set(r.id, r.name);
   return map;
+}
+
+/** Activities recorded in the file (every event has exactly one). */
+export function countActivities(s: Sqlite): number {
+  return first(s, q.selectFrom('activities').select((e) => e.fn.countAll<number>().as('n')))!.n;
 }

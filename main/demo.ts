@@ -3,6 +3,7 @@
 // sees them. Deterministic for a seed (times are relative to the day it runs).
 import { newId, withIdRandom } from '../db/ids.ts';
 import type { Sqlite } from '../db/sql.ts';
+import { countActivities } from '../db/events.ts';
 import * as ws from '../db/workspace.ts';
 import { createCard, moveCard, updateCard } from './domain/cards.ts';
 import { addComment } from './domain/comments.ts';
@@ -84,7 +85,6 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
   const start = end - 90 * DAY;
   // Event times, ascending, spread over the 90 days with weekday-ish clustering.
   const times = Array.from({ length: total }, () => start + Math.floor(rand.next() ** 0.8 * 90 * DAY)).sort((a, b) => a - b);
-  let count = 0;
 
   withIdRandom(() => rand.bytes(16), () =>
     sqlite.transaction(() => {
@@ -125,7 +125,6 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
           ctx.session = { accountId: plan.accountId, userId: plan.members[0] };
           const m = inviteMember(ctx, { email: who[1], name: who[0], role: rand.next() < 0.25 ? 'admin' : 'member' });
           plan.members.push(m.user_id);
-          count++;
           return;
         }
         ctx.session = { accountId: plan.accountId, userId: rand.pick(plan.members) };
@@ -134,7 +133,6 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
           if (victim) {
             archiveProject(ctx, { projectId: victim.projectId, reason: rand.pick(['Shipped; moving to maintenance.', 'Merged into another project.', 'Cancelled after the Q3 review.']) });
             archived.add(victim.projectId);
-            count++;
             return;
           }
         }
@@ -167,11 +165,8 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
         } else {
           addComment(ctx, { cardId: rand.pick(cards).id, body: rand.pick(commentBodies) });
         }
-        count++;
       });
     })(),
   );
-  void count;
-  const recorded = sqlite.prepare("SELECT count(*) AS n FROM activities").get() as { n: number };
-  return { created: true, events: recorded.n };
+  return { created: true, events: countActivities(sqlite) };
 }
