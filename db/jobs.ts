@@ -125,6 +125,11 @@ export function requeueJob(s: Sqlite, id: string, runAt: number, priority?: numb
   );
 }
 
+/** A ready job whose kind no handler knows: failed at once, with the reason, never silently dropped. */
+export function failReadyJob(s: Sqlite, id: string, error: string, now: number): boolean {
+  return prepare(s, `UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? WHERE id = ? AND status = 'ready'`).run(error, now, id).changes > 0;
+}
+
 export function cancelJob(s: Sqlite, id: string, now: number): boolean {
   return prepare(s, `UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'ready'`).run(now, id).changes === 1;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { findAccount } from '../../db/workspace.ts';
 import type { auditMethods } from '../../preload/contract/audit.ts';
 import { exportBundle, isBundle, readManifest, verifyBundleDb } from '../audit/bundle.ts';
 import { auditList, cardAt, cardHistory, compareVersions, revertCard } from '../audit/history.ts';
@@ -60,7 +61,7 @@ export const auditHandlers: Handlers<keyof typeof auditMethods> = {
     const fromMs = input.from ? Date.parse(input.from) : undefined;
     const toMs = input.to ? Date.parse(input.to) : undefined;
     if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw invalid('The start of the range is after its end.', ['from']);
-    const account = ctx.sqlite.prepare('SELECT name FROM accounts WHERE id = ?').get(ctx.session.accountId) as { name: string };
+    const account = findAccount(ctx.sqlite, ctx.session.accountId)!;
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const out = path.join(ctx.app.dataDir, 'bundles', `${slug(account.name)}-${stamp}.chronicle-bundle`);
     const report = progress(ctx, input.runId, 'export');

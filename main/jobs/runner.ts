@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import * as jobs from '../../db/jobs.ts';
+import { countAccounts } from '../../db/workspace.ts';
 import { newId } from '../../db/ids.ts';
 import type { Sqlite } from '../../db/sql.ts';
 import type { TopicName } from '../../preload/contract.ts';
@@ -238,7 +239,7 @@ export class JobRunner {
     const recurringKinds = Object.entries(this.kinds).filter(([, k]) => k.every && (!this.opts.queues || this.opts.queues.includes(k.queue)));
     if (recurringKinds.length === 0) return;
     // Rows per account: (re)checked every minute, and at once when an account appears (first run, demo seed).
-    const accounts = (s.prepare(`SELECT count(*) n FROM accounts`).get() as { n: number }).n;
+    const accounts = countAccounts(s);
     if (now - this.lastEnsure > 60_000 || accounts !== this.lastAccounts) {
       this.lastEnsure = now;
       this.lastAccounts = accounts;
@@ -284,9 +285,7 @@ export class JobRunner {
         if (claimedRows.length >= free) break;
         const kind = this.kinds[row.kind];
         if (!kind) {
-          s.prepare(`UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? WHERE id = ? AND status = 'ready'`).run(
-            unknownKindMessage(row.kind, Object.keys(this.kinds)), now, row.id,
-          );
+          jobs.failReadyJob(s, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
           continue;
         }
