@@ -38,7 +38,12 @@ export function useInfiniteVirtualList(options: {
       const next = e.key === 'Home' ? 0 : e.key === 'End' ? count - 1 : Math.max(0, Math.min(count - 1, current + (e.key === 'ArrowDown' ? 1 : -1)));
       e.preventDefault();
       virtualizer.scrollToIndex(next);
-      requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus());
+      // Focus at once when the row is already rendered, so quick key presses (or key repeat) each move one row;
+      // a row that scrolling brings in is focused on the next frame.
+      const row = () => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${next}"]`);
+      const rendered = row();
+      if (rendered) rendered.focus({ preventScroll: true });
+      else requestAnimationFrame(() => row()?.focus());
     },
     [count, virtualizer],
   );

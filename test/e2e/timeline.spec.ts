@@ -86,7 +86,7 @@ test('the timeline scrolls through every page of a long history (virtualized)', 
   await expect(feed).toBeVisible();
   // Only the visible rows are in the DOM, however long the history.
   expect(await page.getByTestId('activity-description').count()).toBeLessThan(60);
-  // Arrow keys move between rows (retried: the first page may still be settling its "new" marks).
+  // Arrow keys move one row per press (retried: the first page may still be settling its "new" marks).
   await expect(async () => {
     await feed.locator('[data-index="0"]').focus();
     await page.keyboard.press('ArrowDown');
