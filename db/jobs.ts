@@ -1,7 +1,11 @@
-// The durable job queue's SQL (table `jobs`, migration 0001 + concurrency_key from 0002, and `recurring_tasks`).
-// Raw statements through `prepare`: the claim path is hot and needs exact control of its SQL.
+// The durable job queue's SQL (table `jobs`, migration 0001 + concurrency_key from 0002, `recurring_tasks`, and
+// `processes`/`job_throttles` from 0005). Raw statements: the claim path is hot and needs exact control of its SQL.
+// The claim is the one place where the dialects differ in kind: SQLite's single writer makes a plain read of the
+// due rows safe inside the IMMEDIATE transaction; on PostgreSQL many runners claim at once, so the read locks the
+// rows it returns and skips rows another runner has locked (FOR UPDATE SKIP LOCKED).
 import type { JobStatus } from './schema.ts';
-import { prepare, type Sqlite } from './sql.ts';
+import { wakeRunnersOnCommit } from './signals.ts';
+import { marks, rawAll, rawFirst, rawRun, type Db, type Tx } from './sql.ts';
 
 export interface JobRow {
   id: string; account_id: string; queue: string; kind: string; args: string; status: JobStatus; priority: number;
@@ -19,158 +23,221 @@ export interface NewJob {
   priority?: number; maxAttempts?: number; concurrencyKey?: string | null; createdAt: number;
 }
 
-export function enqueueJob(s: Sqlite, job: NewJob): void {
-  prepare(
-    s,
-    `INSERT INTO jobs (id, account_id, queue, kind, args, status, priority, run_at, attempts, max_attempts, concurrency_key, created_at)
-     VALUES (?, ?, ?, ?, ?, 'ready', ?, ?, 0, ?, ?, ?)`,
-  ).run(job.id, job.accountId, job.queue, job.kind, JSON.stringify(job.args), job.priority ?? 0, job.runAt, job.maxAttempts ?? 25, job.concurrencyKey ?? null, job.createdAt);
+const insertJobSql = `INSERT INTO jobs (id, account_id, queue, kind, args, status, priority, run_at, attempts, max_attempts, concurrency_key, created_at)
+     VALUES (?, ?, ?, ?, ?, 'ready', ?, ?, 0, ?, ?, ?)`;
+
+export async function enqueueJob(db: Db, job: NewJob): Promise<void> {
+  await rawRun(db, insertJobSql, [
+    job.id, job.accountId, job.queue, job.kind, JSON.stringify(job.args), job.priority ?? 0, job.runAt, job.maxAttempts ?? 25,
+    job.concurrencyKey ?? null, job.createdAt,
+  ]);
+  await wakeRunnersOnCommit(db);
 }
 
 /**
- * Ready jobs due now, best first (priority desc, then run_at, then the order they were written — the index's
- * rowid, which keeps a step's claims on neighbouring pages), from the given queues, skipping concurrency keys
- * that are already at their limit (so a saturated endpoint's backlog does not hide other work).
+ * Ready jobs due now, best first (priority desc, then run_at, then write order), from the given queues, skipping
+ * concurrency keys already at their limit (so a saturated endpoint's backlog does not hide other work).
+ * Ties in the order written (SQLite's rowid, PostgreSQL's `seq`), which keeps a step's claims on neighbouring pages.
+ * PostgreSQL: the rows are locked for this transaction; rows locked by another runner are skipped.
  */
-export function dueJobs(s: Sqlite, queues: string[] | null, now: number, limit: number, excludeKeys: string[] = []): ClaimRow[] {
+export async function dueJobs(tx: Tx, queues: string[] | null, now: number, limit: number, excludeKeys: string[] = []): Promise<ClaimRow[]> {
   const where = [`status = 'ready'`, `run_at <= ?`];
   const params: unknown[] = [now];
   if (queues) {
-    where.push(`queue IN (${queues.map(() => '?').join(',')})`);
+    where.push(`queue IN (${marks(queues.length)})`);
     params.push(...queues);
   }
   if (excludeKeys.length) {
-    where.push(`(concurrency_key IS NULL OR concurrency_key NOT IN (${excludeKeys.map(() => '?').join(',')}))`);
+    where.push(`(concurrency_key IS NULL OR concurrency_key NOT IN (${marks(excludeKeys.length)}))`);
     params.push(...excludeKeys);
   }
   params.push(limit);
+  if (tx.dialect === 'postgres') {
+    return rawAll<ClaimRow>(
+      tx,
+      `SELECT ${claimColumns} FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`,
+      params,
+    );
+  }
   // Only the columns the runner uses (a claim reads a few dozen rows per step; `last_error` can be long).
-  return prepare(
-    s,
+  return rawAll<ClaimRow>(
+    tx,
     `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_priority WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`,
-  ).all(...params) as ClaimRow[];
+    params,
+  );
 }
 
-/** How many jobs are claimed right now per concurrency key (all workers on the file). */
-export function claimedPerKey(s: Sqlite, keys: string[]): Map<string, number> {
+/** How many jobs are claimed right now per concurrency key (all runners on the store). */
+export async function claimedPerKey(db: Db, keys: string[]): Promise<Map<string, number>> {
   const map = new Map<string, number>();
   if (keys.length === 0) return map;
-  const marks = keys.map(() => '?').join(',');
-  const rows = prepare(s, `SELECT concurrency_key k, count(*) n FROM jobs INDEXED BY jobs_concurrency WHERE status = 'claimed' AND concurrency_key IS NOT NULL AND concurrency_key IN (${marks}) GROUP BY concurrency_key`).all(...keys) as { k: string; n: number }[];
+  const hint = db.dialect === 'sqlite' ? 'INDEXED BY jobs_concurrency ' : '';
+  const rows = await rawAll<{ k: string; n: number }>(
+    db,
+    `SELECT concurrency_key AS k, count(*) AS n FROM jobs ${hint}WHERE status = 'claimed' AND concurrency_key IS NOT NULL AND concurrency_key IN (${marks(keys.length)}) GROUP BY concurrency_key`,
+    keys,
+  );
   for (const r of rows) map.set(r.k, r.n);
   return map;
 }
 
-/** Claim one ready job for a worker; false when someone else got it first. */
-export function claimJob(s: Sqlite, id: string, worker: string, now: number): boolean {
-  return (
-    prepare(s, `UPDATE jobs SET status = 'claimed', claimed_by = ?, claimed_at = ?, heartbeat_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'ready'`).run(
-      worker, now, now, id,
-    ).changes === 1
+/** Claim ready jobs for a runner; resolves to the ids it got (a row someone else took meanwhile is left out). */
+export async function claimJobs(tx: Tx, ids: string[], worker: string, now: number): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await rawAll<{ id: string }>(
+    tx,
+    `UPDATE jobs SET status = 'claimed', claimed_by = ?, claimed_at = ?, heartbeat_at = ?, attempts = attempts + 1
+     WHERE id IN (${marks(ids.length)}) AND status = 'ready' RETURNING id`,
+    [worker, now, now, ...ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Claims held by runners that are not registered any more (crashed, killed, or found stale). */
+export function orphanedClaims(db: Db, limit = 500): Promise<JobRow[]> {
+  return rawAll<JobRow>(
+    db,
+    `SELECT * FROM jobs WHERE status = 'claimed' AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM processes)) ORDER BY id LIMIT ?`,
+    [limit],
   );
 }
 
-export function heartbeat(s: Sqlite, worker: string, now: number): number {
-  return prepare(s, `UPDATE jobs SET heartbeat_at = ? WHERE status = 'claimed' AND claimed_by = ?`).run(now, worker).changes;
-}
-
-/** Claims whose worker stopped heartbeating before `staleBefore`: taken back (made ready again). */
-export function staleClaims(s: Sqlite, staleBefore: number): JobRow[] {
-  return prepare(s, `SELECT * FROM jobs WHERE status = 'claimed' AND heartbeat_at < ?`).all(staleBefore) as JobRow[];
-}
-
-export function releaseStale(s: Sqlite, id: string, staleBefore: number, now: number): boolean {
+/** Take one orphaned claim back (made ready again), unless its runner meanwhile finished it. */
+export async function releaseOrphan(tx: Tx, id: string, claimedBy: string | null, now: number): Promise<boolean> {
   return (
-    prepare(
-      s,
+    (await rawRun(
+      tx,
       `UPDATE jobs SET status = 'ready', run_at = ?, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
          last_error = 'The worker running this job stopped (crash or kill); it was taken back.'
-       WHERE id = ? AND status = 'claimed' AND heartbeat_at < ?`,
-    ).run(now, id, staleBefore).changes === 1
+       WHERE id = ? AND status = 'claimed' AND coalesce(claimed_by, '') = ?`,
+      [now, id, claimedBy ?? ''],
+    )) === 1
   );
 }
 
-/** Release all claims of a worker that is shutting down cleanly. */
-export function releaseWorker(s: Sqlite, worker: string, now: number): number {
-  return prepare(s, `UPDATE jobs SET status = 'ready', run_at = ?, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL, attempts = max(attempts - 1, 0) WHERE status = 'claimed' AND claimed_by = ?`).run(now, worker).changes;
+/** Release all claims of a runner that is shutting down cleanly (the claim's attempt is given back). */
+export function releaseWorker(db: Db, worker: string, now: number): Promise<number> {
+  return rawRun(
+    db,
+    `UPDATE jobs SET status = 'ready', run_at = ?, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
+       attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE status = 'claimed' AND claimed_by = ?`,
+    [now, worker],
+  );
 }
 
-/** Finish a claimed job (only if this worker still holds the claim). */
-export function finishJob(s: Sqlite, id: string, worker: string, status: 'done' | 'failed' | 'cancelled', error: string | null, now: number): boolean {
+/** Finish a claimed job (only if this runner still holds the claim). */
+export async function finishJob(tx: Db, id: string, worker: string, status: 'done' | 'failed' | 'cancelled', error: string | null, now: number): Promise<boolean> {
   return (
-    prepare(s, `UPDATE jobs SET status = ?, last_error = ?, finished_at = ?, claimed_by = NULL, heartbeat_at = NULL WHERE id = ? AND status = 'claimed' AND claimed_by = ?`).run(
-      status, error, now, id, worker,
-    ).changes === 1
+    (await rawRun(
+      tx,
+      `UPDATE jobs SET status = ?, last_error = ?, finished_at = ?, claimed_by = NULL, heartbeat_at = NULL WHERE id = ? AND status = 'claimed' AND claimed_by = ?`,
+      [status, error, now, id, worker],
+    )) === 1
   );
 }
 
 /** Put a claimed job back to wait until `runAt`. `refund` gives back the claim's attempt (a wait, not a try). */
-export function rescheduleJob(s: Sqlite, id: string, worker: string, runAt: number, error: string | null, refund = false): boolean {
+export async function rescheduleJob(tx: Db, id: string, worker: string, runAt: number, error: string | null, refund = false): Promise<boolean> {
   return (
-    prepare(
-      s,
+    (await rawRun(
+      tx,
       `UPDATE jobs SET status = 'ready', run_at = ?, last_error = ?, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
          attempts = attempts - ? WHERE id = ? AND status = 'claimed' AND claimed_by = ?`,
-    ).run(runAt, error, refund ? 1 : 0, id, worker).changes === 1
+      [runAt, error, refund ? 1 : 0, id, worker],
+    )) === 1
   );
 }
 
-/** Make a job (any state but claimed) ready to run at `runAt`. Returns false if it is running right now. */
-export function requeueJob(s: Sqlite, id: string, runAt: number, priority?: number): boolean {
+/** Make a job (any state but claimed) ready to run at `runAt`. False if it is running right now. */
+export async function requeueJob(db: Db, id: string, runAt: number, opts: { priority?: number; args?: Record<string, unknown>; clearError?: boolean } = {}): Promise<boolean> {
   return (
-    prepare(
-      s,
-      `UPDATE jobs SET status = 'ready', run_at = ?, priority = coalesce(?, priority), finished_at = NULL, claimed_by = NULL WHERE id = ? AND status <> 'claimed'`,
-    ).run(runAt, priority ?? null, id).changes === 1
+    (await rawRun(
+      db,
+      `UPDATE jobs SET status = 'ready', run_at = ?, priority = coalesce(?, priority), args = coalesce(?, args),
+         last_error = CASE WHEN ? THEN NULL ELSE last_error END, finished_at = NULL, claimed_by = NULL
+       WHERE id = ? AND status <> 'claimed'`,
+      [runAt, opts.priority ?? null, opts.args ? JSON.stringify(opts.args) : null, opts.clearError ?? false, id],
+    )) === 1 && (await wakeRunnersOnCommit(db), true)
   );
+}
+
+/** Change a job's arguments and priority (the deliver job of a manual retry goes back to a scheduled one). */
+export async function setJobArgs(tx: Db, id: string, args: Record<string, unknown>, priority: number): Promise<void> {
+  await rawRun(tx, `UPDATE jobs SET args = ?, priority = ? WHERE id = ?`, [JSON.stringify(args), priority, id]);
 }
 
 /** A ready job whose kind no handler knows: failed at once, with the reason, never silently dropped. */
-export function failReadyJob(s: Sqlite, id: string, error: string, now: number): boolean {
-  return prepare(s, `UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? WHERE id = ? AND status = 'ready'`).run(error, now, id).changes > 0;
+export async function failReadyJob(tx: Db, id: string, error: string, now: number): Promise<boolean> {
+  return (await rawRun(tx, `UPDATE jobs SET status = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? WHERE id = ? AND status = 'ready'`, [error, now, id])) > 0;
 }
 
-export function cancelJob(s: Sqlite, id: string, now: number): boolean {
-  return prepare(s, `UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'ready'`).run(now, id).changes === 1;
+export async function cancelJob(db: Db, id: string, now: number): Promise<boolean> {
+  return (await rawRun(db, `UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'ready'`, [now, id])) === 1;
 }
 
-export function findJob(s: Sqlite, id: string): JobRow | undefined {
-  return prepare(s, `SELECT * FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
+export function findJob(db: Db, id: string): Promise<JobRow | undefined> {
+  return rawFirst<JobRow>(db, `SELECT * FROM jobs WHERE id = ?`, [id]);
 }
 
 /** Earliest run_at among ready jobs (for the runner's sleep). */
-export function nextRunAt(s: Sqlite, queues: string[] | null): number | null {
+export async function nextRunAt(db: Db, queues: string[] | null): Promise<number | null> {
   const row = queues
-    ? (prepare(s, `SELECT min(run_at) t FROM jobs WHERE status = 'ready' AND queue IN (${queues.map(() => '?').join(',')})`).get(...queues) as { t: number | null })
-    : (prepare(s, `SELECT min(run_at) t FROM jobs INDEXED BY jobs_ready_run_at WHERE status = 'ready'`).get() as { t: number | null });
-  return row.t;
+    ? await rawFirst<{ t: number | null }>(db, `SELECT min(run_at) AS t FROM jobs WHERE status = 'ready' AND queue IN (${marks(queues.length)})`, queues)
+    : await rawFirst<{ t: number | null }>(
+        db,
+        db.dialect === 'sqlite'
+          ? `SELECT min(run_at) AS t FROM jobs INDEXED BY jobs_ready_run_at WHERE status = 'ready'`
+          : `SELECT min(run_at) AS t FROM jobs WHERE status = 'ready'`,
+      );
+  return row?.t ?? null;
 }
 
-// ---- Read side for the jobs page (account-scoped) ----
+// ---- Throttles (rate limits across every runner)
+
+/**
+ * Take the next send slot of a rate-limited key: `max(now, next free slot)`, and move the key's next free slot
+ * `intervalMs` later. Null (nothing taken) when the slot would be more than `horizonMs` away: the job stays
+ * ready for a later claim instead of holding a runner's slot while it waits. In the claim transaction, after the
+ * key's lock (tryLockKey), so runners never hand out the same slot twice.
+ */
+export async function takeThrottleSlot(tx: Tx, key: string, intervalMs: number, now: number, horizonMs: number): Promise<number | null> {
+  const row = await rawFirst<{ next_at: number }>(tx, `SELECT next_at FROM job_throttles WHERE key = ?`, [key]);
+  const slot = Math.max(now, row?.next_at ?? 0);
+  if (slot - now > horizonMs) return null;
+  await rawRun(
+    tx,
+    `INSERT INTO job_throttles (key, next_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET next_at = excluded.next_at`,
+    [key, Math.round(slot + intervalMs)],
+  );
+  return slot;
+}
+
+// ---- Read side for the jobs page (account-scoped)
 
 export interface QueueStats { queue: string; ready: number; scheduled: number; claimed: number; done: number; failed: number; cancelled: number }
 
-export function queueStats(s: Sqlite, accountId: string, now: number): QueueStats[] {
-  return prepare(
-    s,
+export function queueStats(db: Db, accountId: string, now: number): Promise<QueueStats[]> {
+  return rawAll<QueueStats>(
+    db,
     `SELECT queue,
-       sum(status = 'ready' AND run_at <= ?) ready,
-       sum(status = 'ready' AND run_at > ?) scheduled,
-       sum(status = 'claimed') claimed,
-       sum(status = 'done') done,
-       sum(status = 'failed') failed,
-       sum(status = 'cancelled') cancelled
+       count(*) FILTER (WHERE status = 'ready' AND run_at <= ?) AS ready,
+       count(*) FILTER (WHERE status = 'ready' AND run_at > ?) AS scheduled,
+       count(*) FILTER (WHERE status = 'claimed') AS claimed,
+       count(*) FILTER (WHERE status = 'done') AS done,
+       count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled
      FROM jobs WHERE account_id = ? GROUP BY queue ORDER BY queue`,
-  ).all(now, now, accountId) as QueueStats[];
+    [now, now, accountId],
+  );
 }
 
 export type JobListFilter = 'ready' | 'scheduled' | 'claimed' | 'done' | 'failed' | 'cancelled';
 
 export function listJobs(
-  s: Sqlite,
+  db: Db,
   accountId: string,
   opts: { status?: JobListFilter; queue?: string; kind?: string; before?: { at: number; id: string }; limit: number; now: number },
-): JobRow[] {
+): Promise<JobRow[]> {
   const where = ['account_id = ?'];
   const params: unknown[] = [accountId];
   if (opts.status === 'ready') { where.push(`status = 'ready' AND run_at <= ?`); params.push(opts.now); }
@@ -180,47 +247,66 @@ export function listJobs(
   if (opts.kind) { where.push('kind = ?'); params.push(opts.kind); }
   if (opts.before) { where.push('(created_at < ? OR (created_at = ? AND id < ?))'); params.push(opts.before.at, opts.before.at, opts.before.id); }
   params.push(opts.limit);
-  return prepare(s, `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...params) as JobRow[];
+  return rawAll<JobRow>(db, `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`, params);
 }
 
-// ---- Recurring tasks ----
+/** Jobs claimed right now whose runner is registered and alive (any account: is a dispatcher running at all?). */
+export async function liveClaims(db: Db): Promise<number> {
+  const r = await rawFirst<{ n: number }>(db, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed' AND claimed_by IN (SELECT id FROM processes)`);
+  return r?.n ?? 0;
+}
+
+// ---- Recurring tasks
 
 export interface RecurringRow {
   id: string; account_id: string; kind: string; queue: string; args: string; every_ms: number; next_run_at: number;
   last_run_at: number | null; last_job_id: string | null; created_at: number;
 }
 
-export function accountIds(s: Sqlite): string[] {
-  return (prepare(s, `SELECT id FROM accounts ORDER BY id`).all() as { id: string }[]).map((r) => r.id);
+export async function accountIds(db: Db): Promise<string[]> {
+  return (await rawAll<{ id: string }>(db, `SELECT id FROM accounts ORDER BY id`)).map((r) => r.id);
 }
 
 /** Make sure an account has a row for a recurring kind (first run one interval from now). */
-export function ensureRecurring(s: Sqlite, row: { id: string; accountId: string; kind: string; queue: string; args: Record<string, unknown>; everyMs: number; now: number }): void {
-  prepare(
-    s,
+export async function ensureRecurring(db: Db, row: { id: string; accountId: string; kind: string; queue: string; args: Record<string, unknown>; everyMs: number; now: number }): Promise<void> {
+  await rawRun(
+    db,
     `INSERT INTO recurring_tasks (id, account_id, kind, queue, args, every_ms, next_run_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (account_id, kind) DO UPDATE SET every_ms = excluded.every_ms, queue = excluded.queue,
-       next_run_at = min(recurring_tasks.next_run_at, excluded.next_run_at)`,
-  ).run(row.id, row.accountId, row.kind, row.queue, JSON.stringify(row.args), row.everyMs, row.now + row.everyMs, row.now);
-}
-
-export function dueRecurring(s: Sqlite, now: number): RecurringRow[] {
-  return prepare(s, `SELECT * FROM recurring_tasks WHERE next_run_at <= ? ORDER BY next_run_at LIMIT 100`).all(now) as RecurringRow[];
-}
-
-/** Advance a task past `now` (a task missed while offline runs once, not once per missed interval). */
-export function advanceRecurring(s: Sqlite, id: string, expectedNext: number, nextRunAt: number, jobId: string, now: number): boolean {
-  return (
-    prepare(s, `UPDATE recurring_tasks SET next_run_at = ?, last_run_at = ?, last_job_id = ? WHERE id = ? AND next_run_at = ?`).run(
-      nextRunAt, now, jobId, id, expectedNext,
-    ).changes === 1
+       next_run_at = CASE WHEN recurring_tasks.next_run_at < excluded.next_run_at THEN recurring_tasks.next_run_at ELSE excluded.next_run_at END`,
+    [row.id, row.accountId, row.kind, row.queue, JSON.stringify(row.args), row.everyMs, row.now + row.everyMs, row.now],
   );
 }
 
-export function listRecurring(s: Sqlite, accountId: string) {
-  return prepare(
-    s,
-    `SELECT r.*, j.status last_status, j.last_error last_error FROM recurring_tasks r LEFT JOIN jobs j ON j.id = r.last_job_id
+/** Accounts that lack a row for one of `kinds` (so a runner only writes when something is missing). */
+export async function accountsMissingRecurring(db: Db, kinds: string[]): Promise<string[]> {
+  if (kinds.length === 0) return [];
+  const rows = await rawAll<{ id: string }>(
+    db,
+    `SELECT a.id FROM accounts a WHERE (SELECT count(*) FROM recurring_tasks r WHERE r.account_id = a.id AND r.kind IN (${marks(kinds.length)})) < ? ORDER BY a.id`,
+    [...kinds, kinds.length],
+  );
+  return rows.map((r) => r.id);
+}
+
+export function dueRecurring(db: Db, now: number): Promise<RecurringRow[]> {
+  return rawAll<RecurringRow>(db, `SELECT * FROM recurring_tasks WHERE next_run_at <= ? ORDER BY next_run_at, id LIMIT 100`, [now]);
+}
+
+/** Advance a task past `now` (a task missed while offline runs once, not once per missed interval). */
+export async function advanceRecurring(tx: Db, id: string, expectedNext: number, nextRunAt: number, jobId: string, now: number): Promise<boolean> {
+  return (
+    (await rawRun(tx, `UPDATE recurring_tasks SET next_run_at = ?, last_run_at = ?, last_job_id = ? WHERE id = ? AND next_run_at = ?`, [
+      nextRunAt, now, jobId, id, expectedNext,
+    ])) === 1
+  );
+}
+
+export function listRecurring(db: Db, accountId: string) {
+  return rawAll<RecurringRow & { last_status: string | null; last_error: string | null }>(
+    db,
+    `SELECT r.*, j.status AS last_status, j.last_error AS last_error FROM recurring_tasks r LEFT JOIN jobs j ON j.id = r.last_job_id
      WHERE r.account_id = ? ORDER BY r.kind`,
-  ).all(accountId) as (RecurringRow & { last_status: string | null; last_error: string | null })[];
+    [accountId],
+  );
 }

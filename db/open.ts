@@ -1,13 +1,17 @@
-import Database from 'better-sqlite3';
+// Opening a store: the location decides the dialect (a file path is SQLite, postgres://… is a PostgreSQL hub).
+// Both are brought up to date by the same migration runner, and both refuse a schema newer than this build.
 import fs from 'node:fs';
 import path from 'node:path';
-import { latestVersion, migrations } from './migrations/index.ts';
+import { latestVersion, migrationsByDialect } from './migrations/index.ts';
 import type { Migration } from './migrations/types.ts';
-import type { Sqlite } from './sql.ts';
+import { Database, SqliteStore, type SqliteConnection } from './store-sqlite.ts';
+import { PostgresStore } from './store-postgres.ts';
+import { isHubLocation, redactLocation, type Store, type Tx } from './store.ts';
+import { describeConnectError } from './errors.ts';
 
 export class DatabaseError extends Error {
   constructor(
-    readonly code: 'db_newer_version' | 'db_unreadable' | 'db_migration_failed',
+    readonly code: 'db_newer_version' | 'db_unreadable' | 'db_migration_failed' | 'db_unreachable' | 'db_foreign' | 'db_bad_location',
     message: string,
   ) {
     super(message);
@@ -20,17 +24,45 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Skip migrations (a bundle opened read-only is already at its version). */
   migrate?: boolean;
+  /** With `migrate: false`: still refuse a store without a Chronicle schema or with a newer one (default true). */
+  check?: boolean;
+  /**
+   * SQLite commit durability. 'full' (default, commands): the WAL is fsynced on every commit, so an event reported
+   * as committed survives a power cut. 'normal' (the job runner's own connection): a commit survives a crash or
+   * kill -9; only a power cut may lose the last few, which for at-least-once bookkeeping means work runs again.
+   */
+  synchronous?: 'full' | 'normal';
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+  /** Shown in pg_stat_activity (which process holds a connection). */
+  applicationName?: string;
 }
 
+/** Open (creating if needed) a workspace and bring its schema up to date. */
+export async function openStore(location: string, options: OpenOptions = {}): Promise<Store> {
+  if (isHubLocation(location)) return openHub(location, options);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    throw new DatabaseError('db_bad_location', `“${location.split('://')[0]}://” is not a store Chronicle knows: give a file path or a postgres:// URL.`);
+  }
+  const store = new SqliteStore(openSqliteFile(location, options), { location, readonly: options.readonly ?? false });
+  try {
+    if (options.migrate !== false && !options.readonly) await migrate(store);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
+
+// ---------------------------------------------------------------------------------------------------- SQLite
+
 /**
- * Open (creating if needed) a workspace file and bring its schema up to date.
- *
  * journal_mode=WAL lets readers (the UI, the dispatcher's own connection) run beside the writer.
  * synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss; FULL fsyncs the WAL on every
  * commit, so an event reported as committed survives a crash or power cut ("nothing is lost"). Commits stay
  * cheap because commands are small transactions and the WAL is appended sequentially.
  */
-export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
+function openSqliteFile(file: string, options: OpenOptions): SqliteConnection {
   if (file !== ':memory:') {
     const dir = path.dirname(path.resolve(file));
     if (!options.readonly) fs.mkdirSync(dir, { recursive: true });
@@ -42,7 +74,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
       }
     }
   }
-  let sqlite: Sqlite | undefined;
+  let sqlite: SqliteConnection | undefined;
   try {
     sqlite = new Database(file, {
       readonly: options.readonly ?? false,
@@ -52,82 +84,145 @@ export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
     sqlite.pragma('busy_timeout = 5000');
     // Probe that this really is a SQLite database (a random file fails here, not later), and refuse a file from
     // a newer Chronicle before anything below (journal_mode = WAL rewrites the header) can change it.
-    sqlite.pragma('user_version', { simple: true });
-    checkVersion(sqlite, file);
+    const version = sqlite.pragma('user_version', { simple: true }) as number;
+    refuseNewer(version, file);
     if (!options.readonly) {
       sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = FULL');
+      sqlite.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     }
     sqlite.pragma('foreign_keys = ON');
+    return sqlite;
   } catch (err) {
     // A refused file must not stay open (a leaked handle keeps it locked on Windows).
     if (sqlite?.open) sqlite.close();
     if (err instanceof DatabaseError) throw err;
     throw new DatabaseError('db_unreadable', `Cannot open ${file}: ${(err as Error).message}`);
   }
-  if (!options.readonly) beginTransactionsImmediately(sqlite);
-  try {
-    if (options.migrate !== false && !options.readonly) migrate(sqlite, file);
-    else checkVersion(sqlite, file);
-  } catch (err) {
-    if (sqlite.open) sqlite.close();
-    throw err;
-  }
-  return sqlite;
 }
 
-/**
- * Make `sqlite.transaction(fn)()` begin IMMEDIATE on this connection.
- *
- * better-sqlite3 begins DEFERRED by default: a command that reads (guards) and then writes upgrades its read
- * lock to a write lock, and if another connection (the dispatcher's worker, a second process) committed in
- * between, SQLite answers SQLITE_BUSY at once without waiting for busy_timeout. Taking the write lock at
- * BEGIN makes writers queue behind busy_timeout instead. Nested calls still become savepoints.
- */
-function beginTransactionsImmediately(sqlite: Sqlite): void {
-  const transaction = sqlite.transaction.bind(sqlite);
-  sqlite.transaction = ((fn: (...args: any[]) => unknown) => {
-    const t = transaction(fn);
-    const run = ((...args: any[]) => t.immediate(...args)) as typeof t;
-    return Object.assign(run, { default: t.immediate, deferred: t.deferred, immediate: t.immediate, exclusive: t.exclusive });
-  }) as Sqlite['transaction'];
-}
-
-export function schemaVersion(sqlite: Sqlite): number {
-  return sqlite.pragma('user_version', { simple: true }) as number;
-}
-
-function checkVersion(sqlite: Sqlite, file: string, known = latestVersion): void {
-  const current = schemaVersion(sqlite);
+function refuseNewer(current: number, where: string, known = latestVersion): void {
   if (current > known) {
-    sqlite.close();
     throw new DatabaseError(
       'db_newer_version',
-      `${file} was written by a newer version of Chronicle (schema ${current}; this build knows up to ${known}). Update Chronicle to open it.`,
+      `${where} was written by a newer version of Chronicle (schema ${current}; this build knows up to ${known}). Update Chronicle to open it.`,
     );
   }
 }
 
-/**
- * Apply pending migrations, all in one transaction: a failure leaves the file as it was.
- * `list` defaults to the bundled migrations; tests pass their own (e.g. one that fails on purpose).
- */
-export function migrate(sqlite: Sqlite, file = 'database', upTo?: number, list: readonly Migration[] = migrations): void {
-  const known = list.length ? list[list.length - 1].version : 0;
-  checkVersion(sqlite, file, Math.max(known, latestVersion));
-  const current = schemaVersion(sqlite);
-  const target = upTo ?? known;
-  const pending = list.filter((m) => m.version > current && m.version <= target);
-  if (pending.length === 0) return;
-  const apply = sqlite.transaction(() => {
-    for (const m of pending) {
-      m.up(sqlite);
-      sqlite.pragma(`user_version = ${m.version}`);
-    }
-  });
+// ---------------------------------------------------------------------------------------------------- PostgreSQL
+
+async function openHub(url: string, options: OpenOptions): Promise<PostgresStore> {
+  const location = redactLocation(url);
   try {
-    apply.immediate();
+    const u = new URL(url);
+    if (!u.hostname && !u.searchParams.get('host')) throw new Error('no host');
+    if (u.pathname.length <= 1) throw new Error('no database');
   } catch (err) {
-    throw new DatabaseError('db_migration_failed', `Migration failed on ${file}: ${(err as Error).message}`);
+    throw new DatabaseError(
+      'db_bad_location',
+      `${location} is not a usable PostgreSQL URL (${(err as Error).message}): write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE.`,
+    );
+  }
+  const store = new PostgresStore({ url, location, readonly: options.readonly ?? false, poolSize: options.poolSize, applicationName: options.applicationName });
+  try {
+    await store.execCompiled('SELECT 1', []);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw new DatabaseError('db_unreachable', `Cannot connect to the hub at ${location}: ${describeConnectError(err)}`);
+  }
+  try {
+    if (options.migrate !== false && !options.readonly) await migrate(store);
+    else if (options.check !== false) await checkSchema(store);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
+}
+
+// ---------------------------------------------------------------------------------------------------- versions
+
+const VERSION_TABLE = 'chronicle_schema';
+/** pg_advisory_xact_lock key of migrations: hub processes starting together migrate once, one after another. */
+const MIGRATION_LOCK = 0x43_48_52_4f; // "CHRO"
+
+/** The schema version of a store (0 = no Chronicle schema yet). */
+export async function schemaVersion(db: Store | Tx): Promise<number> {
+  if (db.dialect === 'sqlite') {
+    const r = await db.execCompiled<{ user_version: number }>('PRAGMA user_version', []);
+    return r.rows[0].user_version;
+  }
+  const exists = await db.execCompiled<{ t: string | null }>(`SELECT to_regclass('${VERSION_TABLE}')::text AS t`, []);
+  if (!exists.rows[0].t) return 0;
+  const r = await db.execCompiled<{ version: number }>(`SELECT version FROM ${VERSION_TABLE}`, []);
+  return r.rows[0]?.version ?? 0;
+}
+
+async function setSchemaVersion(tx: Tx, version: number): Promise<void> {
+  if (tx.dialect === 'sqlite') return tx.script(`PRAGMA user_version = ${Number(version)}`);
+  await tx.execCompiled(`UPDATE ${VERSION_TABLE} SET version = $1, migrated_at = $2`, [version, Date.now()]);
+}
+
+/** Tables of the current PostgreSQL schema that are not Chronicle's (a database that belongs to something else). */
+async function foreignTables(tx: Store | Tx): Promise<string[]> {
+  const r = await tx.execCompiled<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
+    [],
+  );
+  return r.rows.map((t) => t.table_name);
+}
+
+async function checkSchema(store: Store): Promise<void> {
+  const version = await schemaVersion(store);
+  refuseNewer(version, store.location);
+  if (version === 0 && store.dialect === 'postgres') {
+    const tables = await foreignTables(store);
+    if (tables.length) throw foreignDatabase(store.location, tables);
+    throw new DatabaseError('db_foreign', `${store.location} has no Chronicle schema yet: run \`chronicle migrate --db URL\` (or start \`chronicle serve\` on it) first.`);
+  }
+}
+
+function foreignDatabase(location: string, tables: string[]): DatabaseError {
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? `, … (${tables.length} in all)` : '');
+  return new DatabaseError(
+    'db_foreign',
+    `${location} holds other tables (${shown}) but no Chronicle schema. Chronicle will not add its tables to a database that belongs to something else: create an empty database for it (CREATE DATABASE chronicle).`,
+  );
+}
+
+/**
+ * Apply pending migrations in one transaction: a failure leaves the store as it was. On PostgreSQL the
+ * transaction first takes an advisory lock, so processes that start at the same moment migrate once: the
+ * others wait, then find nothing left to do. `list` defaults to the bundled migrations of the store's dialect;
+ * tests pass their own (one that fails on purpose).
+ */
+export async function migrate(store: Store, opts: { upTo?: number; list?: readonly Migration[] } = {}): Promise<number> {
+  const list = opts.list ?? migrationsByDialect[store.dialect];
+  const known = list.length ? list[list.length - 1].version : 0;
+  try {
+    return await store.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') {
+        await tx.execCompiled('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        const exists = await tx.execCompiled<{ t: string | null }>(`SELECT to_regclass('${VERSION_TABLE}')::text AS t`, []);
+        if (!exists.rows[0].t) {
+          const tables = await foreignTables(tx);
+          if (tables.length) throw foreignDatabase(store.location, tables);
+          await tx.script(`CREATE TABLE ${VERSION_TABLE} (version INTEGER NOT NULL, migrated_at BIGINT NOT NULL);
+            INSERT INTO ${VERSION_TABLE} (version, migrated_at) VALUES (0, ${Date.now()});`);
+        }
+      }
+      const current = await schemaVersion(tx);
+      refuseNewer(current, store.location, Math.max(known, latestVersion));
+      const target = opts.upTo ?? known;
+      const pending = list.filter((m) => m.version > current && m.version <= target);
+      for (const m of pending) {
+        await m.up(tx);
+        await setSchemaVersion(tx, m.version);
+      }
+      return pending.length;
+    });
+  } catch (err) {
+    if (err instanceof DatabaseError) throw err;
+    throw new DatabaseError('db_migration_failed', `Migration failed on ${store.location}: ${(err as Error).message}`);
   }
 }

@@ -1,49 +1,57 @@
-import path from 'node:path';
-import { openDatabase, type OpenOptions } from '../db/open.ts';
+import { openStore, type OpenOptions } from '../db/open.ts';
+import { isHubLocation, redactLocation, type Store } from '../db/store.ts';
 import * as ws from '../db/workspace.ts';
-import type { Sqlite } from '../db/sql.ts';
+import { defaultDataDir } from './data-dir.ts';
 import type { AppServices } from './handlers/types.ts';
 import { PushBus } from './push.ts';
 import type { Session } from './session.ts';
 import { startAreaServices, stopAreaServices } from './services.ts';
 
 export interface AppOptions extends OpenOptions {
-  dbFile: string;
-  /** Folder for key files; defaults to the database's folder. */
+  /** A SQLite file path, or a postgres:// URL of a hub. */
+  location: string;
+  /** Folder for key files; see main/data-dir.ts. */
   dataDir?: string;
   /** Start background work (job runner, webhook dispatcher). Off for one-shot CLI commands and some tests. */
   background?: boolean;
 }
 
 export interface App extends AppServices {
-  defaultSession(): Session | null;
+  defaultSession(): Promise<Session | null>;
   close(): Promise<void>;
 }
 
 /** Open a workspace and its services. Both the Electron shell and the browser host start here. */
 export async function createApp(options: AppOptions): Promise<App> {
-  const sqlite = openDatabase(options.dbFile, options);
+  const store = await openStore(options.location, options);
   const app: App = {
-    sqlite,
+    store,
     push: new PushBus(),
-    dbFile: options.dbFile,
+    location: redactLocation(options.location),
+    connectTo: options.location,
+    local: !isHubLocation(options.location),
     readOnly: options.readonly ?? false,
-    dataDir: options.dataDir ?? path.dirname(path.resolve(options.dbFile)),
+    dataDir: options.dataDir ?? defaultDataDir(options.location),
     services: {},
-    defaultSession: () => defaultSession(sqlite),
+    defaultSession: () => defaultSession(store),
     close: async () => {
       await stopAreaServices(app);
-      sqlite.close();
+      await store.close();
     },
   };
-  await startAreaServices(app, { background: options.background ?? true, nativeBinding: options.nativeBinding });
+  try {
+    await startAreaServices(app, { background: options.background ?? true, nativeBinding: options.nativeBinding });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return app;
 }
 
 /** The first account (by name) and its first owner: who a new window or connection acts as. */
-export function defaultSession(sqlite: Sqlite): Session | null {
-  const account = ws.listAllAccounts(sqlite)[0];
+export async function defaultSession(store: Store): Promise<Session | null> {
+  const account = (await ws.listAllAccounts(store))[0];
   if (!account) return null;
-  const member = ws.defaultMember(sqlite, account.id);
+  const member = await ws.defaultMember(store, account.id);
   return member ? { accountId: account.id, userId: member.user_id } : null;
 }

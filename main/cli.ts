@@ -2,8 +2,10 @@
 import { DatabaseError } from '../db/open.ts';
 import { UsageError } from './cli/args.ts';
 import { audit, auditHelp } from './cli/audit.ts';
+import { copyCommand, copyHelp } from './cli/copy.ts';
 import { demo, demoHelp } from './cli/demo.ts';
 import { dispatch, dispatchHelp } from './cli/dispatch.ts';
+import { migrateCommand, migrateHelp } from './cli/migrate.ts';
 import { reports, reportsHelp } from './cli/reports.ts';
 import { serve, serveHelp } from './cli/serve.ts';
 
@@ -16,6 +18,8 @@ export const commands: Record<string, Command> = {
   serve: { run: serve, help: serveHelp },
   demo: { run: demo, help: demoHelp },
   dispatch: { run: dispatch, help: dispatchHelp },
+  migrate: { run: migrateCommand, help: migrateHelp },
+  copy: { run: copyCommand, help: copyHelp },
   audit: { run: audit, help: auditHelp },
   reports: { run: reports, help: reportsHelp },
 };

@@ -25,7 +25,8 @@ function isTrustedFrame(frame: WebFrameMain | null): boolean {
 }
 
 async function openWorkspace(): Promise<App> {
-  const dbFile = process.env.CHRONICLE_DB ?? path.join(electronApp.getPath('userData'), 'chronicle.db');
+  // A file path (the embedded default) or a hub's postgres:// URL.
+  const location = process.env.CHRONICLE_DB ?? path.join(electronApp.getPath('userData'), 'chronicle.db');
   // Webhook secrets: the data key is wrapped by the OS keychain where safeStorage offers one.
   setSecretEncrypter({
     name: 'electron-safeStorage',
@@ -33,7 +34,7 @@ async function openWorkspace(): Promise<App> {
     encrypt: (plain) => safeStorage.encryptString(plain.toString('base64')),
     decrypt: (cipher) => Buffer.from(safeStorage.decryptString(cipher), 'base64'),
   });
-  return createApp({ dbFile, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
+  return createApp({ location, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
 }
 
 /** Windows showing a review bundle (File → Open review bundle): each has its own read-only workspace. */
@@ -45,12 +46,14 @@ function createWindow(ws: App, bundle?: App): BrowserWindow {
     height: 900,
     minWidth: 960,
     minHeight: 600,
-    title: bundle ? `Chronicle — review bundle (read-only): ${path.basename(bundle.dbFile)}` : 'Chronicle',
+    title: bundle ? `Chronicle — review bundle (read-only): ${path.basename(bundle.location)}` : 'Chronicle',
     show: false,
     webPreferences: secureWebPreferences(path.join(here, '../preload/index.cjs')),
   });
   const id = win.webContents.id;
-  slots.set(id, { session: (bundle ?? ws).defaultSession() });
+  const slot: SessionSlot = { session: null };
+  slots.set(id, slot);
+  void (bundle ?? ws).defaultSession().then((s) => (slot.session ??= s), () => {});
   if (bundle) bundleApps.set(id, bundle);
   win.on('closed', () => {
     slots.delete(id);
@@ -79,7 +82,7 @@ async function openBundle(ws: App): Promise<void> {
   const file = choice.filePaths[0];
   let bundle: App;
   try {
-    bundle = await createApp({ dbFile: file, readonly: true, migrate: false, background: false, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
+    bundle = await createApp({ location: file, readonly: true, migrate: false, background: false, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
   } catch (err) {
     dialog.showErrorBox('This file cannot be opened', `${file} is not a readable review bundle: ${(err as Error).message}`);
     return;
@@ -106,9 +109,9 @@ electronApp.whenReady().then(async () => {
       return { ok: false, error: { code: 'forbidden', message: 'Calls are only accepted from Chronicle’s own window.' } };
     }
     const target = bundleApps.get(event.sender.id) ?? ws;
-    const slot = slots.get(event.sender.id) ?? { session: target.defaultSession() };
+    const slot = slots.get(event.sender.id) ?? { session: null };
     slots.set(event.sender.id, slot);
-    if (!slot.session) slot.session = target.defaultSession();
+    if (!slot.session) slot.session = await target.defaultSession();
     return invoke(target, slot, typeof method === 'string' ? method : '', input);
   });
 
@@ -118,8 +121,9 @@ electronApp.whenReady().then(async () => {
       const slot = slots.get(win.webContents.id);
       if (slot?.session?.accountId === accountId) win.webContents.send(PUSH_CHANNEL, topic, payload);
     }
-    const os = osNotificationFor(ws.sqlite, accountId, topic, payload, slots.values());
-    if (os && Notification.isSupported()) new Notification(os).show();
+    void osNotificationFor(ws.store, accountId, topic, payload, slots.values()).then((os) => {
+      if (os && Notification.isSupported()) new Notification(os).show();
+    });
   });
 
   Menu.setApplicationMenu(buildMenu({ newWindow: () => createWindow(ws), openBundle: () => void openBundle(ws) }));

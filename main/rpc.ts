@@ -1,4 +1,4 @@
-import { SqliteError } from 'better-sqlite3';
+import { describeStorageError } from '../db/errors.ts';
 import { z } from 'zod';
 import { isMethodName, methods, type ErrorBody, type MethodName } from '../preload/contract.ts';
 import { AppError } from './errors.ts';
@@ -39,7 +39,7 @@ export async function invoke(app: AppServices, slot: SessionSlot, method: string
     }
     const ctx: HandlerContext = {
       app,
-      sqlite: app.sqlite,
+      store: app.store,
       push: app.push,
       session: slot.session ?? { accountId: '', userId: '' },
       setSession: (next) => {
@@ -61,13 +61,8 @@ export async function invoke(app: AppServices, slot: SessionSlot, method: string
 
 export function toErrorBody(err: unknown, method = ''): ErrorBody {
   if (err instanceof AppError) return err.toBody();
-  if (err instanceof SqliteError) {
-    if (err.code.startsWith('SQLITE_CONSTRAINT')) {
-      return { code: 'conflict', message: 'The change conflicts with existing data and was not saved.' };
-    }
-    if (err.code === 'SQLITE_BUSY') return { code: 'conflict', message: 'The workspace is busy; try again in a moment.' };
-    if (err.code === 'SQLITE_READONLY') return { code: 'read_only', message: 'This workspace is open read-only.' };
-  }
+  const storage = describeStorageError(err);
+  if (storage) return { code: storage.code === 'storage_busy' ? 'conflict' : storage.code, message: storage.message };
   console.error(`[rpc] ${method} failed:`, err);
   return { code: 'internal', message: 'Something went wrong on Chronicle’s side; the details were logged.' };
 }

@@ -1,6 +1,7 @@
 // Background services of the areas (job runner, webhook dispatcher, …), started with a workspace and stopped
 // with it. Each area adds one start/stop pair here.
 import type { AppServices } from './handlers/types.ts';
+import { pushRelayService } from './push-relay.ts';
 import { jobsService } from './webhooks/service.ts';
 
 export interface ServiceOptions {
@@ -11,7 +12,7 @@ export interface ServiceOptions {
 
 type Service = { name: string; start(app: AppServices, opts: ServiceOptions): void | Promise<void>; stop(app: AppServices): void | Promise<void> };
 
-export const services: Service[] = [jobsService];
+export const services: Service[] = [jobsService, pushRelayService];
 
 export async function startAreaServices(app: AppServices, opts: ServiceOptions): Promise<void> {
   for (const s of services) await s.start(app, opts);

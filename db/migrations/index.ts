@@ -1,16 +1,18 @@
-// Every migration, in order. Bundled with the code: nothing is read from a folder at run time.
-// Add a new numbered module and list it here; never edit one that has shipped.
+// Every migration of both dialects. The same version numbers and names on both: a file and a hub at version N
+// hold the same data in the same tables, whatever DDL each needed to get there (only SQLite's cross-process
+// push_outbox has no twin: PostgreSQL uses LISTEN/NOTIFY).
+import type { Dialect } from '../store.ts';
+import { postgresMigrations } from './postgres/index.ts';
+import { sqliteMigrations } from './sqlite/index.ts';
 import type { Migration } from './types.ts';
-import { migration0001 } from './0001_foundation.ts';
-import { migration0002 } from './0002_webhooks.ts';
-import { migration0003 } from './0003_audit.ts';
-import { migration0004 } from './0004_reports.ts';
 
-export const migrations: readonly Migration[] = [
-  migration0001,
-  migration0002,
-  migration0003,
-  migration0004,
-];
+export const migrationsByDialect: Record<Dialect, readonly Migration[]> = {
+  sqlite: sqliteMigrations,
+  postgres: postgresMigrations,
+};
 
-export const latestVersion = migrations[migrations.length - 1].version;
+export const latestVersion = sqliteMigrations[sqliteMigrations.length - 1].version;
+
+const a = sqliteMigrations.map((m) => `${m.version}:${m.name}`).join(',');
+const b = postgresMigrations.map((m) => `${m.version}:${m.name}`).join(',');
+if (a !== b) throw new Error(`The SQLite and PostgreSQL migrations differ (${a} vs ${b}).`);

@@ -42,6 +42,7 @@ export interface JobsTable {
   id: string; account_id: string; queue: string; kind: string; args: string; status: Generated<JobStatus>; priority: Generated<number>;
   run_at: number; attempts: Generated<number>; max_attempts: Generated<number>; claimed_by: string | null; claimed_at: number | null;
   heartbeat_at: number | null; last_error: string | null; finished_at: number | null; created_at: number;
+  concurrency_key: Generated<string | null>;
 }
 
 export interface FoundationSchema {

@@ -35,7 +35,7 @@ export interface WebhookDeliveriesTable {
 export interface WebhookAttemptsTable {
   id: string; account_id: string; delivery_id: string; endpoint_id: string; url: string;
   request_headers: string; body_size: number;
-  response_status: number | null; response_headers: string | null; response_body: string | null; response_truncated: number;
+  response_status: number | null; response_headers: string | null; response_body: string | null; response_truncated: boolean;
   error_kind: AttemptErrorKind | null; error_message: string | null; duration_ms: number;
   trigger: 'scheduled' | 'manual'; triggered_by: string | null; created_at: number;
 }

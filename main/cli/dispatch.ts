@@ -1,19 +1,22 @@
-import path from 'node:path';
-import { openDatabase } from '../../db/open.ts';
+import { openStore } from '../../db/open.ts';
+import { redactLocation } from '../../db/store.ts';
+import { defaultDataDir } from '../data-dir.ts';
 import { JobRunner } from '../jobs/runner.ts';
 import { loadSecretKey } from '../webhooks/secrets.ts';
 import { intFlag, parseFlags, requireFlag } from './args.ts';
 
-export const dispatchHelp = `chronicle dispatch --db FILE [--concurrency N] [--queues a,b] [--data-dir DIR]
+export const dispatchHelp = `chronicle dispatch --db FILE|postgres://… [--concurrency N] [--queues a,b] [--data-dir DIR]
   Run the job runner and webhook dispatcher alone, headless, until Ctrl+C (SIGINT/SIGTERM stop it cleanly).
-  Several dispatchers may work on the same file: a job is claimed by one at a time.
-  --db FILE               workspace file
+  Any number of dispatchers may work on the same file or hub, on any number of machines: a job is claimed by
+  one at a time, and per-endpoint concurrency and rate limits hold across all of them together.
+  --db LOCATION           workspace file, or a hub's PostgreSQL URL
   --concurrency N         jobs (HTTP attempts) at once (default 16)
   --queues a,b            only these queues (default: all)
-  --data-dir DIR          folder of the secret key file (default: the database's folder)
+  --data-dir DIR          folder of the key files (default: the file's folder; for a hub CHRONICLE_DATA_DIR or
+                          a folder per hub under ~/.local/share/chronicle/hubs: copy it to each machine)
   --poll-ms N             idle poll interval (default 100)
-  --heartbeat-ms N        heartbeat interval (default 2000)
-  --stale-ms N            take back claims not heartbeated for this long (default 30000)
+  --heartbeat-ms N        heartbeat interval of this dispatcher's process row (default 1000)
+  --stale-ms N            a dispatcher silent for this long is gone and its claims are taken back (default 10000)
   --attempt-timeout-ms N  whole-attempt timeout (default 15000)
   --connect-timeout-ms N  connect timeout (default 5000)`;
 
@@ -29,24 +32,24 @@ export async function dispatch(argv: string[]) {
     'attempt-timeout-ms': { type: 'string' },
     'connect-timeout-ms': { type: 'string' },
   });
-  const dbFile = requireFlag(values.db, '--db');
-  const dataDir = values['data-dir'] ?? path.dirname(path.resolve(dbFile));
+  const location = requireFlag(values.db, '--db');
+  const dataDir = values['data-dir'] ?? defaultDataDir(location);
   // Every flag is checked before the file is touched.
   const settings = {
     concurrency: intFlag(values.concurrency, '--concurrency', 16, 1, 1024),
     queues: values.queues ? values.queues.split(',').map((q) => q.trim()).filter(Boolean) : null,
     pollMs: intFlag(values['poll-ms'], '--poll-ms', 100, 5, 60_000),
-    heartbeatMs: intFlag(values['heartbeat-ms'], '--heartbeat-ms', 2000, 50, 600_000),
-    staleMs: intFlag(values['stale-ms'], '--stale-ms', 30_000, 100, 86_400_000),
+    heartbeatMs: intFlag(values['heartbeat-ms'], '--heartbeat-ms', 1000, 50, 600_000),
+    staleMs: intFlag(values['stale-ms'], '--stale-ms', 10_000, 100, 86_400_000),
   };
   const timeouts = {
     attemptTimeoutMs: intFlag(values['attempt-timeout-ms'], '--attempt-timeout-ms', 15_000, 100, 600_000),
     connectTimeoutMs: intFlag(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000, 100, 600_000),
   };
-  const sqlite = openDatabase(dbFile);
+  const store = await openStore(location, { synchronous: 'normal', applicationName: 'chronicle-dispatch' });
   const key = loadSecretKey(dataDir);
   const runner = new JobRunner({
-    sqlite,
+    store,
     dataDir,
     ...settings,
     config: { webhooks: { secretKey: key.toString('base64'), ...timeouts } },
@@ -54,11 +57,11 @@ export async function dispatch(argv: string[]) {
     publish: () => {},
     log: (m) => process.stderr.write(m + '\n'),
   });
-  runner.start();
-  process.stdout.write(`dispatching ${path.resolve(dbFile)} as ${runner.workerId}\n`);
+  await runner.start();
+  process.stdout.write(`dispatching ${redactLocation(store.location)} as ${runner.workerId}\n`);
   const stop = async () => {
     await runner.stop();
-    sqlite.close();
+    await store.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -4,7 +4,7 @@
 // (audit hash chain, report rollups): if one throws, the whole command rolls back.
 // `followUps` name the jobs to enqueue for the event (webhook fan-out, notifications): durable rows in the
 // same transaction, worked off later by the job runner.
-import type { Sqlite } from '../../db/sql.ts';
+import type { Tx } from '../../db/store.ts';
 import type { ActivitiesTable } from '../../db/schema.ts';
 import type { EventTable } from '../events/types.ts';
 import { notificationFollowUps } from '../notifications/followups.ts';
@@ -24,7 +24,7 @@ export interface FollowUpJob {
   priority?: number;
 }
 
-export type InTransactionHook = (sqlite: Sqlite, event: RecordedEvent) => void;
+export type InTransactionHook = (tx: Tx, event: RecordedEvent) => Promise<void>;
 export type FollowUp = (event: RecordedEvent) => FollowUpJob | null;
 
 /** Runs in the command's transaction. Areas add theirs here. */

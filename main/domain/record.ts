@@ -1,21 +1,23 @@
 import { insertActivity, insertEventRow, insertJob } from '../../db/events.ts';
 import { newId } from '../../db/ids.ts';
+import { publishOnCommit, wakeRunnersOnCommit } from '../../db/signals.ts';
 import type { Schema } from '../../db/schema.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import type { Tx } from '../../db/store.ts';
 import type { EventTable } from '../events/types.ts';
+import { activityMessage } from './context.ts';
 import { followUps, inTransactionHooks, type RecordedEvent } from './hooks.ts';
 
 /**
  * Write an event record, its activity, the in-transaction hooks and its follow-up jobs. Must be called inside
  * the command's transaction; returns the activity so the caller can push it after commit.
  */
-export function recordEvent<T extends EventTable>(
-  sqlite: Sqlite,
+export async function recordEvent<T extends EventTable>(
+  tx: Tx,
   table: T,
   row: Schema[T],
   where: { boardId: string | null; projectId: string | null },
-): RecordedEvent {
-  insertEventRow(sqlite, table, row);
+): Promise<RecordedEvent> {
+  await insertEventRow(tx, table, row);
   const activity = {
     id: newId(row.created_at),
     account_id: row.account_id,
@@ -26,13 +28,15 @@ export function recordEvent<T extends EventTable>(
     project_id: where.projectId,
     created_at: row.created_at,
   };
-  insertActivity(sqlite, activity);
+  await insertActivity(tx, activity);
   const recorded: RecordedEvent = { table, row: row as unknown as RecordedEvent['row'], activity };
-  for (const hook of inTransactionHooks) hook(sqlite, recorded);
+  for (const hook of inTransactionHooks) await hook(tx, recorded);
+  // Other processes' windows hear of it when this transaction commits; idle runners look for its jobs.
+  await publishOnCommit(tx, [activityMessage(activity)]);
   for (const followUp of followUps) {
     const job = followUp(recorded);
     if (!job) continue;
-    insertJob(sqlite, {
+    await insertJob(tx, {
       id: newId(row.created_at),
       account_id: row.account_id,
       queue: job.queue,
@@ -43,6 +47,7 @@ export function recordEvent<T extends EventTable>(
       created_at: row.created_at,
       claimed_by: null, claimed_at: null, heartbeat_at: null, last_error: null, finished_at: null,
     });
+    await wakeRunnersOnCommit(tx);
   }
   return recorded;
 }

@@ -1,4 +1,4 @@
-import type { Sqlite } from '../../db/sql.ts';
+import type { Store } from '../../db/store.ts';
 import type { MethodName, Output, ParsedInput } from '../../preload/contract.ts';
 import type { DomainContext } from '../domain/context.ts';
 import type { PushBus } from '../push.ts';
@@ -13,9 +13,14 @@ export interface HandlerContext extends DomainContext {
 
 /** Long-lived services of one open workspace. Areas hang their own services here. */
 export interface AppServices {
-  sqlite: Sqlite;
+  store: Store;
   push: PushBus;
-  dbFile: string;
+  /** The store's location as shown to people (a file path, or the hub URL without its password). */
+  location: string;
+  /** The full location, credentials included, for threads and processes that open their own connection. Never shown. */
+  connectTo: string;
+  /** A SQLite file on this machine (false: a PostgreSQL hub). */
+  local: boolean;
   readOnly: boolean;
   /** Folder for key files and other per-workspace data. */
   dataDir: string;

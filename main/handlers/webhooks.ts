@@ -2,7 +2,6 @@ import { loadEventRows, type EventTableName } from '../../db/events.ts';
 import { newId, toIso } from '../../db/ids.ts';
 import * as jobsDb from '../../db/jobs.ts';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
-import { prepare } from '../../db/sql.ts';
 import * as db from '../../db/webhooks.ts';
 import * as ws from '../../db/workspace.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
@@ -27,15 +26,15 @@ function decodeCursor(cursor: string): { at: number; id: string } {
 }
 
 /** Managing endpoints and deliveries is for owners and admins (team leads); reading is for every member. */
-function requireAdmin(ctx: HandlerContext) {
-  const m = ws.findMembership(ctx.sqlite, ctx.session.accountId, ctx.session.userId);
+async function requireAdmin(ctx: HandlerContext) {
+  const m = await ws.findMembership(ctx.store, ctx.session.accountId, ctx.session.userId);
   if (!m || (m.role !== 'owner' && m.role !== 'admin')) throw new AppError('forbidden', 'Only owners and admins can manage webhooks.');
 }
 
-function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, health?: db.EndpointHealth) {
-  const h = health ?? db.endpointHealth(ctx.sqlite, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS).get(ep.id);
+async function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, health?: db.EndpointHealth) {
+  const h = health ?? (await db.endpointHealth(ctx.store, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS)).get(ep.id);
   const finished = (h?.delivered ?? 0) + (h?.failed ?? 0);
-  const creator = ws.findUser(ctx.sqlite, ep.creator_id);
+  const creator = await ws.findUser(ctx.store, ep.creator_id);
   return {
     id: ep.id,
     url: ep.url,
@@ -84,8 +83,8 @@ function deliveryView(d: Pick<WebhookDeliveriesTable, 'id' | 'endpoint_id' | 'ev
   };
 }
 
-function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable) {
-  const by = a.triggered_by ? ws.findUser(ctx.sqlite, a.triggered_by) : null;
+async function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable) {
+  const by = a.triggered_by ? await ws.findUser(ctx.store, a.triggered_by) : null;
   return {
     id: a.id,
     url: a.url,
@@ -94,7 +93,7 @@ function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable) {
     responseStatus: a.response_status,
     responseHeaders: a.response_headers ? (JSON.parse(a.response_headers) as Record<string, string>) : null,
     responseBody: a.response_body,
-    responseTruncated: a.response_truncated === 1,
+    responseTruncated: a.response_truncated,
     errorKind: a.error_kind,
     errorMessage: a.error_message,
     durationMs: a.duration_ms,
@@ -104,13 +103,13 @@ function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable) {
   };
 }
 
-function requireEndpoint(ctx: HandlerContext, id: string) {
-  const ep = db.findEndpoint(ctx.sqlite, ctx.session.accountId, id);
+async function requireEndpoint(ctx: HandlerContext, id: string) {
+  const ep = await db.findEndpoint(ctx.store, ctx.session.accountId, id);
   if (!ep) throw notFound('The webhook endpoint');
   return ep;
 }
-function requireDelivery(ctx: HandlerContext, id: string) {
-  const d = db.findDelivery(ctx.sqlite, ctx.session.accountId, id);
+async function requireDelivery(ctx: HandlerContext, id: string) {
+  const d = await db.findDelivery(ctx.store, ctx.session.accountId, id);
   if (!d) throw notFound('The delivery');
   return d;
 }
@@ -128,23 +127,23 @@ const announceDelivery = (ctx: HandlerContext, d: { id: string; endpoint_id: str
   ctx.push.publish(ctx.session.accountId, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: d.endpoint_id });
 
 export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
-  'webhooks.eventTypes': () => ({
+  'webhooks.eventTypes': async () => ({
     items: [
       ...Object.values(eventTypes).map((t) => ({ type: t.webhookType, label: t.label, icon: t.icon, sample: eventBody(t.webhookType, String(t.sample.created_at ?? '2026-01-01T09:00:00.000Z'), t.sample) })),
       { type: 'webhook.test', label: 'Test event', icon: 'webhook', sample: eventBody('webhook.test', '2026-01-01T09:00:00.000Z', { endpoint_id: '019a0000-0000-7000-8000-000000000099', message: 'A test event sent from Chronicle.' }) },
     ],
   }),
 
-  'webhooks.endpoints.list': (ctx) => {
-    const health = db.endpointHealth(ctx.sqlite, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS);
-    return { items: db.listEndpoints(ctx.sqlite, ctx.session.accountId).map((ep) => endpointView(ctx, ep, health.get(ep.id))) };
+  'webhooks.endpoints.list': async (ctx) => {
+    const health = await db.endpointHealth(ctx.store, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS);
+    return { items: await Promise.all((await db.listEndpoints(ctx.store, ctx.session.accountId)).map((ep) => endpointView(ctx, ep, health.get(ep.id)))) };
   },
-  'webhooks.endpoints.get': (ctx, { endpointId }) => endpointView(ctx, requireEndpoint(ctx, endpointId)),
-  'webhooks.endpoints.activity': (ctx, { endpointId, hours }) => {
-    requireEndpoint(ctx, endpointId);
+  'webhooks.endpoints.get': async (ctx, { endpointId }) => await endpointView(ctx, await requireEndpoint(ctx, endpointId)),
+  'webhooks.endpoints.activity': async (ctx, { endpointId, hours }) => {
+    await requireEndpoint(ctx, endpointId);
     const H = 3_600_000;
     const firstHour = Math.floor(Date.now() / H) - hours + 1;
-    const rows = new Map(db.attemptsPerHour(ctx.sqlite, ctx.session.accountId, endpointId, firstHour * H).map((r) => [r.hour, r]));
+    const rows = new Map((await db.attemptsPerHour(ctx.store, ctx.session.accountId, endpointId, firstHour * H)).map((r) => [r.hour, r]));
     return {
       buckets: Array.from({ length: hours }, (_, i) => {
         const r = rows.get(firstHour + i);
@@ -153,8 +152,8 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     };
   },
 
-  'webhooks.endpoints.create': (ctx, input) => {
-    requireAdmin(ctx);
+  'webhooks.endpoints.create': async (ctx, input) => {
+    await requireAdmin(ctx);
     const svc = webhooksService(ctx.app);
     const secret = generateSecret();
     const now = Date.now();
@@ -167,14 +166,14 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
       consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: null, last_failure_at: null,
       creator_id: ctx.session.userId, created_at: now, updated_at: now,
     };
-    ctx.sqlite.transaction(() => db.insertEndpoint(ctx.sqlite, row))();
+    await ctx.store.transaction(async (tx) => db.insertEndpoint(tx, row));
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId: row.id });
-    return { ...endpointView(ctx, row), secret };
+    return { ...(await endpointView(ctx, row)), secret };
   },
 
-  'webhooks.endpoints.update': (ctx, input) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, input.endpointId);
+  'webhooks.endpoints.update': async (ctx, input) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, input.endpointId);
     const patch: Partial<WebhookEndpointsTable> = { updated_at: Date.now() };
     if (input.url !== undefined) patch.url = input.url;
     if (input.description !== undefined) patch.description = input.description;
@@ -184,53 +183,53 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     if (input.rateLimit !== undefined) patch.rate_limit = input.rateLimit;
     if (input.concurrency !== undefined) patch.concurrency = input.concurrency;
     if (input.headers !== undefined) patch.headers = JSON.stringify(input.headers);
-    ctx.sqlite.transaction(() => db.updateEndpoint(ctx.sqlite, ctx.session.accountId, ep.id, patch))();
+    await ctx.store.transaction(async (tx) => db.updateEndpoint(tx, ctx.session.accountId, ep.id, patch));
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId: ep.id });
-    return endpointView(ctx, requireEndpoint(ctx, ep.id));
+    return await endpointView(ctx, await requireEndpoint(ctx, ep.id));
   },
 
-  'webhooks.endpoints.disable': (ctx, { endpointId, reason }) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, endpointId);
+  'webhooks.endpoints.disable': async (ctx, { endpointId, reason }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is already disabled.');
-    const person = ws.findUser(ctx.sqlite, ctx.session.userId)?.name ?? 'someone';
-    ctx.sqlite.transaction(() => disableEndpoint(ctx.sqlite, ep, reason?.length ? reason : `Disabled by ${person}.`, Date.now(), false))();
+    const person = (await ws.findUser(ctx.store, ctx.session.userId))?.name ?? 'someone';
+    await ctx.store.transaction(async (tx) => disableEndpoint(tx, ep, reason?.length ? reason : `Disabled by ${person}.`, Date.now(), false));
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
-    return endpointView(ctx, requireEndpoint(ctx, endpointId));
+    return await endpointView(ctx, await requireEndpoint(ctx, endpointId));
   },
 
-  'webhooks.endpoints.enable': (ctx, { endpointId }) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, endpointId);
+  'webhooks.endpoints.enable': async (ctx, { endpointId }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'active') throw conflict('The endpoint is already enabled.');
-    ctx.sqlite.transaction(() =>
-      db.updateEndpoint(ctx.sqlite, ctx.session.accountId, ep.id, {
+    await ctx.store.transaction(async (tx) =>
+      await db.updateEndpoint(tx, ctx.session.accountId, ep.id, {
         status: 'active', disabled_reason: null, disabled_at: null, consecutive_failures: 0, failing_since: null, paused_until: null, updated_at: Date.now(),
       }),
-    )();
+    );
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
-    return endpointView(ctx, requireEndpoint(ctx, endpointId));
+    return await endpointView(ctx, await requireEndpoint(ctx, endpointId));
   },
 
-  'webhooks.endpoints.rotateSecret': (ctx, { endpointId }) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, endpointId);
+  'webhooks.endpoints.rotateSecret': async (ctx, { endpointId }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
     const svc = webhooksService(ctx.app);
     const secret = generateSecret();
     const now = Date.now();
     const expires = now + ROTATION_OVERLAP_MS;
-    ctx.sqlite.transaction(() =>
-      db.updateEndpoint(ctx.sqlite, ctx.session.accountId, ep.id, {
+    await ctx.store.transaction(async (tx) =>
+      await db.updateEndpoint(tx, ctx.session.accountId, ep.id, {
         secret_enc: svc.box.encrypt(secret), previous_secret_enc: ep.secret_enc, previous_secret_expires_at: expires, updated_at: now,
       }),
-    )();
+    );
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
     return { secret, previousSecretExpiresAt: toIso(expires) };
   },
 
-  'webhooks.endpoints.revealSecret': (ctx, { endpointId }) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, endpointId);
+  'webhooks.endpoints.revealSecret': async (ctx, { endpointId }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
     const box = webhooksService(ctx.app).box;
     const overlap = ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > Date.now();
     return {
@@ -240,26 +239,26 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     };
   },
 
-  'webhooks.endpoints.sendTest': (ctx, { endpointId }) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, endpointId);
+  'webhooks.endpoints.sendTest': async (ctx, { endpointId }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before sending a test event.');
     const now = Date.now();
     const body = eventBody('webhook.test', toIso(now), { endpoint_id: ep.id, message: 'A test event sent from Chronicle.' });
-    const d = ctx.sqlite.transaction(() =>
-      createDelivery(ctx.sqlite, { accountId: ctx.session.accountId, endpointId: ep.id, eventTable: null, eventId: null, eventType: 'webhook.test', payload: body, now, manualBy: ctx.session.userId }),
-    )();
+    const d = await ctx.store.transaction(async (tx) =>
+      await createDelivery(tx, { accountId: ctx.session.accountId, endpointId: ep.id, eventTable: null, eventId: null, eventType: 'webhook.test', payload: body, now, manualBy: ctx.session.userId }),
+    );
     announceDelivery(ctx, d);
     webhooksService(ctx.app).wake();
     return deliveryView(d);
   },
 
-  'webhooks.deliveries.list': (ctx, input) => {
-    if (input.endpointId) requireEndpoint(ctx, input.endpointId);
+  'webhooks.deliveries.list': async (ctx, input) => {
+    if (input.endpointId) await requireEndpoint(ctx, input.endpointId);
     const from = input.from ? Date.parse(input.from) : undefined;
     const to = input.to ? Date.parse(input.to) : undefined;
     if (from !== undefined && to !== undefined && from > to) throw invalid('“from” must be before “to”.', ['from']);
-    const rows = db.listDeliveries(ctx.sqlite, ctx.session.accountId, {
+    const rows = await db.listDeliveries(ctx.store, ctx.session.accountId, {
       endpointId: input.endpointId, status: input.status, eventType: input.eventType, from, to,
       before: input.cursor ? decodeCursor(input.cursor) : undefined, limit: input.limit + 1,
     });
@@ -269,87 +268,87 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     return { items: items.map(deliveryView), ...(more && last ? { nextCursor: encodeCursor(last.created_at, last.id) } : {}) };
   },
 
-  'webhooks.deliveries.get': (ctx, { deliveryId }) => {
-    const d = requireDelivery(ctx, deliveryId);
-    const ep = requireEndpoint(ctx, d.endpoint_id);
+  'webhooks.deliveries.get': async (ctx, { deliveryId }) => {
+    const d = await requireDelivery(ctx, deliveryId);
+    const ep = await requireEndpoint(ctx, d.endpoint_id);
     return {
       ...deliveryView(d),
       payload: d.payload,
       endpoint: { id: ep.id, url: ep.url, description: ep.description },
-      attemptList: db.listAttempts(ctx.sqlite, ctx.session.accountId, d.id).map((a) => attemptView(ctx, a)),
+      attemptList: await Promise.all((await db.listAttempts(ctx.store, ctx.session.accountId, d.id)).map((a) => attemptView(ctx, a))),
     };
   },
 
-  'webhooks.deliveries.retry': (ctx, { deliveryId }) => {
-    requireAdmin(ctx);
-    const d = requireDelivery(ctx, deliveryId);
-    const ep = requireEndpoint(ctx, d.endpoint_id);
+  'webhooks.deliveries.retry': async (ctx, { deliveryId }) => {
+    await requireAdmin(ctx);
+    const d = await requireDelivery(ctx, deliveryId);
+    const ep = await requireEndpoint(ctx, d.endpoint_id);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before retrying its deliveries.');
-    const ok = ctx.sqlite.transaction(() => requeueDelivery(ctx.sqlite, d, Date.now(), ctx.session.userId))();
+    const ok = await ctx.store.transaction(async (tx) => requeueDelivery(tx, d, Date.now(), ctx.session.userId));
     if (!ok) throw conflict('The delivery is being sent right now; wait for this attempt to finish.');
     announceDelivery(ctx, d);
     webhooksService(ctx.app).wake();
-    return deliveryView(requireDelivery(ctx, deliveryId));
+    return deliveryView(await requireDelivery(ctx, deliveryId));
   },
 
-  'webhooks.deliveries.retryFailed': (ctx, { endpointId, since }) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, endpointId);
+  'webhooks.deliveries.retryFailed': async (ctx, { endpointId, since }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before retrying its deliveries.');
     const sinceMs = Date.parse(since);
     if (sinceMs > Date.now()) throw invalid('“since” must not be in the future.', ['since']);
     const now = Date.now();
-    const result = ctx.sqlite.transaction(() => {
-      const count = db.countFailed(ctx.sqlite, ctx.session.accountId, endpointId, sinceMs);
+    const result = await ctx.store.transaction(async (tx) => {
+      const count = await db.countFailed(tx, ctx.session.accountId, endpointId, sinceMs);
       if (count === 0) return { count, bulkId: null };
       const bulkId = newId(now);
-      jobsDb.enqueueJob(ctx.sqlite, {
+      await jobsDb.enqueueJob(tx, {
         id: bulkId, accountId: ctx.session.accountId, queue: WEBHOOKS_QUEUE, kind: 'webhooks.retryFailed',
         args: { endpointId, since: sinceMs, by: ctx.session.userId, bulkId, total: count }, runAt: now, priority: 5, maxAttempts: 5, createdAt: now,
       });
       return { count, bulkId };
-    })();
+    });
     webhooksService(ctx.app).wake();
     return result;
   },
 
-  'webhooks.deliveries.cancel': (ctx, { deliveryId }) => {
-    requireAdmin(ctx);
-    const d = requireDelivery(ctx, deliveryId);
+  'webhooks.deliveries.cancel': async (ctx, { deliveryId }) => {
+    await requireAdmin(ctx);
+    const d = await requireDelivery(ctx, deliveryId);
     if (d.status === 'delivered' || d.status === 'cancelled') throw conflict(`The delivery is already ${d.status}.`);
     if (d.status === 'delivering') throw conflict('The delivery is being sent right now; it cannot be cancelled mid-attempt.');
     const now = Date.now();
-    ctx.sqlite.transaction(() => {
-      if (d.job_id && !jobsDb.cancelJob(ctx.sqlite, d.job_id, now)) {
-        const job = jobsDb.findJob(ctx.sqlite, d.job_id);
+    await ctx.store.transaction(async (tx) => {
+      if (d.job_id && !await jobsDb.cancelJob(tx, d.job_id, now)) {
+        const job = await jobsDb.findJob(tx, d.job_id);
         if (job?.status === 'claimed') throw conflict('The delivery is being sent right now; it cannot be cancelled mid-attempt.');
       }
-      db.setDeliveryState(ctx.sqlite, d.id, { status: 'cancelled', next_attempt_at: null, updated_at: now });
-    })();
+      await db.setDeliveryState(tx, d.id, { status: 'cancelled', next_attempt_at: null, updated_at: now });
+    });
     announceDelivery(ctx, d);
-    return deliveryView(requireDelivery(ctx, deliveryId));
+    return deliveryView(await requireDelivery(ctx, deliveryId));
   },
 
-  'webhooks.events.resend': (ctx, { endpointId, eventTable, eventId }) => {
-    requireAdmin(ctx);
-    const ep = requireEndpoint(ctx, endpointId);
+  'webhooks.events.resend': async (ctx, { endpointId, eventTable, eventId }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before resending events to it.');
     const type = eventType(eventTable)!;
-    const [row] = loadEventRows(ctx.sqlite, eventTable as EventTableName, [eventId]);
+    const [row] = await loadEventRows(ctx.store, eventTable as EventTableName, [eventId]);
     if (!row || row.account_id !== ctx.session.accountId) throw notFound('The event');
     const now = Date.now();
     const body = eventBody(type.webhookType, toIso(row.created_at), type.publicJson(row as never));
-    const d = ctx.sqlite.transaction(() =>
-      createDelivery(ctx.sqlite, { accountId: ctx.session.accountId, endpointId, eventTable, eventId, eventType: type.webhookType, payload: body, now, manualBy: ctx.session.userId }),
-    )();
+    const d = await ctx.store.transaction(async (tx) =>
+      await createDelivery(tx, { accountId: ctx.session.accountId, endpointId, eventTable, eventId, eventType: type.webhookType, payload: body, now, manualBy: ctx.session.userId }),
+    );
     announceDelivery(ctx, d);
     webhooksService(ctx.app).wake();
     return deliveryView(d);
   },
 
-  'jobs.list': (ctx, input) => {
+  'jobs.list': async (ctx, input) => {
     const now = Date.now();
-    const rows = jobsDb.listJobs(ctx.sqlite, ctx.session.accountId, {
+    const rows = await jobsDb.listJobs(ctx.store, ctx.session.accountId, {
       status: input.status, queue: input.queue, kind: input.kind, before: input.cursor ? decodeCursor(input.cursor) : undefined, limit: input.limit + 1, now,
     });
     const more = rows.length > input.limit;
@@ -366,20 +365,20 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     };
   },
 
-  'jobs.stats': (ctx) => {
+  'jobs.stats': async (ctx) => {
     const now = Date.now();
     const svc = ctx.app.services.webhooks as { worker?: unknown } | undefined;
-    const live = prepare(ctx.sqlite, `SELECT count(*) n FROM jobs WHERE status = 'claimed' AND heartbeat_at > ?`).get(now - 30_000) as { n: number };
+    const live = await jobsDb.liveClaims(ctx.store);
     return {
-      queues: jobsDb.queueStats(ctx.sqlite, ctx.session.accountId, now).map((q) => ({
+      queues: (await jobsDb.queueStats(ctx.store, ctx.session.accountId, now)).map((q) => ({
         queue: q.queue, ready: q.ready ?? 0, scheduled: q.scheduled ?? 0, claimed: q.claimed ?? 0, done: q.done ?? 0, failed: q.failed ?? 0, cancelled: q.cancelled ?? 0,
       })),
-      recurring: jobsDb.listRecurring(ctx.sqlite, ctx.session.accountId).map((r) => ({
+      recurring: (await jobsDb.listRecurring(ctx.store, ctx.session.accountId)).map((r) => ({
         id: r.id, kind: r.kind, queue: r.queue, everyMs: r.every_ms, nextRunAt: toIso(r.next_run_at), lastRunAt: iso(r.last_run_at), lastStatus: r.last_status, lastError: r.last_error,
       })),
       dispatcher: svc?.worker
         ? { running: true, where: 'in this app (worker thread)' }
-        : live.n > 0
+        : live > 0
           ? { running: true, where: 'in another process (chronicle dispatch)' }
           : { running: false, where: 'not running in this app' },
     };

@@ -32,6 +32,7 @@ const statusOf: Record<string, number> = {
   conflict: 409,
   payload_too_large: 413,
   internal: 500,
+  storage_unavailable: 503,
 };
 
 // The page loads only its own scripts and talks only to its own origin.
@@ -62,15 +63,15 @@ export function startHost(options: HostOptions): Promise<Host> {
   const streams = new Set<{ res: http.ServerResponse; slot: SessionSlot }>();
   let port = 0;
 
-  const slotFor = (id: string | undefined): SessionSlot => {
+  const slotFor = async (id: string | undefined): Promise<SessionSlot> => {
     const key = id && /^[A-Za-z0-9_-]{8,64}$/.test(id) ? id : 'default';
     let slot = slots.get(key);
     if (!slot) {
-      slot = { session: app.defaultSession() };
+      slot = { session: null };
       slots.set(key, slot);
     }
     // A session made before the workspace had an account picks the default up once there is one.
-    if (!slot.session) slot.session = app.defaultSession();
+    if (!slot.session) slot.session = await app.defaultSession();
     return slot;
   };
 
@@ -110,11 +111,12 @@ export function startHost(options: HostOptions): Promise<Host> {
       const authed = tokenMatches(bearer) || (url.pathname === '/api/events' && (tokenMatches(queryToken) || tokenMatches(cookieToken(req))));
       if (!authed) return sendError(res, { code: 'unauthorized', message: 'A valid token is required (Authorization: Bearer <token>).' });
       if (url.pathname === '/api/events' && req.method === 'GET') {
-        const slot = slotFor(url.searchParams.get('session') ?? undefined);
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
         res.write(': connected\n\n');
-        const entry = { res, slot };
+        // The stream follows its connection's session slot (a switch of account changes what it receives).
+        const entry = { res, slot: { session: null } as SessionSlot };
         streams.add(entry);
+        slotFor(url.searchParams.get('session') ?? undefined).then((s) => (entry.slot = s), () => {});
         const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
         req.on('close', () => {
           clearInterval(ping);
@@ -124,7 +126,7 @@ export function startHost(options: HostOptions): Promise<Host> {
       }
       if (req.method !== 'POST') return sendError(res, { code: 'not_found', message: 'Methods are called with POST /api/<method>.' });
       const method = decodeURIComponent(url.pathname.slice('/api/'.length));
-      const slot = slotFor((req.headers['x-chronicle-session'] as string | undefined) ?? undefined);
+      const slotId = (req.headers['x-chronicle-session'] as string | undefined) ?? undefined;
       const chunks: Buffer[] = [];
       let size = 0;
       let tooLarge = false;
@@ -144,7 +146,7 @@ export function startHost(options: HostOptions): Promise<Host> {
             return sendError(res, { code: 'invalid_input', message: 'The request body is not valid JSON.' });
           }
         }
-        const result = await invoke(app, slot, method, input);
+        const result = await slotFor(slotId).then((slot) => invoke(app, slot, method, input));
         if (result.ok) sendJson(res, 200, result.result);
         else sendError(res, result.error);
       });

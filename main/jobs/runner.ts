@@ -1,26 +1,37 @@
-// The generic job runner over the `jobs` table (Solid Queue is the model).
+// The generic job runner over the `jobs` table (Solid Queue is the model). The same code runs on a SQLite file
+// and on a PostgreSQL hub, in one process or in many on many machines.
 //
-// - Claim: one short IMMEDIATE transaction takes a batch of due `ready` rows (respecting per-key concurrency),
-//   marks them `claimed` by this worker and runs the kinds' `onClaim` hooks.
-// - Run: handlers run outside any transaction (HTTP happens here). A heartbeat keeps the claims fresh.
-// - Record: completions are written in another short transaction (batched), with the handler's `commit` atomically.
-// - Reclaim: claims whose heartbeat is older than `staleMs` are taken back by any runner on the file.
-// - Recurring tasks: rows in `recurring_tasks` (one per account and kind with `every`) enqueue a job when due.
+// - Register: the runner keeps a row in `processes` and heartbeats it. A runner whose row went stale (or whose
+//   process is gone from this machine) is removed by any other runner, and its claims are taken back.
+// - Claim: one short transaction takes a batch of due `ready` rows (respecting per-key concurrency and rate limits
+//   across every runner on the store), marks them `claimed` by this runner and runs the kinds' `onClaim` hooks.
+// - Run: handlers run outside any transaction (HTTP happens here).
+// - Record: completions are written in the next step's transaction (batched), with the handler's `commit`.
+// - Wake: a commit that enqueues work wakes idle runners (PostgreSQL NOTIFY; on SQLite the in-process push bus,
+//   and the file's data_version for other processes), so an event is sent without waiting for the poll.
+// - Recurring tasks: rows in `recurring_tasks` (one per account and kind with `every`) enqueue a job when due,
+//   once per period whichever runner gets there first.
 // - A job of an unknown kind fails at once with a clear `last_error`; a handler that throws is retried with
 //   exponential backoff until `max_attempts`, then `failed` with the error.
 import crypto from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
 import * as jobs from '../../db/jobs.ts';
-import { countAccounts } from '../../db/workspace.ts';
 import { newId } from '../../db/ids.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import { tryLockKey } from '../../db/locks.ts';
+import { checkpoint, takeOverCheckpoints } from '../../db/maintenance.ts';
+import * as processes from '../../db/processes.ts';
+import { listenForSignals, publishOnCommit, pruneSignals, type SignalListener } from '../../db/signals.ts';
+import type { Store, Tx } from '../../db/store.ts';
 import type { TopicName } from '../../preload/contract.ts';
 import { jobKinds as registeredKinds } from './kinds.ts';
 import type { ClaimedJob, JobContext, JobKind, JobResult } from './types.ts';
 
 export interface RunnerOptions {
-  sqlite: Sqlite;
+  store: Store;
   dataDir: string;
+  /** Messages of committed results, for this process's windows (other processes hear them through the store). */
   publish(accountId: string, topic: TopicName, payload: unknown): void;
   kinds?: Record<string, JobKind>;
   /** Queues to work (null = all). */
@@ -29,13 +40,16 @@ export interface RunnerOptions {
   concurrency?: number;
   /** Idle poll interval (default 100 ms). */
   pollMs?: number;
+  /** How often the runner's `processes` row is refreshed (default 1 s). */
   heartbeatMs?: number;
-  /** A claim whose heartbeat is older than this is taken back (default 30 s). */
+  /** A runner whose row is older than this is gone: its claims are taken back (default 10 s). */
   staleMs?: number;
   workerId?: string;
   config?: Record<string, unknown>;
   now?: () => number;
   log?: (msg: string) => void;
+  /** Listen for other processes' commits (NOTIFY / data_version) to wake at once (default true). */
+  listen?: boolean;
 }
 
 interface Completion {
@@ -45,12 +59,35 @@ interface Completion {
   messages: [string, TopicName, unknown][];
 }
 
+type Claimed = jobs.ClaimRow & { notBefore?: number };
+
 export function unknownKindMessage(kind: string, known: string[]): string {
   return `No handler is registered for job kind “${kind}”, so it cannot run. Known kinds: ${known.sort().join(', ') || '(none)'}. Register it in main/jobs/kinds.ts.`;
 }
 
+/** This machine, as written in `processes.hostname`: the host name and the boot (a pid is only unique within one). */
+export const machineId = (() => {
+  let boot = '';
+  try {
+    boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim().slice(0, 8);
+  } catch {
+    // Not Linux: the host name alone.
+  }
+  return boot ? `${os.hostname()}#${boot}` : os.hostname();
+})();
+
+function processIsGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export class JobRunner {
   readonly workerId: string;
+  private readonly store: Store;
   private readonly kinds: Record<string, JobKind>;
   private readonly concurrency: number;
   private readonly pollMs: number;
@@ -63,55 +100,58 @@ export class JobRunner {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private flushScheduled = false;
   private running = false;
+  private ticking = false;
+  private tickAgain = false;
   private readonly abort = new AbortController();
   private lastHousekeeping = 0;
   private lastEnsure = 0;
-  private lastAccounts = -1;
+  private lastPrune = 0;
   private checkpoints = false;
   private lastCheckpoint = 0;
+  private listener: SignalListener | null = null;
   readonly resources = new Map<string, unknown>();
   /** Counters for tests and the bench. */
   readonly stats = { claimed: 0, finished: 0, failed: 0, reclaimed: 0, flushes: 0, steps: 0, stepMs: 0 };
   private idleWaiters: (() => void)[] = [];
-  // The step's transaction and the per-result savepoint, built once: better-sqlite3 builds several wrapper
-  // functions per `transaction()` call, which showed up in profiles when done per step and per result.
-  private readonly stepTx: (batch: Completion[], now: number) => { published: Completion['messages']; claimed: jobs.ClaimRow[] };
-  private readonly recordTx: (c: Completion, now: number, cache: Map<string, unknown>) => void;
 
   constructor(private readonly opts: RunnerOptions) {
+    this.store = opts.store;
     this.kinds = opts.kinds ?? registeredKinds;
     this.concurrency = opts.concurrency ?? 16;
     this.pollMs = opts.pollMs ?? 100;
-    this.heartbeatMs = opts.heartbeatMs ?? 2_000;
-    this.staleMs = opts.staleMs ?? 30_000;
+    this.heartbeatMs = opts.heartbeatMs ?? 1_000;
+    this.staleMs = opts.staleMs ?? 10_000;
     this.now = opts.now ?? Date.now;
     this.workerId = opts.workerId ?? `worker-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-    this.stepTx = opts.sqlite.transaction((batch: Completion[], now: number) => ({ published: this.recordBatch(batch, now), claimed: this.claimInTx(now) })).immediate;
-    this.recordTx = opts.sqlite.transaction((c: Completion, now: number, cache: Map<string, unknown>) => this.record(c, now, cache));
     // Every running job listens on the stop signal.
     setMaxListeners(0, this.abort.signal);
-    // The runner's own connection commits with synchronous=NORMAL (WAL): a commit survives a crash or kill -9 of
-    // the process, and only a power cut can lose the last few. Everything this connection writes is the
-    // bookkeeping of at-least-once work (claims, attempts, delivery states, fan-out together with its job), so a
-    // lost commit means the job runs again: the same delivery re-sent with the same webhook-id, never a loss.
-    // Domain commands keep synchronous=FULL on their connection (db/open.ts).
-    if (opts.sqlite.pragma('journal_mode', { simple: true }) === 'wal') {
-      opts.sqlite.pragma('synchronous = NORMAL');
-      // Checkpoint on the housekeeping timer rather than inside a step's commit (keeps each step short).
-      opts.sqlite.pragma('wal_autocheckpoint = 0');
-      this.checkpoints = true;
-    }
   }
 
-  start(): void {
+  /** Register in `processes`, take back what gone runners held, and start working. */
+  async start(): Promise<void> {
     if (this.running) return;
+    this.checkpoints = await takeOverCheckpoints(this.store);
+    await this.register();
     this.running = true;
-    this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeatMs);
+    // A runner that starts after a crash frees what the dead one held at once, instead of after the stale window.
+    await this.reclaim(this.now());
+    this.heartbeatTimer = setInterval(() => void this.beat(), this.heartbeatMs);
     this.heartbeatTimer.unref?.();
+    if (this.opts.listen !== false) {
+      try {
+        this.listener = await listenForSignals(this.store, { onJobs: () => this.wake(), log: this.opts.log });
+      } catch (err) {
+        this.opts.log?.(`[jobs] not listening for wake-ups (${(err as Error).message}); polling every ${this.pollMs} ms`);
+      }
+    }
     this.schedule(0);
   }
 
-  /** Poll now (new work was committed). */
+  private register(): Promise<void> {
+    return processes.registerProcess(this.store, { id: this.workerId, kind: 'runner', hostname: machineId, pid: process.pid, started_at: this.now() }, this.now());
+  }
+
+  /** Look for work now (new work was committed). */
   wake(): void {
     if (this.running) this.schedule(0);
   }
@@ -122,13 +162,16 @@ export class JobRunner {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.listener?.stop();
     this.abort.abort();
     await Promise.allSettled([...this.inFlight.values()]);
-    this.flush();
+    while (this.ticking) await new Promise((r) => setTimeout(r, 5));
+    await this.flush();
     try {
-      jobs.releaseWorker(this.opts.sqlite, this.workerId, this.now());
+      await jobs.releaseWorker(this.store, this.workerId, this.now());
+      await processes.deregisterProcess(this.store, this.workerId);
     } catch {
-      // The database may already be closed by a crash path; stale claims are taken back by the next runner.
+      // The store may already be closed by a crash path; the claims are taken back by the next runner.
     }
     for (const r of this.resources.values()) {
       const c = (r as { close?: () => unknown })?.close;
@@ -149,40 +192,64 @@ export class JobRunner {
   private schedule(ms: number): void {
     if (!this.running) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), ms);
+    this.timer = setTimeout(() => void this.tick(), ms);
   }
 
-  private beat(): void {
-    if (this.inFlight.size === 0) return;
+  private async beat(): Promise<void> {
     try {
-      jobs.heartbeat(this.opts.sqlite, this.workerId, this.now());
+      if (!(await processes.heartbeatProcess(this.store, this.workerId, this.now()))) {
+        // Another runner found this one stale (a long pause) and took its claims back: results of jobs still
+        // running will be recorded as not owned. Register again and go on.
+        this.opts.log?.(`[jobs] ${this.workerId} was considered gone by another runner; registering again`);
+        await this.register();
+      }
     } catch (err) {
       this.opts.log?.(`[jobs] heartbeat failed: ${(err as Error).message}`);
     }
   }
 
   /**
-   * One step of the loop, in ONE short IMMEDIATE transaction: record the results of finished jobs and claim new
-   * ones for the free slots (a single commit per step however many jobs it covers: the commit is the largest
-   * fixed cost of a step).
+   * One step of the loop, in ONE short transaction: record the results of finished jobs and claim new ones for
+   * the free slots (a single commit per step however many jobs it covers: the commit is the largest fixed cost).
    */
-  private tick(): void {
+  private async tick(): Promise<void> {
     this.timer = null;
     if (!this.running) return;
-    const s = this.opts.sqlite;
-    let claimed: jobs.ClaimRow[] = [];
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      await this.step();
+    } finally {
+      this.ticking = false;
+      if (this.tickAgain && this.running) {
+        this.tickAgain = false;
+        this.schedule(0);
+      }
+    }
+  }
+
+  private async step(): Promise<void> {
+    let claimed: Claimed[] = [];
     let published: Completion['messages'] = [];
     const batch = this.completions.splice(0);
     try {
-      this.housekeeping();
+      await this.housekeeping();
       const now = this.now();
       const t0 = performance.now();
-      ({ published, claimed } = this.stepTx(batch, now));
+      ({ published, claimed } = await this.store.transaction(async (tx) => {
+        const published = await this.recordBatch(tx, batch, now);
+        const claimed = await this.claimInTx(tx, now);
+        await publishOnCommit(tx, published.map(([accountId, topic, payload]) => ({ accountId, topic, payload })));
+        return { published, claimed };
+      }));
       this.stats.steps++;
       this.stats.stepMs += performance.now() - t0;
       if (batch.length) this.stats.flushes++;
     } catch (err) {
-      // SQLITE_BUSY beyond the busy timeout, or the file went away: nothing was committed; try again shortly.
+      // A busy store beyond its timeout, a lost connection: nothing was committed; try again shortly.
       this.opts.log?.(`[jobs] step failed: ${(err as Error).message}`);
       this.completions.unshift(...batch);
       return this.schedule(200);
@@ -197,104 +264,130 @@ export class JobRunner {
       this.idleWaiters.splice(0).forEach((w) => w());
     }
     let wait = this.pollMs;
-    const next = jobs.nextRunAt(s, this.opts.queues ?? null);
-    if (next !== null) wait = Math.max(0, Math.min(wait, next - this.now()));
+    try {
+      const next = await jobs.nextRunAt(this.store, this.opts.queues ?? null);
+      if (next !== null) wait = Math.max(0, Math.min(wait, next - this.now()));
+    } catch {
+      // Poll again at the usual interval.
+    }
+    if (this.completions.length) wait = 0;
     this.schedule(wait);
   }
 
-  /** Stale claims, recurring tasks: at most once per heartbeat interval. */
-  private housekeeping(): void {
+  /** Gone runners, orphaned claims, recurring tasks: at most once per heartbeat interval. */
+  private async housekeeping(): Promise<void> {
     const now = this.now();
     if (this.checkpoints && now - this.lastCheckpoint >= 1000) {
       this.lastCheckpoint = now;
       try {
-        this.opts.sqlite.pragma('wal_checkpoint(PASSIVE)');
+        await checkpoint(this.store);
       } catch {
         // A checkpoint is an optimisation; the next one catches up.
       }
     }
     if (now - this.lastHousekeeping < Math.min(this.heartbeatMs, 1000)) return;
     this.lastHousekeeping = now;
-    const s = this.opts.sqlite;
-    const staleBefore = now - this.staleMs;
-    const stale = jobs.staleClaims(s, staleBefore);
-    if (stale.length) {
-      s.transaction(() => {
-        const byKind = new Map<string, ClaimedJob[]>();
-        for (const row of stale) {
-          if (!jobs.releaseStale(s, row.id, staleBefore, now)) continue;
-          this.stats.reclaimed++;
-          const list = byKind.get(row.kind) ?? [];
-          list.push(toClaimed(row));
-          byKind.set(row.kind, list);
-        }
-        for (const [kind, list] of byKind) this.kinds[kind]?.onReclaim?.(s, list, now);
-      }).immediate();
+    await this.reclaim(now);
+    await this.recurring(now);
+    if (now - this.lastPrune > 60_000) {
+      this.lastPrune = now;
+      await pruneSignals(this.store, now - 60_000);
     }
-    this.recurring(now);
   }
 
-  private recurring(now: number): void {
-    const s = this.opts.sqlite;
+  /** Remove runners that are gone and take back the claims nobody holds any more. */
+  private async reclaim(now: number): Promise<void> {
+    for (const p of await processes.staleProcesses(this.store, 0, now)) {
+      if (p.id === this.workerId) continue;
+      const deadHere = p.hostname === machineId && p.pid !== process.pid && processIsGone(p.pid);
+      if (deadHere) await processes.deregisterProcess(this.store, p.id);
+      else if (await processes.removeStaleProcess(this.store, p.id, this.staleMs, now)) {
+        this.opts.log?.(`[jobs] runner ${p.id} on ${p.hostname} stopped heartbeating; its claims are taken back`);
+      }
+    }
+    const orphans = await jobs.orphanedClaims(this.store);
+    if (orphans.length === 0) return;
+    await this.store.transaction(async (tx) => {
+      const byKind = new Map<string, ClaimedJob[]>();
+      for (const row of orphans) {
+        if (!(await jobs.releaseOrphan(tx, row.id, row.claimed_by, now))) continue;
+        this.stats.reclaimed++;
+        const list = byKind.get(row.kind) ?? [];
+        list.push(toClaimed(row));
+        byKind.set(row.kind, list);
+      }
+      for (const [kind, list] of byKind) await this.kinds[kind]?.onReclaim?.(tx, list, now);
+    });
+  }
+
+  private async recurring(now: number): Promise<void> {
     const recurringKinds = Object.entries(this.kinds).filter(([, k]) => k.every && (!this.opts.queues || this.opts.queues.includes(k.queue)));
     if (recurringKinds.length === 0) return;
-    // Rows per account: (re)checked every minute, and at once when an account appears (first run, demo seed).
-    const accounts = countAccounts(s);
-    if (now - this.lastEnsure > 60_000 || accounts !== this.lastAccounts) {
+    // Rows per account: checked every few seconds (a new account gets its tasks soon), written only when missing.
+    if (now - this.lastEnsure > 5_000) {
       this.lastEnsure = now;
-      this.lastAccounts = accounts;
-      s.transaction(() => {
-        for (const accountId of jobs.accountIds(s)) {
-          for (const [kind, k] of recurringKinds) {
-            jobs.ensureRecurring(s, { id: newId(now), accountId, kind, queue: k.queue, args: {}, everyMs: k.every!, now });
+      const missing = await jobs.accountsMissingRecurring(this.store, recurringKinds.map(([kind]) => kind));
+      if (missing.length) {
+        await this.store.transaction(async (tx) => {
+          for (const accountId of missing) {
+            for (const [kind, k] of recurringKinds) {
+              await jobs.ensureRecurring(tx, { id: newId(now), accountId, kind, queue: k.queue, args: {}, everyMs: k.every!, now });
+            }
           }
-        }
-      }).immediate();
+        });
+      }
     }
-    const due = jobs.dueRecurring(s, now);
+    const due = await jobs.dueRecurring(this.store, now);
     if (due.length === 0) return;
-    s.transaction(() => {
+    await this.store.transaction(async (tx) => {
       for (const t of due) {
         if (!this.kinds[t.kind]?.every) continue;
         const jobId = newId(now);
         const periods = Math.max(1, Math.ceil((now - t.next_run_at + 1) / t.every_ms));
-        if (!jobs.advanceRecurring(s, t.id, t.next_run_at, t.next_run_at + periods * t.every_ms, jobId, now)) continue;
-        jobs.enqueueJob(s, { id: jobId, accountId: t.account_id, queue: t.queue, kind: t.kind, args: JSON.parse(t.args), runAt: now, createdAt: now, maxAttempts: 3 });
+        // Conditional on the period it saw: of several runners, one advances the task and enqueues its job.
+        if (!(await jobs.advanceRecurring(tx, t.id, t.next_run_at, t.next_run_at + periods * t.every_ms, jobId, now))) continue;
+        await jobs.enqueueJob(tx, { id: jobId, accountId: t.account_id, queue: t.queue, kind: t.kind, args: JSON.parse(t.args), runAt: now, createdAt: now, maxAttempts: 3 });
       }
-    }).immediate();
+    });
   }
 
   /** Claim due jobs for the free slots (inside the step's transaction). */
-  private claimInTx(now: number): jobs.ClaimRow[] {
+  private async claimInTx(tx: Tx, now: number): Promise<Claimed[]> {
     const free = this.concurrency - this.inFlight.size;
     if (free <= 0) return [];
-    const s = this.opts.sqlite;
-    const claimedRows: jobs.ClaimRow[] = [];
+    const picked: Claimed[] = [];
     const counts = new Map<string, number>();
     const limits = new Map<string, number>();
+    const rates = new Map<string, number | null>();
     const saturated = new Set<string>();
     // A few rounds at most: each round skips the keys found at their limit in the previous one.
-    for (let round = 0; round < 4 && claimedRows.length < free; round++) {
-      const want = free - claimedRows.length + 4;
-      const candidates = jobs.dueJobs(s, this.opts.queues ?? null, now, want, [...saturated]);
+    for (let round = 0; round < 4 && picked.length < free; round++) {
+      const want = free - picked.length + 4;
+      const candidates = await jobs.dueJobs(tx, this.opts.queues ?? null, now, want, [...saturated]);
       if (candidates.length === 0) break;
-      const newKeys = [...new Set(candidates.map((c) => c.concurrency_key).filter((k): k is string => k !== null && !counts.has(k)))];
-      const fresh = jobs.claimedPerKey(s, newKeys);
+      const newKeys: string[] = [];
+      for (const k of new Set(candidates.map((c) => c.concurrency_key).filter((k): k is string => k !== null && !counts.has(k) && !saturated.has(k)))) {
+        // The key's lock makes count-then-claim atomic across runners (another runner claiming it now: skip it).
+        if (await tryLockKey(tx, `jobs:key:${k}`)) newKeys.push(k);
+        else saturated.add(k);
+      }
+      const fresh = await jobs.claimedPerKey(tx, newKeys);
       for (const k of newKeys) counts.set(k, fresh.get(k) ?? 0);
       for (const row of candidates) {
-        if (claimedRows.length >= free) break;
+        if (picked.length >= free) break;
         const kind = this.kinds[row.kind];
         if (!kind) {
-          jobs.failReadyJob(s, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
+          await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
           continue;
         }
         const key = row.concurrency_key;
+        let notBefore: number | undefined;
         if (key) {
           if (saturated.has(key)) continue;
           let limit = limits.get(key);
           if (limit === undefined) {
-            limit = kind.concurrencyLimit?.(s, key) ?? Infinity;
+            limit = (await kind.concurrencyLimit?.(tx, key)) ?? Infinity;
             limits.set(key, limit);
           }
           const n = counts.get(key) ?? 0;
@@ -302,32 +395,47 @@ export class JobRunner {
             saturated.add(key);
             continue;
           }
+          let rate = rates.get(key);
+          if (rate === undefined) {
+            rate = (await kind.rateLimit?.(tx, key)) ?? null;
+            rates.set(key, rate);
+          }
+          if (rate) {
+            // A send slot shared by every runner; a slot further than a second away stays for a later claim.
+            const slot = await jobs.takeThrottleSlot(tx, `jobs:rate:${key}`, 1000 / rate, now, 1000);
+            if (slot === null) {
+              saturated.add(key);
+              continue;
+            }
+            notBefore = slot;
+          }
           counts.set(key, n + 1);
         }
-        if (!jobs.claimJob(s, row.id, this.workerId, now)) continue;
-        row.attempts += 1;
-        claimedRows.push(row);
+        picked.push(notBefore === undefined ? row : { ...row, notBefore });
       }
       if (candidates.length < want) break; // nothing more is due
     }
+    const got = await jobs.claimJobs(tx, picked.map((r) => r.id), this.workerId, now);
+    const claimedRows = picked.filter((r) => got.has(r.id));
+    for (const row of claimedRows) row.attempts += 1;
     const byKind = new Map<string, ClaimedJob[]>();
     for (const row of claimedRows) {
       const list = byKind.get(row.kind) ?? [];
       list.push(toClaimed(row));
       byKind.set(row.kind, list);
     }
-    for (const [kind, list] of byKind) this.kinds[kind].onClaim?.(s, list, now);
+    for (const [kind, list] of byKind) await this.kinds[kind].onClaim?.(tx, list, now);
     return claimedRows;
   }
 
-  private runJob(row: jobs.ClaimRow): void {
+  private runJob(row: Claimed): void {
     const messages: Completion['messages'] = [];
     const ctx: JobContext = {
-      sqlite: this.opts.sqlite,
+      store: this.store,
       publish: (accountId, topic, payload) => void messages.push([accountId, topic, payload]),
-      publishNow: (accountId, topic, payload) => this.opts.publish(accountId, topic, payload),
+      publishNow: (accountId, topic, payload) => this.publishNow(accountId, topic, payload),
       dataDir: this.opts.dataDir,
-      job: { id: row.id, accountId: row.account_id, kind: row.kind, attempts: row.attempts },
+      job: { id: row.id, accountId: row.account_id, kind: row.kind, attempts: row.attempts, notBefore: row.notBefore },
       signal: this.abort.signal,
       resources: this.resources,
       config: this.opts.config ?? {},
@@ -347,6 +455,12 @@ export class JobRunner {
     this.inFlight.set(row.id, p);
   }
 
+  /** Progress about writes a handler committed itself: this process's windows now, other processes' too. */
+  private publishNow(accountId: string, topic: TopicName, payload: unknown): void {
+    this.opts.publish(accountId, topic, payload);
+    this.store.transaction((tx) => publishOnCommit(tx, [{ accountId, topic, payload }])).catch(() => {});
+  }
+
   /** A job finished: take the next step as soon as the event loop is free (completions coalesce). */
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
@@ -355,20 +469,21 @@ export class JobRunner {
       this.flushScheduled = false;
       if (this.running) {
         if (this.timer) clearTimeout(this.timer);
-        this.tick();
-      } else this.flush();
+        void this.tick();
+      } else void this.flush();
     });
   }
 
   /** Record finished jobs without claiming (used while stopping). */
-  private flush(): void {
+  private async flush(): Promise<void> {
     if (this.completions.length === 0) return;
     const batch = this.completions.splice(0);
     let published: Completion['messages'] = [];
     try {
-      this.opts.sqlite.transaction(() => {
-        published = this.recordBatch(batch, this.now());
-      }).immediate();
+      await this.store.transaction(async (tx) => {
+        published = await this.recordBatch(tx, batch, this.now());
+        await publishOnCommit(tx, published.map(([accountId, topic, payload]) => ({ accountId, topic, payload })));
+      });
     } catch (err) {
       this.opts.log?.(`[jobs] recording results failed: ${(err as Error).message}`);
       return;
@@ -376,47 +491,65 @@ export class JobRunner {
     for (const [accountId, topic, payload] of published) this.opts.publish(accountId, topic, payload);
   }
 
-  /** Each completion in its own savepoint, so one bad result does not undo the others. */
-  private recordBatch(batch: Completion[], now: number): Completion['messages'] {
-    const s = this.opts.sqlite;
-    const published: Completion['messages'] = [];
+  /**
+   * Record a batch of completions. All of them in one savepoint first; if that fails, each in its own savepoint
+   * so that one bad result does not undo the others. Ordered by concurrency key, so runners recording results of
+   * the same endpoints lock their rows in the same order (no deadlock between two hub dispatchers).
+   */
+  private async recordBatch(tx: Tx, batch: Completion[], now: number): Promise<Completion['messages']> {
+    if (batch.length === 0) return [];
+    batch.sort((a, b) => (a.job.concurrency_key ?? '').localeCompare(b.job.concurrency_key ?? ''));
     const cache = new Map<string, unknown>(); // handlers' per-transaction cache (JobResult.commit's `batch`)
+    const counted = { finished: 0, failed: 0 };
+    try {
+      await tx.savepoint(async (sp) => {
+        for (const c of batch) await this.record(sp, c, now, cache, counted);
+      });
+      this.stats.finished += counted.finished;
+      this.stats.failed += counted.failed;
+      return batch.flatMap((c) => c.messages);
+    } catch {
+      cache.clear(); // the savepoint rolled back writes the cache may reflect
+    }
+    const published: Completion['messages'] = [];
     for (const c of batch) {
+      const one = { finished: 0, failed: 0 };
       try {
-        this.recordTx(c, now, cache); // a savepoint: one bad result does not undo the others
+        await tx.savepoint((sp) => this.record(sp, c, now, cache, one));
+        this.stats.finished += one.finished;
+        this.stats.failed += one.failed;
         published.push(...c.messages);
       } catch (err) {
-        cache.clear(); // the savepoint rolled back writes the cache may reflect
+        cache.clear();
         this.opts.log?.(`[jobs] recording ${c.job.kind} ${c.job.id} failed: ${(err as Error).message}`);
-        jobs.finishJob(s, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now);
+        if (await jobs.finishJob(tx, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now)) this.stats.failed++;
       }
     }
     return published;
   }
 
-  private record(c: Completion, now: number, cache: Map<string, unknown>): void {
-    const s = this.opts.sqlite;
+  private async record(tx: Tx, c: Completion, now: number, cache: Map<string, unknown>, counted: { finished: number; failed: number }): Promise<void> {
     const { job } = c;
     if (c.error !== undefined) {
       const message = errorText(c.error);
       if (job.attempts >= job.max_attempts) {
-        if (jobs.finishJob(s, job.id, this.workerId, 'failed', message, now)) this.stats.failed++;
+        if (await jobs.finishJob(tx, job.id, this.workerId, 'failed', message, now)) counted.failed++;
       } else {
         const backoff = Math.min(3_600_000, 1000 * 2 ** Math.min(job.attempts, 20)) * (0.8 + Math.random() * 0.4);
-        jobs.rescheduleJob(s, job.id, this.workerId, now + Math.round(backoff), message);
+        await jobs.rescheduleJob(tx, job.id, this.workerId, now + Math.round(backoff), message);
       }
       return;
     }
     const r = c.result || {};
-    // The job's state first, conditional on this worker still holding the claim: whether it changed a row tells
+    // The job's state first, conditional on this runner still holding the claim: whether it changed a row tells
     // the handler's commit if the claim is still ours (both in this savepoint, so atomic together).
     let ownsClaim: boolean;
-    if (r.retryAt !== undefined) ownsClaim = jobs.rescheduleJob(s, job.id, this.workerId, r.retryAt, r.note ?? null, r.refund ?? false);
+    if (r.retryAt !== undefined) ownsClaim = await jobs.rescheduleJob(tx, job.id, this.workerId, r.retryAt, r.note ?? null, r.refund ?? false);
     else {
-      ownsClaim = jobs.finishJob(s, job.id, this.workerId, 'done', r.note ?? null, now);
-      if (ownsClaim) this.stats.finished++;
+      ownsClaim = await jobs.finishJob(tx, job.id, this.workerId, 'done', r.note ?? null, now);
+      if (ownsClaim) counted.finished++;
     }
-    r.commit?.(s, { ownsClaim, batch: cache });
+    await r.commit?.(tx, { ownsClaim, batch: cache });
   }
 }
 

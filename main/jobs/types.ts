@@ -1,19 +1,19 @@
-import type { Sqlite } from '../../db/sql.ts';
+import type { Db, Store, Tx } from '../../db/store.ts';
 import type { TopicName, TopicPayload } from '../../preload/contract.ts';
 
-/** What a job handler gets: its own connection (job runners may live in a worker thread) and a way to push. */
+/** What a job handler gets: the runner's store (job runners may live in a worker thread or another process). */
 export interface JobContext {
-  sqlite: Sqlite;
+  store: Store;
   /**
-   * Publish a push topic to the account's open windows (forwarded to the main thread when in a worker).
-   * Messages are held back until the job's result is committed.
+   * Publish a push topic to the account's open windows (forwarded to the main thread when in a worker, and to
+   * other processes through the store). Messages are held back until the job's result is committed.
    */
   publish<T extends TopicName>(accountId: string, topic: T, payload: TopicPayload<T>): void;
   /** Publish at once (progress about writes the handler already committed itself). */
   publishNow?<T extends TopicName>(accountId: string, topic: T, payload: TopicPayload<T>): void;
   /** Folder for key files (webhook secrets are decrypted with a key kept there). */
   dataDir: string;
-  job: { id: string; accountId: string; kind: string; attempts: number };
+  job: { id: string; accountId: string; kind: string; attempts: number; notBefore?: number };
   /** Aborted when the runner stops: give up quickly (return `{ retryAt: now, refund: true }`). */
   signal: AbortSignal;
   /** Per-runner shared state (HTTP pools, caches), by area name; values with `close()` are closed on stop. */
@@ -26,16 +26,16 @@ export interface JobContext {
 
 /**
  * What a handler may return. Nothing = the job is done.
- * - `commit(sqlite, { ownsClaim })` runs inside the transaction that records the job's completion (atomic with it).
+ * - `commit(tx, { ownsClaim })` runs inside the transaction that records the job's completion (atomic with it).
  *   `ownsClaim` is false when the claim was taken back meanwhile (a stale heartbeat): write only what is safe twice.
  *   `batch` is a cache that lives for this one recording transaction (several jobs' results are recorded in one
- *   transaction holding the write lock, so a row read there changes only through that transaction's own writes);
+ *   transaction, so a row read there changes only through that transaction's own writes);
  *   the runner empties it when a result fails to record and its writes are rolled back.
  * - `retryAt`: put the job back to run at that time instead of finishing it (`refund: true` = the claim did not
  *   count as an attempt, e.g. it waited for the network).
  */
 export type JobResult = void | {
-  commit?: (sqlite: Sqlite, info: { ownsClaim: boolean; batch?: Map<string, unknown> }) => void;
+  commit?: (tx: Tx, info: { ownsClaim: boolean; batch?: Map<string, unknown> }) => void | Promise<void>;
   retryAt?: number;
   refund?: boolean;
   note?: string;
@@ -60,9 +60,14 @@ export interface JobKind {
    */
   every?: number;
   /** Runs inside the claim transaction for the jobs of this kind just claimed (e.g. mark rows "in progress"). */
-  onClaim?(sqlite: Sqlite, jobs: ClaimedJob[], now: number): void;
+  onClaim?(tx: Tx, jobs: ClaimedJob[], now: number): Promise<void>;
   /** Runs inside the transaction that takes stale claims back (their worker died). */
-  onReclaim?(sqlite: Sqlite, jobs: ClaimedJob[], now: number): void;
-  /** Limit of claimed jobs per `concurrency_key` (all workers on the file). */
-  concurrencyLimit?(sqlite: Sqlite, key: string): number;
+  onReclaim?(tx: Tx, jobs: ClaimedJob[], now: number): Promise<void>;
+  /** Limit of claimed jobs per `concurrency_key`, across every runner on the store. */
+  concurrencyLimit?(db: Db, key: string): Promise<number>;
+  /**
+   * Starts per second allowed for a `concurrency_key` across every runner (null = no limit). The claim hands out
+   * send slots (db/jobs.ts takeThrottleSlot); the handler waits until `ctx.job.notBefore`.
+   */
+  rateLimit?(db: Db, key: string): Promise<number | null>;
 }

@@ -5,7 +5,7 @@ import { v7 } from 'uuid';
 import { loadEventRows, type EventTableName } from '../../db/events.ts';
 import { newId, toIso } from '../../db/ids.ts';
 import * as jobsDb from '../../db/jobs.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import type { Db, Tx } from '../../db/store.ts';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
 import * as db from '../../db/webhooks.ts';
 import { eventType } from '../events/registry.ts';
@@ -44,10 +44,10 @@ function orderedId(now: number): string {
 }
 
 /** A delivery and its job, in the caller's transaction. */
-export function createDelivery(
-  s: Sqlite,
+export async function createDelivery(
+  s: Db,
   input: { accountId: string; endpointId: string; eventTable: string | null; eventId: string | null; eventType: string; payload: string; now: number; manualBy?: string | null },
-): WebhookDeliveriesTable {
+): Promise<WebhookDeliveriesTable> {
   const id = orderedId(input.now);
   const jobId = newId(input.now);
   const row: WebhookDeliveriesTable = {
@@ -55,8 +55,8 @@ export function createDelivery(
     event_type: input.eventType, payload: input.payload, status: 'pending', attempts: 0, next_attempt_at: input.now,
     last_status: null, last_error: null, job_id: jobId, delivered_at: null, created_at: input.now, updated_at: input.now,
   };
-  db.insertDelivery(s, row);
-  jobsDb.enqueueJob(s, {
+  await db.insertDelivery(s, row);
+  await jobsDb.enqueueJob(s, {
     id: jobId, accountId: input.accountId, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND,
     args: input.manualBy !== undefined ? { deliveryId: id, trigger: 'manual', by: input.manualBy } : { deliveryId: id },
     runAt: input.now, priority: input.manualBy !== undefined ? 10 : 0, maxAttempts: 1_000_000, concurrencyKey: endpointKey(input.endpointId), createdAt: input.now,
@@ -68,30 +68,30 @@ export function createDelivery(
  * Queue a delivery for an attempt now (manual retry or bulk retry), in the caller's transaction.
  * Returns false if it is being delivered at this very moment.
  */
-export function requeueDelivery(s: Sqlite, d: WebhookDeliveriesTable, now: number, by: string | null): boolean {
+export async function requeueDelivery(s: Tx, d: WebhookDeliveriesTable, now: number, by: string | null): Promise<boolean> {
   if (d.status === 'delivering') return false;
-  const args = JSON.stringify({ deliveryId: d.id, trigger: 'manual', by });
+  const args = { deliveryId: d.id, trigger: 'manual', by };
   let jobId = d.job_id;
-  const job = jobId ? jobsDb.findJob(s, jobId) : undefined;
+  const job = jobId ? await jobsDb.findJob(s, jobId) : undefined;
   if (job && job.status === 'claimed') return false;
   if (job) {
-    s.prepare(`UPDATE jobs SET status = 'ready', run_at = ?, priority = 10, args = ?, finished_at = NULL, last_error = NULL, claimed_by = NULL WHERE id = ?`).run(now, args, job.id);
+    if (!(await jobsDb.requeueJob(s, job.id, now, { priority: 10, args, clearError: true }))) return false;
   } else {
     jobId = newId(now);
-    jobsDb.enqueueJob(s, { id: jobId, accountId: d.account_id, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND, args: JSON.parse(args), runAt: now, priority: 10, maxAttempts: 1_000_000, concurrencyKey: endpointKey(d.endpoint_id), createdAt: now });
+    await jobsDb.enqueueJob(s, { id: jobId, accountId: d.account_id, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND, args, runAt: now, priority: 10, maxAttempts: 1_000_000, concurrencyKey: endpointKey(d.endpoint_id), createdAt: now });
   }
-  db.setDeliveryState(s, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', next_attempt_at: now, job_id: jobId, updated_at: now });
+  await db.setDeliveryState(s, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', next_attempt_at: now, job_id: jobId, updated_at: now });
   return true;
 }
 
-export function enqueueNotification(s: Sqlite, accountId: string, kind: 'notifications.endpointDisabled' | 'notifications.deliveryFailures', args: Record<string, unknown>, now: number): void {
-  jobsDb.enqueueJob(s, { id: newId(now), accountId, queue: 'notifications', kind, args, runAt: now, createdAt: now, maxAttempts: 10 });
+export async function enqueueNotification(s: Db, accountId: string, kind: 'notifications.endpointDisabled' | 'notifications.deliveryFailures', args: Record<string, unknown>, now: number): Promise<void> {
+  await jobsDb.enqueueJob(s, { id: newId(now), accountId, queue: 'notifications', kind, args, runAt: now, createdAt: now, maxAttempts: 10 });
 }
 
 /** Disable an endpoint with its reason, and raise the notification (same transaction). */
-export function disableEndpoint(s: Sqlite, ep: WebhookEndpointsTable, reason: string, now: number, notify: boolean): void {
-  db.updateEndpoint(s, ep.account_id, ep.id, { status: 'disabled', disabled_reason: reason, disabled_at: now, updated_at: now, paused_until: null });
-  if (notify) enqueueNotification(s, ep.account_id, 'notifications.endpointDisabled', { endpointId: ep.id, reason }, now);
+export async function disableEndpoint(s: Db, ep: WebhookEndpointsTable, reason: string, now: number, notify: boolean): Promise<void> {
+  await db.updateEndpoint(s, ep.account_id, ep.id, { status: 'disabled', disabled_reason: reason, disabled_at: now, updated_at: now, paused_until: null });
+  if (notify) await enqueueNotification(s, ep.account_id, 'notifications.endpointDisabled', { endpointId: ep.id, reason }, now);
 }
 
 // ---------------------------------------------------------------- dispatcher resources
@@ -101,8 +101,7 @@ interface Resources {
   pools: Pools;
   box: SecretBox;
   secrets: Map<string, string>;
-  nextSlot: Map<string, number>;
-  burst: Map<string, WebhookEndpointsTable>;
+  burst: Map<string, Promise<WebhookEndpointsTable | undefined>>;
   offlineUntil: number;
   close(): Promise<void>;
 }
@@ -121,7 +120,7 @@ function resources(ctx: JobContext): Resources {
     const options = dispatchOptions(overrides);
     const pools = new Pools(options);
     r = {
-      options, pools, box: new SecretBox(Buffer.from(secretKey, 'base64')), secrets: new Map(), nextSlot: new Map(), burst: new Map(), offlineUntil: 0,
+      options, pools, box: new SecretBox(Buffer.from(secretKey, 'base64')), secrets: new Map(), burst: new Map(), offlineUntil: 0,
       close: () => pools.close(),
     };
     ctx.resources.set('webhooks', r);
@@ -130,23 +129,20 @@ function resources(ctx: JobContext): Resources {
 }
 
 /**
- * Deliveries as the claim transaction just marked them (`UPDATE … RETURNING`), per connection, taken by the
- * handler of the same claim: it sends from the row read inside the claim instead of reading it again.
- * Entries of a claim are replaced at every claim of the same delivery, so a stale row is never used.
+ * Deliveries as the claim transaction just marked them (`UPDATE … RETURNING`), taken by the handler of the same
+ * claim: it sends from the row read inside the claim instead of reading it again. Entries of a claim are replaced
+ * at every claim of the same delivery, so a stale row is never used (delivery ids are unique across stores).
  */
-const claimedRows = new WeakMap<Sqlite, Map<string, WebhookDeliveriesTable>>();
+const claimedRows = new Map<string, WebhookDeliveriesTable>();
 
-function rememberClaimed(s: Sqlite, jobs: ClaimedJob[], rows: WebhookDeliveriesTable[]): void {
-  let map = claimedRows.get(s);
-  if (!map) claimedRows.set(s, (map = new Map()));
-  for (const id of deliveryIdsOf(jobs)) map.delete(id); // not marked now (e.g. cancelled): the handler reads it
-  for (const row of rows) map.set(row.id, row);
+function rememberClaimed(jobs: ClaimedJob[], rows: WebhookDeliveriesTable[]): void {
+  for (const id of deliveryIdsOf(jobs)) claimedRows.delete(id); // not marked now (e.g. cancelled): the handler reads it
+  for (const row of rows) claimedRows.set(row.id, row);
 }
 
-function takeClaimed(s: Sqlite, id: string): WebhookDeliveriesTable | undefined {
-  const map = claimedRows.get(s);
-  const row = map?.get(id);
-  if (row) map!.delete(id);
+async function takeClaimed(s: Db, id: string): Promise<WebhookDeliveriesTable | undefined> {
+  const row = claimedRows.get(id);
+  if (row) claimedRows.delete(id);
   return row ?? db.deliveryById(s, id);
 }
 
@@ -155,12 +151,11 @@ function takeClaimed(s: Sqlite, id: string): WebhookDeliveriesTable | undefined 
  * synchronous loop, so they would all read the same row at the same moment): the cache is dropped at the next
  * microtask, before any job gets to its HTTP request's answer.
  */
-function endpointForBurst(s: Sqlite, r: Resources, id: string): WebhookEndpointsTable | undefined {
+function endpointForBurst(s: Db, r: Resources, id: string): Promise<WebhookEndpointsTable | undefined> {
   let ep = r.burst.get(id);
   if (!ep) {
     ep = db.endpointById(s, id);
-    if (!ep) return undefined;
-    if (r.burst.size === 0) queueMicrotask(() => r.burst.clear());
+    if (r.burst.size === 0) setImmediate(() => r.burst.clear());
     r.burst.set(id, ep);
   }
   return ep;
@@ -227,31 +222,31 @@ function isLoopbackUrl(url: URL): boolean {
 }
 
 async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<JobResult> {
-  const s = ctx.sqlite;
+  const s = ctx.store;
   const r = resources(ctx);
   const o = r.options;
   const deliveryId = String(args.deliveryId);
   const manual = args.trigger === 'manual';
   const by = typeof args.by === 'string' ? args.by : null;
-  const d = takeClaimed(s, deliveryId);
+  const d = await takeClaimed(s, deliveryId);
   if (!d) return { note: 'The delivery no longer exists.' };
   if (d.status !== 'delivering') return { note: `Nothing to send: the delivery is ${d.status}.` };
-  const ep = endpointForBurst(s, r, d.endpoint_id)!;
+  const ep = (await endpointForBurst(s, r, d.endpoint_id))!;
   let now = ctx.now();
   const publish = () => ctx.publish(d.account_id, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: d.endpoint_id });
   const putBack = (at: number, why: string): JobResult => {
     publish();
     return {
       retryAt: at, refund: true, note: why,
-      commit: (tx, { ownsClaim }) => {
-        if (ownsClaim) db.setDeliveryState(tx, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', next_attempt_at: at, last_error: why, updated_at: ctx.now() });
+      commit: async (tx, { ownsClaim }) => {
+        if (ownsClaim) await db.setDeliveryState(tx, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', next_attempt_at: at, last_error: why, updated_at: ctx.now() });
       },
     };
   };
   if (ep.status === 'disabled') {
     publish();
     const why = `Not sent: the endpoint is disabled (${ep.disabled_reason ?? 'by a person'}). Enable it, then retry.`;
-    return { note: why, commit: (tx, { ownsClaim }) => { if (ownsClaim) db.setDeliveryState(tx, d.id, { status: 'failed', next_attempt_at: null, last_error: why, updated_at: ctx.now() }); } };
+    return { note: why, commit: async (tx, { ownsClaim }) => { if (ownsClaim) await db.setDeliveryState(tx, d.id, { status: 'failed', next_attempt_at: null, last_error: why, updated_at: ctx.now() }); } };
   }
   if (!manual && ep.paused_until !== null && ep.paused_until > now) {
     return putBack(ep.paused_until, `Paused until ${toIso(ep.paused_until)}: the endpoint failed ${ep.consecutive_failures} times in a row (circuit breaker).`);
@@ -261,10 +256,9 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   if (!loopback && r.offlineUntil > now && !o.isOnline()) {
     return putBack(now + o.offlineRetryMs, 'Waiting for the network: this computer is offline. No attempt was spent.');
   }
-  if (ep.rate_limit) {
-    const slot = Math.max(now, r.nextSlot.get(ep.id) ?? 0);
-    r.nextSlot.set(ep.id, slot + 1000 / ep.rate_limit);
-    await sleep(slot - now, ctx.signal);
+  if (ctx.job.notBefore !== undefined && ctx.job.notBefore > now) {
+    // The send slot the claim took for this endpoint's rate limit (shared by every dispatcher on the store).
+    await sleep(ctx.job.notBefore - now, ctx.signal);
     now = ctx.now();
   }
   if (ctx.signal.aborted) return putBack(now, 'The dispatcher stopped before sending; it will be sent when it starts again.');
@@ -299,24 +293,24 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   return {
     retryAt: decision.status === 'retrying' ? decision.nextAt! : undefined,
     note: decision.status === 'delivered' ? undefined : describeFailure(result),
-    commit: (tx, { ownsClaim, batch }) => {
-      db.insertAttempt(tx, {
+    commit: async (tx, { ownsClaim, batch }) => {
+      await db.insertAttempt(tx, {
         id: orderedId(at), account_id: d.account_id, delivery_id: d.id, endpoint_id: ep.id, url: ep.url,
         request_headers: JSON.stringify(redactHeaders(headers)), body_size: Buffer.byteLength(d.payload),
         response_status: result.status, response_headers: result.headers ? JSON.stringify(result.headers) : null,
-        response_body: result.body, response_truncated: result.truncated ? 1 : 0,
+        response_body: result.body, response_truncated: result.truncated,
         error_kind: result.errorKind ?? (decision.status === 'delivered' ? null : 'http'),
         error_message: decision.status === 'delivered' ? null : describeFailure(result),
         duration_ms: result.durationMs, trigger: manual ? 'manual' : 'scheduled', triggered_by: manual ? by : null, created_at: at,
       });
       if (!ownsClaim) return;
-      db.recordDeliveryOutcome(tx, d.id, {
+      await db.recordDeliveryOutcome(tx, d.id, {
         status: decision.status, attempts: d.attempts + 1, next_attempt_at: decision.nextAt, last_status: result.status,
         last_error: decision.status === 'delivered' ? null : describeFailure(result),
         delivered_at: decision.status === 'delivered' ? at : d.delivered_at, updated_at: at,
       });
-      if (manual && decision.status === 'retrying') tx.prepare(`UPDATE jobs SET args = ?, priority = 0 WHERE id = ?`).run(JSON.stringify({ deliveryId: d.id }), ctx.job.id);
-      recordEndpointHealth(tx, ctx, ep.id, decision, at, o, batch);
+      if (manual && decision.status === 'retrying') await jobsDb.setJobArgs(tx, ctx.job.id, { deliveryId: d.id }, 0);
+      await recordEndpointHealth(tx, ctx, ep.id, decision, at, o, batch);
     },
   };
 }
@@ -326,19 +320,20 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
  * this one transaction: the runner holds the write lock for all of it, so the endpoint row changes only through
  * the writes below, which keep the cached copy in step (successes in a row then cost no SQL at all).
  */
-function recordEndpointHealth(tx: Sqlite, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions, batch?: Map<string, unknown>): void {
+async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions, batch?: Map<string, unknown>): Promise<void> {
   const cacheKey = `webhooks:endpoint:${endpointId}`;
   const cached = batch?.get(cacheKey) as WebhookEndpointsTable | undefined;
-  const ep = cached ?? db.endpointById(tx, endpointId)!;
+  // Read (and on PostgreSQL lock) once per recording transaction: the row then changes only through `update`.
+  const ep = cached ?? (await db.endpointForUpdate(tx, endpointId))!;
   if (!cached) batch?.set(cacheKey, ep);
-  const update = (patch: Partial<WebhookEndpointsTable>) => {
-    db.updateEndpoint(tx, ep.account_id, ep.id, patch);
+  const update = async (patch: Partial<WebhookEndpointsTable>) => {
+    await db.updateEndpoint(tx, ep.account_id, ep.id, patch);
     Object.assign(ep, patch);
   };
   if (decision.status === 'delivered') {
     if (ep.consecutive_failures !== 0 || ep.paused_until !== null || ep.failing_since !== null || (ep.last_success_at ?? 0) < at - 1000) {
       const hadFailures = ep.consecutive_failures !== 0;
-      update({ consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: at });
+      await update({ consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: at });
       if (hadFailures) ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
     }
     return;
@@ -347,15 +342,15 @@ function recordEndpointHealth(tx: Sqlite, ctx: JobContext, endpointId: string, d
   const failingSince = ep.failing_since ?? at;
   const patch: Partial<WebhookEndpointsTable> = { consecutive_failures: failures, failing_since: failingSince, last_failure_at: at };
   if (failures >= o.breakerThreshold) patch.paused_until = at + o.breakerCoolOffMs;
-  update(patch);
+  await update(patch);
   if (failures === o.breakerThreshold) {
-    enqueueNotification(tx, ep.account_id, 'notifications.deliveryFailures', { endpointId: ep.id, failures, since: toIso(failingSince) }, at);
+    await enqueueNotification(tx, ep.account_id, 'notifications.deliveryFailures', { endpointId: ep.id, failures, since: toIso(failingSince) }, at);
   }
   if (ep.status === 'active') {
-    if (decision.disable) disableEndpoint(tx, ep, decision.disable, at, true);
+    if (decision.disable) await disableEndpoint(tx, ep, decision.disable, at, true);
     else if (at - failingSince >= o.disableAfterMs) {
       const days = Math.round((at - failingSince) / 86_400_000);
-      disableEndpoint(tx, ep, `Every delivery failed for ${days} day${days === 1 ? '' : 's'} (since ${toIso(failingSince)}).`, at, true);
+      await disableEndpoint(tx, ep, `Every delivery failed for ${days} day${days === 1 ? '' : 's'} (since ${toIso(failingSince)}).`, at, true);
     }
     // Disabled just now (written by disableEndpoint, not through `update`): read it again if needed.
     if (decision.disable || at - failingSince >= o.disableAfterMs) batch?.delete(cacheKey);
@@ -369,16 +364,16 @@ async function fanout(ctx: JobContext, args: Record<string, unknown>): Promise<J
   const table = String(args.table);
   const type = eventType(table);
   if (!type) throw new Error(`Unknown event table “${table}”.`);
-  const [row] = loadEventRows(ctx.sqlite, table as EventTableName, [String(args.eventId)]);
+  const [row] = await loadEventRows(ctx.store, table as EventTableName, [String(args.eventId)]);
   if (!row) return { note: 'The event no longer exists.' };
   const body = eventBody(type.webhookType, toIso(row.created_at), type.publicJson(row as never));
   return {
-    commit: (tx, { ownsClaim }) => {
+    commit: async (tx, { ownsClaim }) => {
       if (!ownsClaim) return; // another runner took the job back and fans out instead: never twice
       const now = ctx.now();
-      const endpoints = db.subscribedEndpoints(tx, row.account_id, type.webhookType, row.created_at);
+      const endpoints = await db.subscribedEndpoints(tx, row.account_id, type.webhookType, row.created_at);
       for (const ep of endpoints) {
-        const d = createDelivery(tx, { accountId: row.account_id, endpointId: ep.id, eventTable: table, eventId: row.id, eventType: type.webhookType, payload: body, now });
+        const d = await createDelivery(tx, { accountId: row.account_id, endpointId: ep.id, eventTable: table, eventId: row.id, eventType: type.webhookType, payload: body, now });
         ctx.publish(row.account_id, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: ep.id });
       }
     },
@@ -387,33 +382,32 @@ async function fanout(ctx: JobContext, args: Record<string, unknown>): Promise<J
 
 /** Repair: deliveries waiting without a live job (a job lost to a bug or a manual edit) get one again. */
 async function sweep(ctx: JobContext): Promise<JobResult> {
-  const s = ctx.sqlite;
   const now = ctx.now();
   let repaired = 0;
-  s.transaction(() => {
-    for (const o of db.orphanDeliveries(s, ctx.job.accountId, 1000)) {
-      const d = db.deliveryById(s, o.id)!;
-      if (d.status === 'delivering') db.setDeliveryState(s, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', updated_at: now });
-      const fresh = db.deliveryById(s, o.id)!;
-      const job = fresh.job_id ? jobsDb.findJob(s, fresh.job_id) : undefined;
+  await ctx.store.transaction(async (s) => {
+    for (const o of await db.orphanDeliveries(s, ctx.job.accountId, 1000)) {
+      const d = (await db.deliveryById(s, o.id))!;
+      if (d.status === 'delivering') await db.setDeliveryState(s, d.id, { status: d.attempts === 0 ? 'pending' : 'retrying', updated_at: now });
+      const fresh = (await db.deliveryById(s, o.id))!;
+      const job = fresh.job_id ? await jobsDb.findJob(s, fresh.job_id) : undefined;
       if (job && job.status === 'ready') continue;
       const jobId = newId(now);
-      jobsDb.enqueueJob(s, { id: jobId, accountId: d.account_id, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND, args: { deliveryId: d.id }, runAt: Math.max(now, d.next_attempt_at ?? now), maxAttempts: 1_000_000, concurrencyKey: endpointKey(d.endpoint_id), createdAt: now });
-      db.setDeliveryState(s, d.id, { job_id: jobId });
+      await jobsDb.enqueueJob(s, { id: jobId, accountId: d.account_id, queue: WEBHOOKS_QUEUE, kind: DELIVER_KIND, args: { deliveryId: d.id }, runAt: Math.max(now, d.next_attempt_at ?? now), maxAttempts: 1_000_000, concurrencyKey: endpointKey(d.endpoint_id), createdAt: now });
+      await db.setDeliveryState(s, d.id, { job_id: jobId });
       repaired++;
     }
-  }).immediate();
+  });
   return { note: repaired ? `Repaired ${repaired} deliveries without a job.` : undefined };
 }
 
 const RETENTION_MS = 30 * 86_400_000;
 async function prune(ctx: JobContext): Promise<JobResult> {
-  const n = ctx.sqlite.transaction(() => db.pruneOld(ctx.sqlite, ctx.job.accountId, ctx.now() - RETENTION_MS)).immediate();
+  const n = await ctx.store.transaction((tx) => db.pruneOld(tx, ctx.job.accountId, ctx.now() - RETENTION_MS));
   return { note: `Pruned ${n.deliveries} deliveries, ${n.attempts} attempts and ${n.jobs} finished jobs older than 30 days.` };
 }
 
 async function retryFailed(ctx: JobContext, args: Record<string, unknown>): Promise<JobResult> {
-  const s = ctx.sqlite;
+  const s = ctx.store;
   const endpointId = String(args.endpointId);
   const since = Number(args.since);
   const total = Number(args.total);
@@ -422,15 +416,17 @@ async function retryFailed(ctx: JobContext, args: Record<string, unknown>): Prom
   let done = 0;
   let after = '';
   for (;;) {
-    const ids = db.failedDeliveryIds(s, ctx.job.accountId, endpointId, since, after, 200);
+    const ids = await db.failedDeliveryIds(s, ctx.job.accountId, endpointId, since, after, 200);
     if (ids.length === 0 || ctx.signal.aborted) break;
-    s.transaction(() => {
+    done += await s.transaction(async (tx) => {
       const now = ctx.now();
+      let n = 0;
       for (const id of ids) {
-        const d = db.deliveryById(s, id);
-        if (d && d.status === 'failed' && requeueDelivery(s, d, now, by)) done++;
+        const d = await db.deliveryById(tx, id);
+        if (d && d.status === 'failed' && (await requeueDelivery(tx, d, now, by))) n++;
       }
-    }).immediate();
+      return n;
+    });
     after = ids[ids.length - 1];
     (ctx.publishNow ?? ctx.publish)(ctx.job.accountId, 'webhooks.bulk.progress', { bulkId, endpointId, done, total: Math.max(total, done), finished: false });
     await new Promise((r) => setImmediate(r));
@@ -449,9 +445,10 @@ export const webhooksJobKinds: Record<string, JobKind> = {
   [DELIVER_KIND]: {
     queue: WEBHOOKS_QUEUE,
     handle: deliver,
-    onClaim: (s, jobs, now) => rememberClaimed(s, jobs, db.markDelivering(s, deliveryIdsOf(jobs), now)),
-    onReclaim: (s, jobs, now) => db.unmarkDelivering(s, deliveryIdsOf(jobs), now),
-    concurrencyLimit: (s, key) => db.endpointById(s, key.slice('webhooks:endpoint:'.length))?.concurrency ?? 4,
+    onClaim: async (tx, jobs, now) => rememberClaimed(jobs, await db.markDelivering(tx, deliveryIdsOf(jobs), now)),
+    onReclaim: (tx, jobs, now) => db.unmarkDelivering(tx, deliveryIdsOf(jobs), now),
+    concurrencyLimit: async (s, key) => (await db.endpointById(s, key.slice('webhooks:endpoint:'.length)))?.concurrency ?? 4,
+    rateLimit: async (s, key) => (await db.endpointById(s, key.slice('webhooks:endpoint:'.length)))?.rate_limit ?? null,
   },
   'webhooks.retryFailed': { queue: WEBHOOKS_QUEUE, handle: retryFailed },
   'webhooks.sweep': { queue: 'maintenance', handle: sweep, every: 15 * 60_000 },

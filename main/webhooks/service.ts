@@ -1,7 +1,7 @@
 // The webhooks/jobs background service on the main thread: the secret box handlers use, and the job runner in a
 // worker thread (its own connection) that the app and `chronicle serve` start when `background` is true.
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { signalOrigin } from '../../db/signals.ts';
 import type { AppServices } from '../handlers/types.ts';
 import type { ServiceOptions } from '../services.ts';
 import type { FromWorker, ToWorker, WorkerData } from '../jobs/worker.ts';
@@ -57,8 +57,9 @@ export const jobsService = {
     if (!opts.background || app.readOnly) return;
     const { url, execArgv } = workerUrl();
     const data: WorkerData = {
-      dbFile: path.resolve(app.dbFile),
+      location: app.connectTo,
       dataDir: app.dataDir,
+      origin: signalOrigin(),
       nativeBinding: opts.nativeBinding,
       config: { webhooks: { secretKey: svc.key.toString('base64') } },
     };
@@ -71,7 +72,11 @@ export const jobsService = {
         if (m.type === 'ready') {
           svc.workerId = m.workerId;
           resolve();
-        } else if (m.type === 'publish') app.push.publish(m.accountId, m.topic, m.payload as never);
+        } else if (m.type === 'failed') {
+          console.error(`[jobs] the job worker could not start; background jobs are not running: ${m.message}`);
+          if (svc.worker === worker) svc.worker = null;
+          resolve();
+        } else if (m.type === 'publish') app.push.publish(m.accountId, m.topic, m.payload as never, 'committed');
         else if (m.type === 'log') console.error(m.message);
       });
       worker.once('error', (err) => {
@@ -84,7 +89,9 @@ export const jobsService = {
         resolve();
       });
     });
-    // New events enqueue fan-out jobs: wake the dispatcher instead of waiting for its next poll.
+    // New events enqueue fan-out jobs: wake the dispatcher instead of waiting for its next poll (commits of other
+    // processes wake it through the push relay's listener).
+    app.services.wakeRunner = () => svc.wake();
     unsubscribers.set(app, app.push.subscribe((_account, topic) => {
       if (topic === 'activity.created') svc.wake();
     }));

@@ -1,21 +1,27 @@
-// One describe per migration version (Signal Desktop style): what the version creates, and how opening a file
-// fails safely (a failing migration, a file from a newer Chronicle, a file that is not a database).
+// One describe per migration version (Signal Desktop style), on the store of this run: what the version creates,
+// and how opening fails safely (a failing migration, a schema from a newer Chronicle, a file that is not a
+// database, a PostgreSQL database that belongs to something else). Versions 0002–0004 have their own files
+// (webhooks-migration, audit-chain, reports-migration); 0005 is here.
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrations, latestVersion } from '../../db/migrations/index.ts';
+import { latestVersion, migrationsByDialect } from '../../db/migrations/index.ts';
 import type { Migration } from '../../db/migrations/types.ts';
-import { DatabaseError, migrate, openDatabase, schemaVersion } from '../../db/open.ts';
-import type { Sqlite } from '../../db/sql.ts';
-import { tempDbFile } from '../support/workspace.ts';
+import { DatabaseError, migrate, openStore, schemaVersion } from '../../db/open.ts';
+import type { Store } from '../../db/store.ts';
+import { SqliteStore } from '../../db/store-sqlite.ts';
+import { onPostgres, onSqlite, sqlRow, sqlRows, tableNames, tempDbFile, tempLocation, testStore } from '../support/workspace.ts';
 
-const opened: Sqlite[] = [];
-afterEach(() => {
-  for (const s of opened.splice(0)) if (s.open) s.close();
+const opened: Store[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close().catch(() => {});
 });
-const track = (s: Sqlite) => (opened.push(s), s);
+const track = (s: Store) => (opened.push(s), s);
+const bin = path.resolve('main/bin/chronicle.mjs');
 
 /** Descriptors this process holds open on `file` (Linux /proc), to prove a refused file is not left open. */
 function openHandles(file: string): number {
@@ -41,62 +47,94 @@ function fileState(file: string) {
   return Object.fromEntries(fs.readdirSync(dir).filter((f) => f.startsWith(base)).sort().map((f) => [f, sha(path.join(dir, f))]));
 }
 
-function objects(s: Sqlite, type: 'table' | 'index') {
-  return (s.prepare(`SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' ORDER BY name`).all(type) as { name: string }[]).map((r) => r.name);
+/** Tables, columns and indexes of a PostgreSQL database, with a count of rows per table: "untouched" means equal. */
+async function pgState(url: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const cols = await c.query(`SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`);
+    const idx = await c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`);
+    const counts: Record<string, number> = {};
+    for (const t of new Set(cols.rows.map((r) => r.table_name as string))) counts[t] = Number((await c.query(`SELECT count(*) AS n FROM "${t}"`)).rows[0].n);
+    return { cols: cols.rows, idx: idx.rows, counts };
+  } finally {
+    await c.end();
+  }
 }
 
-function tableSql(s: Sqlite, name: string): string {
-  return (s.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) as { sql: string }).sql;
+async function pgExec(url: string, text: string) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(text);
+  } finally {
+    await c.end();
+  }
 }
 
-/** A fresh file at version 1 with one account in it, closed (WAL checkpointed into the main file). */
-function fileAtVersion1(): string {
-  const file = tempDbFile();
-  const s = openDatabase(file, { migrate: false });
-  migrate(s, file, 1);
-  s.prepare(`INSERT INTO accounts (id, name, created_at) VALUES ('019a0000-0000-7000-8000-000000000001', 'Acme', 1)`).run();
-  s.close();
-  return file;
+const ACME = '019a0000-0000-7000-8000-000000000001';
+
+/** A fresh store at version 1 with one account in it, closed again. */
+async function storeAtVersion1(): Promise<string> {
+  const location = await tempLocation();
+  const s = await openStore(location, { migrate: false, check: false });
+  await migrate(s, { upTo: 1 });
+  await sqlRows(s, `INSERT INTO accounts (id, name, created_at) VALUES (?, 'Acme', 1)`, ACME);
+  await s.close();
+  return location;
 }
 
-describe('migration 0001 (foundation)', () => {
+async function indexNames(s: Store): Promise<string[]> {
+  const rows = s.dialect === 'sqlite'
+    ? await sqlRows<{ name: string }>(s, `SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+    : await sqlRows<{ name: string }>(s, `SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1`);
+  return rows.map((r) => r.name);
+}
+
+describe('the migration lists', () => {
+  it('both dialects list the same ordered, distinct versions with the same names', () => {
+    const names = (d: 'sqlite' | 'postgres') => migrationsByDialect[d].map((m) => `${m.version}:${m.name}`);
+    expect(names('postgres')).toEqual(names('sqlite'));
+    const versions = migrationsByDialect.sqlite.map((m) => m.version);
+    expect(versions[0]).toBe(1);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    expect(latestVersion).toBe(versions[versions.length - 1]);
+  });
+});
+
+describe(`migration 0001 (foundation) on ${testStore}`, () => {
   const foundationTables = [
     'accounts', 'activities', 'boards', 'card_created', 'card_moved', 'card_subscriptions', 'card_updated', 'cards', 'columns',
     'comment_added', 'comments', 'jobs', 'member_invited', 'memberships', 'project_archived', 'projects', 'users',
   ];
 
-  it('is the first of an ordered list of distinct versions', () => {
-    expect(migrations[0].version).toBe(1);
-    expect(migrations[0].name).toBe('foundation');
-    const versions = migrations.map((m) => m.version);
-    expect(versions).toEqual([...versions].sort((a, b) => a - b));
-    expect(new Set(versions).size).toBe(versions.length);
-    expect(latestVersion).toBe(versions[versions.length - 1]);
-  });
-
-  it('creates every foundation table, STRICT, with account_id on each', () => {
-    const file = tempDbFile();
-    const s = track(openDatabase(file, { migrate: false }));
-    expect(schemaVersion(s)).toBe(0);
-    migrate(s, file, 1);
-    expect(schemaVersion(s)).toBe(1);
-    expect(objects(s, 'table')).toEqual(foundationTables);
+  it('creates every foundation table with account_id on each and epoch-millisecond times', async () => {
+    const s = track(await openStore(await tempLocation(), { migrate: false, check: false }));
+    expect(await schemaVersion(s)).toBe(0);
+    await migrate(s, { upTo: 1 });
+    expect(await schemaVersion(s)).toBe(1);
+    expect(await tableNames(s)).toEqual(foundationTables);
     for (const t of foundationTables) {
-      expect(tableSql(s, t), t).toMatch(/\)\s*STRICT\s*$/);
-      const cols = (s.prepare(`SELECT name, type, pk FROM pragma_table_info(?)`).all(t) as { name: string; type: string; pk: number }[]);
-      expect(cols.find((c) => c.pk === 1), `${t} has a TEXT primary key`).toMatchObject({ name: 'id', type: 'TEXT' });
+      const cols = s.dialect === 'sqlite'
+        ? (await sqlRows<{ name: string; type: string; pk: number }>(s, `SELECT name, type, pk FROM pragma_table_info(?)`, t)).map((c) => ({ ...c, ms: c.type === 'INTEGER' }))
+        : (await sqlRows<{ name: string; type: string }>(s, `SELECT column_name AS name, data_type AS type FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`, t)).map((c) => ({ ...c, ms: c.type === 'bigint', pk: c.name === 'id' ? 1 : 0 }));
+      expect(cols.find((c) => c.name === 'id'), `${t} has a TEXT id`).toMatchObject({ type: s.dialect === 'sqlite' ? 'TEXT' : 'text' });
       if (t !== 'accounts') expect(cols.map((c) => c.name), t).toContain('account_id');
-      for (const c of cols.filter((c) => c.name.endsWith('_at') && c.name !== 'archived_at' || c.name === 'archived_at')) {
-        expect(c.type, `${t}.${c.name} is epoch milliseconds`).toBe('INTEGER');
+      for (const c of cols.filter((c) => c.name.endsWith('_at'))) expect(c.ms, `${t}.${c.name} is epoch milliseconds`).toBe(true);
+    }
+    if (s.dialect === 'sqlite') {
+      for (const t of foundationTables) {
+        const { sql } = (await sqlRow<{ sql: string }>(s, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, t))!;
+        expect(sql, t).toMatch(/\)\s*STRICT\s*$/);
       }
     }
   });
 
-  it('creates the feed, lookup and job indexes', () => {
-    const file = tempDbFile();
-    const s = track(openDatabase(file, { migrate: false }));
-    migrate(s, file, 1);
-    const indexes = objects(s, 'index');
+  it('creates the feed, lookup and job indexes (the feed keyset order is each feed index’s tail)', async () => {
+    const s = track(await openStore(await tempLocation(), { migrate: false, check: false }));
+    await migrate(s, { upTo: 1 });
+    const indexes = await indexNames(s);
     for (const name of [
       'activities_account_created', 'activities_board_created', 'activities_project_created', 'activities_creator_created',
       'activities_account_type_created', 'activities_subject', 'cards_column', 'cards_board', 'columns_board', 'comments_card',
@@ -104,95 +142,104 @@ describe('migration 0001 (foundation)', () => {
     ]) {
       expect(indexes, name).toContain(name);
     }
-    const cols = (idx: string) => (s.prepare(`SELECT name, desc FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno`).all(idx) as { name: string; desc: number }[]);
-    // The feed's keyset order (created_at DESC, id DESC) is the tail of every activities index it reads.
-    expect(cols('activities_account_created')).toEqual([{ name: 'account_id', desc: 0 }, { name: 'created_at', desc: 1 }, { name: 'id', desc: 1 }]);
-    expect(cols('activities_board_created').map((c) => c.name)).toEqual(['board_id', 'created_at', 'id']);
-    const subjectUnique = s.prepare(`SELECT "unique" AS u FROM pragma_index_list('activities') WHERE name = 'activities_subject'`).get() as { u: number };
-    expect(subjectUnique.u).toBe(1);
+    if (s.dialect === 'sqlite') {
+      const cols = (idx: string) => sqlRows<{ name: string; desc: number }>(s, `SELECT name, desc FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno`, idx);
+      expect(await cols('activities_account_created')).toEqual([{ name: 'account_id', desc: 0 }, { name: 'created_at', desc: 1 }, { name: 'id', desc: 1 }]);
+      expect((await cols('activities_board_created')).map((c) => c.name)).toEqual(['board_id', 'created_at', 'id']);
+      expect((await sqlRow<{ u: number }>(s, `SELECT "unique" AS u FROM pragma_index_list('activities') WHERE name = 'activities_subject'`))!.u).toBe(1);
+    } else {
+      const def = async (idx: string) => (await sqlRow<{ d: string }>(s, `SELECT indexdef AS d FROM pg_indexes WHERE indexname = ?`, idx))!.d;
+      expect(await def('activities_account_created')).toMatch(/\(account_id, created_at DESC, id DESC\)/);
+      expect(await def('activities_board_created')).toMatch(/\(board_id, created_at DESC, id DESC\)/);
+      expect(await def('activities_subject')).toMatch(/^CREATE UNIQUE INDEX/);
+    }
   });
 
-  it('enforces its CHECK constraints (a move between the same column, an empty reason, non-JSON changes)', () => {
-    const file = tempDbFile();
-    const s = track(openDatabase(file, { migrate: false }));
-    migrate(s, file, 1);
-    s.pragma('foreign_keys = OFF');
+  it('enforces its CHECK constraints (a move between the same column, an empty or long reason, non-JSON changes)', async () => {
+    const s = track(await openStore(await tempLocation(), { migrate: false, check: false }));
+    await migrate(s, { upTo: 1 });
     const id = (n: number) => `019a0000-0000-7000-8000-${String(n).padStart(12, '0')}`;
-    expect(() =>
-      s.prepare(`INSERT INTO card_moved VALUES (?, ?, ?, 1, ?, ?, ?, 0, 0)`).run(id(1), id(2), id(3), id(4), id(5), id(5)),
-    ).toThrow(/CHECK/);
-    expect(() => s.prepare(`INSERT INTO project_archived VALUES (?, ?, ?, 1, ?, '   ')`).run(id(1), id(2), id(3), id(4))).toThrow(/CHECK/);
-    expect(() => s.prepare(`INSERT INTO project_archived VALUES (?, ?, ?, 1, ?, ?)`).run(id(1), id(2), id(3), id(4), 'x'.repeat(501))).toThrow(/CHECK/);
-    expect(() => s.prepare(`INSERT INTO card_updated VALUES (?, ?, ?, 1, ?, 'not json')`).run(id(1), id(2), id(3), id(4))).toThrow(/CHECK/);
-    // STRICT: a text timestamp is refused, not stored.
-    expect(() => s.prepare(`INSERT INTO accounts VALUES (?, 'A', 'yesterday')`).run(id(9))).toThrow(/cannot store TEXT value in INTEGER column/);
+    // Rows that pass every foreign key, so that only the CHECK under test can refuse them.
+    await sqlRows(s, `INSERT INTO accounts VALUES (?, 'A', 1)`, id(2));
+    await sqlRows(s, `INSERT INTO users VALUES (?, ?, 'U', 'u@x.test', 1)`, id(3), id(2));
+    await sqlRows(s, `INSERT INTO projects (id, account_id, name, created_at) VALUES (?, ?, 'P', 1)`, id(4), id(2));
+    await sqlRows(s, `INSERT INTO boards VALUES (?, ?, ?, 'B', 1)`, id(6), id(2), id(4));
+    await sqlRows(s, `INSERT INTO columns VALUES (?, ?, ?, 'C', 0, 1)`, id(5), id(2), id(6));
+    await sqlRows(s, `INSERT INTO cards (id, account_id, board_id, column_id, position, title, creator_id, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 'T', ?, 1, 1)`, id(7), id(2), id(6), id(5), id(3));
+    const check = s.dialect === 'sqlite' ? /CHECK/ : /check constraint|invalid input syntax for type json/;
+    await expect(sqlRows(s, `INSERT INTO card_moved VALUES (?, ?, ?, 1, ?, ?, ?, 0, 0)`, id(1), id(2), id(3), id(7), id(5), id(5))).rejects.toThrow(check);
+    await expect(sqlRows(s, `INSERT INTO project_archived VALUES (?, ?, ?, 1, ?, '   ')`, id(1), id(2), id(3), id(4))).rejects.toThrow(check);
+    await expect(sqlRows(s, `INSERT INTO project_archived VALUES (?, ?, ?, 1, ?, ?)`, id(1), id(2), id(3), id(4), 'x'.repeat(501))).rejects.toThrow(check);
+    await expect(sqlRows(s, `INSERT INTO card_updated VALUES (?, ?, ?, 1, ?, 'not json')`, id(1), id(2), id(3), id(7))).rejects.toThrow(check);
+    // A text timestamp is refused, not stored (STRICT on SQLite, BIGINT on PostgreSQL).
+    await expect(sqlRows(s, `INSERT INTO accounts VALUES (?, 'A', 'yesterday')`, id(9))).rejects.toThrow(
+      s.dialect === 'sqlite' ? /cannot store TEXT value in INTEGER column/ : /invalid input syntax for type bigint/,
+    );
   });
 
-  it('is applied on open and sets user_version; reopening applies nothing again', () => {
-    const file = tempDbFile();
-    const s = openDatabase(file);
-    expect(schemaVersion(s)).toBe(latestVersion);
-    expect(s.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s.pragma('synchronous', { simple: true })).toBe(2); // FULL
-    expect(s.pragma('foreign_keys', { simple: true })).toBe(1);
-    s.close();
-    const before = sha(file);
-    const again = track(openDatabase(file));
-    expect(schemaVersion(again)).toBe(latestVersion);
-    again.close();
-    expect(sha(file)).toBe(before);
+  it('is applied on open; reopening applies nothing again', async () => {
+    const location = await tempLocation();
+    const s = await openStore(location);
+    expect(await schemaVersion(s)).toBe(latestVersion);
+    if (s instanceof SqliteStore) {
+      expect(s.pragma('journal_mode')).toBe('wal');
+      expect(s.pragma('synchronous')).toBe(2); // FULL
+      expect(s.pragma('foreign_keys')).toBe(1);
+    }
+    await s.close();
+    const before = onSqlite ? sha(location) : await pgState(location);
+    const again = track(await openStore(location));
+    expect(await schemaVersion(again)).toBe(latestVersion);
+    await again.close();
+    expect(onSqlite ? sha(location) : await pgState(location)).toEqual(before);
   });
 
-  it('a failing migration rolls everything back and leaves the file untouched', () => {
-    const file = fileAtVersion1();
-    const before = fileState(file);
+  it('a failing migration rolls everything back and leaves the store untouched', async () => {
+    const location = await storeAtVersion1();
+    const before = onSqlite ? fileState(location) : await pgState(location);
     const failing: Migration = {
       version: 2,
       name: 'fails_halfway',
-      up(s) {
-        s.exec(`CREATE TABLE half_done (id TEXT PRIMARY KEY) STRICT; INSERT INTO half_done VALUES ('x');`);
-        s.exec(`UPDATE accounts SET name = 'Changed'`);
+      async up(tx) {
+        await tx.script(`CREATE TABLE half_done (id TEXT PRIMARY KEY); INSERT INTO half_done VALUES ('x');`);
+        await tx.script(`UPDATE accounts SET name = 'Changed'`);
         throw new Error('disk on fire');
       },
     };
-    const s = track(openDatabase(file, { migrate: false }));
-    let error: unknown;
-    try {
-      migrate(s, file, undefined, [...migrations.filter((m) => m.version === 1), failing]);
-    } catch (err) {
-      error = err;
-    }
+    const s = track(await openStore(location, { migrate: false }));
+    const list = [...migrationsByDialect[s.dialect].filter((m) => m.version === 1), failing];
+    const error = await migrate(s, { list }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect((error as DatabaseError).code).toBe('db_migration_failed');
-    expect((error as DatabaseError).message).toBe(`Migration failed on ${file}: disk on fire`);
-    expect(schemaVersion(s)).toBe(1);
-    expect(objects(s, 'table')).not.toContain('half_done');
-    expect((s.prepare('SELECT name FROM accounts').get() as { name: string }).name).toBe('Acme');
-    s.close();
-    expect(fileState(file)).toEqual(before);
+    expect((error as DatabaseError).message).toBe(`Migration failed on ${s.location}: disk on fire`);
+    expect(await schemaVersion(s)).toBe(1);
+    expect(await tableNames(s)).not.toContain('half_done');
+    expect((await sqlRow<{ name: string }>(s, 'SELECT name FROM accounts'))!.name).toBe('Acme');
+    await s.close();
+    expect(onSqlite ? fileState(location) : await pgState(location)).toEqual(before);
   });
 
-  it('refuses a file written by a newer version, with a clear message, leaving it untouched', () => {
-    const file = fileAtVersion1();
-    const raw = new Database(file);
-    raw.pragma(`user_version = ${latestVersion + 5}`);
-    raw.close();
-    const before = fileState(file);
-    let error: unknown;
-    try {
-      track(openDatabase(file));
-    } catch (err) {
-      error = err;
-    }
+  it('refuses a schema written by a newer version, with a clear message, leaving the store untouched', async () => {
+    const location = await storeAtVersion1();
+    if (onSqlite) {
+      const raw = new Database(location);
+      raw.pragma(`user_version = ${latestVersion + 5}`);
+      raw.close();
+    } else await pgExec(location, `UPDATE chronicle_schema SET version = ${latestVersion + 5}`);
+    const before = onSqlite ? fileState(location) : await pgState(location);
+    const error = await openStore(location).then(track, (e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect((error as DatabaseError).code).toBe('db_newer_version');
+    const shown = onSqlite ? location : location.replace(/:[^:@/]+@/, ':***@');
     expect((error as DatabaseError).message).toBe(
-      `${file} was written by a newer version of Chronicle (schema ${latestVersion + 5}; this build knows up to ${latestVersion}). Update Chronicle to open it.`,
+      `${shown} was written by a newer version of Chronicle (schema ${latestVersion + 5}; this build knows up to ${latestVersion}). Update Chronicle to open it.`,
     );
-    expect(fileState(file)).toEqual(before);
+    expect(onSqlite ? fileState(location) : await pgState(location)).toEqual(before);
   });
+});
 
-  it('refuses a newer file even when it uses a rollback journal (opening must not switch it to WAL)', () => {
+describe.runIf(onSqlite)('opening SQLite files that are not what they seem', () => {
+  it('refuses a newer file even when it uses a rollback journal (opening must not switch it to WAL)', async () => {
     const file = tempDbFile();
     const raw = new Database(file);
     raw.pragma('journal_mode = DELETE');
@@ -200,36 +247,92 @@ describe('migration 0001 (foundation)', () => {
     raw.pragma(`user_version = ${latestVersion + 1}`);
     raw.close();
     const before = fileState(file);
-    expect(() => track(openDatabase(file))).toThrow(/written by a newer version of Chronicle/);
+    await expect(openStore(file).then(track)).rejects.toThrow(/written by a newer version of Chronicle/);
     expect(fileState(file)).toEqual(before);
   });
 
-  it('gives a clear error for a file that is not a SQLite database, leaving it untouched', () => {
+  it('gives a clear error for a file that is not a SQLite database, leaving it untouched', async () => {
     const file = tempDbFile();
     fs.writeFileSync(file, 'These are my shopping notes, not a database.\n'.repeat(200));
     const before = fileState(file);
-    let error: unknown;
-    try {
-      track(openDatabase(file));
-    } catch (err) {
-      error = err;
-    }
+    const error = await openStore(file).then(track, (e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseError);
     expect((error as DatabaseError).code).toBe('db_unreadable');
     expect((error as DatabaseError).message).toBe(`Cannot open ${file}: file is not a database`);
     expect(fileState(file)).toEqual(before);
   });
 
-  it.skipIf(!fs.existsSync('/proc/self/fd'))('a refused file is closed again (no handle left open)', () => {
+  it.skipIf(!fs.existsSync('/proc/self/fd'))('a refused file is closed again (no handle left open)', async () => {
     const notDb = tempDbFile();
     fs.writeFileSync(notDb, 'not a database\n'.repeat(100));
-    const newer = fileAtVersion1();
+    const newer = await storeAtVersion1();
     const raw = new Database(newer);
     raw.pragma(`user_version = ${latestVersion + 1}`);
     raw.close();
     for (const file of [notDb, newer]) {
-      expect(() => openDatabase(file)).toThrow(DatabaseError);
+      await expect(openStore(file)).rejects.toThrow(DatabaseError);
       expect(openHandles(file), file).toBe(0);
     }
+  });
+});
+
+describe.runIf(onPostgres)('opening PostgreSQL databases that are not what they seem', () => {
+  it('refuses a database that holds other tables but no Chronicle schema, writing nothing', async () => {
+    const url = await tempLocation();
+    await pgExec(url, `CREATE TABLE invoices (id int PRIMARY KEY, total numeric); INSERT INTO invoices VALUES (1, 9.5)`);
+    const before = await pgState(url);
+    const error = await openStore(url).then(track, (e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as DatabaseError).code).toBe('db_foreign');
+    expect((error as DatabaseError).message).toMatch(/holds other tables \(invoices\) but no Chronicle schema/);
+    expect(await pgState(url)).toEqual(before);
+  });
+
+  it('processes starting at the same moment migrate once (the others wait, then find nothing to do)', async () => {
+    const url = await tempLocation();
+    const run = () =>
+      new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'migrate', '--db', url], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('exit', (code) => resolve({ code, out, err }));
+      });
+    const results = await Promise.all([run(), run(), run(), run()]);
+    for (const r of results) expect(r.code, r.err).toBe(0);
+    const applied = results.filter((r) => /migrations? applied/.test(r.out));
+    expect(applied).toHaveLength(1);
+    expect(applied[0].out).toMatch(new RegExp(`schema 0 → ${latestVersion} \\(${latestVersion} migrations applied\\)`));
+    expect(results.filter((r) => /up to date/.test(r.out))).toHaveLength(3);
+    const s = track(await openStore(url));
+    expect(await schemaVersion(s)).toBe(latestVersion);
+  });
+
+  it('gives int8 back as numbers and booleans as booleans (the types the contract promises)', async () => {
+    const s = track(await openStore(await tempLocation()));
+    const row = (await sqlRow<Record<string, unknown>>(s, `SELECT 1700000000000::bigint AS ms, count(*) AS n, sum(2::bigint) AS total, true AS flag, '{"a":1}'::jsonb AS doc FROM accounts`))!;
+    expect(row).toEqual({ ms: 1700000000000, n: 0, total: null, flag: true, doc: '{"a": 1}' });
+  });
+});
+
+describe(`migration 0005 (processes) on ${testStore}`, () => {
+  it('adds the process registry and throttles, keeping queued jobs, and claims in write order', async () => {
+    const location = await storeAtVersion1();
+    const s = track(await openStore(location, { migrate: false }));
+    await migrate(s, { upTo: 4 });
+    await sqlRows(
+      s,
+      `INSERT INTO jobs (id, account_id, queue, kind, args, run_at, created_at) VALUES ('019a0000-0000-7000-8000-0000000000b2', ?, 'webhooks', 'webhooks.fanout', '{}', 5, 5), ('019a0000-0000-7000-8000-0000000000a1', ?, 'webhooks', 'webhooks.fanout', '{}', 5, 5)`,
+      ACME, ACME,
+    );
+    await migrate(s, { upTo: 5 });
+    expect(await schemaVersion(s)).toBe(5);
+    expect(await tableNames(s)).toEqual(expect.arrayContaining(['processes', 'job_throttles', ...(onSqlite ? ['push_outbox'] : [])]));
+    expect(await indexNames(s)).toEqual(expect.arrayContaining(['jobs_claimed_by', 'processes_heartbeat', 'jobs_ready_priority']));
+    const order = onSqlite ? 'rowid' : 'seq';
+    expect((await sqlRows<{ id: string }>(s, `SELECT id FROM jobs ORDER BY ${order}`)).map((r) => r.id)).toEqual([
+      '019a0000-0000-7000-8000-0000000000b2', '019a0000-0000-7000-8000-0000000000a1',
+    ]);
   });
 });

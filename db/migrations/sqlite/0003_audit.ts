@@ -1,5 +1,5 @@
-import type { Migration } from './types.ts';
-import { backfillChain } from '../audit.ts';
+import type { Migration } from '../types.ts';
+import { backfillChain } from '../../audit.ts';
 
 // Audit: the per-account hash chain over every event row (see main/audit/canonical.ts for the exact form) and
 // the workspace's Ed25519 signing key for review bundles (private key encrypted at rest).
@@ -10,8 +10,8 @@ import { backfillChain } from '../audit.ts';
 export const migration0003: Migration = {
   version: 3,
   name: 'audit',
-  up(sqlite) {
-    sqlite.exec(`
+  async up(tx) {
+    await tx.script(`
       CREATE TABLE audit_chain (
         account_id TEXT NOT NULL REFERENCES accounts(id),
         seq INTEGER NOT NULL CHECK (seq >= 1),
@@ -32,6 +32,6 @@ export const migration0003: Migration = {
         created_at INTEGER NOT NULL
       ) STRICT;
     `);
-    backfillChain(sqlite);
+    await backfillChain(tx);
   },
 };

@@ -1,4 +1,5 @@
-import type { Migration } from './types.ts';
+import type { Migration } from '../types.ts';
+import { rebuildSql } from '../common/rollups.ts';
 
 // Reports, tracking and notifications.
 //
@@ -40,8 +41,8 @@ const cleanupZeros = `
 export const migration0004: Migration = {
   version: 4,
   name: 'reports',
-  up(sqlite) {
-    sqlite.exec(`
+  async up(tx) {
+    await tx.script(`
       CREATE TABLE report_daily (
         account_id TEXT NOT NULL REFERENCES accounts(id),
         scope TEXT NOT NULL CHECK (scope IN ('account', 'board', 'project')),
@@ -150,24 +151,7 @@ export const migration0004: Migration = {
         .join('\n      ')}
     `);
     // Existing events (a workspace created before this migration): count them once.
-    sqlite.exec(rebuildSql);
+    await tx.script(rebuildSql);
   },
 };
 
-/** Recompute both rollup tables from `activities` (also used by `rebuildRollups`). */
-export const rebuildSql = `
-  DELETE FROM report_daily;
-  DELETE FROM report_user_daily;
-  INSERT INTO report_daily (account_id, scope, scope_id, day, event_type, count)
-    SELECT account_id, 'account', account_id, created_at / 86400000, subject_type, count(*) FROM activities GROUP BY 1, 3, 4, 5;
-  INSERT INTO report_daily (account_id, scope, scope_id, day, event_type, count)
-    SELECT account_id, 'board', board_id, created_at / 86400000, subject_type, count(*) FROM activities WHERE board_id IS NOT NULL GROUP BY 1, 3, 4, 5;
-  INSERT INTO report_daily (account_id, scope, scope_id, day, event_type, count)
-    SELECT account_id, 'project', project_id, created_at / 86400000, subject_type, count(*) FROM activities WHERE project_id IS NOT NULL GROUP BY 1, 3, 4, 5;
-  INSERT INTO report_user_daily (account_id, scope, scope_id, day, user_id, count)
-    SELECT account_id, 'account', account_id, created_at / 86400000, creator_id, count(*) FROM activities GROUP BY 1, 3, 4, 5;
-  INSERT INTO report_user_daily (account_id, scope, scope_id, day, user_id, count)
-    SELECT account_id, 'board', board_id, created_at / 86400000, creator_id, count(*) FROM activities WHERE board_id IS NOT NULL GROUP BY 1, 3, 4, 5;
-  INSERT INTO report_user_daily (account_id, scope, scope_id, day, user_id, count)
-    SELECT account_id, 'project', project_id, created_at / 86400000, creator_id, count(*) FROM activities WHERE project_id IS NOT NULL GROUP BY 1, 3, 4, 5;
-`;

@@ -1,0 +1,25 @@
+// Locks a command takes inside its transaction, per dialect.
+import type { Tx } from './store.ts';
+
+/**
+ * Serialize the writes of one account for the rest of the transaction. The account's audit chain appends
+ * `head + 1`: two commands of one account committing side by side must not both read the same head (the chain
+ * would fork, or one would fail on the (account_id, seq) key).
+ * SQLite: nothing to do, BEGIN IMMEDIATE already holds the file's single write lock.
+ * PostgreSQL: a transaction-scoped advisory lock on the account id, released at COMMIT or ROLLBACK; commands of
+ * other accounts run in parallel.
+ */
+export async function lockAccount(tx: Tx, accountId: string): Promise<void> {
+  if (tx.dialect === 'sqlite') return;
+  await tx.execCompiled('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`account:${accountId}`]);
+}
+
+/**
+ * Try to take a transaction-scoped lock on a named key without waiting (a queue's concurrency key, a recurring
+ * task). SQLite: always true (the write lock is already held). PostgreSQL: false when another transaction holds it.
+ */
+export async function tryLockKey(tx: Tx, key: string): Promise<boolean> {
+  if (tx.dialect === 'sqlite') return true;
+  const r = await tx.execCompiled<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [key]);
+  return r.rows[0].ok;
+}

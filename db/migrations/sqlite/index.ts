@@ -1,0 +1,10 @@
+// SQLite migrations, in order. Bundled with the code: nothing is read from a folder at run time.
+// Add a new numbered module here and its twin in ../postgres/; never edit one that has shipped.
+import type { Migration } from '../types.ts';
+import { migration0001 } from './0001_foundation.ts';
+import { migration0002 } from './0002_webhooks.ts';
+import { migration0003 } from './0003_audit.ts';
+import { migration0004 } from './0004_reports.ts';
+import { migration0005 } from './0005_processes.ts';
+
+export const sqliteMigrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];

@@ -1,0 +1,149 @@
+// The team hub's store: PostgreSQL through pg, a pool of connections.
+//
+// Kysely's PostgresDialect over the pool compiles the typed queries; statements run on pool clients directly so
+// that a transaction owns one client from BEGIN to COMMIT and bulk reads can ask for rows as arrays.
+// Types come back as the contract promises: int8/numeric as JS numbers (times are epoch milliseconds, well
+// inside 2^53), json/jsonb as their text (the same strings SQLite returns), booleans as booleans.
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import { activeTxOf, runInTx } from './context.ts';
+import type { Schema } from './schema.ts';
+import type { ExecResult, Store, TransactionOptions, Tx } from './store.ts';
+
+const parsers: Record<number, (v: string) => unknown> = {
+  20: Number, // int8 (count(*), bigint columns)
+  1700: Number, // numeric (sum of int8)
+  114: (v) => v, // json: as text, like SQLite
+  3802: (v) => v, // jsonb: as text, like SQLite
+};
+
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    (format ?? 'text') === 'text' && parsers[oid] ? parsers[oid] : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+type Client = pg.PoolClient;
+
+class PostgresTx implements Tx {
+  readonly inTransaction = true as const;
+  readonly dialect = 'postgres' as const;
+  active = true;
+  private depth = 0;
+  constructor(readonly owner: PostgresStore, readonly client: Client) {}
+  get q() {
+    return this.owner.q;
+  }
+  private check(): void {
+    if (!this.active) throw new Error('This transaction has already ended; a statement was sent to it afterwards.');
+  }
+  async execCompiled<R>(sql: string, params: readonly unknown[]): Promise<ExecResult<R>> {
+    this.check();
+    const r = await this.client.query({ text: sql, values: params as unknown[] });
+    return { rows: r.rows as R[], changes: r.rowCount ?? 0 };
+  }
+  async execArrays(sql: string, params: readonly unknown[]): Promise<unknown[][]> {
+    this.check();
+    return (await this.client.query({ text: sql, values: params as unknown[], rowMode: 'array' })).rows as unknown[][];
+  }
+  async script(sql: string): Promise<void> {
+    this.check();
+    await this.client.query(sql);
+  }
+  async savepoint<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    this.check();
+    const name = `sp${++this.depth}`;
+    await this.client.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn(this);
+      await this.client.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      await this.client.query(`RELEASE SAVEPOINT ${name}`);
+      throw err;
+    } finally {
+      this.depth--;
+    }
+  }
+}
+
+export interface PostgresStoreOptions {
+  url: string;
+  location: string;
+  readonly: boolean;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly q: Kysely<Schema>;
+  readonly location: string;
+  readonly readonly: boolean;
+  readonly pool: pg.Pool;
+  /** Connection settings, for clients outside the pool (LISTEN). */
+  readonly clientConfig: pg.ClientConfig;
+
+  constructor(options: PostgresStoreOptions) {
+    this.location = options.location;
+    this.readonly = options.readonly;
+    this.clientConfig = {
+      connectionString: options.url,
+      application_name: options.applicationName ?? 'chronicle',
+      connectionTimeoutMillis: 5_000,
+      types,
+    };
+    this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });
+    // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the process.
+    this.pool.on('error', (err) => console.error(`[store] a pooled connection to ${this.location} failed: ${err.message}`));
+    this.q = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: this.pool }) });
+  }
+
+  async execCompiled<R>(sql: string, params: readonly unknown[]): Promise<ExecResult<R>> {
+    const tx = activeTxOf<PostgresTx>(this);
+    if (tx) return tx.execCompiled<R>(sql, params);
+    const r = await this.pool.query({ text: sql, values: params as unknown[] });
+    return { rows: r.rows as R[], changes: r.rowCount ?? 0 };
+  }
+
+  async execArrays(sql: string, params: readonly unknown[]): Promise<unknown[][]> {
+    const tx = activeTxOf<PostgresTx>(this);
+    if (tx) return tx.execArrays(sql, params);
+    return (await this.pool.query({ text: sql, values: params as unknown[], rowMode: 'array' })).rows as unknown[][];
+  }
+
+  async script(sql: string): Promise<void> {
+    const tx = activeTxOf<PostgresTx>(this);
+    if (tx) return tx.script(sql);
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const outer = activeTxOf<PostgresTx>(this);
+    if (outer) return outer.savepoint(fn);
+    const client = await this.pool.connect();
+    const tx = new PostgresTx(this, client);
+    let broken: Error | undefined;
+    try {
+      await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+      const result = await runInTx(tx, () => fn(tx));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr as Error; // the connection is gone: do not give it back to the pool
+      }
+      throw err;
+    } finally {
+      tx.active = false;
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
