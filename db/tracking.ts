@@ -1,16 +1,38 @@
 // Tracking events: batch inserts, the explorer's aggregates, settings and retention pruning.
+//
+// `metadata` is JSON text on SQLite and JSONB on PostgreSQL; the queries on it are the one place the two differ
+// (json_extract/json_type/json_each there, ->>/jsonb_exists/jsonb_object_keys here), and both give the same
+// figures: a value matches by its JSON text (a string as itself, `true`, `3`, `0.5`), a key exists when present
+// even with a null value, and keys are listed in byte order.
 import type { Insertable } from 'kysely';
-import { all, first, prepare, q, run, type Sqlite } from './sql.ts';
+import { all, bool, first, rawAll, rawFirst, rawRun, type Db } from './sql.ts';
+import { byBytes } from './reports.ts';
 import type { TrackingEventsTable } from './schema.ts';
 
-const insertSql = `INSERT INTO tracking_events (id, account_id, user_id, event_type, trackable_type, trackable_id, metadata, url, referrer, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const COLUMNS = 10;
+/** Rows per INSERT statement: one statement for a usual batch, few distinct statement texts. */
+const ROWS_PER_INSERT = 50;
+const insertSql = new Map<number, string>();
+const insertFor = (n: number) => {
+  let sql = insertSql.get(n);
+  if (!sql) {
+    const row = `(${Array.from({ length: COLUMNS }, () => '?').join(', ')})`;
+    sql = `INSERT INTO tracking_events (id, account_id, user_id, event_type, trackable_type, trackable_id, metadata, url, referrer, created_at)
+      VALUES ${Array.from({ length: n }, () => row).join(', ')}`;
+    insertSql.set(n, sql);
+  }
+  return sql;
+};
 
-/** Insert a validated batch through one prepared statement (the caller wraps it in a transaction). */
-export function insertTrackingEvents(s: Sqlite, rows: Insertable<TrackingEventsTable>[]): number {
-  const stmt = prepare(s, insertSql);
-  for (const r of rows) {
-    stmt.run(r.id, r.account_id, r.user_id, r.event_type, r.trackable_type ?? null, r.trackable_id ?? null, r.metadata ?? '{}', r.url, r.referrer ?? null, r.created_at);
+/** Insert a validated batch, up to 50 rows per statement (the caller wraps it in a transaction). */
+export async function insertTrackingEvents(db: Db, rows: Insertable<TrackingEventsTable>[]): Promise<number> {
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const params: unknown[] = [];
+    for (const r of chunk) {
+      params.push(r.id, r.account_id, r.user_id, r.event_type, r.trackable_type ?? null, r.trackable_id ?? null, r.metadata ?? '{}', r.url, r.referrer ?? null, r.created_at);
+    }
+    await rawRun(db, insertFor(chunk.length), params);
   }
   return rows.length;
 }
@@ -25,113 +47,151 @@ export interface TrackingFilter {
   metaValue?: string;
 }
 
-function where(f: TrackingFilter): { sql: string; params: unknown[] } {
-  const parts = ['account_id = ?', 'created_at >= ?', 'created_at < ?'];
+/** The filter as SQL over `tracking_events` (columns prefixed with `t.` when `prefix` is given). */
+function where(db: Db, f: TrackingFilter, prefix = ''): { sql: string; params: unknown[] } {
+  const c = (name: string) => `${prefix}${name}`;
+  const parts = [`${c('account_id')} = ?`, `${c('created_at')} >= ?`, `${c('created_at')} < ?`];
   const params: unknown[] = [f.accountId, f.fromMs, f.toMs];
   if (f.eventType !== undefined) {
-    parts.push('event_type = ?');
+    parts.push(`${c('event_type')} = ?`);
     params.push(f.eventType);
   }
   if (f.userId) {
-    parts.push('user_id = ?');
+    parts.push(`${c('user_id')} = ?`);
     params.push(f.userId);
   }
   if (f.metaKey) {
-    // The key was validated as an identifier; it is still passed as a bound JSON path.
-    const path = `$."${f.metaKey}"`;
-    if (f.metaValue !== undefined && f.metaValue !== '') {
-      parts.push('CAST(json_extract(metadata, ?) AS TEXT) = ?');
-      params.push(path, f.metaValue);
+    // The key was validated as an identifier; it is still passed as a bound parameter (a JSON path on SQLite).
+    const m = c('metadata');
+    const hasValue = f.metaValue !== undefined && f.metaValue !== '';
+    if (db.dialect === 'postgres') {
+      if (hasValue) {
+        parts.push(`(${m} ->> CAST(? AS TEXT)) = ?`);
+        params.push(f.metaKey, f.metaValue);
+      } else {
+        parts.push(`jsonb_exists(${m}, CAST(? AS TEXT))`);
+        params.push(f.metaKey);
+      }
     } else {
-      parts.push('json_type(metadata, ?) IS NOT NULL');
-      params.push(path);
+      const path = `$."${f.metaKey}"`;
+      if (hasValue) {
+        // A value's JSON text, as PostgreSQL's ->> gives it: strings unquoted, true/false as words, numbers as written.
+        parts.push(`(CASE json_type(${m}, ?) WHEN 'text' THEN json_extract(${m}, ?) WHEN 'null' THEN NULL ELSE ${m} -> ? END) = ?`);
+        params.push(path, path, path, f.metaValue);
+      } else {
+        parts.push(`json_type(${m}, ?) IS NOT NULL`);
+        params.push(path);
+      }
     }
   }
   return { sql: parts.join(' AND '), params };
 }
 
-export function trackingAggregates(s: Sqlite, f: TrackingFilter, limit = 15) {
-  const w = where(f);
-  const total = (prepare(s, `SELECT count(*) AS n FROM tracking_events WHERE ${w.sql}`).get(...w.params) as { n: number }).n;
-  const daily = prepare(s, `SELECT created_at / 86400000 AS day, event_type, count(*) AS n FROM tracking_events WHERE ${w.sql} GROUP BY 1, 2 ORDER BY 1`).all(
-    ...w.params,
-  ) as { day: number; event_type: number; n: number }[];
-  const byType = prepare(s, `SELECT event_type, count(*) AS n FROM tracking_events WHERE ${w.sql} GROUP BY 1 ORDER BY 2 DESC`).all(...w.params) as {
-    event_type: number;
-    n: number;
-  }[];
-  const topRoutes = prepare(s, `SELECT url, count(*) AS n FROM tracking_events WHERE ${w.sql} AND event_type = 1 GROUP BY url ORDER BY n DESC, url LIMIT ?`).all(
-    ...w.params,
-    limit,
-  ) as { url: string; n: number }[];
-  const topElements = prepare(
-    s,
-    `SELECT json_extract(metadata, '$.element') AS element, count(*) AS n FROM tracking_events
-     WHERE ${w.sql} AND event_type <> 1 AND json_extract(metadata, '$.element') IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1 LIMIT ?`,
-  ).all(...w.params, limit) as { element: string; n: number }[];
-  const perPerson = prepare(
-    s,
+/** The `element` of the metadata as text (NULL when absent). */
+const elementOf = (db: Db) => (db.dialect === 'postgres' ? `metadata ->> 'element'` : `json_extract(metadata, '$.element')`);
+
+export async function trackingAggregates(db: Db, f: TrackingFilter, limit = 15) {
+  const w = where(db, f);
+  const total = Number((await rawFirst<{ n: number }>(db, `SELECT count(*) AS n FROM tracking_events WHERE ${w.sql}`, w.params))?.n ?? 0);
+  const daily = await rawAll<{ day: number; event_type: number; n: number }>(
+    db,
+    `SELECT created_at / 86400000 AS day, event_type, count(*) AS n FROM tracking_events WHERE ${w.sql} GROUP BY 1, 2 ORDER BY 1, 2`,
+    w.params,
+  );
+  const byType = await rawAll<{ event_type: number; n: number }>(
+    db,
+    `SELECT event_type, count(*) AS n FROM tracking_events WHERE ${w.sql} GROUP BY 1 ORDER BY 2 DESC, 1`,
+    w.params,
+  );
+  const topRoutes = await rawAll<{ url: string; n: number }>(
+    db,
+    `SELECT url, count(*) AS n FROM tracking_events WHERE ${w.sql} AND event_type = 1 GROUP BY url ORDER BY n DESC, ${byBytes(db, 'url')} LIMIT ?`,
+    [...w.params, limit],
+  );
+  const element = elementOf(db);
+  const topElements = await rawAll<{ element: string; n: number }>(
+    db,
+    `SELECT ${element} AS element, count(*) AS n FROM tracking_events
+     WHERE ${w.sql} AND event_type <> 1 AND ${element} IS NOT NULL GROUP BY 1 ORDER BY n DESC, ${byBytes(db, element)} LIMIT ?`,
+    [...w.params, limit],
+  );
+  const wt = where(db, f, 't.');
+  const perPerson = await rawAll<{ id: string; name: string; n: number }>(
+    db,
     `SELECT t.user_id AS id, u.name AS name, count(*) AS n FROM tracking_events t JOIN users u ON u.id = t.user_id
-     WHERE ${w.sql.replace(/\b(account_id|created_at|event_type|user_id|metadata)\b/g, 't.$1')} GROUP BY t.user_id ORDER BY n DESC, u.name LIMIT ?`,
-  ).all(...w.params, limit) as { id: string; name: string; n: number }[];
-  const metaKeys = prepare(
-    s,
-    `SELECT DISTINCT j.key AS key FROM tracking_events t, json_each(t.metadata) j
-     WHERE t.account_id = ? AND t.created_at >= ? AND t.created_at < ? ORDER BY 1 LIMIT 50`,
-  ).all(f.accountId, f.fromMs, f.toMs) as { key: string }[];
+     WHERE ${wt.sql} GROUP BY t.user_id, u.name ORDER BY n DESC, ${byBytes(db, 'u.name')}, t.user_id LIMIT ?`,
+    [...wt.params, limit],
+  );
+  const keysOf = db.dialect === 'postgres' ? 'jsonb_object_keys(t.metadata) AS j(key)' : 'json_each(t.metadata) AS j';
+  const metaKeys = await rawAll<{ key: string }>(
+    db,
+    `SELECT key FROM (SELECT DISTINCT j.key AS key FROM tracking_events t, ${keysOf}
+       WHERE t.account_id = ? AND t.created_at >= ? AND t.created_at < ?) AS k ORDER BY ${byBytes(db, 'key')} LIMIT 50`,
+    [f.accountId, f.fromMs, f.toMs],
+  );
   return { total, daily, byType, topRoutes, topElements, perPerson, metaKeys: metaKeys.map((k) => k.key) };
 }
 
 /** Page views per route over a time range (the reports page's "top tracked routes"). */
-export function topTrackedRoutes(s: Sqlite, accountId: string, fromMs: number, toMs: number, limit = 10) {
-  return prepare(
-    s,
+export function topTrackedRoutes(db: Db, accountId: string, fromMs: number, toMs: number, limit = 10) {
+  return rawAll<{ url: string; n: number }>(
+    db,
     `SELECT url, count(*) AS n FROM tracking_events WHERE account_id = ? AND event_type = 1 AND created_at >= ? AND created_at < ?
-     GROUP BY url ORDER BY n DESC, url LIMIT ?`,
-  ).all(accountId, fromMs, toMs, limit) as { url: string; n: number }[];
-}
-
-// ---- Settings ----
-
-export const defaultReportSettings = { tracking_enabled: 1, tracking_retention_days: 90 };
-
-export function reportSettings(s: Sqlite, accountId: string) {
-  const row = first(s, q.selectFrom('report_settings').select(['tracking_enabled', 'tracking_retention_days']).where('account_id', '=', accountId));
-  return row ?? defaultReportSettings;
-}
-
-export function saveReportSettings(s: Sqlite, accountId: string, set: { tracking_enabled?: number; tracking_retention_days?: number }, at: number) {
-  const current = reportSettings(s, accountId);
-  const next = { ...current, ...set };
-  run(
-    s,
-    q.insertInto('report_settings')
-      .values({ account_id: accountId, tracking_enabled: next.tracking_enabled, tracking_retention_days: next.tracking_retention_days, updated_at: at })
-      .onConflict((oc) => oc.column('account_id').doUpdateSet({ tracking_enabled: next.tracking_enabled, tracking_retention_days: next.tracking_retention_days, updated_at: at })),
+     GROUP BY url ORDER BY n DESC, ${byBytes(db, 'url')} LIMIT ?`,
+    [accountId, fromMs, toMs, limit],
   );
 }
 
-export function userPreferences(s: Sqlite, accountId: string, userId: string) {
-  return first(s, q.selectFrom('user_preferences').select(['os_notifications']).where('account_id', '=', accountId).where('user_id', '=', userId)) ?? { os_notifications: 1 };
+// ---- Settings (flags are 0/1 on SQLite and booleans on PostgreSQL: read through bool(), written as booleans) ----
+
+export interface ReportSettings {
+  tracking_enabled: boolean;
+  tracking_retention_days: number;
 }
 
-export function saveUserPreferences(s: Sqlite, accountId: string, userId: string, osNotifications: number, at: number) {
-  run(
-    s,
-    q.insertInto('user_preferences')
-      .values({ account_id: accountId, user_id: userId, os_notifications: osNotifications, updated_at: at })
-      .onConflict((oc) => oc.columns(['account_id', 'user_id']).doUpdateSet({ os_notifications: osNotifications, updated_at: at })),
+export const defaultReportSettings: Readonly<ReportSettings> = { tracking_enabled: true, tracking_retention_days: 90 };
+
+export async function reportSettings(db: Db, accountId: string): Promise<ReportSettings> {
+  const row = await first(db, db.q.selectFrom('report_settings').select(['tracking_enabled', 'tracking_retention_days']).where('account_id', '=', accountId));
+  return row ? { tracking_enabled: bool(row.tracking_enabled), tracking_retention_days: Number(row.tracking_retention_days) } : { ...defaultReportSettings };
+}
+
+// One upsert per setting: each writes only its own column (a new row takes the table's default for the other),
+// so two people saving different settings at the same moment on a hub never undo each other.
+const saveTrackingEnabled = `INSERT INTO report_settings (account_id, tracking_enabled, updated_at) VALUES (?, ?, ?)
+  ON CONFLICT (account_id) DO UPDATE SET tracking_enabled = excluded.tracking_enabled, updated_at = excluded.updated_at`;
+const saveRetention = `INSERT INTO report_settings (account_id, tracking_retention_days, updated_at) VALUES (?, ?, ?)
+  ON CONFLICT (account_id) DO UPDATE SET tracking_retention_days = excluded.tracking_retention_days, updated_at = excluded.updated_at`;
+
+export async function saveReportSettings(db: Db, accountId: string, set: { tracking_enabled?: boolean; tracking_retention_days?: number }, at: number): Promise<void> {
+  if (set.tracking_enabled !== undefined) await rawRun(db, saveTrackingEnabled, [accountId, set.tracking_enabled, at]);
+  if (set.tracking_retention_days !== undefined) await rawRun(db, saveRetention, [accountId, set.tracking_retention_days, at]);
+}
+
+export async function userPreferences(db: Db, accountId: string, userId: string): Promise<{ os_notifications: boolean }> {
+  const row = await first(db, db.q.selectFrom('user_preferences').select(['os_notifications']).where('account_id', '=', accountId).where('user_id', '=', userId));
+  return { os_notifications: row ? bool(row.os_notifications) : true };
+}
+
+export async function saveUserPreferences(db: Db, accountId: string, userId: string, osNotifications: boolean, at: number): Promise<void> {
+  await rawRun(
+    db,
+    `INSERT INTO user_preferences (account_id, user_id, os_notifications, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (account_id, user_id) DO UPDATE SET os_notifications = excluded.os_notifications, updated_at = excluded.updated_at`,
+    [accountId, userId, osNotifications, at],
   );
 }
 
 // ---- Retention ----
 
 /** Delete up to `batch` tracking events of an account older than `beforeMs`; returns how many went. */
-export function pruneTrackingEvents(s: Sqlite, accountId: string, beforeMs: number, batch = 5000): number {
-  return prepare(
-    s,
+export function pruneTrackingEvents(db: Db, accountId: string, beforeMs: number, batch = 5000): Promise<number> {
+  // No ORDER BY: every row before the cutoff goes, so the index scan may stop at the first `batch` it finds.
+  return rawRun(
+    db,
     `DELETE FROM tracking_events WHERE id IN (SELECT id FROM tracking_events WHERE account_id = ? AND created_at < ? LIMIT ?)`,
-  ).run(accountId, beforeMs, batch).changes;
+    [accountId, beforeMs, batch],
+  );
 }
 
-export const listAccountIds = (s: Sqlite) => all(s, q.selectFrom('accounts').select('id')).map((r) => r.id);
+export const listAccountIds = async (db: Db) => (await all(db, db.q.selectFrom('accounts').select('id').orderBy('id'))).map((r) => r.id);

@@ -12,26 +12,26 @@ import { trackBatch } from '../tracking/track.ts';
 import { trackingTypeCode, trackingTypeName, trackingTypes } from '../tracking/types.ts';
 import type { HandlerContext, Handlers } from './types.ts';
 
-function settingsView(ctx: HandlerContext) {
-  const { sqlite, session } = ctx;
-  const account = reportSettings(sqlite, session.accountId);
-  const prefs = userPreferences(sqlite, session.accountId, session.userId);
-  const role = ws.findMembership(sqlite, session.accountId, session.userId)?.role;
+async function settingsView(ctx: HandlerContext) {
+  const { store, session } = ctx;
+  const account = await reportSettings(store, session.accountId);
+  const prefs = await userPreferences(store, session.accountId, session.userId);
+  const role = (await ws.findMembership(store, session.accountId, session.userId))?.role;
   return {
-    trackingEnabled: account.tracking_enabled === 1,
+    trackingEnabled: account.tracking_enabled,
     retentionDays: account.tracking_retention_days,
-    osNotifications: prefs.os_notifications === 1,
+    osNotifications: prefs.os_notifications,
     canEditAccount: role === 'owner' || role === 'admin',
   };
 }
 
-function exportTable(ctx: HandlerContext, input: Parameters<Handlers<'reports.export'>['reports.export']>[1]) {
-  const r = resolveRange(ctx.sqlite, ctx.session.accountId, input);
+async function exportTable(ctx: HandlerContext, input: Parameters<Handlers<'reports.export'>['reports.export']>[1]) {
+  const r = await resolveRange(ctx.store, ctx.session.accountId, input);
   const name = `chronicle-${input.table}-${dayString(r.fromDay)}-to-${dayString(r.toDay)}.csv`;
   let header: string[] = [];
   let rows: (string | number | null)[][] = [];
   if (input.table === 'counts' || input.table === 'boards' || input.table === 'users' || input.table === 'routes') {
-    const s = summary(ctx.sqlite, r, 1000);
+    const s = await summary(ctx.store, r, 1000);
     if (input.table === 'counts') {
       header = ['event_type', 'count'];
       rows = Object.entries(s.counts);
@@ -46,11 +46,11 @@ function exportTable(ctx: HandlerContext, input: Parameters<Handlers<'reports.ex
       rows = s.topRoutes.map((x) => [x.url, x.count]);
     }
   } else if (input.table === 'daily') {
-    const d = dailyByType(ctx.sqlite, r);
+    const d = await dailyByType(ctx.store, r);
     header = ['day', 'card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived', 'total'];
     rows = d.items.map((i) => [i.day, i.card_created, i.card_moved, i.card_updated, i.comment_added, i.member_invited, i.project_archived, i.total]);
   } else {
-    const w = webhookReport(ctx.sqlite, ctx.session.accountId, r);
+    const w = await webhookReport(ctx.store, ctx.session.accountId, r);
     if (input.table === 'webhooks') {
       header = ['day', 'deliveries', 'succeeded', 'failed', 'success_rate'];
       rows = w.daily.map((d) => [d.day, d.deliveries, d.succeeded, d.failed, d.successRate]);
@@ -64,18 +64,18 @@ function exportTable(ctx: HandlerContext, input: Parameters<Handlers<'reports.ex
 
 // Handlers of the reports area: one per method of preload/contract/reports.ts.
 export const reportsHandlers: Handlers<keyof typeof reportsMethods> = {
-  'reports.summary': (ctx, input) => summary(ctx.sqlite, resolveRange(ctx.sqlite, ctx.session.accountId, input)),
-  'reports.daily': (ctx, input) => dailyByType(ctx.sqlite, resolveRange(ctx.sqlite, ctx.session.accountId, input)),
-  'reports.webhooks': (ctx, input) => webhookReport(ctx.sqlite, ctx.session.accountId, resolveRange(ctx.sqlite, ctx.session.accountId, input)),
+  'reports.summary': async (ctx, input) => summary(ctx.store, await resolveRange(ctx.store, ctx.session.accountId, input)),
+  'reports.daily': async (ctx, input) => dailyByType(ctx.store, await resolveRange(ctx.store, ctx.session.accountId, input)),
+  'reports.webhooks': async (ctx, input) => webhookReport(ctx.store, ctx.session.accountId, await resolveRange(ctx.store, ctx.session.accountId, input)),
   'reports.export': (ctx, input) => exportTable(ctx, input),
 
-  'tracking.track': (ctx, input) => trackBatch(ctx.sqlite, ctx.session, input),
-  'tracking.explore': (ctx, input) => {
+  'tracking.track': (ctx, input) => trackBatch(ctx.store, ctx.session, input),
+  'tracking.explore': async (ctx, input) => {
     const fromDay = parseDay(input.from);
     const toDay = parseDay(input.to);
     if (toDay < fromDay) throw new AppError('invalid_input', 'The end of the range is before its start.', [{ path: ['to'], message: 'before from' }]);
-    if (input.userId) requireMember(ctx.sqlite, ctx.session.accountId, input.userId);
-    const agg = trackingAggregates(ctx.sqlite, {
+    if (input.userId) await requireMember(ctx.store, ctx.session.accountId, input.userId);
+    const agg = await trackingAggregates(ctx.store, {
       accountId: ctx.session.accountId,
       fromMs: fromDay * 86_400_000,
       toMs: (toDay + 1) * 86_400_000,
@@ -106,9 +106,9 @@ export const reportsHandlers: Handlers<keyof typeof reportsMethods> = {
     };
   },
 
-  'notifications.list': (ctx, input) => {
-    const { sqlite, session } = ctx;
-    const rows = notif.listNotifications(sqlite, {
+  'notifications.list': async (ctx, input) => {
+    const { store, session } = ctx;
+    const rows = await notif.listNotifications(store, {
       accountId: session.accountId,
       userId: session.userId,
       unreadOnly: input.unreadOnly,
@@ -128,58 +128,58 @@ export const reportsHandlers: Handlers<keyof typeof reportsMethods> = {
       createdAt: toIso(n.created_at),
     }));
     const last = page[page.length - 1];
-    const unread = notif.unreadCount(sqlite, session.accountId, session.userId);
+    const unread = await notif.unreadCount(store, session.accountId, session.userId);
     return more && last ? { items, nextCursor: encodeCursor(last.created_at, last.id), unread } : { items, unread };
   },
-  'notifications.unreadCount': (ctx) => ({ unread: notif.unreadCount(ctx.sqlite, ctx.session.accountId, ctx.session.userId) }),
-  'notifications.markRead': (ctx, { ids }) => {
-    const { sqlite, session } = ctx;
-    const unread = sqlite.transaction(() => {
-      notif.markRead(sqlite, session.accountId, session.userId, ids, Date.now());
-      return notif.unreadCount(sqlite, session.accountId, session.userId);
-    })();
+  'notifications.unreadCount': async (ctx) => ({ unread: await notif.unreadCount(ctx.store, ctx.session.accountId, ctx.session.userId) }),
+  'notifications.markRead': async (ctx, { ids }) => {
+    const { store, session } = ctx;
+    const unread = await store.transaction(async (tx) => {
+      await notif.markRead(tx, session.accountId, session.userId, ids, Date.now());
+      return notif.unreadCount(tx, session.accountId, session.userId);
+    });
     ctx.push.publish(session.accountId, 'notifications.read', { userId: session.userId, unread });
     return { unread };
   },
-  'notifications.markAllRead': (ctx) => {
-    const { sqlite, session } = ctx;
-    notif.markAllRead(sqlite, session.accountId, session.userId, Date.now());
+  'notifications.markAllRead': async (ctx) => {
+    const { store, session } = ctx;
+    await notif.markAllRead(store, session.accountId, session.userId, Date.now());
     ctx.push.publish(session.accountId, 'notifications.read', { userId: session.userId, unread: 0 });
     return { unread: 0 };
   },
 
   'settings.get': (ctx) => settingsView(ctx),
-  'settings.update': (ctx, input) => {
-    const { sqlite, session } = ctx;
-    const view = settingsView(ctx);
+  'settings.update': async (ctx, input) => {
+    const { store, session } = ctx;
+    const view = await settingsView(ctx);
     const accountWide = input.trackingEnabled !== undefined || input.retentionDays !== undefined;
     if (accountWide && !view.canEditAccount) throw new AppError('forbidden', 'Only owners and admins change tracking and retention settings.');
     const at = Date.now();
-    sqlite.transaction(() => {
+    await store.transaction(async (tx) => {
       if (accountWide) {
-        saveReportSettings(
-          sqlite,
+        await saveReportSettings(
+          tx,
           session.accountId,
           {
-            ...(input.trackingEnabled !== undefined ? { tracking_enabled: input.trackingEnabled ? 1 : 0 } : {}),
+            ...(input.trackingEnabled !== undefined ? { tracking_enabled: input.trackingEnabled } : {}),
             ...(input.retentionDays !== undefined ? { tracking_retention_days: input.retentionDays } : {}),
           },
           at,
         );
       }
-      if (input.osNotifications !== undefined) saveUserPreferences(sqlite, session.accountId, session.userId, input.osNotifications ? 1 : 0, at);
-    })();
+      if (input.osNotifications !== undefined) await saveUserPreferences(tx, session.accountId, session.userId, input.osNotifications, at);
+    });
     ctx.push.publish(session.accountId, 'settings.changed', {});
     return settingsView(ctx);
   },
 
-  'activity.lastSeen': (ctx) => {
-    const at = notif.lastSeen(ctx.sqlite, ctx.session.accountId, ctx.session.userId);
+  'activity.lastSeen': async (ctx) => {
+    const at = await notif.lastSeen(ctx.store, ctx.session.accountId, ctx.session.userId);
     return { lastSeenAt: at === null ? null : toIso(at) };
   },
-  'activity.markSeen': (ctx, input) => {
+  'activity.markSeen': async (ctx, input) => {
     const now = Date.now();
     const at = input.at ? Math.min(Date.parse(input.at), now) : now;
-    return { lastSeenAt: toIso(notif.markSeen(ctx.sqlite, ctx.session.accountId, ctx.session.userId, at)) };
+    return { lastSeenAt: toIso(await notif.markSeen(ctx.store, ctx.session.accountId, ctx.session.userId, at)) };
   },
 };

@@ -3,4 +3,4 @@
 import { addToRollups } from '../../db/reports.ts';
 import type { InTransactionHook } from '../domain/hooks.ts';
 
-export const rollupHook: InTransactionHook = (sqlite, event) => addToRollups(sqlite, event.activity);
+export const rollupHook: InTransactionHook = (tx, event) => addToRollups(tx, event.activity);

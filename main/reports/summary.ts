@@ -2,7 +2,7 @@
 import * as rep from '../../db/reports.ts';
 import { DAY_MS, type Scope } from '../../db/reports.ts';
 import { topTrackedRoutes } from '../../db/tracking.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import type { Db } from '../../db/sql.ts';
 import * as ws from '../../db/workspace.ts';
 import type { Output } from '../../preload/contract.ts';
 import { eventTables, type EventTable } from '../events/registry.ts';
@@ -30,18 +30,18 @@ export interface ResolvedRange extends rep.DayRange {
 }
 
 /** Check the range and the board/project against the session's account; a foreign id is not found. */
-export function resolveRange(s: Sqlite, accountId: string, input: ReportInput): ResolvedRange {
+export async function resolveRange(db: Db, accountId: string, input: ReportInput): Promise<ResolvedRange> {
   const fromDay = parseDay(input.from);
   const toDay = parseDay(input.to);
   if (toDay < fromDay) throw invalid('The end of the range is before its start.', ['to']);
   if (toDay - fromDay + 1 > MAX_REPORT_DAYS) throw invalid(`A report covers at most ${MAX_REPORT_DAYS} days.`, ['from']);
   let scope: Scope = { accountId, scope: 'account', scopeId: accountId };
   if (input.projectId) {
-    if (!ws.findProject(s, accountId, input.projectId)) throw notFound('The project');
+    if (!(await ws.findProject(db, accountId, input.projectId))) throw notFound('The project');
     scope = { accountId, scope: 'project', scopeId: input.projectId };
   }
   if (input.boardId) {
-    const board = ws.findBoard(s, accountId, input.boardId);
+    const board = await ws.findBoard(db, accountId, input.boardId);
     if (!board) throw notFound('The board');
     if (input.projectId && board.project_id !== input.projectId) throw invalid('The board is not in that project.', ['boardId']);
     scope = { accountId, scope: 'board', scopeId: input.boardId };
@@ -51,12 +51,12 @@ export function resolveRange(s: Sqlite, accountId: string, input: ReportInput): 
 
 const zeroCounts = () => Object.fromEntries(eventTables.map((t) => [t, 0])) as Record<EventTable, number>;
 
-export function summary(s: Sqlite, r: ResolvedRange, limit = 10): Output<'reports.summary'> {
+export async function summary(db: Db, r: ResolvedRange, limit = 10): Promise<Output<'reports.summary'>> {
   // One range read of the scope's daily rows gives both the per-type counts and the per-day totals.
   const counts = zeroCounts();
   let total = 0;
   const perDay = new Map<number, number>();
-  for (const row of rep.rollupDaily(s, r.scope, r)) {
+  for (const row of await rep.rollupDaily(db, r.scope, r)) {
     if (row.event_type in counts) counts[row.event_type as EventTable] += row.n;
     total += row.n;
     perDay.set(row.day, (perDay.get(row.day) ?? 0) + row.n);
@@ -69,16 +69,16 @@ export function summary(s: Sqlite, r: ResolvedRange, limit = 10): Output<'report
     days: r.toDay - r.fromDay + 1,
     total,
     counts,
-    mostActiveBoards: rep.rollupBoards(s, r.scope, r, limit).map((b) => ({ id: b.id, name: b.name, count: b.n })),
-    mostActiveUsers: rep.rollupUsers(s, r.scope, r, limit).map((u) => ({ id: u.id, name: u.name, count: u.n })),
+    mostActiveBoards: (await rep.rollupBoards(db, r.scope, r, limit)).map((b) => ({ id: b.id, name: b.name, count: b.n })),
+    mostActiveUsers: (await rep.rollupUsers(db, r.scope, r, limit)).map((u) => ({ id: u.id, name: u.name, count: u.n })),
     daily,
-    topRoutes: topTrackedRoutes(s, r.scope.accountId, r.fromDay * DAY_MS, (r.toDay + 1) * DAY_MS, limit).map((x) => ({ url: x.url, count: x.n })),
+    topRoutes: (await topTrackedRoutes(db, r.scope.accountId, r.fromDay * DAY_MS, (r.toDay + 1) * DAY_MS, limit)).map((x) => ({ url: x.url, count: x.n })),
   };
 }
 
-export function dailyByType(s: Sqlite, r: ResolvedRange): Output<'reports.daily'> {
+export async function dailyByType(db: Db, r: ResolvedRange): Promise<Output<'reports.daily'>> {
   const rows = new Map<number, Record<EventTable, number>>();
-  for (const row of rep.rollupDaily(s, r.scope, r)) {
+  for (const row of await rep.rollupDaily(db, r.scope, r)) {
     const c = rows.get(row.day) ?? zeroCounts();
     if (row.event_type in c) c[row.event_type as EventTable] += row.n;
     rows.set(row.day, c);

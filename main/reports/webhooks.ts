@@ -1,15 +1,15 @@
 // Webhook delivery report: per day (deliveries, success rate) and per endpoint (success rate, p50/p95 attempt
 // latency). Success rate = delivered / (delivered + failed): deliveries still pending or retrying are not settled.
 import * as rep from '../../db/reports.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import type { Db } from '../../db/sql.ts';
 import type { Output } from '../../preload/contract.ts';
 import { dayString, type ResolvedRange } from './summary.ts';
 
 const rate = (ok: number, failed: number) => (ok + failed === 0 ? null : Math.round((ok / (ok + failed)) * 10000) / 10000);
 
-export function webhookReport(s: Sqlite, accountId: string, r: ResolvedRange): Output<'reports.webhooks'> {
-  if (!rep.hasWebhookTables(s)) return { available: false, daily: [], endpoints: [] };
-  const byDay = new Map(rep.webhookDailyDeliveries(s, accountId, r).map((d) => [d.day, d]));
+export async function webhookReport(db: Db, accountId: string, r: ResolvedRange): Promise<Output<'reports.webhooks'>> {
+  if (!(await rep.hasWebhookTables(db))) return { available: false, daily: [], endpoints: [] };
+  const byDay = new Map((await rep.webhookDailyDeliveries(db, accountId, r)).map((d) => [d.day, d]));
   const daily = [];
   for (let d = r.fromDay; d <= r.toDay; d++) {
     const x = byDay.get(d);
@@ -17,8 +17,8 @@ export function webhookReport(s: Sqlite, accountId: string, r: ResolvedRange): O
     const failed = x?.failed ?? 0;
     daily.push({ day: dayString(d), deliveries: x?.n ?? 0, succeeded: ok, failed, successRate: rate(ok, failed) });
   }
-  const latency = new Map(rep.webhookAttemptLatency(s, accountId, r).map((l) => [l.id, l]));
-  const endpoints = rep.webhookEndpointDeliveries(s, accountId, r).map((e) => {
+  const latency = new Map((await rep.webhookAttemptLatency(db, accountId, r)).map((l) => [l.id, l]));
+  const endpoints = (await rep.webhookEndpointDeliveries(db, accountId, r)).map((e) => {
     const l = latency.get(e.id);
     return {
       endpointId: e.id,

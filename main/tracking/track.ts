@@ -2,15 +2,15 @@
 // whole batch before this runs) written in one transaction for the session's person.
 import { newId } from '../../db/ids.ts';
 import { insertTrackingEvents, reportSettings } from '../../db/tracking.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import type { Store } from '../../db/store.ts';
 import type { ParsedInput } from '../../preload/contract.ts';
 import type { Session } from '../session.ts';
 import { trackingTypeCode } from './types.ts';
 
 const DAY = 86_400_000;
 
-export function trackBatch(s: Sqlite, session: Session, input: ParsedInput<'tracking.track'>, now = Date.now()) {
-  if (!reportSettings(s, session.accountId).tracking_enabled) return { accepted: 0, enabled: false };
+export async function trackBatch(store: Store, session: Session, input: ParsedInput<'tracking.track'>, now = Date.now()) {
+  if (!(await reportSettings(store, session.accountId)).tracking_enabled) return { accepted: 0, enabled: false };
   const rows = input.events.map((e) => {
     // The page's clock is trusted only within the last day (a batch can wait a little before it is flushed).
     const at = e.at ? Math.min(now, Math.max(now - DAY, Date.parse(e.at))) : now;
@@ -27,6 +27,6 @@ export function trackBatch(s: Sqlite, session: Session, input: ParsedInput<'trac
       created_at: at,
     };
   });
-  const accepted = s.transaction(() => insertTrackingEvents(s, rows))();
+  const accepted = await store.transaction((tx) => insertTrackingEvents(tx, rows));
   return { accepted, enabled: true };
 }

@@ -6,17 +6,21 @@ import { JobRunner } from '../../main/jobs/runner.ts';
 import type { JobContext } from '../../main/jobs/types.ts';
 import { notificationJobKinds, type NotificationResult } from '../../main/notifications/jobs.ts';
 import { osNotificationFor } from '../../main/notifications/os.ts';
-import { caller, openTestApp } from '../support/workspace.ts';
+import { caller, openTestApp, sqlCount, sqlRow, sqlRows } from '../support/workspace.ts';
 
 let app: App;
 let accountId: string;
 let people: { owner: string; a: string; b: string; c: string; admin?: string };
-const as = (userId: string) => caller(app, { session: { accountId, userId } });
+type Call = Awaited<ReturnType<typeof caller>>['call'];
+/** Calls as one person of the account. */
+const as = (userId: string) => ({
+  call: (async (method, input) => (await caller(app, { session: { accountId, userId } })).call(method, input)) as Call,
+});
 const published: [string, string, any][] = [];
 
 function jobCtx(kind: string, jobId: string = crypto.randomUUID()): JobContext {
   return {
-    sqlite: app.sqlite,
+    store: app.store,
     publish: (acc, topic, payload) => void published.push([acc, topic, payload]),
     dataDir: app.dataDir,
     job: { id: jobId, accountId, kind, attempts: 1 },
@@ -30,19 +34,25 @@ function jobCtx(kind: string, jobId: string = crypto.randomUUID()): JobContext {
 /** Run a notification kind the way the runner does: handler, then its commit in a transaction. */
 async function runKind(kind: string, args: Record<string, unknown>, jobId?: string): Promise<string[]> {
   const result = (await notificationJobKinds[kind].handle(jobCtx(kind, jobId), args)) as NotificationResult;
-  app.sqlite.transaction(() => result.commit(app.sqlite, { ownsClaim: true }))();
+  await app.store.transaction((tx) => result.commit(tx, { ownsClaim: true }));
   return result.created;
 }
 
-const recipientsOf = (ids: string[]) =>
-  ids.map((id) => (app.sqlite.prepare('SELECT user_id FROM notifications WHERE id = ?').get(id) as { user_id: string }).user_id).sort();
+async function recipientsOf(ids: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) out.push((await sqlRow<{ user_id: string }>(app, 'SELECT user_id FROM notifications WHERE id = ?', id)).user_id);
+  return out.sort();
+}
 
-const jobFor = (kind: string, eventId: string) =>
-  app.sqlite.prepare("SELECT id, args FROM jobs WHERE kind = ? AND json_extract(args, '$.eventId') = ?").get(kind, eventId) as { id: string; args: string } | undefined;
+/** The job enqueued for an event (args is JSON text on both stores: read in JS, not with a dialect's JSON functions). */
+const jobFor = async (kind: string, eventId: string) =>
+  (await sqlRows<{ id: string; args: string }>(app, 'SELECT id, args FROM jobs WHERE kind = ? ORDER BY id', kind)).find((j) => JSON.parse(j.args).eventId === eventId);
+
+const eventOfComment = async (commentId: string) => (await sqlRow<{ id: string }>(app, 'SELECT id FROM comment_added WHERE comment_id = ?', commentId)).id;
 
 beforeAll(async () => {
   app = await openTestApp({ events: 150 });
-  const c = caller(app);
+  const c = await caller(app);
   const s = await c.call('session.get', {});
   accountId = s.account.id;
   const owner = s.user.id;
@@ -62,22 +72,23 @@ describe('notification jobs', () => {
 
     // Charlie comments: Alpha (creator) and Bravo (assignee) hear about it; Charlie does not.
     const first = await as(people.c).call('comments.add', { cardId: card.id, body: 'First!' });
-    const ev1 = app.sqlite.prepare('SELECT id FROM comment_added WHERE comment_id = ?').get(first.id) as { id: string };
-    const job1 = jobFor('notifications.comment', ev1.id);
+    const ev1 = await eventOfComment(first.id);
+    const job1 = await jobFor('notifications.comment', ev1);
     expect(job1, 'the comment enqueued a notification job in its transaction').toBeTruthy();
     const ids1 = await runKind('notifications.comment', JSON.parse(job1!.args), job1!.id);
-    expect(recipientsOf(ids1)).toEqual([people.a, people.b].sort());
+    expect(await recipientsOf(ids1)).toEqual([people.a, people.b].sort());
 
     // Alpha answers: Bravo and Charlie (an earlier commenter) hear about it; Alpha does not.
     const second = await as(people.a).call('comments.add', { cardId: card.id, body: 'Thanks, Charlie.' });
-    const ev2 = app.sqlite.prepare('SELECT id FROM comment_added WHERE comment_id = ?').get(second.id) as { id: string };
-    const ids2 = await runKind('notifications.comment', { eventId: ev2.id });
-    expect(recipientsOf(ids2)).toEqual([people.b, people.c].sort());
-    const row = app.sqlite.prepare('SELECT * FROM notifications WHERE id = ?').get(ids2[0]) as any;
+    const ev2 = await eventOfComment(second.id);
+    const ids2 = await runKind('notifications.comment', { eventId: ev2 });
+    expect(await recipientsOf(ids2)).toEqual([people.b, people.c].sort());
+    const row = await sqlRow(app, 'SELECT * FROM notifications WHERE id = ?', ids2[0]);
     expect(row).toMatchObject({ kind: 'comment', title: 'Alpha commented on Notify me', body: 'Thanks, Charlie.', actor_id: people.a, link: `/boards/${board.id}?card=${card.id}` });
 
     // Running the same job again (a retried or reclaimed job) notifies nobody twice.
-    expect(await runKind('notifications.comment', { eventId: ev2.id })).toEqual([]);
+    expect(await runKind('notifications.comment', { eventId: ev2 })).toEqual([]);
+    expect(await sqlCount(app, 'SELECT count(*) AS n FROM notifications WHERE source_key = ?', `comment_added:${ev2}`)).toBe(2);
     // A pushed topic per new notification, addressed to its person.
     expect(published.filter(([, t]) => t === 'notifications.created').map(([, , p]) => p.userId).sort()).toEqual([people.a, people.b, people.b, people.c].sort());
   });
@@ -88,37 +99,50 @@ describe('notification jobs', () => {
     const card = await as(people.a).call('cards.create', { boardId: board.id, columnId: full.columns[0].id, title: 'Late joiner' });
     const comment = await as(people.b).call('comments.add', { cardId: card.id, body: 'Early.' });
     await as(people.c).call('comments.add', { cardId: card.id, body: 'Late.' }); // Charlie subscribes now
-    const ev = app.sqlite.prepare('SELECT id FROM comment_added WHERE comment_id = ?').get(comment.id) as { id: string };
-    expect(recipientsOf(await runKind('notifications.comment', { eventId: ev.id }))).toEqual([people.a]);
+    const ev = await eventOfComment(comment.id);
+    expect(await recipientsOf(await runKind('notifications.comment', { eventId: ev }))).toEqual([people.a]);
   });
 
   it('an invitation notifies the invitee only', async () => {
-    const m = await caller(app).call('members.invite', { email: 'echo@notify.test', name: 'Echo', role: 'member' });
-    const ev = app.sqlite.prepare('SELECT id FROM member_invited WHERE membership_id = ?').get(m.id) as { id: string };
-    const job = jobFor('notifications.invitation', ev.id)!;
+    const m = await (await caller(app)).call('members.invite', { email: 'echo@notify.test', name: 'Echo', role: 'member' });
+    const ev = await sqlRow<{ id: string }>(app, 'SELECT id FROM member_invited WHERE membership_id = ?', m.id);
+    const job = (await jobFor('notifications.invitation', ev.id))!;
     const ids = await runKind('notifications.invitation', JSON.parse(job.args));
-    expect(recipientsOf(ids)).toEqual([m.user.id]);
-    expect((app.sqlite.prepare('SELECT title FROM notifications WHERE id = ?').get(ids[0]) as any).title).toBe('Ana Lima invited you to Acme Product');
+    expect(await recipientsOf(ids)).toEqual([m.user.id]);
+    expect((await sqlRow(app, 'SELECT title FROM notifications WHERE id = ?', ids[0])).title).toBe('Ana Lima invited you to Acme Product');
   });
 
   it('a disabled endpoint and a burst of failed deliveries notify the owners and admins, not members', async () => {
-    const admins = (app.sqlite.prepare("SELECT user_id FROM memberships WHERE account_id = ? AND role IN ('owner', 'admin') ORDER BY user_id").all(accountId) as { user_id: string }[]).map((r) => r.user_id);
+    const admins = (await sqlRows<{ user_id: string }>(app, "SELECT user_id FROM memberships WHERE account_id = ? AND role IN ('owner', 'admin') ORDER BY user_id", accountId)).map((r) => r.user_id);
     expect(admins).toContain(people.admin);
     const endpointId = crypto.randomUUID();
     const disabled = await runKind('notifications.endpointDisabled', { endpointId, reason: 'Failing for 3 days (HTTP 500).' });
-    expect(recipientsOf(disabled)).toEqual(admins);
+    expect(await recipientsOf(disabled)).toEqual(admins);
+    // An endpoint that is gone is still named (generically).
+    expect((await sqlRow(app, 'SELECT title FROM notifications WHERE id = ?', disabled[0])).title).toBe('A webhook endpoint was disabled');
     const failures = await runKind('notifications.deliveryFailures', { endpointId, failures: 12, since: new Date(Date.now() - 3_600_000).toISOString() });
-    expect(recipientsOf(failures)).toEqual(admins);
-    expect(recipientsOf(failures)).not.toContain(people.a);
-    expect(() => notificationJobKinds['notifications.deliveryFailures'].handle(jobCtx('x'), { endpointId: 'nope' })).toThrow();
+    expect(await recipientsOf(failures)).toEqual(admins);
+    expect(await recipientsOf(failures)).not.toContain(people.a);
+    await expect((async () => notificationJobKinds['notifications.deliveryFailures'].handle(jobCtx('x'), { endpointId: 'nope' }))()).rejects.toThrow();
+
+    // An endpoint of the account is named by its description, else its URL.
+    const named = crypto.randomUUID();
+    await sqlRows(
+      app,
+      `INSERT INTO webhook_endpoints (id, account_id, url, description, event_types, secret_enc, creator_id, created_at, updated_at)
+       VALUES (?, ?, 'https://hooks.example.test/crm', 'CRM sync', '["*"]', 'enc', ?, 0, 0)`,
+      named, accountId, people.owner,
+    );
+    const [n1] = await runKind('notifications.endpointDisabled', { endpointId: named, reason: 'HTTP 410' });
+    expect((await sqlRow(app, 'SELECT title, body, link FROM notifications WHERE id = ?', n1))).toEqual({ title: 'CRM sync was disabled', body: 'HTTP 410', link: `/webhooks?endpoint=${named}` });
   });
 });
 
 describe('through the job runner and the inbox', () => {
   it('works off the enqueued jobs, pushes, and the inbox lists, counts and marks read', async () => {
     const pushed: [string, string, any][] = [];
-    const runner = new JobRunner({ sqlite: app.sqlite, dataDir: app.dataDir, publish: (a, t, p) => void pushed.push([a, t, p]), queues: ['notifications'], pollMs: 20 });
-    runner.start();
+    const runner = new JobRunner({ store: app.store, dataDir: app.dataDir, publish: (a, t, p) => void pushed.push([a, t, p]), queues: ['notifications'], pollMs: 20 });
+    await runner.start();
     await runner.idle(); // everything enqueued so far (the seed, the tests above)
     const board = (await as(people.b).call('boards.list', {})).items.find((b) => !b.archived)!;
     const full = await as(people.b).call('boards.get', { boardId: board.id });
@@ -129,8 +153,7 @@ describe('through the job runner and the inbox', () => {
     runner.wake();
     await runner.idle();
     await runner.stop();
-    const left = app.sqlite.prepare("SELECT count(*) AS n FROM jobs WHERE queue = 'notifications' AND status <> 'done'").get() as { n: number };
-    expect(left.n).toBe(0);
+    expect(await sqlCount(app, "SELECT count(*) AS n FROM jobs WHERE queue = 'notifications' AND status <> 'done'")).toBe(0);
     expect(pushed.some(([, t, p]) => t === 'notifications.created' && p.userId === people.b && p.title === 'Charlie commented on Via the runner')).toBe(true);
 
     const inbox = await as(people.b).call('notifications.list', {});
@@ -147,7 +170,7 @@ describe('through the job runner and the inbox', () => {
 
     expect((await as(people.b).call('notifications.markRead', { ids: [mine.id] })).unread).toBe(before);
     expect((await as(people.b).call('notifications.list', { unreadOnly: true })).items.some((n) => n.id === mine.id)).toBe(false);
-    expect((app.sqlite.prepare('SELECT count(*) AS n FROM notification_reads WHERE notification_id = ?').get(mine.id) as any).n).toBe(1);
+    expect(await sqlCount(app, 'SELECT count(*) AS n FROM notification_reads WHERE notification_id = ?', mine.id)).toBe(1);
     expect((await as(people.b).call('notifications.markAllRead', {})).unread).toBe(0);
     expect((await as(people.b).call('notifications.unreadCount', {})).unread).toBe(0);
   });
@@ -166,12 +189,14 @@ describe('desktop (OS) notifications', () => {
   it('are shown for a fresh notification to a person with a window open, unless they turned them off', async () => {
     const payload = (userId: string, agoMs = 0) => ({ userId, id: crypto.randomUUID(), title: 'T', body: 'B', createdAt: new Date(Date.now() - agoMs).toISOString() });
     const slots = [{ session: { accountId, userId: people.b } }];
-    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.b), slots)).toEqual({ title: 'T', body: 'B' });
+    expect(await osNotificationFor(app.store, accountId, 'notifications.created', payload(people.b), slots)).toEqual({ title: 'T', body: 'B' });
     // Not for someone without a window, not for another topic, not for a backlog item (the demo seed's).
-    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.c), slots)).toBeNull();
-    expect(osNotificationFor(app.sqlite, accountId, 'activity.created', payload(people.b), slots)).toBeNull();
-    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.b, 3_600_000), slots)).toBeNull();
+    expect(await osNotificationFor(app.store, accountId, 'notifications.created', payload(people.c), slots)).toBeNull();
+    expect(await osNotificationFor(app.store, accountId, 'activity.created', payload(people.b), slots)).toBeNull();
+    expect(await osNotificationFor(app.store, accountId, 'notifications.created', payload(people.b, 3_600_000), slots)).toBeNull();
     await as(people.b).call('settings.update', { osNotifications: false });
-    expect(osNotificationFor(app.sqlite, accountId, 'notifications.created', payload(people.b), slots)).toBeNull();
+    expect(await osNotificationFor(app.store, accountId, 'notifications.created', payload(people.b), slots)).toBeNull();
+    await as(people.b).call('settings.update', { osNotifications: true });
+    expect(await osNotificationFor(app.store, accountId, 'notifications.created', payload(people.b), slots)).toEqual({ title: 'T', body: 'B' });
   });
 });

@@ -101,7 +101,7 @@ describe('on the real feed, with the last-seen record', () => {
   });
 
   it('groups a page of the demo feed without losing or duplicating an item', async () => {
-    const c = caller(app);
+    const c = await caller(app);
     const page = await c.call('activity.list', { limit: 200 });
     const entries = groupActivities(page.items);
     const ids = entries.flatMap((e) => (e.kind === 'group' ? e.items : [e.item])).map((i) => i.id);
@@ -111,7 +111,7 @@ describe('on the real feed, with the last-seen record', () => {
   });
 
   it('marks what is new since the person last looked, per person, and never moves the mark back', async () => {
-    const c = caller(app);
+    const c = await caller(app);
     expect((await c.call('activity.lastSeen', {})).lastSeenAt).toBeNull();
     const marked = await c.call('activity.markSeen', {});
     expect(Date.parse(marked.lastSeenAt)).toBeLessThanOrEqual(Date.now());
@@ -123,7 +123,7 @@ describe('on the real feed, with the last-seen record', () => {
     expect(Date.parse(future.lastSeenAt)).toBeLessThanOrEqual(Date.now());
     // Another person has their own mark.
     const members = (await c.call('members.list', {})).items;
-    const other = caller(app, { session: { accountId: (await c.call('session.get', {})).account.id, userId: members.find((m) => m.role !== 'owner')!.user.id } });
+    const other = await caller(app, { session: { accountId: (await c.call('session.get', {})).account.id, userId: members.find((m) => m.role !== 'owner')!.user.id } });
     expect((await other.call('activity.lastSeen', {})).lastSeenAt).toBeNull();
     // A card moved after the mark is new for the first person.
     const board = (await c.call('boards.list', {})).items.find((b) => !b.archived)!;
