@@ -62,6 +62,7 @@ export async function dispatch(argv: string[]) {
   const stop = async () => {
     await runner.stop();
     await store.close();
+    process.stderr.write(`${runner.workerId} stopped: ${runner.stats.finished} jobs done, ${runner.stats.failed} failed, ${runner.stats.reclaimed} taken back from gone dispatchers\n`);
     process.exit(0);
   };
   process.once('SIGINT', stop);

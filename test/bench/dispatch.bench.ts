@@ -1,9 +1,15 @@
-// `npm run bench dispatch`: 20,000 deliveries through the durable queue and dispatcher (claim, sign, HTTP,
-// record attempt + delivery + job in a real SQLite file, on the runner's own connection: WAL with
-// synchronous=NORMAL, so every commit survives a crash or kill -9) to a local receiver at concurrency 32,
-// against raw undici posting the same signed bodies at the same concurrency, in the same run.
-// Also: commit-to-first-attempt latency p50/p99 when idle (a real event → fan-out job → delivery → request).
-import { spawn } from 'node:child_process';
+// `npm run bench dispatch`: deliveries through the durable queue and dispatcher (claim, sign, HTTP, record the
+// attempt + delivery + job) to a local receiver in another process, against raw undici posting the same signed
+// bodies at the same concurrency, in the same run.
+//
+// SQLite: 20,000 deliveries at concurrency 32, one runner on its own connection (WAL, synchronous=NORMAL: every
+// commit survives a crash or kill -9), as since the first figure; and commit → first attempt latency when idle.
+// PostgreSQL (a throwaway server with durable commits, test/support/postgres.ts): 1, 2 and 4 `chronicle dispatch`
+// processes (concurrency 32 each) working 20,000 deliveries spread over 8 endpoints, each process's own figure,
+// and graphile-worker 0.16 (test/bench/peers/graphile-post.mjs) doing the same 20,000 POSTs from the same database.
+//
+// BENCH_STORE=sqlite|postgres picks one store (default: both). DISPATCH_N changes the count.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,18 +17,23 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Pool } from 'undici';
-import { createApp } from '../../main/app.ts';
+import { newId } from '../../db/ids.ts';
+import { openStore } from '../../db/open.ts';
+import { rawFirst, rawRun } from '../../db/sql.ts';
+import * as ws from '../../db/workspace.ts';
+import { createApp, type App } from '../../main/app.ts';
 import { seedDemo } from '../../main/demo.ts';
 import { createCard } from '../../main/domain/cards.ts';
 import { JobRunner } from '../../main/jobs/runner.ts';
 import { createDelivery, eventBody } from '../../main/webhooks/deliver.ts';
 import { signatureHeader } from '../../main/webhooks/secrets.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
-import { newId } from '../../db/ids.ts';
-import * as ws from '../../db/workspace.ts';
+import { startPostgresServer } from '../support/postgres.ts';
 
 const N = Number(process.env.DISPATCH_N ?? 20_000);
 const CONCURRENCY = 32;
+const SECRET = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
+const bin = path.resolve('main/bin/chronicle.mjs');
 
 /** The receiver runs in its own process so it does not share the dispatcher's event loop. */
 async function startReceiver(): Promise<{ url: string; stop(): void }> {
@@ -41,60 +52,81 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-export default async function () {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-dispatch-'));
-  const dbFile = path.join(dir, 'bench.db');
-  const rx = await startReceiver();
-  const app = await createApp({ dbFile, background: false });
-  seedDemo(app.sqlite, { seed: 3, events: 20 });
-  app.sqlite.prepare(`UPDATE jobs SET status = 'done'`).run(); // the seed's fan-outs are not part of the measure
-  const session = app.defaultSession()!;
-  const svc = webhooksService(app);
-  const secret = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
-  const now = Date.now();
-  const endpointId = newId(now);
-  app.sqlite.prepare(
-    `INSERT INTO webhook_endpoints (id, account_id, url, event_types, secret_enc, network_scope, concurrency, creator_id, created_at, updated_at)
-     VALUES (?, ?, ?, '["*"]', ?, 'loopback', ?, ?, ?, ?)`,
-  ).run(endpointId, session.accountId, rx.url, svc.box.encrypt(secret), CONCURRENCY, session.userId, now, now);
-  const bodies = Array.from({ length: N }, (_, i) =>
+const bodiesFor = (now: number) =>
+  Array.from({ length: N }, (_, i) =>
     eventBody('card.moved', new Date(now).toISOString(), { id: newId(now), card_id: newId(now), to_position: i % 10, created_at: new Date(now).toISOString() }),
   );
 
-  // ---- Raw baseline: undici posting the same signed bodies, concurrency 32.
-  const pool = new Pool(new URL(rx.url).origin, { connections: CONCURRENCY, pipelining: 1 });
+/** Raw baseline: undici posting the same signed bodies at `CONCURRENCY`. Deliveries per second. */
+async function rawUndici(url: string, bodies: string[]): Promise<number> {
+  const pool = new Pool(new URL(url).origin, { connections: CONCURRENCY, pipelining: 1 });
   const post = async (i: number) => {
     const id = newId();
     const ts = Math.floor(Date.now() / 1000);
     const res = await pool.request({
       path: '/hooks', method: 'POST', body: bodies[i],
-      headers: { 'content-type': 'application/json', 'user-agent': 'bench', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader([secret], id, ts, bodies[i]) },
+      headers: { 'content-type': 'application/json', 'user-agent': 'bench', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader([SECRET], id, ts, bodies[i]) },
     });
     await res.body.text();
   };
   let next = 0;
-  const rawStart = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < N) await post(next++); }));
-  const rawSecs = (performance.now() - rawStart) / 1000;
-  await pool.close();
-
-  // ---- Chronicle: N deliveries committed (as fan-out writes them), then the dispatcher works them off.
-  app.sqlite.transaction(() => {
-    const t = Date.now();
-    for (const body of bodies) createDelivery(app.sqlite, { accountId: session.accountId, endpointId, eventTable: null, eventId: null, eventType: 'card.moved', payload: body, now: t });
-  })();
-  const { openDatabase } = await import('../../db/open.ts');
-  const runnerDb = openDatabase(dbFile);
-  const runner = new JobRunner({ sqlite: runnerDb, dataDir: app.dataDir, concurrency: CONCURRENCY, pollMs: 10, publish: () => {}, config: { webhooks: { secretKey: svc.key.toString('base64') } } });
-  const delivered = () => (app.sqlite.prepare(`SELECT count(*) n FROM webhook_deliveries WHERE status = 'delivered'`).get() as { n: number }).n;
   const start = performance.now();
-  runner.start();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (next < bodies.length) await post(next++); }));
+  const secs = (performance.now() - start) / 1000;
+  await pool.close();
+  return bodies.length / secs;
+}
+
+async function insertEndpoint(app: App, url: string, concurrency: number): Promise<string> {
+  const session = (await app.defaultSession())!;
+  const now = Date.now();
+  const id = newId(now);
+  await rawRun(
+    app.store,
+    `INSERT INTO webhook_endpoints (id, account_id, url, event_types, secret_enc, network_scope, concurrency, creator_id, created_at, updated_at)
+     VALUES (?, ?, ?, '["*"]', ?, 'loopback', ?, ?, ?, ?)`,
+    [id, session.accountId, url, webhooksService(app).box.encrypt(SECRET), concurrency, session.userId, now, now],
+  );
+  return id;
+}
+
+async function commitDeliveries(app: App, endpointIds: string[], bodies: string[]): Promise<void> {
+  const { accountId } = (await app.defaultSession())!;
+  const t = Date.now();
+  await app.store.transaction(async (tx) => {
+    let i = 0;
+    for (const body of bodies) {
+      const endpointId = endpointIds[i++ % endpointIds.length];
+      await createDelivery(tx, { accountId, endpointId, eventTable: null, eventId: null, eventType: 'card.moved', payload: body, now: t });
+    }
+  });
+}
+
+const delivered = async (app: App) => (await rawFirst<{ n: number }>(app.store, `SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'delivered'`))!.n;
+
+// ---------------------------------------------------------------------------------------------------- SQLite
+
+async function sqliteRun(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-dispatch-'));
+  const rx = await startReceiver();
+  const app = await createApp({ location: path.join(dir, 'bench.db'), background: false });
+  await seedDemo(app.store, { seed: 3, events: 20 });
+  await rawRun(app.store, `UPDATE jobs SET status = 'done'`); // the seed's fan-outs are not part of the measure
+  const endpointId = await insertEndpoint(app, rx.url, CONCURRENCY);
+  const bodies = bodiesFor(Date.now());
+  const rawRate = await rawUndici(rx.url, bodies);
+
+  await commitDeliveries(app, [endpointId], bodies);
+  const runnerStore = await openStore(app.connectTo, { synchronous: 'normal' });
+  const runner = new JobRunner({ store: runnerStore, dataDir: app.dataDir, concurrency: CONCURRENCY, pollMs: 10, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key.toString('base64') } } });
+  const start = performance.now();
+  await runner.start();
   // Watch the runner's own counter (a count(*) every few ms would steal the dispatcher's CPU), then check the rows.
   while (runner.stats.finished < N) await new Promise((r) => setTimeout(r, 5));
   const secs = (performance.now() - start) / 1000;
-  const attempts = (app.sqlite.prepare(`SELECT count(*) n FROM webhook_attempts`).get() as { n: number }).n;
   if (process.env.DISPATCH_DEBUG) console.log(runner.stats);
-  if (delivered() !== N) throw new Error(`only ${delivered()} of ${N} deliveries are delivered`);
+  const done = await delivered(app);
+  if (done !== N) throw new Error(`only ${done} of ${N} deliveries are delivered`);
 
   // ---- Idle latency: a real event committed → fan-out job → delivery → the receiver sees the request.
   const latRx = await new Promise<{ server: http.Server; url: string; waiters: Map<string, (t: number) => void> }>((resolve) => {
@@ -105,29 +137,31 @@ export default async function () {
       req.on('end', () => {
         const t = performance.now();
         res.end('ok');
-        const cardId = JSON.parse(body).data.card_id as string;
-        waiters.get(cardId)?.(t);
+        waiters.get(JSON.parse(body).data.card_id as string)?.(t);
       });
     });
     server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/lat`, waiters }));
   });
-  app.sqlite.prepare(`UPDATE webhook_endpoints SET url = ?, event_types = '["card.created"]' WHERE id = ?`).run(latRx.url, endpointId);
-  const board = ws.listBoardsOfProjects(app.sqlite, session.accountId)[0];
-  const column = ws.listColumns(app.sqlite, board.id)[0];
-  const ctx = { sqlite: app.sqlite, session, push: app.push };
+  await rawRun(app.store, `UPDATE webhook_endpoints SET url = ?, event_types = '["card.created"]' WHERE id = ?`, [latRx.url, endpointId]);
+  const session = (await app.defaultSession())!;
+  const board = (await ws.listBoardsOfProjects(app.store, session.accountId))[0];
+  const column = (await ws.listColumns(app.store, board.id))[0];
+  const ctx = { store: app.store, session, push: app.push };
   const measure = async (wake: boolean) => {
     const lat: number[] = [];
     for (let i = 0; i < 100; i++) {
       await new Promise((r) => setTimeout(r, 15)); // idle between events
-      let t0 = 0;
-      const arrived = new Promise<number>((resolve) => {
-        const t = performance.now();
-        t0 = t;
-        const card = createCard(ctx, { boardId: board.id, columnId: column.id, title: `latency ${i}` });
-        latRx.waiters.set(card.id, resolve);
-        if (wake) runner.wake(); // what the app does on its push bus after a commit
+      const t0 = performance.now();
+      let arrivedAt!: Promise<number>;
+      const card = await new Promise<{ id: string }>((resolve) => {
+        void createCard(ctx, { boardId: board.id, columnId: column.id, title: `latency ${i}` }).then((c) => {
+          arrivedAt = new Promise<number>((r) => latRx.waiters.set(c.id, r));
+          resolve(c);
+        });
       });
-      lat.push((await arrived) - t0);
+      if (wake) runner.wake(); // what the app does on its push bus after a commit
+      lat.push((await arrivedAt) - t0);
+      latRx.waiters.delete(card.id);
     }
     return lat;
   };
@@ -135,19 +169,101 @@ export default async function () {
   const polled = await measure(false);
 
   await runner.stop();
-  runnerDb.close();
+  await runnerStore.close();
   latRx.server.close();
   rx.stop();
   await app.close();
   fs.rmSync(dir, { recursive: true, force: true });
 
-  const rawRate = N / rawSecs;
   const rate = N / secs;
-  console.log(`deliveries: ${N.toLocaleString()} at concurrency ${CONCURRENCY} to a local receiver (separate process)`);
-  console.log(`  raw undici (same signed bodies):  ${Math.round(rawRate).toLocaleString()} deliveries/s (${rawSecs.toFixed(2)} s)`);
-  console.log(`  Chronicle dispatcher (durable):   ${Math.round(rate).toLocaleString()} deliveries/s (${secs.toFixed(2)} s, ${attempts.toLocaleString()} attempts recorded)`);
+  console.log(`SQLite — deliveries: ${N.toLocaleString()} at concurrency ${CONCURRENCY} to a local receiver (separate process)`);
+  console.log(`  raw undici (same signed bodies):  ${Math.round(rawRate).toLocaleString()} deliveries/s`);
+  console.log(`  Chronicle dispatcher (durable):   ${Math.round(rate).toLocaleString()} deliveries/s (${secs.toFixed(2)} s)`);
   console.log(`  ratio: ${(rate / rawRate).toFixed(2)} (aim ≥ 0.6)`);
-  console.log(`commit-to-first-attempt when idle (event → fan-out → delivery → request), 100 events:`);
-  console.log(`  woken on commit (app / serve):    p50 ${pct(woken, 50).toFixed(1)} ms, p99 ${pct(woken, 99).toFixed(1)} ms`);
-  console.log(`  polling only (chronicle dispatch, 10 ms poll): p50 ${pct(polled, 50).toFixed(1)} ms, p99 ${pct(polled, 99).toFixed(1)} ms`);
+  console.log(`  commit → first attempt when idle, woken on commit: p50 ${pct(woken, 50).toFixed(1)} ms, p99 ${pct(woken, 99).toFixed(1)} ms; polling only (10 ms): p50 ${pct(polled, 50).toFixed(1)} ms, p99 ${pct(polled, 99).toFixed(1)} ms`);
+}
+
+// ---------------------------------------------------------------------------------------------------- PostgreSQL
+
+interface Dispatcher { child: ChildProcess; stopped: Promise<string> }
+
+function startDispatcher(url: string, dataDir: string): Promise<Dispatcher> {
+  const child = spawn(process.execPath, [bin, 'dispatch', '--db', url, '--concurrency', String(CONCURRENCY), '--data-dir', dataDir, '--poll-ms', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const stopped = new Promise<string>((resolve) => child.once('exit', () => resolve(err)));
+  return new Promise((resolve, reject) => {
+    readline.createInterface({ input: child.stdout! }).once('line', () => resolve({ child, stopped }));
+    child.once('exit', (code) => reject(new Error(`chronicle dispatch exited with ${code}: ${err}`)));
+  });
+}
+
+async function chronicleOnHub(url: string, app: App, rxUrl: string, processes: number, bodies: string[]) {
+  const endpoints: string[] = [];
+  for (let e = 0; e < 8; e++) endpoints.push(await insertEndpoint(app, rxUrl, CONCURRENCY));
+  const dispatchers = await Promise.all(Array.from({ length: processes }, () => startDispatcher(url, app.dataDir)));
+  const start = performance.now();
+  await commitDeliveries(app, endpoints, bodies); // the commit's NOTIFY wakes every idle dispatcher
+  while ((await delivered(app)) < bodies.length) await new Promise((r) => setTimeout(r, 50));
+  const secs = (performance.now() - start) / 1000;
+  for (const d of dispatchers) d.child.kill('SIGTERM');
+  const logs = await Promise.all(dispatchers.map((d) => d.stopped));
+  const each = logs.map((l) => Number(/stopped: (\d+) jobs done/.exec(l)?.[1] ?? NaN));
+  await rawRun(app.store, `DELETE FROM webhook_attempts`);
+  await rawRun(app.store, `DELETE FROM webhook_deliveries`);
+  await rawRun(app.store, `DELETE FROM jobs`);
+  await rawRun(app.store, `DELETE FROM webhook_endpoints`);
+  return { rate: bodies.length / secs, secs, each: each.map((n) => n / secs) };
+}
+
+async function graphileWorker(url: string, rxUrl: string): Promise<{ rate: number; secs: number }> {
+  const child = spawn(process.execPath, [path.resolve('test/bench/peers/graphile-post.mjs')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: url, RECEIVER_URL: rxUrl, JOBS: String(N), CONCURRENCY: String(CONCURRENCY), SECRET },
+  });
+  const lines = readline.createInterface({ input: child.stdout! });
+  const result = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (l) => l.startsWith('{') && resolve(l));
+    child.once('exit', (code) => reject(new Error(`graphile-worker peer exited with ${code}`)));
+  });
+  child.kill();
+  return JSON.parse(result) as { rate: number; secs: number };
+}
+
+async function postgresRun(): Promise<void> {
+  const server = await startPostgresServer({ durable: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-dispatch-pg-'));
+  const rx = await startReceiver();
+  try {
+    const url = await server.createDatabase('dispatch_bench');
+    const app = await createApp({ location: url, dataDir: dir, background: false });
+    await seedDemo(app.store, { seed: 3, events: 20 });
+    await rawRun(app.store, `UPDATE jobs SET status = 'done'`);
+    webhooksService(app); // the data key file, shared by the dispatcher processes through --data-dir
+    const bodies = bodiesFor(Date.now());
+    const rawRate = await rawUndici(rx.url, bodies);
+    const runs: { processes: number; rate: number; secs: number; each: number[] }[] = [];
+    for (const processes of [1, 2, 4]) runs.push({ processes, ...(await chronicleOnHub(url, app, rx.url, processes, bodies)) });
+    await app.close();
+    const peer = await graphileWorker(url, rx.url);
+    console.log(`PostgreSQL hub (durable commits) — ${N.toLocaleString()} deliveries over 8 endpoints to a local receiver; ${os.cpus().length} cores here`);
+    console.log(`  raw undici (same signed bodies, concurrency ${CONCURRENCY}): ${Math.round(rawRate).toLocaleString()} deliveries/s`);
+    for (const r of runs) {
+      console.log(
+        `  Chronicle, ${r.processes} dispatcher process${r.processes === 1 ? '' : 'es'} (concurrency ${CONCURRENCY} each): ${Math.round(r.rate).toLocaleString()} deliveries/s, ratio ${(r.rate / rawRate).toFixed(2)}; per process ${r.each.map((n) => Math.round(n).toLocaleString()).join(' + ')}`,
+      );
+    }
+    console.log(`  graphile-worker 0.16 (one process, concurrency ${CONCURRENCY}, same database): ${Math.round(peer.rate).toLocaleString()} jobs/s, ratio ${(peer.rate / rawRate).toFixed(2)}`);
+    console.log(`  (aim: one Chronicle dispatcher ahead of graphile-worker's ratio; on 2 cores more processes share the same CPUs with the receiver and the server)`);
+  } finally {
+    rx.stop();
+    server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export default async function () {
+  const which = process.env.BENCH_STORE;
+  if (!which || which === 'sqlite') await sqliteRun();
+  if (!which || which === 'postgres') await postgresRun();
 }

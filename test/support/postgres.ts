@@ -48,7 +48,12 @@ function asOwner(bin: string, args: string[], opts: { allowFail?: boolean } = {}
   return r.stdout;
 }
 
-export async function startPostgresServer(): Promise<PostgresServer> {
+export interface ServerOptions {
+  /** fsync and synchronous_commit on (what a hub runs); off by default: a test cluster's own durability is not under test. */
+  durable?: boolean;
+}
+
+export async function startPostgresServer(opts: ServerOptions = {}): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries were not found (install Debian’s `postgresql` package, or set PG_BIN).');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-pg-'));
@@ -62,7 +67,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const options = [
     `-p ${port}`, `-k ${dir}`, "-c listen_addresses='127.0.0.1'", '-c max_connections=300', '-c shared_buffers=128MB',
     // A test cluster: durability of the server itself is not under test (Chronicle's own commits are).
-    '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off',
+    ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
   asOwner(path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-o', options, '-w', '-t', '30', 'start']);
   const url = (database = 'postgres') => `postgres://chronicle:${password}@127.0.0.1:${port}/${database}`;
