@@ -150,16 +150,19 @@ export function rollupDaily(db: Db, sc: Scope, r: DayRange): Promise<{ day: numb
   );
 }
 
+// The rankings join the rollup ranges and group (one pass over each range): a correlated subquery per board or
+// person would be evaluated twice on PostgreSQL (once for `n > 0`, once for the ORDER BY).
+
 /** Most active boards of the account (or of one project, or the one board) over the range. */
 export function rollupBoards(db: Db, sc: Scope, r: DayRange, limit: number): Promise<{ id: string; name: string; n: number }[]> {
   const where = sc.scope === 'board' ? 'AND b.id = ?' : sc.scope === 'project' ? 'AND b.project_id = ?' : '';
   return rawAll(
     db,
-    `SELECT id, name, n FROM (
-       SELECT b.id AS id, b.name AS name,
-         (SELECT sum(d.count) FROM report_daily d WHERE d.scope = 'board' AND d.scope_id = b.id AND d.day BETWEEN ? AND ?) AS n
-       FROM boards b WHERE b.account_id = ? ${where}) AS x
-     WHERE n > 0 ORDER BY n DESC, ${byBytes(db, 'name')}, id LIMIT ?`,
+    `SELECT b.id AS id, b.name AS name, sum(d.count) AS n
+     FROM boards b JOIN report_daily d ON d.scope = 'board' AND d.scope_id = b.id AND d.day BETWEEN ? AND ?
+     WHERE b.account_id = ? ${where}
+     GROUP BY b.id, b.name HAVING sum(d.count) > 0
+     ORDER BY n DESC, ${byBytes(db, 'b.name')}, b.id LIMIT ?`,
     [r.fromDay, r.toDay, sc.accountId, ...(where ? [sc.scopeId] : []), limit],
   );
 }
@@ -168,11 +171,12 @@ export function rollupBoards(db: Db, sc: Scope, r: DayRange, limit: number): Pro
 export function rollupUsers(db: Db, sc: Scope, r: DayRange, limit: number): Promise<{ id: string; name: string; n: number }[]> {
   return rawAll(
     db,
-    `SELECT id, name, n FROM (
-       SELECT u.id AS id, u.name AS name,
-         (SELECT sum(d.count) FROM report_user_daily d WHERE d.scope = ? AND d.scope_id = ? AND d.user_id = u.id AND d.day BETWEEN ? AND ?) AS n
-       FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.account_id = ?) AS x
-     WHERE n > 0 ORDER BY n DESC, ${byBytes(db, 'name')}, id LIMIT ?`,
+    `SELECT u.id AS id, u.name AS name, sum(d.count) AS n
+     FROM memberships m JOIN users u ON u.id = m.user_id
+       JOIN report_user_daily d ON d.scope = ? AND d.scope_id = ? AND d.user_id = u.id AND d.day BETWEEN ? AND ?
+     WHERE m.account_id = ?
+     GROUP BY u.id, u.name HAVING sum(d.count) > 0
+     ORDER BY n DESC, ${byBytes(db, 'u.name')}, u.id LIMIT ?`,
     [sc.scope, sc.scopeId, r.fromDay, r.toDay, sc.accountId, limit],
   );
 }

@@ -152,7 +152,12 @@ export interface ReportSettings {
 export const defaultReportSettings: Readonly<ReportSettings> = { tracking_enabled: true, tracking_retention_days: 90 };
 
 export async function reportSettings(db: Db, accountId: string): Promise<ReportSettings> {
-  const row = await first(db, db.q.selectFrom('report_settings').select(['tracking_enabled', 'tracking_retention_days']).where('account_id', '=', accountId));
+  // Fixed text, not built per call: every tracking batch reads it.
+  const row = await rawFirst<{ tracking_enabled: unknown; tracking_retention_days: number }>(
+    db,
+    'SELECT tracking_enabled, tracking_retention_days FROM report_settings WHERE account_id = ?',
+    [accountId],
+  );
   return row ? { tracking_enabled: bool(row.tracking_enabled), tracking_retention_days: Number(row.tracking_retention_days) } : { ...defaultReportSettings };
 }
 
