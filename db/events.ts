@@ -1,6 +1,6 @@
 // Writes of event records, their activities and follow-up jobs; bulk loads of event rows for the feed.
 import type { Insertable } from 'kysely';
-import { all, first, q, run, type Sqlite } from './sql.ts';
+import { all, first, marks, rawAll, rawRun, type Db } from './sql.ts';
 import type { ActivitiesTable, JobsTable, Schema } from './schema.ts';
 
 export type EventTableName =
@@ -11,41 +11,88 @@ export type EventTableName =
   | 'member_invited'
   | 'project_archived';
 
-export function insertEventRow<T extends EventTableName>(s: Sqlite, table: T, row: Schema[T]): void {
-  run(s, q.insertInto(table).values(row as any));
+// The three writes of every recorded event are written as fixed SQL text (cached per column list) rather than
+// built through Kysely: they run for every event, and on a hub every microsecond spent per statement is spent
+// inside a transaction that holds its account's lock.
+const eventTables = new Set<string>(['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived']);
+const insertTexts = new Map<string, string>();
+
+/** `INSERT INTO table (keys of row) VALUES (?, …)`, for a table and columns this module names, never input. */
+function insertText(table: string, columns: readonly string[]): string {
+  const key = `${table}(${columns.join(',')})`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    for (const c of columns) if (!/^[a-z_]+$/.test(c)) throw new Error(`Not a column name: ${c}`);
+    text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${marks(columns.length)})`;
+    insertTexts.set(key, text);
+  }
+  return text;
 }
 
-export function insertActivity(s: Sqlite, row: ActivitiesTable): void {
-  run(s, q.insertInto('activities').values(row));
+/** A row's present values (an undefined one is left to the column's default, as Kysely's `values` does). */
+function present(row: object): [string[], unknown[]] {
+  const entries = Object.entries(row).filter(([, v]) => v !== undefined);
+  return [entries.map(([k]) => k), entries.map(([, v]) => v)];
 }
 
-export function insertJob(s: Sqlite, row: Insertable<JobsTable>): void {
-  run(s, q.insertInto('jobs').values(row));
+export async function insertEventRow<T extends EventTableName>(db: Db, table: T, row: Schema[T]): Promise<void> {
+  if (!eventTables.has(table)) throw new Error(`Not an event table: ${table}`);
+  const [columns, values] = present(row);
+  await rawRun(db, insertText(table, columns), values);
+}
+
+const activityColumns = ['id', 'account_id', 'subject_type', 'subject_id', 'creator_id', 'board_id', 'project_id', 'created_at'] as const;
+
+export async function insertActivity(db: Db, row: ActivitiesTable): Promise<void> {
+  await rawRun(db, insertText('activities', activityColumns), activityColumns.map((c) => row[c]));
+}
+
+export async function insertJob(db: Db, row: Insertable<JobsTable>): Promise<void> {
+  const [columns, values] = present(row);
+  await rawRun(db, insertText('jobs', columns), values);
 }
 
 /** Event rows of one type by id: one query however many ids. */
-export function loadEventRows<T extends EventTableName>(s: Sqlite, table: T, ids: readonly string[]): Schema[T][] {
+export async function loadEventRows<T extends EventTableName>(db: Db, table: T, ids: readonly string[]): Promise<Schema[T][]> {
   if (ids.length === 0) return [];
-  return all(s, q.selectFrom(table as EventTableName).selectAll().where('id', 'in', ids as string[])) as unknown as Schema[T][];
+  return (await all(db, db.q.selectFrom(table as EventTableName).selectAll().where('id', 'in', ids as string[]))) as unknown as Schema[T][];
 }
+
+export type NamedTable = 'users' | 'cards' | 'columns' | 'projects' | 'boards';
 
 /** id → name for rows of a named table: one query however many ids. */
-export function loadNames(
-  s: Sqlite,
-  table: 'users' | 'cards' | 'columns' | 'projects' | 'boards',
-  ids: readonly string[],
-): Map<string, string> {
-  const map = new Map<string, string>();
-  if (ids.length === 0) return map;
-  const rows =
-    table === 'cards'
-      ? all(s, q.selectFrom('cards').select(['id', 'title as name']).where('id', 'in', ids as string[]))
-      : all(s, q.selectFrom(table).select(['id', 'name']).where('id', 'in', ids as string[]));
-  for (const r of rows) map.set(r.id, r.name);
-  return map;
+export async function loadNames(db: Db, table: NamedTable, ids: readonly string[]): Promise<Map<string, string>> {
+  return (await loadNamesOf(db, { [table]: ids }))[table] ?? new Map();
 }
 
-/** Activities recorded in the file (every event has exactly one). */
-export function countActivities(s: Sqlite): number {
-  return first(s, q.selectFrom('activities').select((e) => e.fn.countAll<number>().as('n')))!.n;
+const nameColumn: Record<NamedTable, string> = { users: 'name', cards: 'title', columns: 'name', projects: 'name', boards: 'name' };
+
+/**
+ * id → name for the rows of several named tables in ONE statement (a UNION ALL of one `id IN (…)` branch per
+ * table): a feed page costs one round trip for all its names, not one per table. Tables with no ids are
+ * skipped; every asked table gets a map.
+ */
+export async function loadNamesOf(
+  db: Db,
+  wanted: Partial<Record<NamedTable, readonly string[]>>,
+): Promise<Partial<Record<NamedTable, Map<string, string>>>> {
+  const out: Partial<Record<NamedTable, Map<string, string>>> = {};
+  const branches: string[] = [];
+  const params: unknown[] = [];
+  for (const [table, ids] of Object.entries(wanted) as [NamedTable, readonly string[]][]) {
+    out[table] = new Map();
+    if (!ids.length) continue;
+    // Table and column names come from the fixed map above, never from input.
+    branches.push(`SELECT '${table}' AS t, id, ${nameColumn[table]} AS name FROM ${table} WHERE id IN (${marks(ids.length)})`);
+    params.push(...ids);
+  }
+  if (branches.length === 0) return out;
+  const rows = await rawAll<{ t: NamedTable; id: string; name: string }>(db, branches.join(' UNION ALL '), params);
+  for (const r of rows) out[r.t]!.set(r.id, r.name);
+  return out;
+}
+
+/** Activities recorded in the store (every event has exactly one). */
+export async function countActivities(db: Db): Promise<number> {
+  return (await first(db, db.q.selectFrom('activities').select((e) => e.fn.countAll<number>().as('n'))))!.n;
 }

@@ -7,8 +7,10 @@
 // - several types are read as one index range per type (UNION ALL of per-type pages on
 //   activities_account_type_created) and merged, instead of filtering the account's whole index, where a
 //   rare type meant reading thousands of rows to fill a page.
+// The same SQL runs on PostgreSQL, where a row-value comparison on the index's (created_at DESC, id DESC) columns
+// is an index condition as well (test/integration/feed.test.ts checks the plans of both).
 import type { SelectQueryBuilder } from 'kysely';
-import { all, q, type Sqlite } from './sql.ts';
+import { all, type Db } from './sql.ts';
 import type { Schema } from './schema.ts';
 
 export interface FeedFilter {
@@ -27,8 +29,8 @@ export interface FeedFilter {
 type ActivityQuery = SelectQueryBuilder<Schema, 'activities', Schema['activities']>;
 
 /** The filtered, keyset-bounded, newest-first page of one scope (all types of `types`, or one type). */
-function page(f: FeedFilter, types: string[] | undefined): ActivityQuery {
-  let query = q.selectFrom('activities').selectAll().where('account_id', '=', f.accountId);
+function page(db: Db, f: FeedFilter, types: string[] | undefined): ActivityQuery {
+  let query = db.q.selectFrom('activities').selectAll().where('account_id', '=', f.accountId);
   if (f.boardId) query = query.where('board_id', '=', f.boardId);
   if (f.projectId) query = query.where('project_id', '=', f.projectId);
   if (f.creatorId) query = query.where('creator_id', '=', f.creatorId);
@@ -43,12 +45,12 @@ function page(f: FeedFilter, types: string[] | undefined): ActivityQuery {
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit);
 }
 
-export function listActivities(s: Sqlite, f: FeedFilter) {
+export function listActivities(db: Db, f: FeedFilter): Promise<Schema['activities'][]> {
   const types = f.types ? [...new Set(f.types)] : undefined;
-  if (!types || types.length <= 1) return all(s, page(f, types));
+  if (!types || types.length <= 1) return all(db, page(db, f, types));
   // One ordered range per type, each at most `limit` rows, merged: still a single statement.
-  const [first, ...rest] = types.map((t, i) => q.selectFrom(page(f, [t]).as(`t${i}`)).selectAll());
+  const [first, ...rest] = types.map((t, i) => db.q.selectFrom(page(db, f, [t]).as(`t${i}`)).selectAll());
   let merged = first;
   for (const branch of rest) merged = merged.unionAll(branch);
-  return all(s, merged.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit));
+  return all(db, merged.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit));
 }

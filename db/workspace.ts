@@ -1,75 +1,95 @@
 // Reads and writes of the workspace's own rows (accounts, people, projects, boards, columns, cards, comments).
 // Every function takes the account id and filters by it: a row of another account is simply not found.
-import { all, first, q, run, type Sqlite } from './sql.ts';
+// Lists order by a unique key last: equal names sort differently on SQLite and PostgreSQL otherwise.
+import { all, first, rawFirst, rawRun, run, type Db } from './sql.ts';
 import type { CardsTable, MembershipsTable } from './schema.ts';
 
-export const findAccount = (s: Sqlite, id: string) => first(s, q.selectFrom('accounts').selectAll().where('id', '=', id));
+export const findAccount = (db: Db, id: string) => first(db, db.q.selectFrom('accounts').selectAll().where('id', '=', id));
 
-export const listAccountsOfUser = (s: Sqlite, userId: string) =>
+export const listAccountsOfUser = (db: Db, userId: string) =>
   all(
-    s,
-    q.selectFrom('accounts')
+    db,
+    db.q.selectFrom('accounts')
       .innerJoin('memberships', 'memberships.account_id', 'accounts.id')
       .select(['accounts.id', 'accounts.name'])
       .where('memberships.user_id', '=', userId)
-      .orderBy('accounts.name'),
+      .orderBy('accounts.name')
+      .orderBy('accounts.id'),
   );
 
-export const listAllAccounts = (s: Sqlite) => all(s, q.selectFrom('accounts').selectAll().orderBy('name'));
+export const listAllAccounts = (db: Db) => all(db, db.q.selectFrom('accounts').selectAll().orderBy('name').orderBy('id'));
 
-export const findUser = (s: Sqlite, id: string) => first(s, q.selectFrom('users').selectAll().where('id', '=', id));
+export const findUser = (db: Db, id: string) => first(db, db.q.selectFrom('users').selectAll().where('id', '=', id));
 
-export const findUserByEmail = (s: Sqlite, email: string) =>
-  first(s, q.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()));
+export const findUserByEmail = (db: Db, email: string) =>
+  first(db, db.q.selectFrom('users').selectAll().where('email', '=', email.toLowerCase()).orderBy('created_at').orderBy('id').limit(1));
 
-export const findMembership = (s: Sqlite, accountId: string, userId: string) =>
-  first(s, q.selectFrom('memberships').selectAll().where('account_id', '=', accountId).where('user_id', '=', userId));
+export const findMembership = (db: Db, accountId: string, userId: string) =>
+  first(db, db.q.selectFrom('memberships').selectAll().where('account_id', '=', accountId).where('user_id', '=', userId));
 
-export const listMembers = (s: Sqlite, accountId: string) =>
+export const listMembers = (db: Db, accountId: string) =>
   all(
-    s,
-    q.selectFrom('memberships')
+    db,
+    db.q.selectFrom('memberships')
       .innerJoin('users', 'users.id', 'memberships.user_id')
       .select([
         'memberships.id', 'memberships.role', 'memberships.created_at',
         'users.id as user_id', 'users.name', 'users.email',
       ])
       .where('memberships.account_id', '=', accountId)
-      .orderBy('users.name'),
+      .orderBy('users.name')
+      .orderBy('memberships.id'),
   );
 
 /** The first owner (else any member) of an account: the default person of a new session. */
-export const defaultMember = (s: Sqlite, accountId: string) =>
+export const defaultMember = (db: Db, accountId: string) =>
   first(
-    s,
-    q.selectFrom('memberships').select(['user_id', 'role']).where('account_id', '=', accountId)
+    db,
+    db.q.selectFrom('memberships').select(['user_id', 'role']).where('account_id', '=', accountId)
       .orderBy((eb) => eb.case().when('role', '=', 'owner').then(0).when('role', '=', 'admin').then(1).else(2).end())
       .orderBy('created_at')
+      .orderBy('id')
       .limit(1),
   );
 
-export const insertAccount = (s: Sqlite, row: { id: string; name: string; created_at: number }) =>
-  run(s, q.insertInto('accounts').values(row));
-export const insertUser = (s: Sqlite, row: { id: string; account_id: string; name: string; email: string; created_at: number }) =>
-  run(s, q.insertInto('users').values({ ...row, email: row.email.toLowerCase() }));
-export const insertMembership = (s: Sqlite, row: MembershipsTable) => run(s, q.insertInto('memberships').values(row));
+export const insertAccount = (db: Db, row: { id: string; name: string; created_at: number }) =>
+  run(db, db.q.insertInto('accounts').values(row));
+export const insertUser = (db: Db, row: { id: string; account_id: string; name: string; email: string; created_at: number }) =>
+  run(db, db.q.insertInto('users').values({ ...row, email: row.email.toLowerCase() }));
+export const insertMembership = (db: Db, row: MembershipsTable) => run(db, db.q.insertInto('memberships').values(row));
 
-export const findProject = (s: Sqlite, accountId: string, id: string) =>
-  first(s, q.selectFrom('projects').selectAll().where('account_id', '=', accountId).where('id', '=', id));
-export const listProjects = (s: Sqlite, accountId: string, includeArchived: boolean) => {
-  let query = q.selectFrom('projects').selectAll().where('account_id', '=', accountId);
+export const findProject = (db: Db, accountId: string, id: string) =>
+  first(db, db.q.selectFrom('projects').selectAll().where('account_id', '=', accountId).where('id', '=', id));
+export const listProjects = (db: Db, accountId: string, includeArchived: boolean) => {
+  let query = db.q.selectFrom('projects').selectAll().where('account_id', '=', accountId);
   if (!includeArchived) query = query.where('archived_at', 'is', null);
-  return all(s, query.orderBy('archived_at', (o) => o.nullsFirst()).orderBy('name'));
+  return all(db, query.orderBy('archived_at', (o) => o.nullsFirst()).orderBy('name').orderBy('id'));
 };
-export const insertProject = (s: Sqlite, row: { id: string; account_id: string; name: string; created_at: number }) =>
-  run(s, q.insertInto('projects').values({ ...row, archived_at: null, archived_reason: null }));
-export const markProjectArchived = (s: Sqlite, accountId: string, id: string, at: number, reason: string) =>
-  run(s, q.updateTable('projects').set({ archived_at: at, archived_reason: reason }).where('account_id', '=', accountId).where('id', '=', id));
+export const insertProject = (db: Db, row: { id: string; account_id: string; name: string; created_at: number }) =>
+  run(db, db.q.insertInto('projects').values({ ...row, archived_at: null, archived_reason: null }));
+export const markProjectArchived = (db: Db, accountId: string, id: string, at: number, reason: string) =>
+  run(db, db.q.updateTable('projects').set({ archived_at: at, archived_reason: reason }).where('account_id', '=', accountId).where('id', '=', id));
 
-export const findBoard = (s: Sqlite, accountId: string, id: string) =>
-  first(s, q.selectFrom('boards').selectAll().where('account_id', '=', accountId).where('id', '=', id));
-export const listBoards = (s: Sqlite, accountId: string, projectId?: string) => {
-  let query = q
+export const findBoard = (db: Db, accountId: string, id: string) =>
+  first(db, db.q.selectFrom('boards').selectAll().where('account_id', '=', accountId).where('id', '=', id));
+
+/**
+ * A board with its project, in one statement (the guard of every command on a board). The project always
+ * exists (foreign key); the board may not.
+ */
+export const findBoardWithProject = (db: Db, accountId: string, id: string) =>
+  first(
+    db,
+    db.q.selectFrom('boards')
+      .innerJoin('projects', 'projects.id', 'boards.project_id')
+      .selectAll('boards')
+      .select(['projects.name as project_name', 'projects.archived_at as project_archived_at', 'projects.archived_reason as project_archived_reason', 'projects.created_at as project_created_at'])
+      .where('boards.account_id', '=', accountId)
+      .where('boards.id', '=', id),
+  );
+
+export const listBoards = (db: Db, accountId: string, projectId?: string) => {
+  let query = db.q
     .selectFrom('boards')
     .innerJoin('projects', 'projects.id', 'boards.project_id')
     .select((eb) => [
@@ -78,26 +98,57 @@ export const listBoards = (s: Sqlite, accountId: string, projectId?: string) => 
     ])
     .where('boards.account_id', '=', accountId);
   if (projectId) query = query.where('boards.project_id', '=', projectId);
-  return all(s, query.orderBy('projects.name').orderBy('boards.name'));
+  return all(db, query.orderBy('projects.name').orderBy('boards.name').orderBy('boards.id'));
 };
-export const listBoardsOfProjects = (s: Sqlite, accountId: string) =>
-  all(s, q.selectFrom('boards').select(['id', 'name', 'project_id']).where('account_id', '=', accountId).orderBy('name'));
-export const insertBoard = (s: Sqlite, row: { id: string; account_id: string; project_id: string; name: string; created_at: number }) =>
-  run(s, q.insertInto('boards').values(row));
+export const listBoardsOfProjects = (db: Db, accountId: string) =>
+  all(db, db.q.selectFrom('boards').select(['id', 'name', 'project_id']).where('account_id', '=', accountId).orderBy('name').orderBy('id'));
+export const insertBoard = (db: Db, row: { id: string; account_id: string; project_id: string; name: string; created_at: number }) =>
+  run(db, db.q.insertInto('boards').values(row));
 
-export const findColumn = (s: Sqlite, accountId: string, id: string) =>
-  first(s, q.selectFrom('columns').selectAll().where('account_id', '=', accountId).where('id', '=', id));
-export const listColumns = (s: Sqlite, boardId: string) =>
-  all(s, q.selectFrom('columns').selectAll().where('board_id', '=', boardId).orderBy('position'));
-export const insertColumn = (s: Sqlite, row: { id: string; account_id: string; board_id: string; name: string; position: number; created_at: number }) =>
-  run(s, q.insertInto('columns').values(row));
+export const findColumn = (db: Db, accountId: string, id: string) =>
+  first(db, db.q.selectFrom('columns').selectAll().where('account_id', '=', accountId).where('id', '=', id));
 
-export const findCard = (s: Sqlite, accountId: string, id: string) =>
-  first(s, q.selectFrom('cards').selectAll().where('account_id', '=', accountId).where('id', '=', id));
+/** A column and how many cards it holds, in one statement (where a card may go, and at which position). */
+export const findColumnWithCount = (db: Db, accountId: string, id: string) =>
+  first(
+    db,
+    db.q.selectFrom('columns')
+      .selectAll('columns')
+      .select((eb) => eb.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).whereRef('cards.column_id', '=', 'columns.id').as('card_count'))
+      .where('account_id', '=', accountId)
+      .where('id', '=', id),
+  );
+
+export const listColumns = (db: Db, boardId: string) =>
+  all(db, db.q.selectFrom('columns').selectAll().where('board_id', '=', boardId).orderBy('position').orderBy('id'));
+export const insertColumn = (db: Db, row: { id: string; account_id: string; board_id: string; name: string; position: number; created_at: number }) =>
+  run(db, db.q.insertInto('columns').values(row));
+/** Several columns of one board in one statement. */
+export const insertColumns = (db: Db, rows: { id: string; account_id: string; board_id: string; name: string; position: number; created_at: number }[]) =>
+  rows.length ? run(db, db.q.insertInto('columns').values(rows)) : Promise.resolve(0);
+
+export const findCard = (db: Db, accountId: string, id: string) =>
+  first(db, db.q.selectFrom('cards').selectAll().where('account_id', '=', accountId).where('id', '=', id));
+
+/**
+ * A card with its board's project, in one statement (the guard of every command on a card: the card must be
+ * the account's and its project not archived).
+ */
+export const findCardWithProject = (db: Db, accountId: string, id: string) =>
+  first(
+    db,
+    db.q.selectFrom('cards')
+      .innerJoin('boards', 'boards.id', 'cards.board_id')
+      .innerJoin('projects', 'projects.id', 'boards.project_id')
+      .selectAll('cards')
+      .select(['boards.project_id as project_id', 'projects.name as project_name', 'projects.archived_at as project_archived_at'])
+      .where('cards.account_id', '=', accountId)
+      .where('cards.id', '=', id),
+  );
 
 /** Cards with the names the board view and the card panel show. */
-const cardsWithNames = () =>
-  q.selectFrom('cards')
+const cardsWithNames = (db: Db) =>
+  db.q.selectFrom('cards')
     .leftJoin('users as assignee', 'assignee.id', 'cards.assignee_id')
     .innerJoin('users as creator', 'creator.id', 'cards.creator_id')
     .selectAll('cards')
@@ -108,47 +159,99 @@ const cardsWithNames = () =>
     ]);
 
 /** Cards of a board, in column order. */
-export const listBoardCards = (s: Sqlite, boardId: string) =>
-  all(s, cardsWithNames().where('cards.board_id', '=', boardId).orderBy('cards.column_id').orderBy('cards.position'));
+export const listBoardCards = (db: Db, boardId: string) =>
+  all(db, cardsWithNames(db).where('cards.board_id', '=', boardId).orderBy('cards.column_id').orderBy('cards.position').orderBy('cards.id'));
 
-export const findCardWithNames = (s: Sqlite, accountId: string, cardId: string) =>
-  first(s, cardsWithNames().where('cards.account_id', '=', accountId).where('cards.id', '=', cardId));
+export const findCardWithNames = (db: Db, accountId: string, cardId: string) =>
+  first(db, cardsWithNames(db).where('cards.account_id', '=', accountId).where('cards.id', '=', cardId));
 
-export const countCardsInColumn = (s: Sqlite, columnId: string) =>
-  first(s, q.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).where('column_id', '=', columnId))!.n;
+export const countCardsInColumn = async (db: Db, columnId: string) =>
+  (await first(db, db.q.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).where('column_id', '=', columnId)))!.n;
 
-export const insertCard = (s: Sqlite, row: CardsTable) => run(s, q.insertInto('cards').values(row));
+export const insertCard = (db: Db, row: CardsTable) => run(db, db.q.insertInto('cards').values(row));
 
-export const updateCardRow = (s: Sqlite, accountId: string, id: string, set: Partial<CardsTable>) =>
-  run(s, q.updateTable('cards').set(set).where('account_id', '=', accountId).where('id', '=', id));
+export const updateCardRow = (db: Db, accountId: string, id: string, set: Partial<CardsTable>) =>
+  run(db, db.q.updateTable('cards').set(set).where('account_id', '=', accountId).where('id', '=', id));
 
 /** Close the gap a card leaves at `position` in `columnId`. */
-export const closeGap = (s: Sqlite, columnId: string, position: number) =>
-  run(s, q.updateTable('cards').set((eb) => ({ position: eb('position', '-', 1) })).where('column_id', '=', columnId).where('position', '>', position));
+export const closeGap = (db: Db, columnId: string, position: number) =>
+  run(db, db.q.updateTable('cards').set((eb) => ({ position: eb('position', '-', 1) })).where('column_id', '=', columnId).where('position', '>', position));
 
 /** Open a gap at `position` in `columnId`. */
-export const openGap = (s: Sqlite, columnId: string, position: number) =>
-  run(s, q.updateTable('cards').set((eb) => ({ position: eb('position', '+', 1) })).where('column_id', '=', columnId).where('position', '>=', position));
+export const openGap = (db: Db, columnId: string, position: number) =>
+  run(db, db.q.updateTable('cards').set((eb) => ({ position: eb('position', '+', 1) })).where('column_id', '=', columnId).where('position', '>=', position));
 
-export const listComments = (s: Sqlite, cardId: string) =>
+/**
+ * What a move checks, in one statement: the card (the account's), its board's project (archived or not), and the
+ * target column (the account's, or null) with the number of cards in it.
+ */
+export const findCardForMove = (db: Db, accountId: string, cardId: string, toColumnId: string) =>
+  rawFirst<CardsTable & { project_id: string; project_name: string; project_archived_at: number | null; target_id: string | null; target_board_id: string | null; target_count: number }>(
+    db,
+    `SELECT cards.*, boards.project_id AS project_id, projects.name AS project_name, projects.archived_at AS project_archived_at,
+            target.id AS target_id, target.board_id AS target_board_id,
+            (SELECT count(*) FROM cards AS c WHERE c.column_id = target.id) AS target_count
+       FROM cards
+       JOIN boards ON boards.id = cards.board_id
+       JOIN projects ON projects.id = boards.project_id
+       LEFT JOIN columns AS target ON target.id = ? AND target.account_id = ?
+      WHERE cards.account_id = ? AND cards.id = ?`,
+    [toColumnId, accountId, accountId, cardId],
+  );
+
+/**
+ * Move a card to `toPosition` of another column in one statement: the cards after it in its old column move up
+ * one, the cards from `toPosition` on in the new column move down one, the card takes its new place (the rows
+ * closeGap + openGap + updateCardRow write; one round trip instead of three on a hub). SET expressions read the
+ * row as it was, on both dialects.
+ */
+export const moveCardRow = (
+  db: Db,
+  accountId: string,
+  move: { cardId: string; fromColumnId: string; fromPosition: number; toColumnId: string; toPosition: number; at: number },
+) => {
+  if (move.fromColumnId === move.toColumnId) throw new Error('moveCardRow moves between two columns');
+  return rawRun(
+    db,
+    `UPDATE cards SET
+        position = CASE WHEN id = ? THEN ? WHEN column_id = ? THEN position - 1 ELSE position + 1 END,
+        column_id = CASE WHEN id = ? THEN ? ELSE column_id END,
+        updated_at = CASE WHEN id = ? THEN ? ELSE updated_at END
+      WHERE account_id = ? AND (id = ? OR (column_id = ? AND position > ?) OR (column_id = ? AND position >= ?))`,
+    [
+      move.cardId, move.toPosition, move.fromColumnId,
+      move.cardId, move.toColumnId,
+      move.cardId, move.at,
+      accountId, move.cardId, move.fromColumnId, move.fromPosition, move.toColumnId, move.toPosition,
+    ],
+  );
+};
+
+export const listComments = (db: Db, cardId: string) =>
   all(
-    s,
-    q.selectFrom('comments')
+    db,
+    db.q.selectFrom('comments')
       .innerJoin('users', 'users.id', 'comments.author_id')
       .selectAll('comments')
       .select('users.name as author_name')
       .where('comments.card_id', '=', cardId)
-      .orderBy('comments.created_at'),
+      .orderBy('comments.created_at')
+      .orderBy('comments.id'),
   );
 
-export const insertComment = (s: Sqlite, row: { id: string; account_id: string; card_id: string; author_id: string; body: string; created_at: number }) =>
-  run(s, q.insertInto('comments').values(row));
+export const insertComment = (db: Db, row: { id: string; account_id: string; card_id: string; author_id: string; body: string; created_at: number }) =>
+  run(db, db.q.insertInto('comments').values(row));
 
-/** Subscribe a person to a card's conversation (idempotent). */
-export const subscribeToCard = (s: Sqlite, row: { id: string; account_id: string; card_id: string; user_id: string; created_at: number }) =>
-  run(s, q.insertInto('card_subscriptions').values(row).onConflict((oc) => oc.columns(['card_id', 'user_id']).doNothing()));
+type Subscription = { id: string; account_id: string; card_id: string; user_id: string; created_at: number };
 
-export const listCardSubscribers = (s: Sqlite, cardId: string) =>
-  all(s, q.selectFrom('card_subscriptions').select('user_id').where('card_id', '=', cardId)).map((r) => r.user_id);
+/** Subscribe people to a card's conversation (idempotent), in one statement. */
+export const subscribeToCard = (db: Db, rows: Subscription | Subscription[]) => {
+  const list = Array.isArray(rows) ? rows : [rows];
+  if (list.length === 0) return Promise.resolve(0);
+  return run(db, db.q.insertInto('card_subscriptions').values(list).onConflict((oc) => oc.columns(['card_id', 'user_id']).doNothing()));
+};
 
-export const countAccounts = (s: Sqlite) => first(s, q.selectFrom('accounts').select((e) => e.fn.countAll<number>().as('n')))!.n;
+export const listCardSubscribers = async (db: Db, cardId: string) =>
+  (await all(db, db.q.selectFrom('card_subscriptions').select('user_id').where('card_id', '=', cardId).orderBy('user_id'))).map((r) => r.user_id);
+
+export const countAccounts = async (db: Db) => (await first(db, db.q.selectFrom('accounts').select((e) => e.fn.countAll<number>().as('n'))))!.n;

@@ -1,8 +1,12 @@
 // The demo workspace: two accounts with people, projects, boards and a few thousand events of every type over
 // the last 90 days, recorded through the real domain commands so every hook (activities, jobs, audit, rollups)
-// sees them. Deterministic for a seed (times are relative to the day it runs).
+// sees them. Deterministic for a seed (times are relative to the day it runs, unless `now` pins it).
+//
+// The whole seed is one transaction: each command inside it becomes a savepoint, so a hub records the few
+// thousand events without a commit (and its round trips) per event, and a failure leaves the store empty.
 import { newId, withIdRandom } from '../db/ids.ts';
-import type { Sqlite } from '../db/sql.ts';
+import { tryLockKey } from '../db/locks.ts';
+import type { Store } from '../db/store.ts';
 import { countActivities } from '../db/events.ts';
 import * as ws from '../db/workspace.ts';
 import { createCard, moveCard, updateCard } from './domain/cards.ts';
@@ -31,19 +35,19 @@ export function prng(seed: number) {
 }
 
 /** An account with its owner, without events (the first-run "start empty" path and the seed's base). */
-export function createAccount(sqlite: Sqlite, input: { name: string; owner: { name: string; email: string }; at?: number }) {
+export function createAccount(store: Store, input: { name: string; owner: { name: string; email: string }; at?: number }) {
   const at = input.at ?? Date.now();
-  return sqlite.transaction(() => {
+  return store.transaction(async (tx) => {
     const accountId = newId(at);
-    ws.insertAccount(sqlite, { id: accountId, name: input.name, created_at: at });
-    let user = ws.findUserByEmail(sqlite, input.owner.email);
+    await ws.insertAccount(tx, { id: accountId, name: input.name, created_at: at });
+    let user = await ws.findUserByEmail(tx, input.owner.email);
     if (!user) {
       user = { id: newId(at), account_id: accountId, name: input.owner.name, email: input.owner.email.toLowerCase(), created_at: at };
-      ws.insertUser(sqlite, user);
+      await ws.insertUser(tx, user);
     }
-    ws.insertMembership(sqlite, { id: newId(at), account_id: accountId, user_id: user.id, role: 'owner', created_at: at });
+    await ws.insertMembership(tx, { id: newId(at), account_id: accountId, user_id: user.id, role: 'owner', created_at: at });
     return { accountId, userId: user.id };
-  })();
+  });
 }
 
 const DAY = 86_400_000;
@@ -76,9 +80,12 @@ export interface SeedResult {
   events: number;
 }
 
-/** Create the demo workspace in an empty file; a file that already has accounts is left alone. */
-export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: number; now?: number } = {}): SeedResult {
-  if (ws.countAccounts(sqlite) > 0) return { created: false, events: 0 };
+/**
+ * Create the demo workspace in an empty store; a store that already has accounts is left alone (so is one that
+ * another process is seeding at this moment).
+ */
+export async function seedDemo(store: Store, options: { seed?: number; events?: number; now?: number } = {}): Promise<SeedResult> {
+  if ((await ws.countAccounts(store)) > 0) return { created: false, events: 0 };
   const rand = prng(options.seed ?? 1);
   const total = options.events ?? 3000;
   const end = options.now ?? Date.now();
@@ -86,34 +93,36 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
   // Event times, ascending, spread over the 90 days with weekday-ish clustering.
   const times = Array.from({ length: total }, () => start + Math.floor(rand.next() ** 0.8 * 90 * DAY)).sort((a, b) => a - b);
 
-  withIdRandom(() => rand.bytes(16), () =>
-    sqlite.transaction(() => {
+  return withIdRandom(() => rand.bytes(16), () =>
+    store.transaction(async (tx) => {
+      // Inside the transaction: on SQLite it holds the write lock, on a hub the key stops a second seed.
+      if (!(await tryLockKey(tx, 'demo.seed')) || (await ws.countAccounts(tx)) > 0) return { created: false, events: 0 };
+      // Pushes of the commands inside go nowhere: the caller announces the new workspace once it is committed.
       const push = new PushBus();
-      const userIds: string[] = [];
-      const plans = accountsPlan.map((plan, ai) => {
+      const plans = [];
+      for (const [ai, plan] of accountsPlan.entries()) {
         const lead = people[0];
-        const { accountId, userId } = createAccount(sqlite, { name: plan.name, owner: { name: lead[0], email: lead[1] }, at: start - DAY + ai });
-        userIds[0] = userId;
+        const { accountId, userId } = await createAccount(store, { name: plan.name, owner: { name: lead[0], email: lead[1] }, at: start - DAY + ai });
         let clock = start - DAY;
-        const ctx: DomainContext = { sqlite, session: { accountId, userId }, push, clock: () => clock };
+        const ctx: DomainContext = { store, session: { accountId, userId }, push, clock: () => clock };
         const boards: { id: string; projectId: string; columns: string[] }[] = [];
         for (const [projectName, boardNames] of plan.projects) {
-          const { project, board } = createProject(ctx, { name: projectName, boardName: boardNames[0] });
+          const { project, board } = await createProject(ctx, { name: projectName, boardName: boardNames[0] });
           boards.push({ id: board.board.id, projectId: project.id, columns: board.columns.map((c) => c.id) });
           for (const extra of boardNames.slice(1)) {
-            const b = createBoard(ctx, { projectId: project.id, name: extra, columns: ['Backlog', 'To do', 'Doing', 'Review', 'Done'] });
+            const b = await createBoard(ctx, { projectId: project.id, name: extra, columns: ['Backlog', 'To do', 'Doing', 'Review', 'Done'] });
             boards.push({ id: b.board.id, projectId: project.id, columns: b.columns.map((c) => c.id) });
           }
         }
-        return { accountId, ctx, members: [userId] as string[], pending: [...plan.members] as number[], boards, setClock: (t: number) => (clock = t) };
-      });
+        plans.push({ accountId, ctx, members: [userId] as string[], pending: [...plan.members] as number[], boards, setClock: (t: number) => (clock = t) });
+      }
 
       const archived = new Set<string>();
       const cardsByBoard = new Map<string, { id: string; column: string }[]>();
       // Two projects get archived late in the period; nothing happens in them afterwards.
       const archiveAt = [Math.floor(total * 0.8), Math.floor(total * 0.93)];
 
-      times.forEach((t, i) => {
+      for (const [i, t] of times.entries()) {
         const archiveSlot = archiveAt.indexOf(i);
         const roll = rand.next();
         const plan = plans[archiveSlot >= 0 ? archiveSlot % plans.length : roll < 0.68 ? 0 : 1];
@@ -123,17 +132,17 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
         if (plan.pending.length > 0 && (i < 40 || rand.next() < 0.02)) {
           const who = people[plan.pending.shift()!];
           ctx.session = { accountId: plan.accountId, userId: plan.members[0] };
-          const m = inviteMember(ctx, { email: who[1], name: who[0], role: rand.next() < 0.25 ? 'admin' : 'member' });
+          const m = await inviteMember(ctx, { email: who[1], name: who[0], role: rand.next() < 0.25 ? 'admin' : 'member' });
           plan.members.push(m.user_id);
-          return;
+          continue;
         }
         ctx.session = { accountId: plan.accountId, userId: rand.pick(plan.members) };
         if (archiveAt.includes(i) && plan.boards.length > 1) {
           const victim = [...plan.boards].reverse().find((b) => !archived.has(b.projectId) && plan.boards.some((o) => o.projectId !== b.projectId && !archived.has(o.projectId)));
           if (victim) {
-            archiveProject(ctx, { projectId: victim.projectId, reason: rand.pick(['Shipped; moving to maintenance.', 'Merged into another project.', 'Cancelled after the Q3 review.']) });
+            await archiveProject(ctx, { projectId: victim.projectId, reason: rand.pick(['Shipped; moving to maintenance.', 'Merged into another project.', 'Cancelled after the Q3 review.']) });
             archived.add(victim.projectId);
-            return;
+            continue;
           }
         }
         const board = rand.pick(plan.boards.filter((b) => !archived.has(b.projectId)));
@@ -141,7 +150,7 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
         cardsByBoard.set(board.id, cards);
         const r = rand.next();
         if (cards.length < 4 || r < 0.1) {
-          const card = createCard(ctx, {
+          const card = await createCard(ctx, {
             boardId: board.id,
             columnId: board.columns[0],
             title: `${rand.pick(cardTitles)}${rand.next() < 0.3 ? ` #${100 + rand.int(900)}` : ''}`,
@@ -153,20 +162,20 @@ export function seedDemo(sqlite: Sqlite, options: { seed?: number; events?: numb
           const card = rand.pick(cards);
           const options = board.columns.filter((c) => c !== card.column);
           const to = rand.pick(options);
-          moveCard(ctx, { cardId: card.id, toColumnId: to });
+          await moveCard(ctx, { cardId: card.id, toColumnId: to });
           card.column = to;
         } else if (r < 0.8) {
           const card = rand.pick(cards);
           const which = rand.int(4);
-          if (which === 0) updateCard(ctx, { cardId: card.id, title: `${rand.pick(cardTitles)} (${rand.pick(['v2', 'follow-up', 'urgent', 'polish'])})` });
-          else if (which === 1) updateCard(ctx, { cardId: card.id, description: `${rand.pick(descriptions)} ${rand.pick(commentBodies)}` });
-          else if (which === 2) updateCard(ctx, { cardId: card.id, assigneeId: rand.pick(plan.members) });
-          else updateCard(ctx, { cardId: card.id, dueDate: new Date(t + (3 + rand.int(30)) * DAY).toISOString().slice(0, 10) });
+          if (which === 0) await updateCard(ctx, { cardId: card.id, title: `${rand.pick(cardTitles)} (${rand.pick(['v2', 'follow-up', 'urgent', 'polish'])})` });
+          else if (which === 1) await updateCard(ctx, { cardId: card.id, description: `${rand.pick(descriptions)} ${rand.pick(commentBodies)}` });
+          else if (which === 2) await updateCard(ctx, { cardId: card.id, assigneeId: rand.pick(plan.members) });
+          else await updateCard(ctx, { cardId: card.id, dueDate: new Date(t + (3 + rand.int(30)) * DAY).toISOString().slice(0, 10) });
         } else {
-          addComment(ctx, { cardId: rand.pick(cards).id, body: rand.pick(commentBodies) });
+          await addComment(ctx, { cardId: rand.pick(cards).id, body: rand.pick(commentBodies) });
         }
-      });
-    })(),
+      }
+      return { created: true, events: await countActivities(tx) };
+    }),
   );
-  return { created: true, events: countActivities(sqlite) };
 }

@@ -1,6 +1,6 @@
 import { listActivities } from '../db/feed.ts';
-import { loadEventRows, loadNames } from '../db/events.ts';
-import type { Sqlite } from '../db/sql.ts';
+import { loadEventRows, loadNamesOf } from '../db/events.ts';
+import type { Db } from '../db/store.ts';
 import type { ActivitiesTable } from '../db/schema.ts';
 import { toIso } from '../db/ids.ts';
 import type { Output, ParsedInput } from '../preload/contract.ts';
@@ -22,13 +22,14 @@ export function decodeCursor(cursor: string): { createdAt: number; id: string } 
 }
 
 /**
- * One page of the feed with each item's subject and names. Queries per page: one for the activities, one per
- * event type present, one per referenced table: never one per item.
+ * One page of the feed with each item's subject and names. Statements per page: one for the activities, one per
+ * event type present (sent together), one for every name the page shows: never one per item. On a hub these are
+ * three round trips whatever the page size.
  */
-export function listFeed(sqlite: Sqlite, accountId: string, input: ParsedInput<'activity.list'>): Output<'activity.list'> {
+export async function listFeed(db: Db, accountId: string, input: ParsedInput<'activity.list'>): Promise<Output<'activity.list'>> {
   const fromMs = input.from ? Date.parse(input.from) : undefined;
   const toMs = input.to ? Date.parse(input.to) : undefined;
-  const rows = listActivities(sqlite, {
+  const rows = await listActivities(db, {
     accountId,
     boardId: input.boardId,
     projectId: input.projectId,
@@ -41,13 +42,14 @@ export function listFeed(sqlite: Sqlite, accountId: string, input: ParsedInput<'
   });
   const hasMore = rows.length > input.limit;
   const pageRows = hasMore ? rows.slice(0, input.limit) : rows;
-  const items = buildItems(sqlite, pageRows);
+  const items = await buildItems(db, pageRows);
   const last = pageRows[pageRows.length - 1];
   return hasMore && last ? { items, nextCursor: encodeCursor(last.created_at, last.id) } : { items };
 }
 
-export function buildItems(sqlite: Sqlite, rows: ActivitiesTable[]): Item[] {
-  // 1. Subjects, one query per type.
+export async function buildItems(db: Db, rows: ActivitiesTable[]): Promise<Item[]> {
+  // 1. Subjects, one query per type; the types' queries are independent, so they go out together (a pooled
+  // hub runs them side by side; SQLite runs them one after another anyway).
   const idsByType = new Map<EventTable, string[]>();
   for (const r of rows) {
     const list = idsByType.get(r.subject_type as EventTable) ?? [];
@@ -55,10 +57,9 @@ export function buildItems(sqlite: Sqlite, rows: ActivitiesTable[]): Item[] {
     idsByType.set(r.subject_type as EventTable, list);
   }
   const subjects = new Map<string, Record<string, unknown>>();
-  for (const [table, ids] of idsByType) {
-    for (const row of loadEventRows(sqlite, table, ids)) subjects.set(row.id, row as unknown as Record<string, unknown>);
-  }
-  // 2. Names of everything referenced, one query per table.
+  const loaded = await Promise.all([...idsByType].map(([table, ids]) => loadEventRows(db, table, ids)));
+  for (const list of loaded) for (const row of list) subjects.set(row.id, row as unknown as Record<string, unknown>);
+  // 2. Names of everything referenced, one statement for all tables.
   const wanted: Record<RefTable | 'boards', Set<string>> = {
     users: new Set(), cards: new Set(), columns: new Set(), projects: new Set(), comments: new Set(), boards: new Set(),
   };
@@ -74,12 +75,20 @@ export function buildItems(sqlite: Sqlite, rows: ActivitiesTable[]): Item[] {
       if (typeof v === 'string') wanted[table].add(v);
     }
   }
+  const loadedNames = await loadNamesOf(db, {
+    users: [...wanted.users],
+    cards: [...wanted.cards],
+    columns: [...wanted.columns],
+    projects: [...wanted.projects],
+    boards: [...wanted.boards],
+  });
+  const none = new Map<string, string>();
   const names = {
-    users: loadNames(sqlite, 'users', [...wanted.users]),
-    cards: loadNames(sqlite, 'cards', [...wanted.cards]),
-    columns: loadNames(sqlite, 'columns', [...wanted.columns]),
-    projects: loadNames(sqlite, 'projects', [...wanted.projects]),
-    boards: loadNames(sqlite, 'boards', [...wanted.boards]),
+    users: loadedNames.users ?? none,
+    cards: loadedNames.cards ?? none,
+    columns: loadedNames.columns ?? none,
+    projects: loadedNames.projects ?? none,
+    boards: loadedNames.boards ?? none,
   };
   const lookup: NameLookup = {
     user: (id) => (id && names.users.get(id)) || 'Someone',

@@ -3,9 +3,12 @@ import type { CardsTable } from '../../db/schema.ts';
 import * as ws from '../../db/workspace.ts';
 import { conflict, invalid } from '../errors.ts';
 import { auditedCardAttributes, noiseCardAttributes, type AuditedCardAttribute, type CardChanges } from '../events/card-updated.ts';
-import { announce, now, type DomainContext } from './context.ts';
-import { requireCard, requireColumn, requireMember, requireWritableBoard } from './guards.ts';
+import { announce, inCommand, now, type DomainContext } from './context.ts';
+import { requireColumn, requireColumnWithCount, requireMember, requireMove, requireWritableBoard, requireWritableCard } from './guards.ts';
 import { recordEvent } from './record.ts';
+
+// Each command reads what it checks in as few statements as it can (a guard is one join, a move one UPDATE):
+// on a hub every statement is a round trip inside the command's transaction, which holds the account's lock.
 
 export interface CreateCardInput {
   boardId: string;
@@ -16,20 +19,20 @@ export interface CreateCardInput {
   dueDate?: string | null;
 }
 
-export function createCard(ctx: DomainContext, input: CreateCardInput): CardsTable {
-  const { sqlite, session } = ctx;
+export async function createCard(ctx: DomainContext, input: CreateCardInput): Promise<CardsTable> {
+  const { session } = ctx;
   const at = now(ctx);
-  const result = sqlite.transaction(() => {
-    const { board, project } = requireWritableBoard(sqlite, session.accountId, input.boardId);
-    const column = requireColumn(sqlite, session.accountId, input.columnId);
+  const result = await inCommand(ctx, async (tx) => {
+    const { board, project } = await requireWritableBoard(tx, session.accountId, input.boardId);
+    const { column, cardCount } = await requireColumnWithCount(tx, session.accountId, input.columnId);
     if (column.board_id !== board.id) throw invalid('The column is not on this board.', ['columnId']);
-    if (input.assigneeId) requireMember(sqlite, session.accountId, input.assigneeId);
+    if (input.assigneeId) await requireMember(tx, session.accountId, input.assigneeId);
     const card: CardsTable = {
       id: newId(at),
       account_id: session.accountId,
       board_id: board.id,
       column_id: column.id,
-      position: ws.countCardsInColumn(sqlite, column.id),
+      position: cardCount,
       title: input.title,
       description: input.description ?? '',
       assignee_id: input.assigneeId ?? null,
@@ -38,18 +41,17 @@ export function createCard(ctx: DomainContext, input: CreateCardInput): CardsTab
       created_at: at,
       updated_at: at,
     };
-    ws.insertCard(sqlite, card);
-    for (const userId of new Set([card.creator_id, card.assignee_id].filter(Boolean) as string[])) {
-      ws.subscribeToCard(sqlite, { id: newId(at), account_id: session.accountId, card_id: card.id, user_id: userId, created_at: at });
-    }
-    const event = recordEvent(
-      sqlite,
+    await ws.insertCard(tx, card);
+    const subscribers = [...new Set([card.creator_id, card.assignee_id].filter(Boolean) as string[])];
+    await ws.subscribeToCard(tx, subscribers.map((userId) => ({ id: newId(at), account_id: session.accountId, card_id: card.id, user_id: userId, created_at: at })));
+    const event = await recordEvent(
+      tx,
       'card_created',
       { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, board_id: board.id, column_id: column.id, title: card.title },
       { boardId: board.id, projectId: project.id },
     );
     return { card, event };
-  })();
+  });
   announce(ctx, [result.event]);
   return result.card;
 }
@@ -61,31 +63,28 @@ export interface MoveCardInput {
 }
 
 /** Move a card to another column of its board (at `position`, else at the end). */
-export function moveCard(ctx: DomainContext, input: MoveCardInput): CardsTable {
-  const { sqlite, session } = ctx;
+export async function moveCard(ctx: DomainContext, input: MoveCardInput): Promise<CardsTable> {
+  const { session } = ctx;
   const at = now(ctx);
-  const result = sqlite.transaction(() => {
-    const card = requireCard(sqlite, session.accountId, input.cardId);
-    const { project } = requireWritableBoard(sqlite, session.accountId, card.board_id);
-    const to = requireColumn(sqlite, session.accountId, input.toColumnId);
+  const result = await inCommand(ctx, async (tx) => {
+    const { card, projectId, to, toCount: count } = await requireMove(tx, session.accountId, input.cardId, input.toColumnId);
     if (to.board_id !== card.board_id) throw invalid('The target column is on another board.', ['toColumnId']);
     if (to.id === card.column_id) throw conflict('The card is already in that column.');
-    const count = ws.countCardsInColumn(sqlite, to.id);
     const position = Math.min(input.position ?? count, count);
-    ws.closeGap(sqlite, card.column_id, card.position);
-    ws.openGap(sqlite, to.id, position);
-    ws.updateCardRow(sqlite, session.accountId, card.id, { column_id: to.id, position, updated_at: at });
-    const event = recordEvent(
-      sqlite,
+    await ws.moveCardRow(tx, session.accountId, {
+      cardId: card.id, fromColumnId: card.column_id, fromPosition: card.position, toColumnId: to.id, toPosition: position, at,
+    });
+    const event = await recordEvent(
+      tx,
       'card_moved',
       {
         id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id,
         from_column_id: card.column_id, to_column_id: to.id, from_position: card.position, to_position: position,
       },
-      { boardId: card.board_id, projectId: project.id },
+      { boardId: card.board_id, projectId },
     );
     return { card: { ...card, column_id: to.id, position, updated_at: at }, event };
-  })();
+  });
   announce(ctx, [result.event]);
   return result.card;
 }
@@ -101,7 +100,7 @@ export interface UpdateCardInput {
 const inputToAttribute = { title: 'title', description: 'description', assigneeId: 'assignee_id', dueDate: 'due_date' } as const;
 
 /** Change a card's details. Records `{attribute: [old, new]}` for what really changed; no change, no event. */
-export function updateCard(ctx: DomainContext, input: UpdateCardInput): CardsTable {
+export function updateCard(ctx: DomainContext, input: UpdateCardInput): Promise<CardsTable> {
   const set: Partial<Pick<CardsTable, AuditedCardAttribute>> = {};
   for (const [key, attr] of Object.entries(inputToAttribute) as [keyof typeof inputToAttribute, AuditedCardAttribute][]) {
     if (input[key] !== undefined) (set as Record<string, unknown>)[attr] = input[key];
@@ -113,17 +112,16 @@ export function updateCard(ctx: DomainContext, input: UpdateCardInput): CardsTab
  * Apply new attribute values to a card as one `card_updated` event (used by updates and by audit reverts).
  * Column and position changes are applied with the column's positions kept contiguous.
  */
-export function applyCardChanges(
+export async function applyCardChanges(
   ctx: DomainContext,
   cardId: string,
   set: Partial<Pick<CardsTable, AuditedCardAttribute>>,
-): CardsTable {
-  const { sqlite, session } = ctx;
+): Promise<CardsTable> {
+  const { session } = ctx;
   const at = now(ctx);
-  const result = sqlite.transaction(() => {
-    const card = requireCard(sqlite, session.accountId, cardId);
-    const { project } = requireWritableBoard(sqlite, session.accountId, card.board_id);
-    if (set.assignee_id) requireMember(sqlite, session.accountId, set.assignee_id);
+  const result = await inCommand(ctx, async (tx) => {
+    const { card, projectId } = await requireWritableCard(tx, session.accountId, cardId);
+    if (set.assignee_id) await requireMember(tx, session.accountId, set.assignee_id);
     const changes: CardChanges = {};
     for (const attr of auditedCardAttributes) {
       if (!(attr in set)) continue;
@@ -132,33 +130,33 @@ export function applyCardChanges(
       if (next !== prev) changes[attr] = [prev, next];
     }
     const changed = Object.keys(changes) as AuditedCardAttribute[];
-    if (changed.length === 0) return { card, event: null };
+    if (changed.length === 0) return { card: card as CardsTable, event: null };
     if (changes.column_id || changes.position) {
       const columnId = (changes.column_id?.[1] as string | undefined) ?? card.column_id;
-      const column = requireColumn(sqlite, session.accountId, columnId);
+      const column = await requireColumn(tx, session.accountId, columnId);
       if (column.board_id !== card.board_id) throw invalid('The column is not on this card’s board.', ['column_id']);
-      ws.closeGap(sqlite, card.column_id, card.position);
-      const count = ws.countCardsInColumn(sqlite, columnId) - (columnId === card.column_id ? 1 : 0);
+      await ws.closeGap(tx, card.column_id, card.position);
+      const count = (await ws.countCardsInColumn(tx, columnId)) - (columnId === card.column_id ? 1 : 0);
       const position = Math.min(Number(changes.position?.[1] ?? count), count);
-      ws.openGap(sqlite, columnId, position);
+      await ws.openGap(tx, columnId, position);
       if (changes.position) changes.position[1] = position;
       (set as Record<string, unknown>).position = position;
     }
     const next = { ...card, ...set, updated_at: at } as CardsTable;
-    ws.updateCardRow(sqlite, session.accountId, card.id, { ...set, updated_at: at });
+    await ws.updateCardRow(tx, session.accountId, card.id, { ...set, updated_at: at });
     if (set.assignee_id) {
-      ws.subscribeToCard(sqlite, { id: newId(at), account_id: session.accountId, card_id: card.id, user_id: set.assignee_id, created_at: at });
+      await ws.subscribeToCard(tx, { id: newId(at), account_id: session.accountId, card_id: card.id, user_id: set.assignee_id, created_at: at });
     }
     // A change of position alone is noise: the card is updated but no event is recorded.
     if (changed.every((a) => noiseCardAttributes.includes(a))) return { card: next, event: null };
-    const event = recordEvent(
-      sqlite,
+    const event = await recordEvent(
+      tx,
       'card_updated',
       { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, changes: JSON.stringify(changes) },
-      { boardId: card.board_id, projectId: project.id },
+      { boardId: card.board_id, projectId },
     );
     return { card: next, event };
-  })();
+  });
   if (result.event) announce(ctx, [result.event]);
   return result.card;
 }

@@ -1,58 +1,75 @@
-// `npm run bench record`: the cost of recording an event through the real domain command.
+// `npm run bench record`: the cost of recording an event through the real domain command, on each store.
 //
 // 20,000 card moves through `moveCard` (main/domain/cards.ts: guards, position bookkeeping, the card update, the
-// card_moved row, its activity, the in-transaction hooks and the follow-up jobs) against raw better-sqlite3
-// prepared statements writing the same rows (card update + card_moved + activity + fan-out job), one transaction
-// per move on both sides, both files opened the same way (WAL, synchronous=FULL).
+// card_moved row, its activity, the in-transaction hooks and the follow-up jobs) against raw driver statements
+// writing the same rows (card update + card_moved + activity + fan-out job), one transaction per move on both
+// sides, interleaved in chunks of 1,000 so that machine noise falls on every side alike.
+//
+// SQLite (as since the first figure): raw better-sqlite3 prepared statements on a file opened the same way (WAL,
+// synchronous=FULL).
+// PostgreSQL: raw `pg` (one client, BEGIN, the four statements, COMMIT) on a throwaway server of its own
+// (test/support/postgres.ts), each side in its own database. Twice: as that server runs (commits not flushed:
+// the cost is round trips, the worst case for the ratio), and with durable commits (fsync, synchronous_commit
+// on: what a hub runs, and what the SQLite figure measures).
+//
+// BENCH_STORE=sqlite|postgres picks one store (default: both).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { v7 } from 'uuid';
-import { openDatabase } from '../../db/open.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import { openStore } from '../../db/open.ts';
+import { rawFirst, rawRun } from '../../db/sql.ts';
+import { sqliteConnectionOf } from '../../db/store-sqlite.ts';
+import type { Store } from '../../db/store.ts';
 import { moveCard } from '../../main/domain/cards.ts';
 import type { DomainContext } from '../../main/domain/context.ts';
 import { followUps, inTransactionHooks } from '../../main/domain/hooks.ts';
 import { createProject } from '../../main/domain/projects.ts';
 import { createAccount } from '../../main/demo.ts';
 import { PushBus } from '../../main/push.ts';
+import { startPostgresServer } from '../support/postgres.ts';
 
 const MOVES = Number(process.env.RECORD_BENCH_MOVES ?? 20_000);
 const BOARDS = 20;
 const CARDS_PER_BOARD = 60;
+const CHUNK = 1000;
 
 interface Workspace {
-  sqlite: Sqlite;
+  store: Store;
   ctx: DomainContext;
   /** Per board: its project, and per column the card ids in position order. */
   boards: { id: string; projectId: string; columns: { id: string; cards: string[] }[] }[];
 }
 
-function setup(file: string): Workspace {
-  const sqlite = openDatabase(file);
-  const { accountId, userId } = createAccount(sqlite, { name: 'Bench', owner: { name: 'Ana Lima', email: 'ana@bench.test' } });
-  const ctx: DomainContext = { sqlite, session: { accountId, userId }, push: new PushBus() };
+async function setup(store: Store): Promise<Workspace> {
+  const { accountId, userId } = await createAccount(store, { name: 'Bench', owner: { name: 'Ana Lima', email: 'ana@bench.test' } });
+  const ctx: DomainContext = { store, session: { accountId, userId }, push: new PushBus() };
   const boards: Workspace['boards'] = [];
-  const insertCard = sqlite.prepare(`INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?, '', NULL, NULL, ?, ?, ?)`);
-  sqlite.transaction(() => {
+  await store.transaction(async (tx) => {
     for (let b = 0; b < BOARDS; b++) {
-      const { project, board } = createProject(ctx, { name: `Project ${b}` });
+      const { project, board } = await createProject(ctx, { name: `Project ${b}` });
       const columns = board.columns.map((c) => ({ id: c.id, cards: [] as string[] }));
       for (let i = 0; i < CARDS_PER_BOARD; i++) {
         const column = columns[i % columns.length];
         const id = v7();
-        insertCard.run(id, accountId, board.board.id, column.id, column.cards.length, `Card ${b}.${i}`, userId, Date.now(), Date.now());
+        await rawRun(
+          tx,
+          `INSERT INTO cards (id, account_id, board_id, column_id, position, title, description, assignee_id, due_date, creator_id, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, '', NULL, NULL, ?, ?, ?)`,
+          [id, accountId, board.board.id, column.id, column.cards.length, `Card ${b}.${i}`, userId, Date.now(), Date.now()],
+        );
         column.cards.push(id);
       }
       boards.push({ id: board.board.id, projectId: project.id, columns });
     }
-  })();
-  return { sqlite, ctx, boards };
+  });
+  return { store, ctx, boards };
 }
 
 /**
- * The i-th move, the same on both sides: round-robin over boards, the last card of one column goes to the end
- * of the next column (so the position bookkeeping touches no other card and both sides update one card row).
+ * The i-th move, the same on every side: round-robin over boards, the last card of one column goes to the end
+ * of the next column (so the position bookkeeping touches no other card and every side updates one card row).
  */
 function plan(w: Workspace, i: number) {
   const board = w.boards[i % w.boards.length];
@@ -65,102 +82,196 @@ function plan(w: Workspace, i: number) {
   to.cards.push(cardId);
   return { board, cardId, from, to, fromPosition, toPosition };
 }
+type Move = ReturnType<typeof plan>;
 
-function viaDomain(w: Workspace, from: number, to: number): number {
+async function viaDomain(w: Workspace, from: number, to: number): Promise<number> {
   const t = performance.now();
   for (let i = from; i < to; i++) {
     const m = plan(w, i);
-    const card = moveCard(w.ctx, { cardId: m.cardId, toColumnId: m.to.id });
+    const card = await moveCard(w.ctx, { cardId: m.cardId, toColumnId: m.to.id });
     if (card.position !== m.toPosition) throw new Error(`move ${i}: position ${card.position}, expected ${m.toPosition}`);
   }
   return performance.now() - t;
 }
 
-function rawMover(w: Workspace) {
-  const { sqlite } = w;
+/** The same move through `moveCard` with only the foundation's follow-up (the webhook fan-out) and no area hooks. */
+async function viaDomainBare(w: Workspace, from: number, to: number): Promise<number> {
+  const areaHooks = [...inTransactionHooks];
+  const areaFollowUps = followUps.slice(1);
+  inTransactionHooks.splice(0);
+  followUps.splice(1);
+  try {
+    return await viaDomain(w, from, to);
+  } finally {
+    inTransactionHooks.push(...areaHooks);
+    followUps.push(...areaFollowUps);
+  }
+}
+
+const SQL = {
+  updateCard: 'UPDATE cards SET column_id = ?, position = ?, updated_at = ? WHERE account_id = ? AND id = ?',
+  insertEvent: 'INSERT INTO card_moved (id, account_id, creator_id, created_at, card_id, from_column_id, to_column_id, from_position, to_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  insertActivity: 'INSERT INTO activities (id, account_id, subject_type, subject_id, creator_id, board_id, project_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  insertJob: 'INSERT INTO jobs (id, account_id, queue, kind, args, priority, run_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)',
+};
+
+/** The rows one move writes, as statement parameters (the same values on every raw side). */
+function rowsOf(w: Workspace, m: Move) {
   const { accountId, userId } = w.ctx.session;
-  const updateCard = sqlite.prepare('UPDATE cards SET column_id = ?, position = ?, updated_at = ? WHERE account_id = ? AND id = ?');
-  const insertEvent = sqlite.prepare('INSERT INTO card_moved (id, account_id, creator_id, created_at, card_id, from_column_id, to_column_id, from_position, to_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertActivity = sqlite.prepare('INSERT INTO activities (id, account_id, subject_type, subject_id, creator_id, board_id, project_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-  const insertJob = sqlite.prepare('INSERT INTO jobs (id, account_id, queue, kind, args, priority, run_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)');
-  const move = sqlite.transaction((m: ReturnType<typeof plan>) => {
-    const at = Date.now();
-    const eventId = v7({ msecs: at });
-    updateCard.run(m.to.id, m.toPosition, at, accountId, m.cardId);
-    insertEvent.run(eventId, accountId, userId, at, m.cardId, m.from.id, m.to.id, m.fromPosition, m.toPosition);
-    insertActivity.run(v7({ msecs: at }), accountId, 'card_moved', eventId, userId, m.board.id, m.board.projectId, at);
-    insertJob.run(v7({ msecs: at }), accountId, 'webhooks', 'webhooks.fanout', JSON.stringify({ table: 'card_moved', eventId }), at, at);
+  const at = Date.now();
+  const eventId = v7({ msecs: at });
+  return [
+    [m.to.id, m.toPosition, at, accountId, m.cardId],
+    [eventId, accountId, userId, at, m.cardId, m.from.id, m.to.id, m.fromPosition, m.toPosition],
+    [v7({ msecs: at }), accountId, 'card_moved', eventId, userId, m.board.id, m.board.projectId, at],
+    [v7({ msecs: at }), accountId, 'webhooks', 'webhooks.fanout', JSON.stringify({ table: 'card_moved', eventId }), at, at],
+  ];
+}
+
+/** Raw better-sqlite3: prepared statements on the workspace's own connection, one transaction per move. */
+function rawSqliteMover(w: Workspace) {
+  const sqlite = sqliteConnectionOf(w.store)!;
+  const statements = [SQL.updateCard, SQL.insertEvent, SQL.insertActivity, SQL.insertJob].map((s) => sqlite.prepare(s));
+  const move = sqlite.transaction((m: Move) => {
+    rowsOf(w, m).forEach((params, i) => statements[i].run(...params));
   });
-  return (from: number, to: number) => {
+  return async (from: number, to: number) => {
     const t = performance.now();
     for (let i = from; i < to; i++) move(plan(w, i));
     return performance.now() - t;
   };
 }
 
-function check(w: Workspace, label: string) {
-  const n = (sql: string) => (w.sqlite.prepare(sql).get() as { n: number }).n;
-  const moved = n('SELECT count(*) AS n FROM card_moved');
-  const activities = n(`SELECT count(*) AS n FROM activities WHERE subject_type = 'card_moved'`);
-  const jobs = n(`SELECT count(*) AS n FROM jobs WHERE kind = 'webhooks.fanout'`);
-  if (moved !== MOVES || activities !== MOVES || jobs !== MOVES) throw new Error(`${label}: ${moved} events, ${activities} activities, ${jobs} jobs`);
-  // Positions stay contiguous on both sides.
-  const gaps = n(`SELECT count(*) AS n FROM (SELECT column_id, max(position) + 1 - count(*) AS gap FROM cards GROUP BY column_id) WHERE gap <> 0`);
+/** Raw pg: one client, the same four statements between BEGIN and COMMIT. */
+async function rawPgMover(w: Workspace, url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const texts = [SQL.updateCard, SQL.insertEvent, SQL.insertActivity, SQL.insertJob].map((s) => {
+    let n = 0;
+    return s.replace(/\?/g, () => `$${++n}`);
+  });
+  const mover = async (from: number, to: number) => {
+    const t = performance.now();
+    for (let i = from; i < to; i++) {
+      const rows = rowsOf(w, plan(w, i));
+      await client.query('BEGIN');
+      for (let s = 0; s < texts.length; s++) await client.query(texts[s], rows[s]);
+      await client.query('COMMIT');
+    }
+    return performance.now() - t;
+  };
+  return { mover, close: () => client.end() };
+}
+
+async function check(w: Workspace, label: string, moves: number) {
+  const n = async (sql: string) => Number((await rawFirst<{ n: number }>(w.store, sql))!.n);
+  const moved = await n('SELECT count(*) AS n FROM card_moved');
+  const activities = await n(`SELECT count(*) AS n FROM activities WHERE subject_type = 'card_moved'`);
+  const jobs = await n(`SELECT count(*) AS n FROM jobs WHERE kind = 'webhooks.fanout'`);
+  if (moved !== moves || activities !== moves || jobs !== moves) throw new Error(`${label}: ${moved} events, ${activities} activities, ${jobs} jobs`);
+  // Positions stay contiguous on every side.
+  const gaps = await n(`SELECT count(*) AS n FROM (SELECT column_id, max(position) + 1 - count(*) AS gap FROM cards GROUP BY column_id) AS g WHERE gap <> 0`);
   if (gaps) throw new Error(`${label}: ${gaps} columns with position gaps`);
 }
 
-export default async function () {
+interface Sides {
+  raw: (from: number, to: number) => Promise<number>;
+  domain: Workspace;
+  bare: Workspace;
+}
+
+/** Interleave the three sides chunk by chunk; print events/s and the ratio of each to the raw time. */
+async function measure(title: string, sides: Sides, moves: number, workspaces: { raw: Workspace }) {
+  let rawMs = 0;
+  let domainMs = 0;
+  let bareMs = 0;
+  for (let from = 0; from < moves; from += CHUNK) {
+    const to = Math.min(moves, from + CHUNK);
+    rawMs += await sides.raw(from, to);
+    domainMs += await viaDomain(sides.domain, from, to);
+    bareMs += await viaDomainBare(sides.bare, from, to);
+  }
+  await check(workspaces.raw, 'raw', moves);
+  await check(sides.domain, 'domain', moves);
+  await check(sides.bare, 'foundation only', moves);
+  const rate = (ms: number) => moves / (ms / 1000);
+  const line = (label: string, ms: number) =>
+    console.log(`  ${label.padEnd(56)} ${rate(ms).toFixed(0).padStart(6)} events/s  ${((ms / moves) * 1000).toFixed(0).padStart(5)} µs/event  ratio to raw ${(ms / rawMs).toFixed(2)}×`);
+  console.log(`${title}: ${moves.toLocaleString('en')} card moves, one transaction each`);
+  line(title.startsWith('SQLite') ? 'raw prepared statements (card + event + activity + job)' : 'raw pg (BEGIN, card + event + activity + job, COMMIT)', rawMs);
+  line('moveCard, foundation only (fan-out job, no area hooks)', bareMs);
+  line(`moveCard, as registered (${inTransactionHooks.length} in-tx hooks, ${followUps.length} follow-ups)`, domainMs);
+}
+
+async function onSqlite() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-record-'));
+  const stores: Store[] = [];
   try {
-    const domain = setup(path.join(dir, 'domain.db'));
-    const raw = setup(path.join(dir, 'raw.db'));
-    const bare = setup(path.join(dir, 'bare.db'));
-    for (const w of [domain, raw, bare]) {
-      if (w.sqlite.pragma('journal_mode', { simple: true }) !== 'wal' || w.sqlite.pragma('synchronous', { simple: true }) !== 2) {
+    const open = async (name: string) => {
+      const store = await openStore(path.join(dir, name));
+      stores.push(store);
+      const c = sqliteConnectionOf(store)!;
+      if (c.pragma('journal_mode', { simple: true }) !== 'wal' || c.pragma('synchronous', { simple: true }) !== 2) {
         throw new Error('every file must be WAL + synchronous=FULL');
       }
-    }
-    const hooks = inTransactionHooks.length;
-    const jobs = followUps.length;
-    console.log(`${MOVES.toLocaleString('en')} card moves, one transaction each, WAL + synchronous=FULL`);
-    // Each side on its own fresh file of the same shape, interleaved in chunks of 1,000 moves so that disk
-    // noise (fsync time varies with whatever else the machine does) falls on all three alike.
-    // "Foundation only": the same command with only the foundation's follow-up (the webhook fan-out) and no
-    // other area's in-transaction hooks: what recording itself costs, apart from audit chains, rollups,
-    // notifications.
-    const areaHooks = [...inTransactionHooks];
-    const areaFollowUps = followUps.slice(1);
-    const rawMove = rawMover(raw);
-    let rawMs = 0;
-    let domainMs = 0;
-    let bareMs = 0;
-    const CHUNK = 1000;
-    for (let from = 0; from < MOVES; from += CHUNK) {
-      const to = Math.min(MOVES, from + CHUNK);
-      rawMs += rawMove(from, to);
-      domainMs += viaDomain(domain, from, to);
-      inTransactionHooks.splice(0);
-      followUps.splice(1);
-      try {
-        bareMs += viaDomain(bare, from, to);
-      } finally {
-        inTransactionHooks.push(...areaHooks);
-        followUps.push(...areaFollowUps);
-      }
-    }
-    check(raw, 'raw');
-    check(domain, 'domain');
-    check(bare, 'foundation only');
-    const rate = (ms: number) => MOVES / (ms / 1000);
-    const line = (label: string, ms: number) =>
-      console.log(`${label.padEnd(52)} ${rate(ms).toFixed(0).padStart(6)} events/s  ${((ms / MOVES) * 1000).toFixed(0).padStart(5)} µs/event  ratio to raw ${(ms / rawMs).toFixed(2)}×`);
-    line('raw prepared statements (card + event + activity + job)', rawMs);
-    line('moveCard, foundation only (fan-out job, no area hooks)', bareMs);
-    line(`moveCard, as registered (${hooks} in-tx hooks, ${jobs} follow-ups)`, domainMs);
-    bare.sqlite.close();
-    domain.sqlite.close();
-    raw.sqlite.close();
+      return setup(store);
+    };
+    const domain = await open('domain.db');
+    const raw = await open('raw.db');
+    const bare = await open('bare.db');
+    await measure('SQLite (WAL + synchronous=FULL)', { raw: rawSqliteMover(raw), domain, bare }, MOVES, { raw });
   } finally {
+    for (const s of stores) await s.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function onPostgres() {
+  const server = await startPostgresServer();
+  const admin = new pg.Client({ connectionString: server.url() });
+  await admin.connect();
+  try {
+    for (const durable of [false, true]) {
+      if (durable) {
+        // What a hub runs: every COMMIT waits for its WAL to reach the disk.
+        await admin.query(`ALTER SYSTEM SET fsync = on`);
+        await admin.query(`ALTER SYSTEM SET full_page_writes = on`);
+        await admin.query(`ALTER SYSTEM SET synchronous_commit = on`);
+        await admin.query('SELECT pg_reload_conf()');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const settings = (await admin.query(`SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) AS s FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit')`)).rows[0].s as string;
+      if (durable && !/fsync=on/.test(settings)) {
+        // Options given on the server's command line win over ALTER SYSTEM.
+        console.log(`PostgreSQL with durable commits: not measured: the throwaway server keeps ${settings} from its command line (test/support/postgres.ts starts it so).`);
+        continue;
+      }
+      const stores: Store[] = [];
+      const open = async () => {
+        const url = await server.createDatabase();
+        const store = await openStore(url);
+        stores.push(store);
+        return { url, w: await setup(store) };
+      };
+      const domain = await open();
+      const raw = await open();
+      const bare = await open();
+      const rawPg = await rawPgMover(raw.w, raw.url);
+      try {
+        await measure(`PostgreSQL ${durable ? 'with durable commits' : 'as the test server runs'} (${settings})`, { raw: rawPg.mover, domain: domain.w, bare: bare.w }, MOVES, { raw: raw.w });
+      } finally {
+        await rawPg.close();
+        for (const s of stores) await s.close();
+      }
+    }
+  } finally {
+    await admin.end();
+    server.stop();
+  }
+}
+
+export default async function () {
+  const which = process.env.BENCH_STORE ?? 'both';
+  if (which === 'sqlite' || which === 'both') await onSqlite();
+  if (which === 'postgres' || which === 'both') await onPostgres();
 }

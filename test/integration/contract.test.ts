@@ -2,7 +2,6 @@
 // by zod with its issues, before anything is written, and without a stack trace.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import Database from 'better-sqlite3';
 import type { App } from '../../main/app.ts';
 import { createApp } from '../../main/app.ts';
 import { handlers } from '../../main/handlers/index.ts';
@@ -10,18 +9,26 @@ import { invoke, toErrorBody } from '../../main/rpc.ts';
 import { methods } from '../../preload/contract.ts';
 import { foundationMethods } from '../../preload/contract/foundation.ts';
 import type { ErrorBody } from '../../preload/contract/common.ts';
-import { caller, openTestApp } from '../support/workspace.ts';
+import { caller, onSqlite, openTestApp, sqlCount, sqlRow, sqlRows, tableCounts, tableNames } from '../support/workspace.ts';
 
 let app: App;
-let api: ReturnType<typeof caller>;
+let api: Awaited<ReturnType<typeof caller>>;
 const errors: { method: string; input: unknown; error: ErrorBody }[] = [];
 
-function state() {
-  const s = app.sqlite;
-  const tables = s.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[];
+/**
+ * Everything a refused call could have written: the row count of every table, a digest of every row's content
+ * (an UPDATE changes no count), and on SQLite the connection's total_changes() (any write at all, even one
+ * rolled back).
+ */
+async function state() {
+  const content: Record<string, string[]> = {};
+  for (const name of await tableNames(app)) {
+    content[name] = (await sqlRows(app, `SELECT * FROM "${name}"`)).map((r) => JSON.stringify(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1)))).sort();
+  }
   return {
-    changes: (s.prepare('SELECT total_changes() AS n').get() as { n: number }).n,
-    counts: Object.fromEntries(tables.map(({ name }) => [name, (s.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n])),
+    changes: onSqlite ? await sqlCount(app, 'SELECT total_changes() AS n') : null,
+    counts: await tableCounts(app),
+    content,
   };
 }
 
@@ -52,7 +59,7 @@ async function refused(method: string, input: unknown) {
 
 beforeAll(async () => {
   app = await openTestApp({ events: 200 });
-  api = caller(app);
+  api = await caller(app);
 });
 afterAll(async () => {
   await app.close();
@@ -81,7 +88,7 @@ describe('bad input to every foundation method', () => {
   const names = Object.keys(foundationMethods) as (keyof typeof foundationMethods)[];
 
   it('answers invalid_input with issues and writes nothing', async () => {
-    const before = state();
+    const before = await state();
     let checked = 0;
     for (const name of names) {
       const obj = objectOf(foundationMethods[name].input as z.ZodType)!;
@@ -123,11 +130,11 @@ describe('bad input to every foundation method', () => {
       }
     }
     expect(checked).toBeGreaterThan(names.length * 6);
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it('refuses values of the right type that break a rule (bad ids, dates, lengths, enums)', async () => {
-    const before = state();
+    const before = await state();
     const cases: [string, unknown, string][] = [
       ['cards.move', { cardId: 'card-1', toColumnId: '019a0000-0000-7000-8000-000000000001' }, 'cardId'],
       ['cards.move', { cardId: '019a0000-0000-7000-8000-000000000001', toColumnId: '019a0000-0000-7000-8000-000000000002', position: -1 }, 'position'],
@@ -148,7 +155,7 @@ describe('bad input to every foundation method', () => {
       expect(e.code, `${method} ${JSON.stringify(input)}`).toBe('invalid_input');
       expect(e.issues?.map((i) => i.path[0]), `${method} reports ${key}`).toContain(key);
     }
-    expect(state()).toEqual(before);
+    expect(await state()).toEqual(before);
   });
 
   it('an unknown method answers not_found', async () => {
@@ -159,10 +166,9 @@ describe('bad input to every foundation method', () => {
   });
 
   it('write methods are refused on a read-only workspace, before anything runs', async () => {
-    const file = app.dbFile;
-    const ro = await createApp({ dbFile: file, readonly: true, background: false });
+    const ro = await createApp({ location: app.connectTo, dataDir: app.dataDir, readonly: true, background: false });
     try {
-      const slot = { session: ro.defaultSession() };
+      const slot = { session: await ro.defaultSession() };
       const writes = Object.entries(foundationMethods).filter(([, s]) => 'write' in s && s.write).map(([n]) => n);
       expect(writes).toContain('cards.move');
       for (const name of writes) {
@@ -178,9 +184,7 @@ describe('bad input to every foundation method', () => {
 
   it('no error body ever carries a stack trace or a source path', async () => {
     // Errors from the domain (not_found, conflict) as well as from validation.
-    const foreign = new Database(app.dbFile, { readonly: true });
-    const card = foreign.prepare(`SELECT id FROM cards WHERE account_id = (SELECT id FROM accounts WHERE name = 'Globex Ops') LIMIT 1`).get() as { id: string };
-    foreign.close();
+    const card = await sqlRow<{ id: string }>(app, `SELECT id FROM cards WHERE account_id = (SELECT id FROM accounts WHERE name = 'Globex Ops') LIMIT 1`);
     await refused('cards.get', { cardId: card.id });
     await refused('session.switchAccount', { accountId: '019a0000-0000-7000-8000-000000000009' });
     expect(errors.length).toBeGreaterThan(50);

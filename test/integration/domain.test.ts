@@ -1,7 +1,6 @@
-// Domain commands against a real workspace file: what each command writes (exactly), and that every refusal
-// writes nothing at all.
+// Domain commands against a real store (a SQLite file, a PostgreSQL database): what each command writes
+// (exactly), and that every refusal writes nothing at all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sqlite } from '../../db/sql.ts';
 import type { App } from '../../main/app.ts';
 import { moveCard } from '../../main/domain/cards.ts';
 import { addComment } from '../../main/domain/comments.ts';
@@ -9,7 +8,7 @@ import type { DomainContext } from '../../main/domain/context.ts';
 import { followUps, type RecordedEvent } from '../../main/domain/hooks.ts';
 import { archiveProject } from '../../main/domain/projects.ts';
 import { prng } from '../../main/demo.ts';
-import { caller, openTestApp } from '../support/workspace.ts';
+import { caller, openTestApp, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const FOUNDATION_TABLES = [
@@ -18,19 +17,16 @@ const FOUNDATION_TABLES = [
 ];
 
 let app: App;
-let api: ReturnType<typeof caller>;
+let api: Awaited<ReturnType<typeof caller>>;
 let acme: { accountId: string; userId: string };
 let globex: { accountId: string };
 let ana: string;
 
-const rows = <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => app.sqlite.prepare(sql).all(...params) as T[];
-const row = <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => app.sqlite.prepare(sql).get(...params) as T;
+const rows = <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => sqlRows<T>(app, sql, ...params);
+const row = async <T = Record<string, unknown>>(sql: string, ...params: unknown[]) => (await sqlRow<T>(app, sql, ...params)) as T;
 
-/** Row count of every table in the file (all areas' tables, not only the foundation's). */
-function counts(s: Sqlite): Record<string, number> {
-  const tables = s.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[];
-  return Object.fromEntries(tables.map(({ name }) => [name, (s.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n]));
-}
+/** Row count of every table of the store (all areas' tables, not only the foundation's). */
+const counts = () => tableCounts(app);
 
 function delta(before: Record<string, number>, after: Record<string, number>, only: string[]) {
   const d: Record<string, number> = {};
@@ -59,20 +55,20 @@ async function expectRecorded(
   expectedDelta: Record<string, number>,
   run: () => Promise<unknown>,
 ) {
-  const before = counts(app.sqlite);
+  const before = await counts();
   const t0 = Date.now();
   const result = await run();
   const t1 = Date.now();
-  const after = counts(app.sqlite);
+  const after = await counts();
   // Exactly these foundation rows, no more (jobs are checked against the declared follow-ups below).
   expect(delta(before, after, FOUNDATION_TABLES.filter((t) => t !== 'jobs'))).toEqual({ [table]: 1, activities: 1, ...expectedDelta });
 
-  const event = row<Record<string, unknown> & { id: string; created_at: number }>(`SELECT * FROM ${table} ORDER BY id DESC LIMIT 1`);
+  const event = await row<Record<string, unknown> & { id: string; created_at: number }>(`SELECT * FROM ${table} ORDER BY id DESC LIMIT 1`);
   expectKeyAndTime(event.id, event.created_at, t0, t1);
   expect(event.account_id).toBe(acme.accountId);
   expect(event.creator_id).toBe(acme.userId);
 
-  const activity = row<Record<string, unknown> & { id: string }>(`SELECT * FROM activities WHERE subject_type = ? AND subject_id = ?`, table, event.id);
+  const activity = await row<Record<string, unknown> & { id: string }>(`SELECT * FROM activities WHERE subject_type = ? AND subject_id = ?`, table, event.id);
   expect(activity).toEqual({
     id: activity.id,
     account_id: acme.accountId,
@@ -88,7 +84,10 @@ async function expectRecorded(
   const recorded: RecordedEvent = { table, row: event as RecordedEvent['row'], activity: activity as unknown as RecordedEvent['activity'] };
   const declared = followUps.map((f) => f(recorded)).filter((j) => j !== null);
   expect(after.jobs - before.jobs).toBe(declared.length);
-  const jobs = rows<Record<string, unknown>>(`SELECT * FROM jobs WHERE json_extract(args, '$.eventId') = ?`, event.id);
+  // The event's jobs: args is JSON text on both stores; read it here rather than with a dialect's JSON functions.
+  const jobs = (await rows<Record<string, unknown>>(`SELECT * FROM jobs WHERE created_at = ? ORDER BY id`, event.created_at)).filter(
+    (j) => (JSON.parse(j.args as string) as { eventId?: unknown }).eventId === event.id,
+  );
   const fanout = jobs.filter((j) => j.kind === 'webhooks.fanout');
   expect(fanout).toHaveLength(1);
   expect(fanout[0]).toMatchObject({
@@ -107,7 +106,7 @@ async function expectRecorded(
 }
 
 async function expectRefused(code: string, run: () => Promise<unknown> | unknown, message?: RegExp) {
-  const before = counts(app.sqlite);
+  const before = await counts();
   let thrown: any;
   try {
     const r = await run();
@@ -120,27 +119,27 @@ async function expectRefused(code: string, run: () => Promise<unknown> | unknown
   const body = thrown.body ?? (typeof thrown.toBody === 'function' ? thrown.toBody() : thrown);
   expect(body.code).toBe(code);
   if (message) expect(body.message).toMatch(message);
-  expect(counts(app.sqlite)).toEqual(before);
+  expect(await counts()).toEqual(before);
   return body;
 }
 
-function acmeBoard() {
-  const b = row<{ id: string; project_id: string }>(
+async function acmeBoard() {
+  const b = await row<{ id: string; project_id: string }>(
     `SELECT boards.id, boards.project_id FROM boards JOIN projects ON projects.id = boards.project_id
      WHERE boards.account_id = ? AND projects.archived_at IS NULL ORDER BY boards.name LIMIT 1`,
     acme.accountId,
   );
-  const columns = rows<{ id: string; name: string }>(`SELECT id, name FROM columns WHERE board_id = ? ORDER BY position`, b.id);
+  const columns = await rows<{ id: string; name: string }>(`SELECT id, name FROM columns WHERE board_id = ? ORDER BY position`, b.id);
   return { ...b, columns };
 }
 
-const ctx = (): DomainContext => ({ sqlite: app.sqlite, session: { ...acme }, push: app.push });
+const ctx = (): DomainContext => ({ store: app.store, session: { ...acme }, push: app.push });
 
 beforeAll(async () => {
   app = await openTestApp({ events: 300 });
-  api = caller(app);
-  acme = app.defaultSession()!;
-  const accounts = rows<{ id: string; name: string }>(`SELECT id, name FROM accounts ORDER BY name`);
+  api = await caller(app);
+  acme = (await app.defaultSession())!;
+  const accounts = await rows<{ id: string; name: string }>(`SELECT id, name FROM accounts ORDER BY name`);
   expect(accounts.map((a) => a.name)).toEqual(['Acme Product', 'Globex Ops']);
   globex = { accountId: accounts[1].id };
   ana = acme.userId;
@@ -151,13 +150,13 @@ afterAll(async () => {
 
 describe('commands write exactly their rows', () => {
   it('cards.create: the card, its subscriptions, card_created with typed columns, the activity, the fan-out job', async () => {
-    const board = acmeBoard();
-    const bruno = row<{ id: string }>(`SELECT id FROM users WHERE email = 'bruno@acme.test'`).id;
-    const position = row<{ n: number }>(`SELECT count(*) AS n FROM cards WHERE column_id = ?`, board.columns[0].id).n;
+    const board = await acmeBoard();
+    const bruno = (await row<{ id: string }>(`SELECT id FROM users WHERE email = 'bruno@acme.test'`)).id;
+    const position = (await row<{ n: number }>(`SELECT count(*) AS n FROM cards WHERE column_id = ?`, board.columns[0].id)).n;
     const { result, event } = await expectRecorded('card_created', { boardId: board.id, projectId: board.project_id }, { cards: 1, card_subscriptions: 2 }, () =>
       api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: '  Write the domain tests  ', assigneeId: bruno, dueDate: '2026-12-31' }),
     );
-    const card = row<Record<string, unknown> & { id: string; created_at: number }>(`SELECT * FROM cards WHERE id = ?`, (result as { id: string }).id);
+    const card = await row<Record<string, unknown> & { id: string; created_at: number }>(`SELECT * FROM cards WHERE id = ?`, (result as { id: string }).id);
     expect(card).toEqual({
       id: card.id, account_id: acme.accountId, board_id: board.id, column_id: board.columns[0].id, position,
       title: 'Write the domain tests', description: '', assignee_id: bruno, due_date: '2026-12-31', creator_id: ana,
@@ -168,13 +167,13 @@ describe('commands write exactly their rows', () => {
       id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at,
       card_id: card.id, board_id: board.id, column_id: board.columns[0].id, title: 'Write the domain tests',
     });
-    expect(rows(`SELECT user_id FROM card_subscriptions WHERE card_id = ? ORDER BY user_id`, card.id).map((r) => r.user_id)).toEqual([ana, bruno].sort());
+    expect((await rows(`SELECT user_id FROM card_subscriptions WHERE card_id = ? ORDER BY user_id`, card.id)).map((r) => r.user_id)).toEqual([ana, bruno].sort());
   });
 
   it('cards.move: the card row, card_moved with from/to columns and positions, the activity, the fan-out job', async () => {
-    const board = acmeBoard();
+    const board = await acmeBoard();
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Mover' });
-    const from = row<{ column_id: string; position: number }>(`SELECT column_id, position FROM cards WHERE id = ?`, cardId);
+    const from = await row<{ column_id: string; position: number }>(`SELECT column_id, position FROM cards WHERE id = ?`, cardId);
     const { event } = await expectRecorded('card_moved', { boardId: board.id, projectId: board.project_id }, {}, () =>
       api.call('cards.move', { cardId, toColumnId: board.columns[1].id, position: 0 }),
     );
@@ -182,11 +181,11 @@ describe('commands write exactly their rows', () => {
       id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at, card_id: cardId,
       from_column_id: from.column_id, to_column_id: board.columns[1].id, from_position: from.position, to_position: 0,
     });
-    expect(row(`SELECT column_id, position, updated_at FROM cards WHERE id = ?`, cardId)).toEqual({ column_id: board.columns[1].id, position: 0, updated_at: event.created_at });
+    expect(await row(`SELECT column_id, position, updated_at FROM cards WHERE id = ?`, cardId)).toEqual({ column_id: board.columns[1].id, position: 0, updated_at: event.created_at });
   });
 
   it('cards.update: card_updated records {attribute: [old, new]} for what changed, nothing for a no-op', async () => {
-    const board = acmeBoard();
+    const board = await acmeBoard();
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Old title', description: 'Same' });
     const { event } = await expectRecorded('card_updated', { boardId: board.id, projectId: board.project_id }, {}, () =>
       api.call('cards.update', { cardId, title: 'New title', description: 'Same', dueDate: '2027-01-15' }),
@@ -194,21 +193,21 @@ describe('commands write exactly their rows', () => {
     expect(JSON.parse(event.changes as string)).toEqual({ title: ['Old title', 'New title'], due_date: [null, '2027-01-15'] });
     expect(Object.keys(event).sort()).toEqual(['account_id', 'card_id', 'changes', 'created_at', 'creator_id', 'id']);
     // Nothing changed: no event, no activity, no job.
-    const before = counts(app.sqlite);
+    const before = await counts();
     await api.call('cards.update', { cardId, title: 'New title' });
-    expect(counts(app.sqlite)).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it('comments.add: the comment, the subscription, comment_added, the activity, the fan-out job', async () => {
-    const board = acmeBoard();
-    const bruno = row<{ id: string }>(`SELECT id FROM users WHERE email = 'bruno@acme.test'`).id;
+    const board = await acmeBoard();
+    const bruno = (await row<{ id: string }>(`SELECT id FROM users WHERE email = 'bruno@acme.test'`)).id;
     await api.call('session.switchUser', { userId: bruno });
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Discuss' });
     await api.call('session.switchUser', { userId: ana });
     const { result, event } = await expectRecorded('comment_added', { boardId: board.id, projectId: board.project_id }, { comments: 1, card_subscriptions: 1 }, () =>
       api.call('comments.add', { cardId, body: '  Looks good.  ' }),
     );
-    const comment = row<Record<string, unknown>>(`SELECT * FROM comments WHERE id = ?`, (result as { id: string }).id);
+    const comment = await row<Record<string, unknown>>(`SELECT * FROM comments WHERE id = ?`, (result as { id: string }).id);
     expect(comment).toEqual({ id: (result as { id: string }).id, account_id: acme.accountId, card_id: cardId, author_id: ana, body: 'Looks good.', created_at: event.created_at });
     expect(event).toEqual({ id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at, comment_id: comment.id, card_id: cardId });
   });
@@ -221,11 +220,11 @@ describe('commands write exactly their rows', () => {
     expect(m.user.email).toBe('kai@acme.test');
     expect(event).toEqual({ id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at, membership_id: m.id, invitee_id: m.user.id, role: 'viewer' });
     // An existing person of another account joins without a second users row.
-    const gus = row<{ id: string }>(`SELECT id FROM users WHERE email = 'gus@globex.test'`).id;
+    const gus = (await row<{ id: string }>(`SELECT id FROM users WHERE email = 'gus@globex.test'`)).id;
     await expectRecorded('member_invited', { boardId: null, projectId: null }, { memberships: 1 }, () =>
       api.call('members.invite', { email: 'gus@globex.test', name: 'Gus', role: 'member' }),
     );
-    expect(row(`SELECT role FROM memberships WHERE account_id = ? AND user_id = ?`, acme.accountId, gus)).toEqual({ role: 'member' });
+    expect(await row(`SELECT role FROM memberships WHERE account_id = ? AND user_id = ?`, acme.accountId, gus)).toEqual({ role: 'member' });
   });
 
   it('projects.archive: the project row, project_archived with the trimmed reason, the activity (project only), the fan-out job', async () => {
@@ -234,18 +233,18 @@ describe('commands write exactly their rows', () => {
       api.call('projects.archive', { projectId, reason: '  Shipped.  ' }),
     );
     expect(event).toEqual({ id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at, project_id: projectId, reason: 'Shipped.' });
-    expect(row(`SELECT archived_at, archived_reason FROM projects WHERE id = ?`, projectId)).toEqual({ archived_at: event.created_at, archived_reason: 'Shipped.' });
+    expect(await row(`SELECT archived_at, archived_reason FROM projects WHERE id = ?`, projectId)).toEqual({ archived_at: event.created_at, archived_reason: 'Shipped.' });
   });
 
   it('projects.create writes the project, a board and its columns with UUIDv7 keys and no event', async () => {
-    const before = counts(app.sqlite);
+    const before = await counts();
     const t0 = Date.now();
     const p = await api.call('projects.create', { name: 'Fresh', boardName: 'Main' });
     const t1 = Date.now();
-    expect(delta(before, counts(app.sqlite), FOUNDATION_TABLES)).toEqual({ projects: 1, boards: 1, columns: 3 });
-    const project = row<{ id: string; created_at: number }>(`SELECT id, created_at FROM projects WHERE id = ?`, p.id);
+    expect(delta(before, await counts(), FOUNDATION_TABLES)).toEqual({ projects: 1, boards: 1, columns: 3 });
+    const project = await row<{ id: string; created_at: number }>(`SELECT id, created_at FROM projects WHERE id = ?`, p.id);
     expectKeyAndTime(project.id, project.created_at, t0, t1);
-    const columns = rows<{ id: string; name: string; position: number; created_at: number }>(`SELECT id, name, position, created_at FROM columns WHERE board_id = ? ORDER BY position`, p.boards[0].id);
+    const columns = await rows<{ id: string; name: string; position: number; created_at: number }>(`SELECT id, name, position, created_at FROM columns WHERE board_id = ? ORDER BY position`, p.boards[0].id);
     expect(columns.map((c) => [c.name, c.position])).toEqual([['To do', 0], ['Doing', 1], ['Done', 2]]);
     for (const c of columns) expectKeyAndTime(c.id, c.created_at, t0, t1);
   });
@@ -253,32 +252,32 @@ describe('commands write exactly their rows', () => {
 
 describe('refusals write nothing', () => {
   it('moving a card to the column it is in', async () => {
-    const board = acmeBoard();
+    const board = await acmeBoard();
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Stay' });
     await expectRefused('conflict', () => api.raw('cards.move', { cardId, toColumnId: board.columns[0].id }), /already in that column/);
     await expectRefused('conflict', () => moveCard(ctx(), { cardId, toColumnId: board.columns[0].id }));
   });
 
   it('a card or column of another account is not found', async () => {
-    const board = acmeBoard();
-    const foreignCard = row<{ id: string; column_id: string; board_id: string }>(`SELECT id, column_id, board_id FROM cards WHERE account_id = ? LIMIT 1`, globex.accountId);
-    const otherForeignColumn = row<{ id: string }>(`SELECT id FROM columns WHERE board_id = ? AND id <> ? LIMIT 1`, foreignCard.board_id, foreignCard.column_id).id;
+    const board = await acmeBoard();
+    const foreignCard = await row<{ id: string; column_id: string; board_id: string }>(`SELECT id, column_id, board_id FROM cards WHERE account_id = ? LIMIT 1`, globex.accountId);
+    const otherForeignColumn = (await row<{ id: string }>(`SELECT id FROM columns WHERE board_id = ? AND id <> ? LIMIT 1`, foreignCard.board_id, foreignCard.column_id)).id;
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Mine' });
     await expectRefused('not_found', () => api.raw('cards.move', { cardId: foreignCard.id, toColumnId: otherForeignColumn }), /card was not found/);
     await expectRefused('not_found', () => api.raw('cards.move', { cardId, toColumnId: otherForeignColumn }), /column was not found/);
     await expectRefused('not_found', () => api.raw('cards.update', { cardId: foreignCard.id, title: 'Hijack' }));
     await expectRefused('not_found', () => api.raw('comments.add', { cardId: foreignCard.id, body: 'Hello from Acme' }));
     await expectRefused('not_found', () => api.raw('cards.get', { cardId: foreignCard.id }));
-    const foreignBoard = row<{ id: string }>(`SELECT id FROM boards WHERE account_id = ? LIMIT 1`, globex.accountId).id;
+    const foreignBoard = (await row<{ id: string }>(`SELECT id FROM boards WHERE account_id = ? LIMIT 1`, globex.accountId)).id;
     await expectRefused('not_found', () => api.raw('cards.create', { boardId: foreignBoard, columnId: otherForeignColumn, title: 'x' }));
     await expectRefused('not_found', () => api.raw('cards.create', { boardId: board.id, columnId: otherForeignColumn, title: 'x' }));
-    const foreignProject = row<{ id: string }>(`SELECT id FROM projects WHERE account_id = ? LIMIT 1`, globex.accountId).id;
+    const foreignProject = (await row<{ id: string }>(`SELECT id FROM projects WHERE account_id = ? LIMIT 1`, globex.accountId)).id;
     await expectRefused('not_found', () => api.raw('projects.archive', { projectId: foreignProject, reason: 'Mine now' }));
   });
 
   it('a column of another board of the same account', async () => {
-    const board = acmeBoard();
-    const other = row<{ id: string }>(`SELECT columns.id FROM columns JOIN boards ON boards.id = columns.board_id WHERE boards.account_id = ? AND boards.id <> ? LIMIT 1`, acme.accountId, board.id).id;
+    const board = await acmeBoard();
+    const other = (await row<{ id: string }>(`SELECT columns.id FROM columns JOIN boards ON boards.id = columns.board_id WHERE boards.account_id = ? AND boards.id <> ? LIMIT 1`, acme.accountId, board.id)).id;
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Wanderer' });
     await expectRefused('invalid_input', () => api.raw('cards.move', { cardId, toColumnId: other }), /another board/);
     await expectRefused('invalid_input', () => api.raw('cards.create', { boardId: board.id, columnId: other, title: 'x' }));
@@ -287,7 +286,7 @@ describe('refusals write nothing', () => {
   it('anything on a board of an archived project, and archiving twice', async () => {
     const p = await api.call('projects.create', { name: 'Frozen' });
     const boardId = p.boards[0].id;
-    const columns = rows<{ id: string }>(`SELECT id FROM columns WHERE board_id = ? ORDER BY position`, boardId);
+    const columns = await rows<{ id: string }>(`SELECT id FROM columns WHERE board_id = ? ORDER BY position`, boardId);
     const { id: cardId } = await api.call('cards.create', { boardId, columnId: columns[0].id, title: 'Left behind' });
     await api.call('projects.archive', { projectId: p.id, reason: 'Done with it' });
     const archived = /archived/;
@@ -300,7 +299,7 @@ describe('refusals write nothing', () => {
   });
 
   it('an empty comment (contract and domain)', async () => {
-    const board = acmeBoard();
+    const board = await acmeBoard();
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Quiet' });
     for (const body of ['', '   ', '\n\t ']) {
       const b = await expectRefused('invalid_input', () => api.raw('comments.add', { cardId, body }));
@@ -328,9 +327,9 @@ describe('refusals write nothing', () => {
   });
 
   it('an assignee from another account', async () => {
-    const board = acmeBoard();
-    const jo = row<{ id: string }>(`SELECT id FROM users WHERE email = 'jo@globex.test'`).id;
-    expect(row(`SELECT count(*) AS n FROM memberships WHERE account_id = ? AND user_id = ?`, acme.accountId, jo)).toEqual({ n: 0 });
+    const board = await acmeBoard();
+    const jo = (await row<{ id: string }>(`SELECT id FROM users WHERE email = 'jo@globex.test'`)).id;
+    expect(await row(`SELECT count(*) AS n FROM memberships WHERE account_id = ? AND user_id = ?`, acme.accountId, jo)).toEqual({ n: 0 });
     await expectRefused('not_found', () => api.raw('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'x', assigneeId: jo }), /person was not found/);
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Needs an owner' });
     await expectRefused('not_found', () => api.raw('cards.update', { cardId, assigneeId: jo }), /person was not found/);
@@ -338,43 +337,43 @@ describe('refusals write nothing', () => {
 });
 
 describe('card positions', () => {
-  function expectContiguous(boardId: string) {
-    const cols = rows<{ id: string }>(`SELECT id FROM columns WHERE board_id = ?`, boardId);
+  async function expectContiguous(boardId: string) {
+    const cols = await rows<{ id: string }>(`SELECT id FROM columns WHERE board_id = ?`, boardId);
     for (const c of cols) {
-      const positions = rows<{ position: number }>(`SELECT position FROM cards WHERE column_id = ? ORDER BY position`, c.id).map((r) => r.position);
+      const positions = (await rows<{ position: number }>(`SELECT position FROM cards WHERE column_id = ? ORDER BY position`, c.id)).map((r) => r.position);
       expect(positions).toEqual(positions.map((_, i) => i));
     }
   }
 
   it('stay contiguous (0..n-1 in every column) after 400 random moves', async () => {
-    const board = acmeBoard();
+    const board = await acmeBoard();
     for (let i = 0; i < 12; i++) await api.call('cards.create', { boardId: board.id, columnId: board.columns[i % board.columns.length].id, title: `Card ${i}` });
     const rand = prng(42);
-    const cards = rows<{ id: string }>(`SELECT id FROM cards WHERE board_id = ?`, board.id).map((r) => r.id);
+    const cards = (await rows<{ id: string }>(`SELECT id FROM cards WHERE board_id = ?`, board.id)).map((r) => r.id);
     let moved = 0;
     for (let i = 0; i < 400; i++) {
       const cardId = rand.pick(cards);
-      const current = row<{ column_id: string }>(`SELECT column_id FROM cards WHERE id = ?`, cardId).column_id;
+      const current = (await row<{ column_id: string }>(`SELECT column_id FROM cards WHERE id = ?`, cardId)).column_id;
       const to = rand.pick(board.columns.filter((c) => c.id !== current)).id;
       const r = rand.next();
       const position = r < 0.3 ? undefined : r < 0.5 ? 10_000 : rand.int(8);
-      const card = moveCard(ctx(), { cardId, toColumnId: to, position });
-      const size = row<{ n: number }>(`SELECT count(*) AS n FROM cards WHERE column_id = ?`, to).n;
+      const card = await moveCard(ctx(), { cardId, toColumnId: to, position });
+      const size = (await row<{ n: number }>(`SELECT count(*) AS n FROM cards WHERE column_id = ?`, to)).n;
       expect(card.position).toBe(position === undefined ? size - 1 : Math.min(position, size - 1));
       moved++;
-      if (i % 50 === 0) expectContiguous(board.id);
+      if (i % 50 === 0) await expectContiguous(board.id);
     }
-    expectContiguous(board.id);
+    await expectContiguous(board.id);
     expect(moved).toBe(400);
     // Every demo board, too, after the seed's own moves.
-    for (const b of rows<{ id: string }>(`SELECT id FROM boards`)) expectContiguous(b.id);
+    for (const b of await rows<{ id: string }>(`SELECT id FROM boards`)) await expectContiguous(b.id);
   });
 });
 
 describe('keys and times', () => {
-  it('every key in the foundation tables is a UUIDv7 whose time matches the row’s created_at (epoch ms)', () => {
+  it('every key in the foundation tables is a UUIDv7 whose time matches the row’s created_at (epoch ms)', async () => {
     for (const t of FOUNDATION_TABLES) {
-      const bad = rows<{ id: string; created_at: number }>(`SELECT id, created_at FROM ${t}`).filter(
+      const bad = (await rows<{ id: string; created_at: number }>(`SELECT id, created_at FROM ${t}`)).filter(
         (r) => !UUID_V7.test(r.id) || !Number.isInteger(r.created_at) || r.created_at < 1.6e12 || r.created_at > Date.now() + 1000 || uuidTime(r.id) !== r.created_at,
       );
       expect(bad, t).toEqual([]);

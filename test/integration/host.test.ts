@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
-import { openTestApp, openTestHost } from '../support/workspace.ts';
+import { openTestApp, openTestHost, sqlCount } from '../support/workspace.ts';
 
 let app: App;
 let t: Awaited<ReturnType<typeof openTestHost>>;
@@ -41,13 +41,13 @@ describe('browser host', () => {
 
   it('refuses bad input with 400 invalid_input and its issues, writing nothing', async () => {
     const c = t.client();
-    const before = app.sqlite.prepare('SELECT count(*) n FROM activities').get() as { n: number };
+    const before = await sqlCount(app, 'SELECT count(*) AS n FROM activities');
     const r = await c.post('cards.move', { cardId: 'not-a-uuid', toColumnId: 42 });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('invalid_input');
     expect(r.body.error.issues.map((i: { path: string[] }) => i.path[0]).sort()).toEqual(['cardId', 'toColumnId']);
-    const after = app.sqlite.prepare('SELECT count(*) n FROM activities').get() as { n: number };
-    expect(after.n).toBe(before.n);
+    const after = await sqlCount(app, 'SELECT count(*) AS n FROM activities');
+    expect(after).toBe(before);
   });
 
   it('answers 404 not_found for an unknown method and for another account’s board', async () => {
