@@ -1,5 +1,6 @@
-// The audit hash chain's canonical form. This file is the specification: an outside verifier can be written
-// from it alone (it depends on nothing but node:crypto).
+// The audit hash chain's canonical form. It is part of the stored format (db/audit.ts writes the links, the
+// verifier and review bundles check them), hence in db/. This file is the specification: an outside verifier
+// can be written from it alone (it depends on nothing but node:crypto).
 //
 // ONE CHAIN PER ACCOUNT. Every domain event row of an account (all six event tables) gets one link in
 // `audit_chain`, written in the same transaction as the event: (account_id, seq, event_table, event_id,
@@ -21,7 +22,9 @@
 //   - INTEGER → decimal digits, a leading `-` if negative, no leading zeros, no exponent, no fraction.
 //   - NULL    → null
 // TEXT columns holding JSON (card_updated.changes) are hashed as the stored string, byte for byte (they are not
-// re-serialised). Example for a comment_added row:
+// re-serialised); that is why card_updated.changes stays TEXT on PostgreSQL too, where a jsonb column would
+// normalise it. The form is the same whichever store holds the rows: a workspace file, a hub, a review bundle.
+// Example for a comment_added row:
 //
 //     {"account_id":"019a…","card_id":"019a…","comment_id":"019a…","created_at":1767258000000,"creator_id":"019a…","id":"019a…"}
 //

@@ -1,36 +1,44 @@
-// Offline review bundles: one SQLite file holding one account's trail, with a signed manifest inside it.
+// Offline review bundles: one SQLite file holding one account's trail, with a signed manifest inside it. The file
+// is the same whichever store the workspace lives in (a SQLite file or a PostgreSQL hub).
 //
-// Export: an online backup of the workspace (better-sqlite3's backup API: consistent while the app keeps
-// writing), then, in the copy: other accounts' rows removed, operational and secret-bearing tables emptied
-// (jobs, webhook endpoints and everything that references them, the signing key), optionally cut to a date range,
-// VACUUMed (no deleted data left in free pages), and a manifest written to table `audit_bundle`:
+// Export: a fresh SQLite file with the workspace schema receives, from one consistent snapshot of the store, only
+// the account's rows (db/audit-bundle.ts): no other account, no operational or secret-bearing tables (jobs,
+// webhook endpoints and everything that references them, the signing key), optionally cut to a date range (cards
+// as they were at its end). A manifest is then written to table `audit_bundle`:
 //
 //   manifest  = canonical JSON (keys sorted, no whitespace) of { format, createdAt, account, range, chain,
 //               counts, schemaVersion, contentDigest, algorithm, publicKey, fingerprint }
 //   signature = Ed25519 over the manifest's UTF-8 bytes, base64, with the workspace's key (main/audit/keys.ts)
 //   contentDigest = SHA-256 over every schema object and every row of every table except audit_bundle
-//               (see contentDigest below), so any change to the data invalidates the signature.
+//               (db/audit-bundle.ts contentDigest), so any change to the data invalidates the signature.
 //   fileDigest = SHA-256 over the file's bytes with the manifest text and the signature (each stored once,
 //               contiguously, in the audit_bundle row) replaced by zero bytes: every other byte of the file is
 //               covered too, including unused space inside pages, so changing any one byte fails verification.
 //
+// The file is built as OUT.partial-PID-RANDOM beside OUT and renamed when signed; partials of processes that are
+// gone (a killed export) are removed by the next export into that folder.
+//
 // verify-bundle checks, without the original workspace: the file is a sound SQLite database, the signature
 // matches the public key carried in the manifest (compare its fingerprint with the one the workspace shows),
 // the content digest, the counts, and the whole hash chain from the manifest's first link to its head.
-import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chainHead, linkAt } from '../../db/audit.ts';
+import { chainHead, cardsChangedAfter, linkAt, seqRangeOfTimes } from '../../db/audit.ts';
+import {
+  contentDigest, copyAccountTrail, createBundleFile, insertManifest, isBundle as storeIsBundle, openBundleFile, quickCheck,
+  readManifestRow, rowCounts, sealBundleFile, withSnapshot, type CardStateAtCut,
+} from '../../db/audit-bundle.ts';
+import { GENESIS } from '../../db/audit-canonical.ts';
 import { schemaVersion } from '../../db/open.ts';
-import type { Sqlite } from '../../db/sql.ts';
-import { CHAINED_TABLES } from './canonical.ts';
-import { keyAtTime, stateAt, stateAttributes } from './history.ts';
+import type { Db, Store } from '../../db/store.ts';
+import { findAccount, findCard } from '../../db/workspace.ts';
+import { keyAtTime, stateAt } from './history.ts';
 import { ensureSigningKey, fingerprintOf, signWithWorkspaceKey, verifySignature } from './keys.ts';
 import { verifyChain, type VerifyResult } from './verify.ts';
 
 export const BUNDLE_FORMAT = 'chronicle.review-bundle.v1';
-export const MANIFEST_TABLE = 'audit_bundle';
+export { MANIFEST_TABLE } from '../../db/audit-bundle.ts';
 
 export interface Manifest {
   format: string;
@@ -48,7 +56,8 @@ export interface Manifest {
   fingerprint: string;
 }
 
-export type ExportPhase = 'copy' | 'prune' | 'compact' | 'sign';
+/** copy: the account's rows into the new file; compact: VACUUM; sign: digests, manifest, signature. */
+export type ExportPhase = 'copy' | 'compact' | 'sign';
 export interface ExportOptions {
   accountId: string;
   out: string;
@@ -66,164 +75,80 @@ export function canonicalJson(v: unknown): string {
   return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k])).join(',') + '}';
 }
 
-const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** OUT.partial-PID-RANDOM (and SQLite's side files); OUT.partial-RANDOM is what exports wrote before the PID. */
+const PARTIAL = /\.partial-(?:(\d+)-[0-9a-f]+|[0-9a-f]{8})(?:-journal|-wal|-shm)?$/;
+/** A partial without a PID is left alone while it may still be written (an export of an older build). */
+const OLD_PARTIAL_AGE_MS = 3_600_000;
 
-function userTables(db: Sqlite): string[] {
-  return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
-}
-
-function columnsOf(db: Sqlite, table: string): { name: string; pk: number }[] {
-  return db.prepare(`SELECT name, pk FROM pragma_table_info(?)`).all(table) as { name: string; pk: number }[];
-}
-
-/**
- * SHA-256 over the database's content: every schema object (type, name, table, SQL; ordered by type then name)
- * and, table by table in name order, every row in rowid order (primary-key order for WITHOUT ROWID tables) as a
- * JSON array (BLOBs as {"blob": base64}), one per line. audit_bundle itself is left out.
- */
-export function contentDigest(db: Sqlite): string {
-  const h = createHash('sha256');
-  const objects = db
-    .prepare(`SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name <> ? AND tbl_name <> ? ORDER BY type, name`)
-    .raw(true)
-    .all(MANIFEST_TABLE, MANIFEST_TABLE);
-  for (const o of objects) h.update('S' + JSON.stringify(o) + '\n');
-  const withoutRowid = new Set(
-    (db.prepare(`SELECT name FROM pragma_table_list WHERE wr = 1`).all() as { name: string }[]).map((r) => r.name),
-  );
-  for (const t of userTables(db)) {
-    if (t === MANIFEST_TABLE) continue;
-    h.update('T' + JSON.stringify(t) + '\n');
-    const order = withoutRowid.has(t)
-      ? columnsOf(db, t).filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => q(c.name)).join(', ')
-      : 'rowid';
-    const stmt = db.prepare(`SELECT * FROM ${q(t)} ORDER BY ${order}`).raw(true);
-    for (const row of stmt.iterate() as Iterable<unknown[]>) {
-      h.update(JSON.stringify(row, (_k, v) => (Buffer.isBuffer(v) ? { blob: v.toString('base64') } : v)) + '\n');
-    }
-  }
-  return h.digest('hex');
-}
-
-function rowCounts(db: Sqlite): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const t of userTables(db)) {
-    if (t === MANIFEST_TABLE) continue;
-    counts[t] = (db.prepare(`SELECT count(*) AS n FROM ${q(t)}`).get() as { n: number }).n;
-  }
-  return counts;
-}
-
-/** Tables a review bundle never carries rows of: operational queues, secrets, and whatever points at them. */
-function tablesToEmpty(db: Sqlite): Set<string> {
-  const tables = userTables(db);
-  const empty = new Set<string>(['jobs', 'recurring_tasks', 'audit_keys'].filter((t) => tables.includes(t)));
-  for (const t of tables) {
-    const cols = columnsOf(db, t).map((c) => c.name);
-    // A table without account_id cannot be scoped to the account: nothing of it goes into the bundle.
-    if (t !== 'accounts' && !cols.includes('account_id')) empty.add(t);
-    if (cols.some((c) => /(_enc|secret|password|token)$/i.test(c))) empty.add(t);
-  }
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const t of tables) {
-      if (empty.has(t)) continue;
-      const refs = db.prepare(`SELECT "table" AS ref FROM pragma_foreign_key_list(?)`).all(t) as { ref: string }[];
-      if (refs.some((r) => empty.has(r.ref))) {
-        empty.add(t);
-        grew = true;
-      }
-    }
-  }
-  return empty;
-}
-
-/** Rewind cards to their state at `toMs` (changes after the cut are not in the bundle). */
-function rewindCards(db: Sqlite, accountId: string, toMs: number) {
-  const changed = db
-    .prepare(`SELECT DISTINCT card_id FROM card_updated WHERE account_id = ? AND created_at > ? UNION SELECT card_id FROM card_moved WHERE account_id = ? AND created_at > ?`)
-    .all(accountId, toMs, accountId, toMs) as { card_id: string }[];
-  const update = db.prepare(`UPDATE cards SET title = ?, description = ?, column_id = ?, assignee_id = ?, due_date = ? WHERE id = ?`);
-  for (const { card_id } of changed) {
-    const card = db.prepare('SELECT * FROM cards WHERE id = ?').get(card_id) as Parameters<typeof stateAt>[2];
-    const s = stateAt(db, accountId, card, keyAtTime(toMs));
-    if (!s) continue;
-    update.run(...stateAttributes.map((a) => s[a]), card_id);
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-function prune(db: Sqlite, accountId: string, opts: { fromMs?: number; toMs?: number }): { firstSeq: number; lastSeq: number } {
-  db.pragma('foreign_keys = OFF');
-  const head = chainHead(db, accountId);
-  let firstSeq = 1;
-  let lastSeq = head?.seq ?? 0;
-  db.transaction(() => {
-    if (opts.fromMs !== undefined) {
-      firstSeq = (db.prepare('SELECT min(seq) AS s FROM audit_chain WHERE account_id = ? AND created_at >= ?').get(accountId, opts.fromMs) as { s: number | null }).s ?? lastSeq + 1;
+/** Remove partial bundles in `dir` left by exports whose process is gone (killed or crashed). */
+export function removeStalePartials(dir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = PARTIAL.exec(name);
+    if (!m) continue;
+    const file = path.join(dir, name);
+    try {
+      if (m[1] ? processAlive(Number(m[1])) : Date.now() - fs.statSync(file).mtimeMs < OLD_PARTIAL_AGE_MS) continue;
+      fs.rmSync(file, { force: true });
+      removed.push(name);
+    } catch {
+      // Gone already (another export cleaned up first), or not ours to remove: leave it.
     }
-    if (opts.toMs !== undefined) {
-      lastSeq = (db.prepare('SELECT max(seq) AS s FROM audit_chain WHERE account_id = ? AND created_at <= ?').get(accountId, opts.toMs) as { s: number | null }).s ?? 0;
-      rewindCards(db, accountId, opts.toMs);
-    }
-    if (opts.fromMs !== undefined || opts.toMs !== undefined) {
-      for (const t of CHAINED_TABLES) {
-        const outside = `SELECT event_id FROM audit_chain WHERE account_id = ? AND event_table = '${t}' AND (seq < ? OR seq > ?)`;
-        db.prepare(`DELETE FROM activities WHERE subject_type = '${t}' AND subject_id IN (${outside})`).run(accountId, firstSeq, lastSeq);
-        db.prepare(`DELETE FROM ${t} WHERE id IN (${outside})`).run(accountId, firstSeq, lastSeq);
-      }
-      db.prepare('DELETE FROM audit_chain WHERE account_id = ? AND (seq < ? OR seq > ?)').run(accountId, firstSeq, lastSeq);
-    }
-    if (opts.toMs !== undefined) {
-      // What did not exist yet at the end of the range is not in the bundle either.
-      const later = 'SELECT id FROM cards WHERE account_id = ? AND created_at > ?';
-      db.prepare(`DELETE FROM card_subscriptions WHERE card_id IN (${later})`).run(accountId, opts.toMs);
-      db.prepare(`DELETE FROM comments WHERE account_id = ? AND (created_at > ? OR card_id IN (${later}))`).run(accountId, opts.toMs, accountId, opts.toMs);
-      db.prepare('DELETE FROM cards WHERE account_id = ? AND created_at > ?').run(accountId, opts.toMs);
-      db.prepare('UPDATE projects SET archived_at = NULL, archived_reason = NULL WHERE account_id = ? AND archived_at > ?').run(accountId, opts.toMs);
-    }
-    const empty = tablesToEmpty(db);
-    for (const t of userTables(db)) {
-      if (empty.has(t)) db.prepare(`DELETE FROM ${q(t)}`).run();
-      else if (t === 'accounts') db.prepare('DELETE FROM accounts WHERE id <> ?').run(accountId);
-      else if (t === 'users') {
-        db.prepare('DELETE FROM users WHERE account_id <> ? AND id NOT IN (SELECT user_id FROM memberships WHERE account_id = ?)').run(accountId, accountId);
-      } else db.prepare(`DELETE FROM ${q(t)} WHERE account_id <> ?`).run(accountId);
-    }
-  })();
-  return { firstSeq, lastSeq };
+  }
+  return removed;
 }
 
-/** Export one account's trail as a signed review bundle. */
-export async function exportBundle(sqlite: Sqlite, options: ExportOptions): Promise<{ file: string; bytes: number; manifest: Manifest }> {
+/** Export one account's trail as a signed review bundle. Works the same from a workspace file and from a hub. */
+export async function exportBundle(store: Store, options: ExportOptions): Promise<{ file: string; bytes: number; manifest: Manifest }> {
   const { accountId, onProgress } = options;
-  const account = sqlite.prepare('SELECT id, name FROM accounts WHERE id = ?').get(accountId) as { id: string; name: string } | undefined;
-  if (!account) throw new Error(`There is no account ${accountId} in this workspace.`);
+  const found = await findAccount(store, accountId);
+  if (!found) throw new Error(`There is no account ${accountId} in this workspace.`);
+  const account = { id: found.id, name: found.name };
   if (options.fromMs !== undefined && options.toMs !== undefined && options.fromMs > options.toMs) throw new Error('The start of the range is after its end.');
   const out = path.resolve(options.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const tmp = `${out}.partial-${randomBytes(4).toString('hex')}`;
+  removeStalePartials(path.dirname(out));
+  const tmp = `${out}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
   // The key pair lives in the workspace (made on first use); its private half is decrypted only to sign.
-  const key = ensureSigningKey(sqlite, options.dataDir);
+  const key = await ensureSigningKey(store, options.dataDir);
+  const cut = options.fromMs !== undefined || options.toMs !== undefined;
   try {
     onProgress?.('copy', 0);
-    await sqlite.backup(tmp, {
-      progress: ({ totalPages, remainingPages }) => {
-        onProgress?.('copy', totalPages ? (totalPages - remainingPages) / totalPages : 1);
-        return 2000;
-      },
-    });
-    const db = new Database(tmp);
+    const bundle = await createBundleFile(tmp);
+    let draft: string;
+    let placeholderSig: string;
+    let manifest: Manifest;
     try {
-      db.pragma('journal_mode = DELETE');
-      onProgress?.('prune', 0);
-      const { firstSeq, lastSeq } = prune(db, accountId, options);
-      db.exec(`CREATE TABLE ${MANIFEST_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1), manifest TEXT NOT NULL, signature TEXT NOT NULL) STRICT`);
+      const { firstSeq, lastSeq } = await withSnapshot(store, async (snap) => {
+        const range = await seqRangeOfTimes(snap, accountId, options.fromMs, options.toMs);
+        const cardStates = options.toMs !== undefined ? await cardStatesAt(snap, accountId, options.toMs) : undefined;
+        await copyAccountTrail(snap, bundle, {
+          accountId, firstSeq: range.first, lastSeq: range.last, cut, toMs: options.toMs, cardStates,
+          onProgress: (f) => onProgress?.('copy', f),
+        });
+        return { firstSeq: range.first, lastSeq: range.last };
+      });
       onProgress?.('compact', 0);
-      db.exec('VACUUM');
+      await sealBundleFile(bundle, { compact: true });
       onProgress?.('sign', 0);
-      const first = linkAt(db, accountId, firstSeq);
-      const last = linkAt(db, accountId, lastSeq);
+      const first = await linkAt(bundle, accountId, firstSeq);
+      const last = await linkAt(bundle, accountId, lastSeq);
       const manifestBody = {
         format: BUNDLE_FORMAT,
         createdAt: new Date().toISOString(),
@@ -234,39 +159,56 @@ export async function exportBundle(sqlite: Sqlite, options: ExportOptions): Prom
         },
         chain: first && last
           ? { firstSeq, firstPrevHash: first.prev_hash, headSeq: lastSeq, headHash: last.hash, links: lastSeq - firstSeq + 1 }
-          : { firstSeq: 1, firstPrevHash: '0'.repeat(64), headSeq: 0, headHash: '0'.repeat(64), links: 0 },
-        counts: rowCounts(db),
-        schemaVersion: schemaVersion(db),
-        contentDigest: contentDigest(db),
+          : { firstSeq: 1, firstPrevHash: GENESIS, headSeq: 0, headHash: GENESIS, links: 0 },
+        counts: await rowCounts(bundle),
+        schemaVersion: await schemaVersion(bundle),
+        contentDigest: await contentDigest(bundle),
       };
       // Placeholders of the final lengths (unique random text), so the row can be patched in place once the
       // file's digest is known.
-      const placeholderSig = randomBytes(64).toString('base64');
-      const manifest: Manifest = {
+      placeholderSig = randomBytes(64).toString('base64');
+      manifest = {
         ...manifestBody, fileDigest: randomBytes(32).toString('hex'), algorithm: 'ed25519', publicKey: key.publicKey, fingerprint: key.fingerprint,
       };
-      const draft = canonicalJson(manifest);
-      db.prepare(`INSERT INTO ${MANIFEST_TABLE} (id, manifest, signature) VALUES (1, ?, ?)`).run(draft, placeholderSig);
-      db.close();
-      const bytes = fs.readFileSync(tmp);
-      const at = { manifest: uniqueIndexOf(bytes, draft), signature: uniqueIndexOf(bytes, placeholderSig) };
-      if (at.manifest < 0 || at.signature < 0) throw new Error('The manifest is not stored contiguously in the bundle file.');
-      manifest.fileDigest = fileDigest(bytes, [[at.manifest, Buffer.byteLength(draft)], [at.signature, placeholderSig.length]]);
-      const text = canonicalJson(manifest);
-      const { signature } = signWithWorkspaceKey(sqlite, options.dataDir, Buffer.from(text, 'utf8'));
-      if (Buffer.byteLength(text) !== Buffer.byteLength(draft) || signature.length !== placeholderSig.length) throw new Error('Manifest length changed while signing.');
-      bytes.write(text, at.manifest, 'utf8');
-      bytes.write(signature, at.signature, 'latin1');
-      fs.writeFileSync(tmp, bytes);
-      fs.renameSync(tmp, out);
-      onProgress?.('sign', 1);
-      return { file: out, bytes: fs.statSync(out).size, manifest };
+      draft = canonicalJson(manifest);
+      await insertManifest(bundle, draft, placeholderSig);
     } finally {
-      if (db.open) db.close();
+      await bundle.close();
     }
+    const bytes = fs.readFileSync(tmp);
+    const at = { manifest: uniqueIndexOf(bytes, draft), signature: uniqueIndexOf(bytes, placeholderSig) };
+    if (at.manifest < 0 || at.signature < 0) throw new Error('The manifest is not stored contiguously in the bundle file.');
+    manifest.fileDigest = fileDigest(bytes, [[at.manifest, Buffer.byteLength(draft)], [at.signature, placeholderSig.length]]);
+    const text = canonicalJson(manifest);
+    const { signature } = await signWithWorkspaceKey(store, options.dataDir, Buffer.from(text, 'utf8'));
+    if (Buffer.byteLength(text) !== Buffer.byteLength(draft) || signature.length !== placeholderSig.length) throw new Error('Manifest length changed while signing.');
+    // Patch the two ranges in place and make the file durable before it gets its final name.
+    const fd = fs.openSync(tmp, 'r+');
+    try {
+      fs.writeSync(fd, Buffer.from(text, 'utf8'), 0, Buffer.byteLength(text), at.manifest);
+      fs.writeSync(fd, Buffer.from(signature, 'latin1'), 0, signature.length, at.signature);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, out);
+    onProgress?.('sign', 1);
+    return { file: out, bytes: fs.statSync(out).size, manifest };
   } finally {
     for (const f of [tmp, `${tmp}-journal`, `${tmp}-wal`, `${tmp}-shm`]) if (fs.existsSync(f)) fs.rmSync(f);
   }
+}
+
+/** Cards changed after `toMs`, as they were at `toMs` (rebuilt from the trail): what a cut bundle holds. */
+async function cardStatesAt(db: Db, accountId: string, toMs: number): Promise<Map<string, CardStateAtCut>> {
+  const states = new Map<string, CardStateAtCut>();
+  for (const cardId of await cardsChangedAfter(db, accountId, toMs)) {
+    const card = await findCard(db, accountId, cardId);
+    if (!card) continue;
+    const s = await stateAt(db, accountId, card, keyAtTime(toMs));
+    if (s) states.set(cardId, s);
+  }
+  return states;
 }
 
 /** The offset of the only occurrence of `text` in `bytes`, or -1 when it is absent or occurs more than once. */
@@ -297,33 +239,30 @@ export interface BundleVerification {
   chain: VerifyResult | null;
 }
 
-/** The manifest and signature stored in a bundle, or null when the database is not a bundle. */
-export function readManifest(db: Sqlite): { manifest: Manifest; text: string; signature: string } | null {
-  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MANIFEST_TABLE);
-  if (!exists) return null;
-  const row = db.prepare(`SELECT manifest, signature FROM ${MANIFEST_TABLE} WHERE id = 1`).get() as { manifest: string; signature: string } | undefined;
+/** The manifest and signature stored in a bundle, or null when the store is not a bundle. */
+export async function readManifest(db: Db): Promise<{ manifest: Manifest; text: string; signature: string } | null> {
+  const row = await readManifestRow(db);
   if (!row) return null;
   return { manifest: JSON.parse(row.manifest) as Manifest, text: row.manifest, signature: row.signature };
 }
 
-export function isBundle(db: Sqlite): boolean {
-  return Boolean(db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MANIFEST_TABLE));
-}
+/** Is the open store a review bundle (never true for a hub)? */
+export const isBundle = (db: Db): Promise<boolean> => storeIsBundle(db);
 
-/** Check a bundle on an open (read-only) connection. */
-export async function verifyBundleDb(db: Sqlite, file: string | null, onProgress?: (checked: number, total: number) => void): Promise<BundleVerification> {
+/** Check a bundle on an open (read-only) store of its file. */
+export async function verifyBundleDb(db: Db, file: string | null, onProgress?: (checked: number, total: number) => void): Promise<BundleVerification> {
   const checks: BundleCheck[] = [];
-  const fail = (c: BundleCheck) => ({ ok: false, checks: [...checks, c], manifest: null, chain: null });
+  const fail = (c: BundleCheck): BundleVerification => ({ ok: false, checks: [...checks, c], manifest: null, chain: null });
   let quick: string;
   try {
-    quick = db.pragma('quick_check', { simple: true }) as string;
+    quick = await quickCheck(db);
   } catch (err) {
     return fail({ name: 'file', ok: false, message: `The file is not a readable SQLite database: ${(err as Error).message}` });
   }
   if (quick !== 'ok') return fail({ name: 'file', ok: false, message: `The database file is damaged: ${quick}` });
-  let stored: ReturnType<typeof readManifest>;
+  let stored: Awaited<ReturnType<typeof readManifest>>;
   try {
-    stored = readManifest(db);
+    stored = await readManifest(db);
   } catch (err) {
     return fail({ name: 'file', ok: false, message: `The manifest cannot be read: ${(err as Error).message}` });
   }
@@ -349,50 +288,55 @@ export async function verifyBundleDb(db: Sqlite, file: string | null, onProgress
       message: bytesOk ? 'Every byte of the file matches the signed file digest.' : 'The file’s bytes differ from what was signed: the file was modified after export.',
     });
   }
-  const digest = contentDigest(db);
-  const contentOk = digest === manifest.contentDigest;
-  checks.push({
-    name: 'content', ok: contentOk,
-    message: contentOk ? 'Every row matches the signed content digest.' : 'The data differs from what was signed: a row or the schema was changed after export.',
-  });
-  const counts = rowCounts(db);
-  const countDiffs = Object.keys({ ...counts, ...manifest.counts }).filter((t) => counts[t] !== manifest.counts[t]);
-  checks.push({
-    name: 'counts', ok: countDiffs.length === 0,
-    message: countDiffs.length === 0 ? 'Row counts match the manifest.' : `Row counts differ from the manifest for ${countDiffs.join(', ')}.`,
-  });
-  const { chain: c } = manifest;
-  let chain: VerifyResult | null = null;
-  if (c.links === 0) {
-    checks.push({ name: 'chain', ok: true, message: 'The bundle holds no events.' });
-  } else {
-    chain = await verifyChain(db, manifest.account.id, { anchor: { seq: c.firstSeq, prevHash: c.firstPrevHash }, upTo: c.headSeq, onProgress });
-    const head = linkAt(db, manifest.account.id, c.headSeq);
-    const headOk = chain.ok && head?.hash === c.headHash && chainHead(db, manifest.account.id)?.seq === c.headSeq;
+  // A damaged page that the quick check missed surfaces as an error while reading rows: a failed check, not a crash.
+  try {
+    const digest = await contentDigest(db);
+    const contentOk = digest === manifest.contentDigest;
     checks.push({
-      name: 'chain', ok: headOk,
-      message: headOk
-        ? `All ${chain.checked} links verify, from #${c.firstSeq} to the signed head #${c.headSeq}.`
-        : chain.firstBroken
-          ? `The hash chain is broken at #${chain.firstBroken.seq}: ${chain.firstBroken.message}`
-          : 'The chain does not end at the signed head.',
+      name: 'content', ok: contentOk,
+      message: contentOk ? 'Every row matches the signed content digest.' : 'The data differs from what was signed: a row or the schema was changed after export.',
     });
+    const counts = await rowCounts(db);
+    const countDiffs = Object.keys({ ...counts, ...manifest.counts }).filter((t) => counts[t] !== manifest.counts[t]);
+    checks.push({
+      name: 'counts', ok: countDiffs.length === 0,
+      message: countDiffs.length === 0 ? 'Row counts match the manifest.' : `Row counts differ from the manifest for ${countDiffs.join(', ')}.`,
+    });
+    const { chain: c } = manifest;
+    let chain: VerifyResult | null = null;
+    if (c.links === 0) {
+      checks.push({ name: 'chain', ok: true, message: 'The bundle holds no events.' });
+    } else {
+      chain = await verifyChain(db, manifest.account.id, { anchor: { seq: c.firstSeq, prevHash: c.firstPrevHash }, upTo: c.headSeq, onProgress });
+      const head = await linkAt(db, manifest.account.id, c.headSeq);
+      const headOk = chain.ok && head?.hash === c.headHash && (await chainHead(db, manifest.account.id))?.seq === c.headSeq;
+      checks.push({
+        name: 'chain', ok: headOk,
+        message: headOk
+          ? `All ${chain.checked} links verify, from #${c.firstSeq} to the signed head #${c.headSeq}.`
+          : chain.firstBroken
+            ? `The hash chain is broken at #${chain.firstBroken.seq}: ${chain.firstBroken.message}`
+            : 'The chain does not end at the signed head.',
+      });
+    }
+    return { ok: checks.every((x) => x.ok), checks, manifest, chain };
+  } catch (err) {
+    return { ok: false, checks: [...checks, { name: 'file', ok: false, message: `The bundle cannot be read to the end: ${(err as Error).message}` }], manifest, chain: null };
   }
-  return { ok: checks.every((x) => x.ok), checks, manifest, chain };
 }
 
 /** Check a bundle file without the original workspace. */
 export async function verifyBundleFile(file: string, onProgress?: (checked: number, total: number) => void): Promise<BundleVerification> {
   if (!fs.existsSync(file)) return { ok: false, checks: [{ name: 'file', ok: false, message: `${file} does not exist.` }], manifest: null, chain: null };
-  let db: Sqlite;
+  let db: Store;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = await openBundleFile(file);
   } catch (err) {
     return { ok: false, checks: [{ name: 'file', ok: false, message: `${file} cannot be opened: ${(err as Error).message}` }], manifest: null, chain: null };
   }
   try {
     return await verifyBundleDb(db, file, onProgress);
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '../../db/audit.ts';
 import { toIso } from '../../db/ids.ts';
 import type { CardsTable } from '../../db/schema.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import type { Db } from '../../db/store.ts';
 import * as ws from '../../db/workspace.ts';
 import { applyCardChanges } from '../domain/cards.ts';
 import type { DomainContext } from '../domain/context.ts';
@@ -40,8 +40,8 @@ function stateOf(card: CardsTable): CardState {
   return { title: card.title, description: card.description, column_id: card.column_id, assignee_id: card.assignee_id, due_date: card.due_date };
 }
 
-function requireAccountCard(sqlite: Sqlite, accountId: string, cardId: string): CardsTable {
-  const card = ws.findCard(sqlite, accountId, cardId);
+async function requireAccountCard(db: Db, accountId: string, cardId: string): Promise<CardsTable> {
+  const card = await ws.findCard(db, accountId, cardId);
   if (!card) throw notFound('The card');
   return card;
 }
@@ -51,12 +51,12 @@ function requireAccountCard(sqlite: Sqlite, accountId: string, cardId: string): 
  * undoing, newest first, every recorded change after `key` (each change stores its old value). Null when the
  * card did not exist yet.
  */
-export function stateAt(sqlite: Sqlite, accountId: string, card: CardsTable, key: VersionKey): CardState | null {
-  const creation = cardCreation(sqlite, accountId, card.id);
+export async function stateAt(db: Db, accountId: string, card: CardsTable, key: VersionKey): Promise<CardState | null> {
+  const creation = await cardCreation(db, accountId, card.id);
   const createdKey = creation ? { createdAt: creation.created_at, id: creation.id } : { createdAt: card.created_at, id: '' };
   if (key.createdAt < createdKey.createdAt || (key.createdAt === createdKey.createdAt && key.id < createdKey.id)) return null;
   const state = stateOf(card);
-  for (const v of cardChangesAfter(sqlite, accountId, card.id, key)) {
+  for (const v of await cardChangesAfter(db, accountId, card.id, key)) {
     if (v.kind === 'card_moved') {
       state.column_id = v.from_column_id;
       continue;
@@ -70,11 +70,11 @@ export function stateAt(sqlite: Sqlite, accountId: string, card: CardsTable, key
 /** The key of "everything recorded up to and including millisecond t". */
 export const keyAtTime = (t: number): VersionKey => ({ createdAt: t, id: 'g' });
 
-function namesFor(sqlite: Sqlite, userIds: Iterable<unknown>, columnIds: Iterable<unknown>): Names {
+async function namesFor(db: Db, userIds: Iterable<unknown>, columnIds: Iterable<unknown>): Promise<Names> {
   const str = (xs: Iterable<unknown>) => [...new Set([...xs].filter((x): x is string => typeof x === 'string'))];
   return {
-    users: Object.fromEntries(loadAccountNames(sqlite, 'users', str(userIds))),
-    columns: Object.fromEntries(loadAccountNames(sqlite, 'columns', str(columnIds))),
+    users: Object.fromEntries(await loadAccountNames(db, 'users', str(userIds))),
+    columns: Object.fromEntries(await loadAccountNames(db, 'columns', str(columnIds))),
   };
 }
 
@@ -82,19 +82,19 @@ function idsIn(changes: Changes[], attr: string): unknown[] {
   return changes.flatMap((c) => (c[attr] ? [c[attr][0], c[attr][1]] : []));
 }
 
-function stateNames(sqlite: Sqlite, states: (CardState | null)[]): Names {
+function stateNames(db: Db, states: (CardState | null)[]): Promise<Names> {
   const s = states.filter(Boolean) as CardState[];
-  return namesFor(sqlite, s.map((x) => x.assignee_id), s.map((x) => x.column_id));
+  return namesFor(db, s.map((x) => x.assignee_id), s.map((x) => x.column_id));
 }
 
-export function cardHistory(sqlite: Sqlite, accountId: string, input: { cardId: string; cursor?: string; limit: number }) {
-  const card = requireAccountCard(sqlite, accountId, input.cardId);
+export async function cardHistory(db: Db, accountId: string, input: { cardId: string; cursor?: string; limit: number }) {
+  const card = await requireAccountCard(db, accountId, input.cardId);
   const before = input.cursor ? decodeCursor(input.cursor) : undefined;
-  const rows = cardVersionsPage(sqlite, accountId, card.id, before, input.limit + 1);
+  const rows = await cardVersionsPage(db, accountId, card.id, before, input.limit + 1);
   const hasMore = rows.length > input.limit;
   const page = hasMore ? rows.slice(0, input.limit) : rows;
   const changes = page.map(versionChanges);
-  const names = namesFor(sqlite, [...page.map((r) => r.creator_id), ...idsIn(changes, 'assignee_id')], idsIn(changes, 'column_id'));
+  const names = await namesFor(db, [...page.map((r) => r.creator_id), ...idsIn(changes, 'assignee_id')], idsIn(changes, 'column_id'));
   const items = page.map((r, i) => ({
     id: r.id,
     kind: r.kind,
@@ -111,23 +111,23 @@ export function cardHistory(sqlite: Sqlite, accountId: string, input: { cardId: 
   };
 }
 
-function requireVersion(sqlite: Sqlite, accountId: string, cardId: string, versionId: string): VersionRow {
-  const v = findVersion(sqlite, accountId, cardId, versionId);
+async function requireVersion(db: Db, accountId: string, cardId: string, versionId: string): Promise<VersionRow> {
+  const v = await findVersion(db, accountId, cardId, versionId);
   if (!v) throw notFound('That version of the card');
   return v;
 }
 
 /** Compare the card as it was after version `fromId` with the card after version `toId` (any two versions). */
-export function compareVersions(sqlite: Sqlite, accountId: string, input: { cardId: string; fromId: string; toId: string }) {
-  const card = requireAccountCard(sqlite, accountId, input.cardId);
-  const a = requireVersion(sqlite, accountId, card.id, input.fromId);
-  const b = requireVersion(sqlite, accountId, card.id, input.toId);
-  const sa = stateAt(sqlite, accountId, card, { createdAt: a.created_at, id: a.id })!;
-  const sb = stateAt(sqlite, accountId, card, { createdAt: b.created_at, id: b.id })!;
+export async function compareVersions(db: Db, accountId: string, input: { cardId: string; fromId: string; toId: string }) {
+  const card = await requireAccountCard(db, accountId, input.cardId);
+  const a = await requireVersion(db, accountId, card.id, input.fromId);
+  const b = await requireVersion(db, accountId, card.id, input.toId);
+  const sa = (await stateAt(db, accountId, card, { createdAt: a.created_at, id: a.id }))!;
+  const sb = (await stateAt(db, accountId, card, { createdAt: b.created_at, id: b.id }))!;
   const changes: Changes = {};
   for (const attr of stateAttributes) if (sa[attr] !== sb[attr]) changes[attr] = [sa[attr], sb[attr]];
-  const names = stateNames(sqlite, [sa, sb]);
-  const users = namesFor(sqlite, [a.creator_id, b.creator_id], []).users;
+  const names = await stateNames(db, [sa, sb]);
+  const users = (await namesFor(db, [a.creator_id, b.creator_id], [])).users;
   const side = (v: VersionRow, state: CardState) => ({
     id: v.id, kind: v.kind, createdAt: toIso(v.created_at), updater: { id: v.creator_id, name: users[v.creator_id] ?? 'Unknown' }, state: stateView(state),
   });
@@ -139,23 +139,23 @@ function stateView(s: CardState) {
 }
 
 /** The card as it was at `at` (everything recorded up to and including that millisecond). */
-export function cardAt(sqlite: Sqlite, accountId: string, input: { cardId: string; at: string }) {
-  const card = requireAccountCard(sqlite, accountId, input.cardId);
+export async function cardAt(db: Db, accountId: string, input: { cardId: string; at: string }) {
+  const card = await requireAccountCard(db, accountId, input.cardId);
   const t = Date.parse(input.at);
-  const state = stateAt(sqlite, accountId, card, keyAtTime(t));
+  const state = await stateAt(db, accountId, card, keyAtTime(t));
   if (!state) return { cardId: card.id, at: toIso(t), existed: false as const, names: { users: {}, columns: {} } };
-  return { cardId: card.id, at: toIso(t), existed: true as const, state: stateView(state), names: stateNames(sqlite, [state]) };
+  return { cardId: card.id, at: toIso(t), existed: true as const, state: stateView(state), names: await stateNames(db, [state]) };
 }
 
 /**
  * Revert a card to how it was after a version: one new card_updated by the current person with the attributes
  * that differ (history is never rewritten).
  */
-export function revertCard(ctx: DomainContext, input: { cardId: string; versionId: string }) {
-  const { sqlite, session } = ctx;
-  const card = requireAccountCard(sqlite, session.accountId, input.cardId);
-  const v = requireVersion(sqlite, session.accountId, card.id, input.versionId);
-  const target = stateAt(sqlite, session.accountId, card, { createdAt: v.created_at, id: v.id })!;
+export async function revertCard(ctx: DomainContext, input: { cardId: string; versionId: string }) {
+  const { store, session } = ctx;
+  const card = await requireAccountCard(store, session.accountId, input.cardId);
+  const v = await requireVersion(store, session.accountId, card.id, input.versionId);
+  const target = (await stateAt(store, session.accountId, card, { createdAt: v.created_at, id: v.id }))!;
   const current = stateOf(card);
   const set: Partial<CardState> = {};
   const changes: Changes = {};
@@ -167,7 +167,7 @@ export function revertCard(ctx: DomainContext, input: { cardId: string; versionI
   }
   if (Object.keys(set).length === 0) throw conflict('The card already matches that version: there is nothing to revert.');
   if (set.title !== undefined && !set.title) throw conflict('That version has no title to go back to.');
-  applyCardChanges(ctx, card.id, set as Parameters<typeof applyCardChanges>[2]);
+  await applyCardChanges(ctx, card.id, set as Parameters<typeof applyCardChanges>[2]);
   return { cardId: card.id, changes };
 }
 
@@ -183,8 +183,8 @@ export interface AuditListInput {
 }
 
 /** The account-wide audit list: one statement for the page, then cards, boards and names in bulk. */
-export function auditList(sqlite: Sqlite, accountId: string, input: AuditListInput) {
-  const rows = auditListPage(sqlite, {
+export async function auditList(db: Db, accountId: string, input: AuditListInput) {
+  const rows = await auditListPage(db, {
     accountId,
     cardId: input.cardId,
     boardId: input.boardId,
@@ -198,14 +198,14 @@ export function auditList(sqlite: Sqlite, accountId: string, input: AuditListInp
   const hasMore = rows.length > input.limit;
   const page = hasMore ? rows.slice(0, input.limit) : rows;
   const changes = page.map(versionChanges);
-  const cards = loadCards(sqlite, accountId, [...new Set(page.map((r) => r.card_id))]);
+  const cards = await loadCards(db, accountId, [...new Set(page.map((r) => r.card_id))]);
   const boardIds = new Set<string>();
   for (const r of page) {
     const b = r.board_id ?? cards.get(r.card_id)?.board_id;
     if (b) boardIds.add(b);
   }
-  const boards = loadAccountNames(sqlite, 'boards', [...boardIds]);
-  const names = namesFor(sqlite, [...page.map((r) => r.creator_id), ...idsIn(changes, 'assignee_id')], idsIn(changes, 'column_id'));
+  const boards = await loadAccountNames(db, 'boards', [...boardIds]);
+  const names = await namesFor(db, [...page.map((r) => r.creator_id), ...idsIn(changes, 'assignee_id')], idsIn(changes, 'column_id'));
   const items = page.map((r, i) => {
     const card = cards.get(r.card_id);
     const boardId = r.board_id ?? card?.board_id ?? null;

@@ -1,9 +1,7 @@
 // Walk an account's hash chain and report the first broken link, in words.
-import {
-  chainCounts, chainHead, eventRowById, firstSeq, linkAt, readEventRows, readLinks, seqAfterTime, seqOfHash, unchainedRows,
-} from '../../db/audit.ts';
-import type { Sqlite } from '../../db/sql.ts';
-import { CHAINED_COLUMNS, CHAINED_TABLES, GENESIS, canonicalValues, isChainedTable, linkHash, type ChainedTable } from './canonical.ts';
+import { chainCounts, chainHead, chainReader, firstSeq, linkAt, seqAfterTime, seqOfHash, unchainedRows } from '../../db/audit.ts';
+import { CHAINED_TABLES, GENESIS, canonicalValues, isChainedTable, linkHash } from '../../db/audit-canonical.ts';
+import type { Db } from '../../db/store.ts';
 
 export type BreakKind = 'edited' | 'deleted' | 'inserted' | 'reordered';
 
@@ -38,14 +36,16 @@ export interface VerifyOptions {
   checkUnchained?: boolean;
 }
 
-const idIndex = Object.fromEntries(CHAINED_TABLES.map((t) => [t, (CHAINED_COLUMNS[t] as readonly string[]).indexOf('id')])) as Record<ChainedTable, number>;
 const label = (table: string | null, id: string | null) => (table && id ? `${table} row ${id}` : 'a row');
 
-/** Verify the chain of one account. Reads in chunks and yields between them so a server stays responsive. */
-export async function verifyChain(sqlite: Sqlite, accountId: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+/**
+ * Verify the chain of one account, on a workspace file, a hub or a review bundle. Reads in chunks (each link with
+ * its event row, db/audit.ts chainReader) and yields between them so a server stays responsive.
+ */
+export async function verifyChain(db: Db, accountId: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   // Small chunks keep what is read short-lived (cheap young-generation GC); measured best around 2,000.
   const chunk = options.chunk ?? 2_000;
-  const head = chainHead(sqlite, accountId) ?? null;
+  const head = (await chainHead(db, accountId)) ?? null;
   const upTo = options.upTo ?? head?.seq ?? 0;
   const start = options.anchor?.seq ?? 1;
   let expectedSeq = start;
@@ -58,29 +58,18 @@ export async function verifyChain(sqlite: Sqlite, accountId: string, options: Ve
 
   // A chain whose first link is not where it should be (links removed from the start).
   if (upTo >= start) {
-    const first = firstSeq(sqlite, accountId);
+    const first = await firstSeq(db, accountId);
     if (first !== undefined && first > start) {
       broken = { seq: start, table: null, id: null, kind: 'deleted', message: `Links #${start} to #${first - 1} are missing: the start of the chain was removed.` };
     }
   }
 
-  // Each event table is read sequentially (rowid order is recording order); a link whose row is not where the
-  // table's stream says it should be is looked up by id instead, so the result never depends on that order.
-  const cursors = Object.fromEntries(CHAINED_TABLES.map((t) => [t, 0])) as Record<ChainedTable, number>;
+  const reader = chainReader(db, accountId);
   let after = start - 1;
   while (!broken && after < upTo) {
-    const links = readLinks(sqlite, accountId, after, upTo, chunk);
-    if (links.length === 0) break;
-    const need: Partial<Record<ChainedTable, number>> = {};
-    for (const l of links) if (isChainedTable(l[1])) need[l[1]] = (need[l[1]] ?? 0) + 1;
-    const streams = {} as Record<ChainedTable, { rows: unknown[][]; byId: Map<unknown, number>; pos: number }>;
-    for (const t of Object.keys(need) as ChainedTable[]) {
-      const rows = readEventRows(sqlite, t, accountId, cursors[t], need[t]!);
-      const byId = new Map<unknown, number>();
-      rows.forEach((r, i) => byId.set(r[1 + idIndex[t]], i));
-      streams[t] = { rows, byId, pos: 0 };
-    }
-    for (const [seq, table, eventId, storedPrev, storedHash] of links) {
+    const steps = await reader.read(after, upTo, chunk);
+    if (steps.length === 0) break;
+    for (const { seq, table, eventId, prevHash: storedPrev, hash: storedHash, values: row, offset } of steps) {
       if (seq !== expectedSeq) {
         const missing = seq - expectedSeq;
         broken = {
@@ -93,23 +82,13 @@ export async function verifyChain(sqlite: Sqlite, accountId: string, options: Ve
         broken = { seq, table, id: eventId, kind: 'edited', message: `Link #${seq} names an unknown table “${table}”: the chain itself was edited.` };
         break;
       }
-      const stream = streams[table];
-      let row: unknown[] | undefined;
-      const at = stream.byId.get(eventId);
-      if (at !== undefined && at >= stream.pos) {
-        row = stream.rows[at];
-        stream.pos = at + 1;
-        cursors[table] = Math.max(cursors[table], row[0] as number);
-      } else {
-        row = eventRowById(sqlite, table, accountId, eventId);
-      }
       if (!row) {
         broken = { seq, table, id: eventId, kind: 'deleted', message: `The ${table} row ${eventId}, recorded at #${seq}, was deleted.` };
         break;
       }
-      const computed = linkHash(storedPrev, table, canonicalValues(table, row, 1));
+      const computed = linkHash(storedPrev, table, canonicalValues(table, row, offset));
       if (computed !== storedHash) {
-        const next = linkAt(sqlite, accountId, seq + 1);
+        const next = await linkAt(db, accountId, seq + 1);
         broken = next && next.prev_hash === expectedPrev && storedPrev !== expectedPrev
           ? { seq, table, id: eventId, kind: 'inserted', message: `The ${table} row ${eventId} at #${seq} was inserted: the link after it still follows #${seq - 1}.` }
           : { seq, table, id: eventId, kind: 'edited', message: `The ${table} row ${eventId} at #${seq} no longer matches its hash: it was changed after it was recorded.` };
@@ -122,7 +101,7 @@ export async function verifyChain(sqlite: Sqlite, accountId: string, options: Ve
             message: `The ${label(prevRow.table, prevRow.id)} at #${seq - 1} was inserted: the link after it still follows #${seq - 2}.`,
           };
         } else {
-          const original = seqOfHash(sqlite, accountId, storedPrev);
+          const original = await seqOfHash(db, accountId, storedPrev);
           broken = original !== undefined
             ? { seq, table, id: eventId, kind: 'reordered', message: `The ${table} row ${eventId} at #${seq} was recorded right after #${original}, not after #${seq - 1}: rows were reordered.` }
             : { seq, table, id: eventId, kind: 'deleted', message: `The link before #${seq} is not the one it was chained to: a row recorded just before ${table} row ${eventId} was removed.` };
@@ -145,11 +124,11 @@ export async function verifyChain(sqlite: Sqlite, accountId: string, options: Ve
 
   // Rows the chain never saw: an event row inserted behind Chronicle's back has no link.
   if (options.checkUnchained !== false) {
-    const counts = chainCounts(sqlite, accountId);
+    const counts = await chainCounts(db, accountId);
     for (const t of CHAINED_TABLES) {
       if (counts[t].rows <= counts[t].links) continue;
-      for (const r of unchainedRows(sqlite, accountId, t)) {
-        const at = seqAfterTime(sqlite, accountId, r.created_at) ?? upTo + 1;
+      for (const r of await unchainedRows(db, accountId, t)) {
+        const at = (await seqAfterTime(db, accountId, r.created_at)) ?? upTo + 1;
         if (!broken || at < broken.seq) {
           broken = {
             seq: at, table: t, id: r.id, kind: 'inserted',

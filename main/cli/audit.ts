@@ -1,19 +1,22 @@
 // `chronicle audit verify|export|verify-bundle`.
 import path from 'node:path';
-import { openDatabase } from '../../db/open.ts';
-import type { Sqlite } from '../../db/sql.ts';
 import { accountsWithChains } from '../../db/audit.ts';
+import { openStore } from '../../db/open.ts';
+import { redactLocation, type Store } from '../../db/store.ts';
+import { defaultDataDir } from '../data-dir.ts';
 import { exportBundle, verifyBundleFile } from '../audit/bundle.ts';
 import { verifyChain } from '../audit/verify.ts';
 import { parseFlags, requireFlag, UsageError } from './args.ts';
 
 export const auditHelp = `chronicle audit verify|export|verify-bundle …
-  chronicle audit verify --db FILE [--account ID]
+  chronicle audit verify --db FILE|URL [--account ID]
       Walk the hash chain of every account (or one) and report the first broken link.
       Exit status: 0 intact, 1 broken, 2 usage error.
-  chronicle audit export --db FILE --out BUNDLE [--account ID] [--from DATE --to DATE]
-      Write a signed review bundle (one SQLite file) with one account's trail. --account is needed when the
-      workspace has several accounts. DATE is 2026-03-31 or an ISO time; --to DATE (a day) includes that day.
+  chronicle audit export --db FILE|URL --out BUNDLE [--account ID] [--from DATE --to DATE] [--data-dir DIR]
+      Write a signed review bundle (one SQLite file, from a workspace file or a postgres:// hub alike) with one
+      account's trail. --account is needed when the workspace has several accounts. DATE is 2026-03-31 or an ISO
+      time; --to DATE (a day) includes that day. --data-dir: the folder holding audit-signing.key (default: beside
+      the file; for a hub, CHRONICLE_DATA_DIR or the hub's folder under the user's data folder).
   chronicle audit verify-bundle BUNDLE
       Check a bundle's signature, content and whole chain without the original workspace.
       Exit status: 0 valid, 1 invalid, 2 usage error.`;
@@ -52,23 +55,24 @@ function progressPrinter(label: string) {
   };
 }
 
-function openWorkspace(file: string): Sqlite {
-  // Read-only: verifying or exporting never changes the workspace (the export's signing key is the exception,
-  // created on first use, so export opens it writable).
-  return openDatabase(file, { readonly: true });
+function openWorkspace(location: string): Promise<Store> {
+  // Read-only: verifying never changes the workspace (export opens it writable: its signing key is created on
+  // first use).
+  return openStore(location, { readonly: true });
 }
 
 async function verifyCmd(argv: string[]) {
   const { values } = parseFlags(argv, { db: { type: 'string' }, account: { type: 'string' } });
-  const sqlite = openWorkspace(requireFlag(values.db, '--db'));
+  const location = requireFlag(values.db, '--db');
+  const store = await openWorkspace(location);
   try {
-    const accounts = accountsWithChains(sqlite).filter((a) => !values.account || a.id === values.account);
-    if (values.account && accounts.length === 0) throw new UsageError(`There is no account ${values.account} in ${values.db}.`);
+    const accounts = (await accountsWithChains(store)).filter((a) => !values.account || a.id === values.account);
+    if (values.account && accounts.length === 0) throw new UsageError(`There is no account ${values.account} in ${redactLocation(location)}.`);
     let allOk = true;
     for (const a of accounts) {
       const p = progressPrinter(`Verifying ${a.name}`);
       const started = Date.now();
-      const r = await verifyChain(sqlite, a.id, { onProgress: p.update });
+      const r = await verifyChain(store, a.id, { onProgress: p.update });
       p.end();
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       if (r.ok) {
@@ -83,38 +87,40 @@ async function verifyCmd(argv: string[]) {
     }
     if (!allOk) throw new CheckFailed('The audit chain is broken.');
   } finally {
-    sqlite.close();
+    await store.close();
   }
 }
 
 async function exportCmd(argv: string[]) {
   const { values } = parseFlags(argv, {
     db: { type: 'string' }, out: { type: 'string' }, account: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+    'data-dir': { type: 'string' },
   });
-  const dbFile = requireFlag(values.db, '--db');
+  const location = requireFlag(values.db, '--db');
+  const shown = redactLocation(location);
   const out = requireFlag(values.out, '--out');
   const fromMs = parseDate(values.from, '--from', false);
   const toMs = parseDate(values.to, '--to', true);
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw new UsageError('--from is after --to.');
-  const sqlite = openDatabase(dbFile);
+  const store = await openStore(location);
   try {
-    const accounts = accountsWithChains(sqlite);
+    const accounts = await accountsWithChains(store);
     let accountId = values.account;
     if (!accountId) {
       if (accounts.length !== 1) {
-        throw new UsageError(`${dbFile} has ${accounts.length} accounts; pick one with --account:\n${accounts.map((a) => `  ${a.id}  ${a.name}`).join('\n')}`);
+        throw new UsageError(`${shown} has ${accounts.length} accounts; pick one with --account:\n${accounts.map((a) => `  ${a.id}  ${a.name}`).join('\n')}`);
       }
       accountId = accounts[0].id;
     } else if (!accounts.some((a) => a.id === accountId)) {
-      throw new UsageError(`There is no account ${accountId} in ${dbFile}.`);
+      throw new UsageError(`There is no account ${accountId} in ${shown}.`);
     }
     const tty = process.stderr.isTTY;
     let lastPhase = '';
     const started = Date.now();
-    const result = await exportBundle(sqlite, {
+    const result = await exportBundle(store, {
       accountId,
       out,
-      dataDir: path.dirname(path.resolve(dbFile)),
+      dataDir: values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir(location),
       fromMs,
       toMs,
       onProgress: (phase, f) => {
@@ -132,7 +138,7 @@ async function exportCmd(argv: string[]) {
         `  fingerprint  ${m.fingerprint}\n`,
     );
   } finally {
-    sqlite.close();
+    await store.close();
   }
 }
 

@@ -1,29 +1,31 @@
-// Signed review bundles: export through the contract and the CLI, verification elsewhere (the workspace
-// deleted), failure after one changed byte, a date-range cut, and a bundle served read-only through the real host
-// refusing every write.
+// Signed review bundles, exported from a workspace file and from a hub alike (the bundle is the same SQLite file
+// either way): export through the contract and the CLI, verification elsewhere (the workspace deleted), failure
+// after one changed byte, a date-range cut, partial files that never hold more than the bundle, and a bundle
+// served read-only through the real host refusing every write.
+// The bundle is always a SQLite file, so its bytes and rows are inspected with better-sqlite3 on both stores.
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../main/app.ts';
-import { verifyBundleFile, type Manifest } from '../../main/audit/bundle.ts';
+import { exportBundle, verifyBundleFile, type Manifest } from '../../main/audit/bundle.ts';
 import { SIGNING_KEY_FILE } from '../../main/audit/keys.ts';
 import { prng } from '../../main/demo.ts';
 import { methods } from '../../preload/contract.ts';
-import { caller, openTestApp, openTestHost, tempDir } from '../support/workspace.ts';
+import { caller, onPostgres, openTestApp, openTestHost, sqlRow, sqlRows, tempDir } from '../support/workspace.ts';
 
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['main/bin/chronicle.mjs', 'audit', ...args], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
 
 let app: App;
-let api: ReturnType<typeof caller>;
+let api: Awaited<ReturnType<typeof caller>>;
 let bundle: string;
 let manifest: Manifest;
 
 beforeAll(async () => {
   app = await openTestApp({ events: 800 });
-  api = caller(app);
+  api = await caller(app);
   // The webhooks area may add endpoints with encrypted secrets: a bundle must never carry them.
   const r = await api.call('audit.export', {});
   bundle = r.file;
@@ -54,7 +56,7 @@ describe('export', () => {
     // The key file is 0600 and the private key is stored encrypted.
     const keyFile = path.join(app.dataDir, SIGNING_KEY_FILE);
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
-    const keyRow = app.sqlite.prepare('SELECT * FROM audit_keys').get() as { private_key_enc: string; public_key: string };
+    const keyRow = (await sqlRow<{ private_key_enc: string; public_key: string }>(app, 'SELECT private_key_enc, public_key FROM audit_keys'))!;
     expect(keyRow.private_key_enc).toMatch(/^v1:/);
     expect(keyRow.public_key).toBe(manifest.publicKey);
 
@@ -73,6 +75,23 @@ describe('export', () => {
         }
       }
       expect((b.prepare('SELECT count(*) AS n FROM audit_chain').get() as { n: number }).n).toBe(head.seq);
+      // Every row of the account's trail made it, whichever store it came from.
+      for (const t of ['audit_chain', 'activities', 'card_created', 'card_updated', 'card_moved', 'comment_added', 'member_invited', 'project_archived', 'cards', 'comments', 'report_daily', 'report_user_daily']) {
+        const live = (await sqlRow<{ n: number }>(app, `SELECT count(*) AS n FROM ${t} WHERE account_id = ?`, accountId))!.n;
+        expect(manifest.counts[t], t).toBe(live);
+        expect((b.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n, t).toBe(live);
+      }
+      // The same SQLite schema as a workspace file's, whatever the store: the offline format does not depend on it.
+      const fresh = await openTestApp({ demo: false, location: path.join(tempDir(), 'fresh.db') });
+      try {
+        const schema = (rows: { type: string; name: string; sql: string | null }[]) => rows.map((r) => `${r.type} ${r.name} ${r.sql}`).sort();
+        const expected = schema(await sqlRows(fresh, `SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%'`));
+        const got = schema(b.prepare(`SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_autoindex%' AND name <> 'audit_bundle'`).all() as never[]);
+        expect(got).toEqual(expected);
+        expect(b.pragma('user_version', { simple: true })).toBe(manifest.schemaVersion);
+      } finally {
+        await fresh.close();
+      }
     } finally {
       b.close();
     }
@@ -160,24 +179,29 @@ describe('export', () => {
     const v = await verifyBundleFile(elsewhere(r.file));
     expect(v.ok).toBe(true);
     // Served read-only, cardAt at the cut equals the card in the bundle, and history stops at the cut.
-    const review = await createApp({ dbFile: elsewhere(r.file), readonly: true, migrate: false, background: false });
+    const review = await createApp({ location: elsewhere(r.file), readonly: true, migrate: false, background: false });
     try {
-      const rc = caller(review);
-      const cardId = all.items[50].card.id;
+      const rc = await caller(review);
+      // A card that existed at the cut and changed after it (so the bundle holds it rewound), else one of the range.
+      const inRange = new Set(all.items.slice(121, 400).map((i) => i.card.id));
+      const cardId = all.items.slice(0, 120).map((i) => i.card.id).find((id) => inRange.has(id)) ?? all.items[130].card.id;
       const hist = await rc.call('audit.cardHistory', { cardId, limit: 200 });
       for (const item of hist.items) expect(item.createdAt <= to && item.createdAt >= from).toBe(true);
       const inLive = await api.call('audit.cardAt', { cardId, at: to });
-      const card = review.sqlite.prepare('SELECT title, description, column_id, assignee_id, due_date FROM cards WHERE id = ?').get(cardId) as Record<string, unknown>;
-      if (inLive.existed) {
-        expect(card).toEqual({
-          title: inLive.state!.title, description: inLive.state!.description, column_id: inLive.state!.columnId,
-          assignee_id: inLive.state!.assigneeId, due_date: inLive.state!.dueDate,
-        });
-      }
+      const card = await sqlRow(review, 'SELECT title, description, column_id, assignee_id, due_date FROM cards WHERE id = ?', cardId);
+      expect(inLive.existed).toBe(true);
+      expect(card).toEqual({
+        title: inLive.state!.title, description: inLive.state!.description, column_id: inLive.state!.columnId,
+        assignee_id: inLive.state!.assigneeId, due_date: inLive.state!.dueDate,
+      });
       expect(await rc.raw('audit.cardAt', { cardId, at: new Date(Date.parse(from) - 1).toISOString() })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
       const cutAt = Date.parse(to);
-      expect(review.sqlite.prepare('SELECT count(*) AS n FROM cards WHERE created_at > ?').get(cutAt)).toEqual({ n: 0 });
-      expect(review.sqlite.prepare('SELECT count(*) AS n FROM comments WHERE created_at > ?').get(cutAt)).toEqual({ n: 0 });
+      expect(await sqlRow(review, 'SELECT count(*) AS n FROM cards WHERE created_at > ?', cutAt)).toEqual({ n: 0 });
+      const accountId = api.slot.session!.accountId;
+      expect(await sqlRow(review, 'SELECT count(*) AS n FROM cards')).toEqual(
+        await sqlRow(app, 'SELECT count(*) AS n FROM cards WHERE account_id = ? AND created_at <= ?', accountId, cutAt),
+      );
+      expect(await sqlRow(review, 'SELECT count(*) AS n FROM comments WHERE created_at > ?', cutAt)).toEqual({ n: 0 });
       const ver = await rc.call('audit.verify', {});
       expect(ver.ok).toBe(true);
       expect(ver.bundleChecks?.every((c) => c.ok)).toBe(true);
@@ -212,22 +236,129 @@ describe('export', () => {
   it('the CLI exports one account of several only when told which', async () => {
     const dir = tempDir();
     const out = path.join(dir, 'x.bundle');
-    const noAccount = cli('export', '--db', app.dbFile, '--out', out);
+    const db = ['--db', app.connectTo, '--data-dir', app.dataDir];
+    const noAccount = cli('export', ...db, '--out', out);
     expect(noAccount.status).toBe(2);
     expect(noAccount.stderr).toContain('pick one with --account');
-    const ok = cli('export', '--db', app.dbFile, '--out', out, '--account', api.slot.session!.accountId, '--from', '2000-01-01', '--to', '2100-12-31');
+    const ok = cli('export', ...db, '--out', out, '--account', api.slot.session!.accountId, '--from', '2000-01-01', '--to', '2100-12-31');
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(manifest.fingerprint);
     expect(cli('verify-bundle', out).status).toBe(0);
-    expect(cli('export', '--db', app.dbFile, '--out', out, '--from', 'yesterday').status).toBe(2);
+    expect(cli('export', ...db, '--out', out, '--from', 'yesterday').status).toBe(2);
     expect(cli('verify-bundle', path.join(dir, 'missing.bundle')).status).toBe(1);
   });
 });
 
+describe('partial files', () => {
+  it('never hold more than the bundle will: no other account, no job, no signing key, even before compaction', async () => {
+    const accountId = api.slot.session!.accountId;
+    const other = (await sqlRow<{ id: string; name: string }>(app, 'SELECT id, name FROM accounts WHERE id <> ? ORDER BY id LIMIT 1', accountId))!;
+    const key = (await sqlRow<{ private_key_enc: string }>(app, 'SELECT private_key_enc FROM audit_keys'))!;
+    const job = await sqlRow<{ id: string }>(app, 'SELECT id FROM jobs WHERE account_id = ? ORDER BY id LIMIT 1', accountId);
+    const otherCard = (await sqlRow<{ id: string }>(app, 'SELECT id FROM cards WHERE account_id = ? ORDER BY id LIMIT 1', other.id))!;
+    const secrets = [other.id, other.name, otherCard.id, key.private_key_enc.slice(0, 40), ...(job ? [job.id] : [])].map((x) => Buffer.from(x));
+    const dir = tempDir('chronicle-partial-');
+    const seen: string[] = [];
+    const inspect = (phase: string) => {
+      for (const f of fs.readdirSync(dir).filter((n) => n.includes('.partial-'))) {
+        const bytes = fs.readFileSync(path.join(dir, f));
+        seen.push(`${phase}:${bytes.length}`);
+        for (const x of secrets) expect(bytes.indexOf(x), `${phase}: ${x.toString()} in ${f}`).toBe(-1);
+      }
+    };
+    const r = await exportBundle(app.store, {
+      accountId, out: path.join(dir, 'b.chronicle-bundle'), dataDir: app.dataDir,
+      onProgress: (phase, f) => {
+        if ((phase === 'copy' && f > 0.5) || phase === 'compact' || (phase === 'sign' && f === 0)) inspect(phase);
+      },
+    });
+    // The copy was looked at once it had written the account's rows, before compaction and before signing.
+    expect(seen.some((x) => x.startsWith('compact:') && Number(x.split(':')[1]) > 100_000)).toBe(true);
+    expect(seen.some((x) => x.startsWith('sign:'))).toBe(true);
+    const final = fs.readFileSync(r.file);
+    for (const x of secrets) expect(final.indexOf(x)).toBe(-1);
+    expect(final.indexOf(Buffer.from(accountId))).toBeGreaterThan(0);
+  });
+
+  it('left by a process that is gone are removed by the next export; one being written is kept', async () => {
+    const dir = tempDir('chronicle-partial-');
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    try {
+      const stale = path.join(dir, `old.chronicle-bundle.partial-${gone}-0badf00d`);
+      const live = path.join(dir, `other.chronicle-bundle.partial-${sleeper.pid}-0c0ffee0`);
+      // What exports wrote before partials carried their PID: removed once an hour old, left alone before that.
+      const legacy = path.join(dir, 'legacy.chronicle-bundle.partial-1a2b3c4d');
+      const recent = path.join(dir, 'recent.chronicle-bundle.partial-5e6f7a8b');
+      for (const f of [stale, `${stale}-journal`, live, legacy, recent]) fs.writeFileSync(f, 'half a workspace');
+      const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+      fs.utimesSync(legacy, twoHoursAgo, twoHoursAgo);
+      await exportBundle(app.store, { accountId: api.slot.session!.accountId, out: path.join(dir, 'new.chronicle-bundle'), dataDir: app.dataDir });
+      expect(fs.readdirSync(dir).sort()).toEqual(['new.chronicle-bundle', path.basename(live), path.basename(recent)].sort());
+    } finally {
+      sleeper.kill();
+    }
+  });
+
+  it('an export taken while commands commit is one consistent snapshot', async () => {
+    // A workspace of its own: the tests below compare the first bundle with the live workspace.
+    const busy = await openTestApp({ events: 800 });
+    const api = await caller(busy);
+    try {
+      await exportWhileWriting(busy, api);
+    } finally {
+      await busy.close();
+    }
+  });
+});
+
+async function exportWhileWriting(app: App, api: Awaited<ReturnType<typeof caller>>) {
+  {
+    const board = (await api.call('boards.list', {})).items.find((b) => !b.archived)!;
+    const columnId = (await api.call('boards.get', { boardId: board.id })).columns[0].id;
+    let stop = false;
+    let made = 0;
+    const writer = (async () => {
+      while (!stop) {
+        await api.call('cards.create', { boardId: board.id, columnId, title: `During export ${made}` });
+        made++;
+        // Requests arrive as I/O events: on SQLite a command runs in microtasks only, so a loop of them would
+        // never let the export (or anything else) have a turn.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    })();
+    let r: Awaited<ReturnType<typeof exportBundle>>;
+    try {
+      r = await exportBundle(app.store, {
+        accountId: api.slot.session!.accountId, out: path.join(tempDir(), 'during.chronicle-bundle'), dataDir: app.dataDir,
+      });
+    } finally {
+      stop = true;
+      await writer;
+    }
+    expect(made).toBeGreaterThan(1);
+    const v = await verifyBundleFile(r.file);
+    expect(v.ok).toBe(true);
+    // The bundle stops where the snapshot was taken: commands committed during the copy are not in it.
+    const head = (await api.call('audit.verify', {})).head!;
+    expect(v.manifest!.chain.headSeq).toBeLessThan(head.seq);
+    const b = new Database(r.file, { readonly: true });
+    try {
+      const n = (sql: string) => (b.prepare(sql).get() as { n: number }).n;
+      // Every card of the snapshot has its creation event and activity, and nothing later crept in.
+      expect(n('SELECT count(*) AS n FROM cards')).toBe(n('SELECT count(*) AS n FROM card_created'));
+      expect(n('SELECT count(*) AS n FROM activities')).toBe(n('SELECT count(*) AS n FROM audit_chain'));
+      expect(n('SELECT count(*) AS n FROM card_subscriptions WHERE card_id NOT IN (SELECT id FROM cards)')).toBe(0);
+    } finally {
+      b.close();
+    }
+  }
+}
+
 describe('a bundle opened read-only through the host', () => {
   it('serves timelines, audit and verification, and refuses every write with a clear message', async () => {
     const served = elsewhere();
-    const review = await createApp({ dbFile: served, readonly: true, migrate: false, background: false });
+    const review = await createApp({ location: served, readonly: true, migrate: false, background: false });
     const { host, client } = await openTestHost(review);
     try {
       const c = client();
@@ -261,7 +392,7 @@ describe('a bundle opened read-only through the host', () => {
       }
       const realInput = await c.post('cards.update', { cardId, title: 'Changed in review' });
       expect(realInput.body.error.code).toBe('read_only');
-      expect((review.sqlite.prepare('SELECT title FROM cards WHERE id = ?').get(cardId) as { title: string }).title).not.toBe('Changed in review');
+      expect((await sqlRow<{ title: string }>(review, 'SELECT title FROM cards WHERE id = ?', cardId))!.title).not.toBe('Changed in review');
     } finally {
       await host.close();
       await review.close();

@@ -1,34 +1,36 @@
-// The audit hash chain on real workspace files: every event is linked in its command's transaction, the chain
-// verifies, and tampering through raw SQL on the file (edited, deleted, inserted, swapped rows) is detected and
-// named, through the API and through `chronicle audit verify` (exit codes).
-import Database from 'better-sqlite3';
+// The audit hash chain on real stores (a workspace file, or a database on a real PostgreSQL server): every event
+// is linked in its command's transaction, the chain verifies, commands of one account running side by side in
+// two processes never fork it, and tampering through raw SQL on the store (edited, deleted, inserted, swapped
+// rows) is detected and named, through the API and through `chronicle audit verify` (exit codes).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, migrate } from '../../db/open.ts';
-import type { Sqlite } from '../../db/sql.ts';
-import { CHAINED_TABLES, GENESIS, canonicalRow, linkHash, sha256Hex, linkPreimage } from '../../main/audit/canonical.ts';
+import { CHAINED_TABLES, GENESIS, canonicalRow, linkHash, sha256Hex, linkPreimage } from '../../db/audit-canonical.ts';
+import { migrate, openStore } from '../../db/open.ts';
+import { rawAll, rawFirst, rawRun } from '../../db/sql.ts';
+import type { Db, Store } from '../../db/store.ts';
+import { createApp, type App } from '../../main/app.ts';
 import { verifyChain } from '../../main/audit/verify.ts';
-import type { App } from '../../main/app.ts';
-import { caller, openTestApp, tempDbFile } from '../support/workspace.ts';
+import { caller, onPostgres, onSqlite, openTestApp, sqlCount, sqlRow, sqlRows, tempLocation } from '../support/workspace.ts';
 
-const opened: { close(): unknown }[] = [];
+const opened: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
-  for (const o of opened.splice(0)) await o.close();
+  for (const o of opened.splice(0).reverse()) await o.close();
 });
 
-/** A demo workspace file, closed, plus its first account. */
-async function demoFile(events = 400): Promise<{ file: string; accountId: string }> {
+/** A demo workspace, closed, plus its first account. `location` includes credentials (for the CLI and raw SQL). */
+async function demoWorkspace(events = 400): Promise<{ location: string; accountId: string }> {
   const app = await openTestApp({ events });
-  const accountId = app.defaultSession()!.accountId;
-  const file = app.dbFile;
+  const accountId = (await app.defaultSession())!.accountId;
+  const location = app.connectTo;
   await app.close();
-  return { file, accountId };
+  return { location, accountId };
 }
 
-function raw(file: string): Sqlite {
-  const s = new Database(file);
+/** Another connection to the store, behind Chronicle's back (what someone with database access can do). */
+async function raw(location: string): Promise<Store> {
+  const s = await openStore(location, { migrate: false });
   opened.push(s);
   return s;
 }
@@ -36,47 +38,48 @@ function raw(file: string): Sqlite {
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['main/bin/chronicle.mjs', 'audit', ...args], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
 
-async function verifyFile(file: string, accountId: string) {
-  const s = openDatabase(file, { readonly: true });
+async function verifyAt(location: string, accountId: string) {
+  const s = await openStore(location, { readonly: true });
   try {
     return await verifyChain(s, accountId, { chunk: 97 });
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
-/** The link at seq, with the event row it points at. */
-function linkAt(s: Sqlite, accountId: string, seq: number) {
-  return s.prepare('SELECT * FROM audit_chain WHERE account_id = ? AND seq = ?').get(accountId, seq) as {
-    seq: number; event_table: string; event_id: string; prev_hash: string; hash: string; created_at: number;
-  };
+interface Link { seq: number; event_table: string; event_id: string; prev_hash: string; hash: string; created_at: number }
+
+/** The link at seq. */
+async function linkAt(s: Db | App, accountId: string, seq: number): Promise<Link> {
+  return (await sqlRow<Link>(s, 'SELECT seq, event_table, event_id, prev_hash, hash, created_at FROM audit_chain WHERE account_id = ? AND seq = ?', accountId, seq))!;
 }
 
-function seqOfFirst(s: Sqlite, accountId: string, table: string, after = 1): number {
-  return (s.prepare('SELECT min(seq) AS seq FROM audit_chain WHERE account_id = ? AND event_table = ? AND seq > ?').get(accountId, table, after) as { seq: number }).seq;
+async function seqOfFirst(s: Db, accountId: string, table: string, after = 1): Promise<number> {
+  return (await sqlRow<{ seq: number }>(s, 'SELECT min(seq) AS seq FROM audit_chain WHERE account_id = ? AND event_table = ? AND seq > ?', accountId, table, after))!.seq;
 }
 
 describe('the chain', () => {
-  let app: App;
   it('links every event row of every account, in the event’s transaction', async () => {
-    app = await openTestApp({ events: 500 });
+    const app = await openTestApp({ events: 500 });
     opened.push(app);
-    const accounts = app.sqlite.prepare('SELECT id FROM accounts').all() as { id: string }[];
+    const accounts = await sqlRows<{ id: string }>(app, 'SELECT id FROM accounts');
+    expect(accounts.length).toBeGreaterThan(1);
     for (const { id } of accounts) {
-      const events = CHAINED_TABLES.reduce((n, t) => n + (app.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE account_id = ?`).get(id) as { n: number }).n, 0);
-      const r = await verifyChain(app.sqlite, id);
+      let events = 0;
+      for (const t of CHAINED_TABLES) events += await sqlCount(app, `SELECT count(*) AS n FROM ${t} WHERE account_id = ?`, id);
+      const r = await verifyChain(app.store, id);
       expect(r).toMatchObject({ ok: true, checked: events, total: events });
       expect(r.head?.seq).toBe(events);
     }
     // A command adds exactly one link, chained to the previous head.
-    const api = caller(app);
+    const api = await caller(app);
     const before = (await api.call('audit.verify', {})).head!;
     const board = (await api.call('boards.list', {})).items.find((b) => !b.archived)!;
     const full = await api.call('boards.get', { boardId: board.id });
     const card = await api.call('cards.create', { boardId: board.id, columnId: full.columns[0].id, title: 'Chained' });
-    const link = linkAt(app.sqlite, app.defaultSession()!.accountId, before.seq + 1);
+    const link = await linkAt(app, api.slot.session!.accountId, before.seq + 1);
     expect(link).toMatchObject({ event_table: 'card_created', prev_hash: before.hash });
-    const eventRow = app.sqlite.prepare('SELECT * FROM card_created WHERE card_id = ?').get(card.id) as Record<string, unknown>;
+    const eventRow = (await sqlRow(app, 'SELECT * FROM card_created WHERE card_id = ?', card.id))!;
     expect(link.event_id).toBe(eventRow.id);
     // The hash is exactly the documented form.
     const preimage = `chronicle.audit.v1\n${before.hash}\ncard_created\n` +
@@ -89,13 +92,38 @@ describe('the chain', () => {
   });
 
   it('a refused command leaves no link behind', async () => {
-    app = await openTestApp({ events: 100 });
+    const app = await openTestApp({ events: 100 });
     opened.push(app);
-    const api = caller(app);
+    const api = await caller(app);
     const head = (await api.call('audit.verify', {})).head!;
     const r = await api.raw('cards.update', { cardId: '019a0000-0000-7000-8000-000000000999', title: 'x' });
     expect(r.ok).toBe(false);
     expect((await api.call('audit.verify', {})).head).toEqual(head);
+  });
+
+  it('never forks when commands of one account run side by side (two hub processes, or one app)', async () => {
+    const { location, accountId } = await demoWorkspace(200);
+    // On a hub, two apps with their own pools stand for two processes: the account lock orders their appends.
+    // On SQLite the file's write lock does that between processes, and better-sqlite3 waits for it synchronously,
+    // so two connections of ONE process would only wait for each other: there, one app's commands overlap.
+    const apps = onPostgres
+      ? [await createApp({ location, background: false }), await createApp({ location, background: false })]
+      : [await createApp({ location, background: false })];
+    opened.push(...apps);
+    const apis = await Promise.all(apps.map((a) => caller(a)));
+    const head = (await apis[0].call('audit.verify', {})).head!;
+    const board = (await apis[0].call('boards.list', {})).items.find((b) => !b.archived)!;
+    const columnId = (await apis[0].call('boards.get', { boardId: board.id })).columns[0].id;
+    const perApp = 25;
+    const results = await Promise.allSettled(
+      Array.from({ length: perApp * 2 }, (_, i) => apis[i % apis.length].call('cards.create', { boardId: board.id, columnId, title: `Side by side ${i}` })),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const r = await verifyChain(apps[apps.length - 1].store, accountId);
+    expect(r).toMatchObject({ ok: true, head: { seq: head.seq + perApp * 2 } });
+    // One link per seq, each following the one before it: a fork would show as two links with one prev_hash.
+    const prevs = await sqlRows<{ n: number }>(apps[0], 'SELECT count(*) AS n FROM audit_chain WHERE account_id = ? GROUP BY prev_hash HAVING count(*) > 1', accountId);
+    expect(prevs).toEqual([]);
   });
 
   it('canonical values: escapes, integers, nulls', () => {
@@ -108,15 +136,15 @@ describe('the chain', () => {
   });
 });
 
-describe('tampering through raw SQL on the file', () => {
+describe('tampering through raw SQL on the store', () => {
   it('an edited row is named as the first broken link', async () => {
-    const { file, accountId } = await demoFile();
-    const s = raw(file);
-    const seq = seqOfFirst(s, accountId, 'card_updated', 50);
-    const link = linkAt(s, accountId, seq);
-    s.prepare(`UPDATE card_updated SET changes = json_set(changes, '$.sneaky', json('[1,2]')) WHERE id = ?`).run(link.event_id);
-    s.close();
-    const r = await verifyFile(file, accountId);
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
+    const seq = await seqOfFirst(s, accountId, 'card_updated', 50);
+    const link = await linkAt(s, accountId, seq);
+    const { changes } = (await rawFirst<{ changes: string }>(s, 'SELECT changes FROM card_updated WHERE id = ?', [link.event_id]))!;
+    await rawRun(s, 'UPDATE card_updated SET changes = ? WHERE id = ?', [JSON.stringify({ ...JSON.parse(changes), sneaky: [1, 2] }), link.event_id]);
+    const r = await verifyAt(location, accountId);
     expect(r.ok).toBe(false);
     expect(r.checked).toBe(seq - 1);
     expect(r.firstBroken).toMatchObject({ seq, table: 'card_updated', id: link.event_id, kind: 'edited' });
@@ -124,92 +152,96 @@ describe('tampering through raw SQL on the file', () => {
   });
 
   it('an edited time (a single integer) is detected too', async () => {
-    const { file, accountId } = await demoFile();
-    const s = raw(file);
-    const seq = seqOfFirst(s, accountId, 'card_moved', 20);
-    const link = linkAt(s, accountId, seq);
-    s.prepare('UPDATE card_moved SET created_at = created_at + 1 WHERE id = ?').run(link.event_id);
-    s.close();
-    expect((await verifyFile(file, accountId)).firstBroken).toMatchObject({ seq, kind: 'edited', id: link.event_id });
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
+    const seq = await seqOfFirst(s, accountId, 'card_moved', 20);
+    const link = await linkAt(s, accountId, seq);
+    await rawRun(s, 'UPDATE card_moved SET created_at = created_at + 1 WHERE id = ?', [link.event_id]);
+    expect((await verifyAt(location, accountId)).firstBroken).toMatchObject({ seq, kind: 'edited', id: link.event_id });
+  });
+
+  it('a row moved to another account is named as deleted from this one', async () => {
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
+    const other = (await rawFirst<{ id: string }>(s, 'SELECT id FROM accounts WHERE id <> ? ORDER BY id LIMIT 1', [accountId]))!.id;
+    const seq = await seqOfFirst(s, accountId, 'comment_added', 10);
+    const link = await linkAt(s, accountId, seq);
+    await rawRun(s, 'UPDATE comment_added SET account_id = ? WHERE id = ?', [other, link.event_id]);
+    expect((await verifyAt(location, accountId)).firstBroken).toMatchObject({ seq, table: 'comment_added', id: link.event_id, kind: 'deleted' });
   });
 
   it('a deleted event row is named', async () => {
-    const { file, accountId } = await demoFile();
-    const s = raw(file);
-    const seq = seqOfFirst(s, accountId, 'comment_added', 30);
-    const link = linkAt(s, accountId, seq);
-    s.prepare("DELETE FROM activities WHERE subject_type = 'comment_added' AND subject_id = ?").run(link.event_id);
-    s.prepare('DELETE FROM comment_added WHERE id = ?').run(link.event_id);
-    s.close();
-    expect((await verifyFile(file, accountId)).firstBroken).toMatchObject({ seq, table: 'comment_added', id: link.event_id, kind: 'deleted' });
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
+    const seq = await seqOfFirst(s, accountId, 'comment_added', 30);
+    const link = await linkAt(s, accountId, seq);
+    await rawRun(s, "DELETE FROM activities WHERE subject_type = 'comment_added' AND subject_id = ?", [link.event_id]);
+    await rawRun(s, 'DELETE FROM comment_added WHERE id = ?', [link.event_id]);
+    expect((await verifyAt(location, accountId)).firstBroken).toMatchObject({ seq, table: 'comment_added', id: link.event_id, kind: 'deleted' });
   });
 
   it('a row deleted together with its link (and the chain renumbered to hide the gap) is detected', async () => {
-    const { file, accountId } = await demoFile();
-    const s = raw(file);
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
     const seq = 77;
-    const link = linkAt(s, accountId, seq);
-    s.prepare(`DELETE FROM activities WHERE subject_type = ? AND subject_id = ?`).run(link.event_table, link.event_id);
-    s.prepare(`DELETE FROM ${link.event_table} WHERE id = ?`).run(link.event_id);
-    s.prepare('DELETE FROM audit_chain WHERE account_id = ? AND seq = ?').run(accountId, seq);
+    const link = await linkAt(s, accountId, seq);
+    await rawRun(s, 'DELETE FROM activities WHERE subject_type = ? AND subject_id = ?', [link.event_table, link.event_id]);
+    await rawRun(s, `DELETE FROM ${link.event_table} WHERE id = ?`, [link.event_id]);
+    await rawRun(s, 'DELETE FROM audit_chain WHERE account_id = ? AND seq = ?', [accountId, seq]);
     // Left with a gap first.
-    s.close();
-    expect((await verifyFile(file, accountId)).firstBroken).toMatchObject({ seq, kind: 'deleted' });
-    const s2 = raw(file);
-    s2.prepare('UPDATE audit_chain SET seq = seq + 1000000 WHERE account_id = ? AND seq > ?').run(accountId, seq);
-    s2.prepare('UPDATE audit_chain SET seq = seq - 1000001 WHERE account_id = ? AND seq > 1000000').run(accountId);
-    s2.close();
-    const r = await verifyFile(file, accountId);
+    expect((await verifyAt(location, accountId)).firstBroken).toMatchObject({ seq, kind: 'deleted' });
+    await rawRun(s, 'UPDATE audit_chain SET seq = seq + 1000000 WHERE account_id = ? AND seq > ?', [accountId, seq]);
+    await rawRun(s, 'UPDATE audit_chain SET seq = seq - 1000001 WHERE account_id = ? AND seq > 1000000', [accountId]);
+    const r = await verifyAt(location, accountId);
     expect(r.firstBroken).toMatchObject({ seq, kind: 'deleted' });
     expect(r.checked).toBe(seq - 1);
   });
 
   it('an event row inserted without a link is named, at the place its time puts it', async () => {
-    const { file, accountId } = await demoFile();
-    const s = raw(file);
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
     const seq = 120;
-    const link = linkAt(s, accountId, seq);
-    const victim = s.prepare("SELECT card_id, creator_id FROM card_updated WHERE account_id = ? LIMIT 1").get(accountId) as { card_id: string; creator_id: string };
+    const link = await linkAt(s, accountId, seq);
+    const victim = (await rawFirst<{ card_id: string; creator_id: string }>(s, 'SELECT card_id, creator_id FROM card_updated WHERE account_id = ? ORDER BY id LIMIT 1', [accountId]))!;
     const forged = '019a0000-0000-7000-8000-00000000f00d';
-    s.prepare('INSERT INTO card_updated (id, account_id, creator_id, created_at, card_id, changes) VALUES (?, ?, ?, ?, ?, ?)').run(
+    await rawRun(s, 'INSERT INTO card_updated (id, account_id, creator_id, created_at, card_id, changes) VALUES (?, ?, ?, ?, ?, ?)', [
       forged, accountId, victim.creator_id, link.created_at - 1, victim.card_id, '{"title":["a","b"]}',
-    );
-    s.close();
-    const r = await verifyFile(file, accountId);
+    ]);
+    const r = await verifyAt(location, accountId);
     expect(r.ok).toBe(false);
     expect(r.firstBroken).toMatchObject({ table: 'card_updated', id: forged, kind: 'inserted' });
     expect(r.firstBroken!.seq).toBeLessThanOrEqual(seq);
   });
 
   it('a row inserted with a correctly hashed link (the rest renumbered) is named', async () => {
-    const { file, accountId } = await demoFile();
-    const s = raw(file);
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
     const seq = 60;
-    const before = linkAt(s, accountId, seq - 1);
-    const victim = s.prepare("SELECT card_id, creator_id FROM card_updated WHERE account_id = ? LIMIT 1").get(accountId) as { card_id: string; creator_id: string };
+    const before = await linkAt(s, accountId, seq - 1);
+    const victim = (await rawFirst<{ card_id: string; creator_id: string }>(s, 'SELECT card_id, creator_id FROM card_updated WHERE account_id = ? ORDER BY id LIMIT 1', [accountId]))!;
     const row = { id: '019a0000-0000-7000-8000-00000000beef', account_id: accountId, creator_id: victim.creator_id, created_at: before.created_at, card_id: victim.card_id, changes: '{"title":["x","y"]}' };
-    s.prepare('INSERT INTO card_updated (id, account_id, creator_id, created_at, card_id, changes) VALUES (@id, @account_id, @creator_id, @created_at, @card_id, @changes)').run(row);
-    s.prepare('UPDATE audit_chain SET seq = seq + 1000000 WHERE account_id = ? AND seq >= ?').run(accountId, seq);
-    s.prepare('UPDATE audit_chain SET seq = seq - 999999 WHERE account_id = ? AND seq > 1000000').run(accountId);
-    s.prepare('INSERT INTO audit_chain (account_id, seq, event_table, event_id, prev_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    await rawRun(s, 'INSERT INTO card_updated (id, account_id, creator_id, created_at, card_id, changes) VALUES (?, ?, ?, ?, ?, ?)', [
+      row.id, row.account_id, row.creator_id, row.created_at, row.card_id, row.changes,
+    ]);
+    await rawRun(s, 'UPDATE audit_chain SET seq = seq + 1000000 WHERE account_id = ? AND seq >= ?', [accountId, seq]);
+    await rawRun(s, 'UPDATE audit_chain SET seq = seq - 999999 WHERE account_id = ? AND seq > 1000000', [accountId]);
+    await rawRun(s, 'INSERT INTO audit_chain (account_id, seq, event_table, event_id, prev_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       accountId, seq, 'card_updated', row.id, before.hash, linkHash(before.hash, 'card_updated', canonicalRow('card_updated', row)), row.created_at,
-    );
-    s.close();
-    const r = await verifyFile(file, accountId);
+    ]);
+    const r = await verifyAt(location, accountId);
     expect(r.firstBroken).toMatchObject({ seq, table: 'card_updated', id: row.id, kind: 'inserted' });
   });
 
   it('two swapped rows are reported as reordered at the first of them', async () => {
-    const { file, accountId } = await demoFile();
-    const s = raw(file);
+    const { location, accountId } = await demoWorkspace();
+    const s = await raw(location);
     const a = 200;
-    const first = linkAt(s, accountId, a);
-    const second = linkAt(s, accountId, a + 1);
-    s.prepare('UPDATE audit_chain SET seq = 999999 WHERE account_id = ? AND seq = ?').run(accountId, a);
-    s.prepare('UPDATE audit_chain SET seq = ? WHERE account_id = ? AND seq = ?').run(a, accountId, a + 1);
-    s.prepare('UPDATE audit_chain SET seq = ? WHERE account_id = ? AND seq = 999999').run(a + 1, accountId);
-    s.close();
-    const r = await verifyFile(file, accountId);
+    const first = await linkAt(s, accountId, a);
+    const second = await linkAt(s, accountId, a + 1);
+    await rawRun(s, 'UPDATE audit_chain SET seq = 999999 WHERE account_id = ? AND seq = ?', [accountId, a]);
+    await rawRun(s, 'UPDATE audit_chain SET seq = ? WHERE account_id = ? AND seq = ?', [a, accountId, a + 1]);
+    await rawRun(s, 'UPDATE audit_chain SET seq = ? WHERE account_id = ? AND seq = 999999', [a + 1, accountId]);
+    const r = await verifyAt(location, accountId);
     expect(r.checked).toBe(a - 1);
     expect(r.firstBroken).toMatchObject({ seq: a, table: second.event_table, id: second.event_id, kind: 'reordered' });
     expect(r.firstBroken!.message).toContain(`after #${a + 1}`);
@@ -217,19 +249,21 @@ describe('tampering through raw SQL on the file', () => {
   });
 
   it('the CLI exits 0 only when intact, and names the first broken link', async () => {
-    const { file, accountId } = await demoFile();
-    const ok = cli('verify', '--db', file);
-    expect(ok.status).toBe(0);
+    const { location, accountId } = await demoWorkspace();
+    const ok = cli('verify', '--db', location);
+    expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^ok {6}Acme Product .*links verified/m);
-    const s = raw(file);
-    const seq = seqOfFirst(s, accountId, 'card_created', 10);
-    const link = linkAt(s, accountId, seq);
-    s.prepare("UPDATE card_created SET title = title || '!' WHERE id = ?").run(link.event_id);
-    s.close();
-    const bad = cli('verify', '--db', file, '--account', accountId);
+    const s = await raw(location);
+    const seq = await seqOfFirst(s, accountId, 'card_created', 10);
+    const link = await linkAt(s, accountId, seq);
+    await rawRun(s, "UPDATE card_created SET title = title || '!' WHERE id = ?", [link.event_id]);
+    const bad = cli('verify', '--db', location, '--account', accountId);
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain(`first broken link #${seq} (edited, card_created ${link.event_id})`);
-    expect(cli('verify', '--db', file, '--account', 'nope').status).toBe(2);
+    const unknown = cli('verify', '--db', location, '--account', 'nope');
+    expect(unknown.status).toBe(2);
+    // A hub URL is never printed with its password.
+    if (onPostgres) expect(unknown.stderr).not.toContain(new URL(location).password);
     expect(cli('verify').status).toBe(2);
     expect(cli('frobnicate').status).toBe(2);
   });
@@ -237,30 +271,33 @@ describe('tampering through raw SQL on the file', () => {
 
 describe('a long chain', () => {
   it('the CLI shows progress while it walks 60,000 links', async () => {
-    const file = tempDbFile();
-    const s = openDatabase(file);
-    s.pragma('synchronous = OFF');
+    const location = await tempLocation();
+    const s = await openStore(location);
+    opened.push(s);
     const id = (n: number) => `019a0000-0000-7000-8000-${String(n).padStart(12, '0')}`;
     const account = id(1);
-    s.exec(`
-      INSERT INTO accounts VALUES ('${account}', 'Long', 0);
-      INSERT INTO users VALUES ('${id(2)}', '${account}', 'Ana', 'ana@long.test', 0);
-      INSERT INTO projects VALUES ('${id(3)}', '${account}', 'P', NULL, NULL, 0);
-    `);
-    const ins = s.prepare('INSERT INTO project_archived VALUES (@id, @account_id, @creator_id, @created_at, @project_id, @reason)');
-    const link = s.prepare('INSERT INTO audit_chain VALUES (?, ?, ?, ?, ?, ?, ?)');
-    s.transaction(() => {
+    await s.transaction(async (tx) => {
+      await rawRun(tx, 'INSERT INTO accounts (id, name, created_at) VALUES (?, ?, 0)', [account, 'Long']);
+      await rawRun(tx, 'INSERT INTO users (id, account_id, name, email, created_at) VALUES (?, ?, ?, ?, 0)', [id(2), account, 'Ana', 'ana@long.test']);
+      await rawRun(tx, 'INSERT INTO projects (id, account_id, name, archived_at, archived_reason, created_at) VALUES (?, ?, ?, NULL, NULL, 0)', [id(3), account, 'P']);
       let prev = GENESIS;
-      for (let n = 1; n <= 60_000; n++) {
-        const row = { id: id(100 + n), account_id: account, creator_id: id(2), created_at: n, project_id: id(3), reason: `r${n}` };
-        ins.run(row);
-        const hash = linkHash(prev, 'project_archived', canonicalRow('project_archived', row));
-        link.run(account, n, 'project_archived', row.id, prev, hash, n);
-        prev = hash;
+      const batch = 500;
+      for (let start = 1; start <= 60_000; start += batch) {
+        const rows: unknown[] = [];
+        const links: unknown[] = [];
+        for (let n = start; n < start + batch; n++) {
+          const row = { id: id(100 + n), account_id: account, creator_id: id(2), created_at: n, project_id: id(3), reason: `r${n}` };
+          rows.push(row.id, row.account_id, row.creator_id, row.created_at, row.project_id, row.reason);
+          const hash = linkHash(prev, 'project_archived', canonicalRow('project_archived', row));
+          links.push(account, n, 'project_archived', row.id, prev, hash, n);
+          prev = hash;
+        }
+        const values = (cols: number) => Array.from({ length: batch }, () => `(${Array(cols).fill('?').join(', ')})`).join(', ');
+        await rawRun(tx, `INSERT INTO project_archived (id, account_id, creator_id, created_at, project_id, reason) VALUES ${values(6)}`, rows);
+        await rawRun(tx, `INSERT INTO audit_chain (account_id, seq, event_table, event_id, prev_hash, hash, created_at) VALUES ${values(7)}`, links);
       }
-    })();
-    s.close();
-    const out = cli('verify', '--db', file);
+    });
+    const out = cli('verify', '--db', location);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toContain('60000 links verified');
     const lines = out.stderr.split('\n').filter((l) => l.startsWith('Verifying Long: '));
@@ -270,40 +307,62 @@ describe('a long chain', () => {
 });
 
 describe('migration 0003', () => {
-  it('chains the events a workspace already had, per account, and they verify', () => {
-    const file = tempDbFile();
-    const s = openDatabase(file, { migrate: false });
-    migrate(s, file, 2);
+  it('chains the events a workspace already had, per account, and they verify', async () => {
+    const location = await tempLocation();
+    const s = await openStore(location, { migrate: false, check: false });
+    opened.push(s);
+    await migrate(s, { upTo: 2 });
     const t = 1_767_225_600_000;
     const ids = (n: number) => `019a0000-0000-7000-8000-${String(n).padStart(12, '0')}`;
-    s.exec(`
-      INSERT INTO accounts VALUES ('${ids(1)}', 'A', ${t}), ('${ids(2)}', 'B', ${t});
-      INSERT INTO users VALUES ('${ids(3)}', '${ids(1)}', 'Ana', 'ana@a.test', ${t});
-      INSERT INTO projects VALUES ('${ids(4)}', '${ids(1)}', 'P', NULL, NULL, ${t}), ('${ids(14)}', '${ids(2)}', 'Q', NULL, NULL, ${t});
-      INSERT INTO project_archived VALUES ('${ids(5)}', '${ids(1)}', '${ids(3)}', ${t + 2}, '${ids(4)}', 'done');
-      INSERT INTO project_archived VALUES ('${ids(6)}', '${ids(1)}', '${ids(3)}', ${t + 1}, '${ids(4)}', 'first');
-      INSERT INTO project_archived VALUES ('${ids(7)}', '${ids(2)}', '${ids(3)}', ${t + 5}, '${ids(14)}', 'other account');
-    `);
-    migrate(s, file, 3);
-    const links = s.prepare('SELECT account_id, seq, event_id, prev_hash FROM audit_chain ORDER BY account_id, seq').all() as { account_id: string; seq: number; event_id: string; prev_hash: string }[];
+    await s.transaction(async (tx) => {
+      await rawRun(tx, 'INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?), (?, ?, ?)', [ids(1), 'A', t, ids(2), 'B', t]);
+      await rawRun(tx, 'INSERT INTO users (id, account_id, name, email, created_at) VALUES (?, ?, ?, ?, ?)', [ids(3), ids(1), 'Ana', 'ana@a.test', t]);
+      await rawRun(tx, 'INSERT INTO projects (id, account_id, name, archived_at, archived_reason, created_at) VALUES (?, ?, ?, NULL, NULL, ?), (?, ?, ?, NULL, NULL, ?)', [
+        ids(4), ids(1), 'P', t, ids(14), ids(2), 'Q', t,
+      ]);
+      const archived = 'INSERT INTO project_archived (id, account_id, creator_id, created_at, project_id, reason) VALUES (?, ?, ?, ?, ?, ?)';
+      await rawRun(tx, archived, [ids(5), ids(1), ids(3), t + 2, ids(4), 'done']);
+      await rawRun(tx, archived, [ids(6), ids(1), ids(3), t + 1, ids(4), 'first']);
+      await rawRun(tx, archived, [ids(7), ids(2), ids(3), t + 5, ids(14), 'other account']);
+    });
+    await migrate(s, { upTo: 3 });
+    const links = await rawAll<{ account_id: string; seq: number; event_id: string; prev_hash: string }>(
+      s,
+      'SELECT account_id, seq, event_id, prev_hash FROM audit_chain ORDER BY account_id, seq',
+    );
     expect(links.map((l) => [l.account_id, l.seq, l.event_id])).toEqual([
       [ids(1), 1, ids(6)], [ids(1), 2, ids(5)], [ids(2), 1, ids(7)],
     ]);
     expect(links[0].prev_hash).toBe(GENESIS);
-    s.close();
-    return Promise.all([verifyFile(file, ids(1)), verifyFile(file, ids(2))]).then(([a, b]) => {
-      expect(a).toMatchObject({ ok: true, checked: 2 });
-      expect(b).toMatchObject({ ok: true, checked: 1 });
-    });
+    expect(await verifyChain(s, ids(1), { chunk: 97 })).toMatchObject({ ok: true, checked: 2 });
+    expect(await verifyChain(s, ids(2), { chunk: 97 })).toMatchObject({ ok: true, checked: 1 });
   });
 
-  it('creates audit_chain (clustered by account and seq) and audit_keys as STRICT tables', () => {
-    const file = tempDbFile();
-    const s = openDatabase(file);
-    const sql = (t: string) => (s.prepare(`SELECT sql FROM sqlite_master WHERE name = ?`).get(t) as { sql: string }).sql;
-    expect(sql('audit_chain')).toMatch(/PRIMARY KEY \(account_id, seq\)\s*\) STRICT, WITHOUT ROWID$/);
-    expect(sql('audit_keys')).toMatch(/STRICT$/);
-    s.close();
-    expect(fs.existsSync(file)).toBe(true);
+  it.runIf(onSqlite)('creates audit_chain (clustered by account and seq) and audit_keys as STRICT tables', async () => {
+    const location = await tempLocation();
+    const s = await openStore(location);
+    opened.push(s);
+    const sql = async (t: string) => (await rawFirst<{ sql: string }>(s, `SELECT sql FROM sqlite_master WHERE name = ?`, [t]))!.sql;
+    expect(await sql('audit_chain')).toMatch(/PRIMARY KEY \(account_id, seq\)\s*\) STRICT, WITHOUT ROWID$/);
+    expect(await sql('audit_keys')).toMatch(/STRICT$/);
+    expect(fs.existsSync(location)).toBe(true);
+  });
+
+  it.runIf(onPostgres)('keys audit_chain by (account, seq) on a hub, with integer times and sequence numbers', async () => {
+    const location = await tempLocation();
+    const s = await openStore(location);
+    opened.push(s);
+    const pk = await rawAll<{ column_name: string }>(
+      s,
+      `SELECT kcu.column_name FROM information_schema.table_constraints tc
+         JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_name = tc.table_name
+        WHERE tc.table_name = 'audit_chain' AND tc.constraint_type = 'PRIMARY KEY' ORDER BY kcu.ordinal_position`,
+    );
+    expect(pk.map((c) => c.column_name)).toEqual(['account_id', 'seq']);
+    const types = await rawAll<{ column_name: string; data_type: string }>(
+      s,
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'audit_chain' AND column_name IN ('seq', 'created_at') ORDER BY column_name`,
+    );
+    expect(types).toEqual([{ column_name: 'created_at', data_type: 'bigint' }, { column_name: 'seq', data_type: 'bigint' }]);
   });
 });

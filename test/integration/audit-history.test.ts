@@ -3,6 +3,7 @@
 // account-wide audit list with its filters and a fixed number of statements per page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CardsTable } from '../../db/schema.ts';
+import { queryStats } from '../../db/sql.ts';
 import type { App } from '../../main/app.ts';
 import { verifyChain } from '../../main/audit/verify.ts';
 import { applyCardChanges, createCard, moveCard, updateCard } from '../../main/domain/cards.ts';
@@ -11,10 +12,10 @@ import { inviteMember } from '../../main/domain/members.ts';
 import { createProject } from '../../main/domain/projects.ts';
 import { createAccount, prng } from '../../main/demo.ts';
 import { PushBus } from '../../main/push.ts';
-import { caller, openTestApp } from '../support/workspace.ts';
+import { caller, openTestApp, sqlCount, sqlRow, sqlRows } from '../support/workspace.ts';
 
 let app: App;
-let api: ReturnType<typeof caller>;
+let api: Awaited<ReturnType<typeof caller>>;
 let ctx: DomainContext;
 let clock = Date.parse('2026-01-05T09:00:00Z');
 let cardId: string;
@@ -26,42 +27,42 @@ const longText = (n: number) =>
   'The export hangs when the file is larger than two gigabytes and the progress bar stops at ninety percent. '.repeat(n);
 
 const stateOf = (c: CardsTable) => ({ title: c.title, description: c.description, columnId: c.column_id, assigneeId: c.assignee_id, dueDate: c.due_date });
-const current = () => stateOf(app.sqlite.prepare('SELECT * FROM cards WHERE id = ?').get(cardId) as CardsTable);
+const current = async () => stateOf((await sqlRow<CardsTable>(app, 'SELECT * FROM cards WHERE id = ?', cardId))!);
 const tick = (ms = 60_000) => (clock += ms);
 
 beforeAll(async () => {
   app = await openTestApp({ demo: false });
-  const { accountId, userId } = createAccount(app.sqlite, { name: 'History Co', owner: { name: 'Ana Lima', email: 'ana@history.test' }, at: clock });
-  ctx = { sqlite: app.sqlite, session: { accountId, userId }, push: new PushBus(), clock: () => clock };
-  api = caller(app, { session: { accountId, userId } });
+  const { accountId, userId } = await createAccount(app.store, { name: 'History Co', owner: { name: 'Ana Lima', email: 'ana@history.test' }, at: clock });
+  ctx = { store: app.store, session: { accountId, userId }, push: new PushBus(), clock: () => clock };
+  api = await caller(app, { session: { accountId, userId } });
   tick();
-  const { board } = createProject(ctx, { name: 'Product', boardName: 'Sprint' });
+  const { board } = await createProject(ctx, { name: 'Product', boardName: 'Sprint' });
   columns = board.columns.map((c) => c.id);
   people = [userId];
   for (const [name, email] of [['Bruno Costa', 'bruno@history.test'], ['Chen Wei', 'chen@history.test']]) {
     tick();
-    people.push(inviteMember(ctx, { name, email, role: 'member' }).user_id);
+    people.push((await inviteMember(ctx, { name, email, role: 'member' })).user_id);
   }
   tick();
-  const card = createCard(ctx, { boardId: board.board.id, columnId: columns[0], title: 'Fix login', description: 'Short text.' });
+  const card = await createCard(ctx, { boardId: board.board.id, columnId: columns[0], title: 'Fix login', description: 'Short text.' });
   cardId = card.id;
-  snapshots.push({ at: clock, state: current() });
+  snapshots.push({ at: clock, state: await current() });
   // 60 changes of every kind, by different people, minutes to days apart.
   const rand = prng(42);
   for (let i = 0; i < 60; i++) {
     tick(60_000 + rand.int(3 * 86_400_000));
     ctx.session = { ...ctx.session, userId: rand.pick(people) };
     const kind = rand.int(6);
-    const c = current();
-    if (kind === 0) updateCard(ctx, { cardId, title: `Fix login ${i}` });
-    else if (kind === 1) updateCard(ctx, { cardId, description: `${longText(1 + rand.int(3))}Step ${i}.` });
-    else if (kind === 2) updateCard(ctx, { cardId, assigneeId: rand.next() < 0.2 ? null : rand.pick(people) });
-    else if (kind === 3) updateCard(ctx, { cardId, dueDate: rand.next() < 0.2 ? null : `2026-0${1 + rand.int(9)}-1${rand.int(9)}` });
+    const c = await current();
+    if (kind === 0) await updateCard(ctx, { cardId, title: `Fix login ${i}` });
+    else if (kind === 1) await updateCard(ctx, { cardId, description: `${longText(1 + rand.int(3))}Step ${i}.` });
+    else if (kind === 2) await updateCard(ctx, { cardId, assigneeId: rand.next() < 0.2 ? null : rand.pick(people) });
+    else if (kind === 3) await updateCard(ctx, { cardId, dueDate: rand.next() < 0.2 ? null : `2026-0${1 + rand.int(9)}-1${rand.int(9)}` });
     else if (kind === 4) {
       const to = rand.pick(columns.filter((x) => x !== c.columnId));
-      moveCard(ctx, { cardId, toColumnId: to });
-    } else applyCardChanges(ctx, cardId, { title: `Both ${i}`, due_date: '2026-12-24' });
-    snapshots.push({ at: clock, state: current() });
+      await moveCard(ctx, { cardId, toColumnId: to });
+    } else await applyCardChanges(ctx, cardId, { title: `Both ${i}`, due_date: '2026-12-24' });
+    snapshots.push({ at: clock, state: await current() });
   }
   ctx.session = { ...ctx.session, userId: people[0] };
 });
@@ -113,13 +114,14 @@ describe('audit.cardHistory', () => {
   it('does not record a change of position alone (noise), and a foreign or unknown card is not found', async () => {
     const before = (await api.call('audit.cardHistory', { cardId, limit: 200 })).items.length;
     tick();
-    const col = current().columnId;
-    const other = createCard(ctx, { boardId: (app.sqlite.prepare('SELECT board_id FROM cards WHERE id = ?').get(cardId) as { board_id: string }).board_id, columnId: col, title: 'Neighbour' });
+    const col = (await current()).columnId;
+    const boardId = (await sqlRow<{ board_id: string }>(app, 'SELECT board_id FROM cards WHERE id = ?', cardId))!.board_id;
+    const other = await createCard(ctx, { boardId, columnId: col, title: 'Neighbour' });
     tick();
-    applyCardChanges(ctx, cardId, { position: 1 });
+    await applyCardChanges(ctx, cardId, { position: 1 });
     expect((await api.call('audit.cardHistory', { cardId, limit: 200 })).items.length).toBe(before);
-    snapshots.push({ at: clock, state: current() });
-    const foreign = await caller(app, { session: { accountId: '019a0000-0000-7000-8000-000000000abc', userId: people[0] } }).raw('audit.cardHistory', { cardId });
+    snapshots.push({ at: clock, state: await current() });
+    const foreign = await (await caller(app, { session: { accountId: '019a0000-0000-7000-8000-000000000abc', userId: people[0] } })).raw('audit.cardHistory', { cardId });
     expect(foreign).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect((await api.raw('audit.cardHistory', { cardId: other.id, cursor: '???' })).ok).toBe(false);
   });
@@ -168,31 +170,31 @@ describe('audit.compare and audit.revert', () => {
 
   it('reverts to a version with a new card_updated by the current person, never rewriting history', async () => {
     const before = (await api.call('audit.cardHistory', { cardId, limit: 200 })).items;
-    const rawBefore = app.sqlite.prepare('SELECT * FROM card_updated WHERE card_id = ? ORDER BY id').all(cardId);
+    const rawBefore = await sqlRows(app, 'SELECT * FROM card_updated WHERE card_id = ? ORDER BY id', cardId);
     const target = before[Math.floor(before.length / 2)];
     const expected = [...snapshots].reverse().find((s) => s.at <= Date.parse(target.createdAt))!.state;
     api.slot.session = { ...api.slot.session!, userId: people[2] };
     const r = await api.call('audit.revert', { cardId, versionId: target.id });
     expect(Object.keys(r.changes).length).toBeGreaterThan(0);
-    expect(current()).toEqual(expected);
+    expect(await current()).toEqual(expected);
     const after = (await api.call('audit.cardHistory', { cardId, limit: 200 })).items;
     expect(after.length).toBe(before.length + 1);
     expect(after[0]).toMatchObject({ kind: 'card_updated', updater: { id: people[2] }, changes: r.changes });
     expect(after.slice(1).map((v) => v.id)).toEqual(before.map((v) => v.id));
-    const rawAfter = app.sqlite.prepare('SELECT * FROM card_updated WHERE card_id = ? ORDER BY id').all(cardId);
+    const rawAfter = await sqlRows(app, 'SELECT * FROM card_updated WHERE card_id = ? ORDER BY id', cardId);
     expect(rawAfter.filter((x) => rawBefore.some((y) => JSON.stringify(y) === JSON.stringify(x))).length).toBe(rawBefore.length);
     // Reverting to what the card already is changes nothing.
     expect(await api.raw('audit.revert', { cardId, versionId: target.id })).toMatchObject({ ok: false, error: { code: 'conflict' } });
-    expect((await verifyChain(app.sqlite, api.slot.session!.accountId)).ok).toBe(true);
+    expect((await verifyChain(app.store, api.slot.session!.accountId)).ok).toBe(true);
   });
 });
 
 describe('audit.list', () => {
   let bigApp: App;
-  let big: ReturnType<typeof caller>;
+  let big: Awaited<ReturnType<typeof caller>>;
   beforeAll(async () => {
     bigApp = await openTestApp({ events: 1500 });
-    big = caller(bigApp);
+    big = await caller(bigApp);
   });
   afterAll(() => bigApp.close());
 
@@ -210,8 +212,8 @@ describe('audit.list', () => {
   it('pages through every card version of the account, newest first, without repeats', async () => {
     const all = await everything({});
     const accountId = big.slot.session!.accountId;
-    const n = (t: string) => (bigApp.sqlite.prepare(`SELECT count(*) AS n FROM ${t} WHERE account_id = ?`).get(accountId) as { n: number }).n;
-    expect(all.length).toBe(n('card_created') + n('card_updated') + n('card_moved'));
+    const n = (t: string) => sqlCount(bigApp, `SELECT count(*) AS n FROM ${t} WHERE account_id = ?`, accountId);
+    expect(all.length).toBe((await n('card_created')) + (await n('card_updated')) + (await n('card_moved')));
     expect(new Set(all.map((i) => i.id)).size).toBe(all.length);
     const times = all.map((i) => Date.parse(i.createdAt));
     expect(times).toEqual([...times].sort((a, b) => b - a));
@@ -249,29 +251,18 @@ describe('audit.list', () => {
   });
 
   it('costs the same number of statements for a page of 5 as for a page of 500 (no query per row)', async () => {
-    const proto = Object.getPrototypeOf(bigApp.sqlite.prepare('SELECT 1'));
-    let count = 0;
-    const originals = { all: proto.all, get: proto.get, run: proto.run, iterate: proto.iterate };
-    for (const k of Object.keys(originals) as (keyof typeof originals)[]) {
-      proto[k] = function (this: unknown, ...args: unknown[]) {
-        count++;
-        return originals[k].apply(this, args);
-      };
-    }
-    try {
-      const measure = async (input: Parameters<typeof big.call<'audit.list'>>[1]) => {
-        count = 0;
-        const r = await big.call('audit.list', input);
-        return { count, n: r.items.length };
-      };
-      const small = await measure({ limit: 5 });
-      const large = await measure({ limit: 500 });
-      expect(large.n).toBe(500);
-      expect(large.count).toBe(small.count);
-      const hist = await measure({ cardId: (await big.call('audit.list', { limit: 1 })).items[0].card.id, limit: 500 });
-      expect(hist.count).toBe(small.count);
-    } finally {
-      Object.assign(proto, originals);
-    }
+    // Every statement on either store goes through db/sql.ts, which counts them.
+    const measure = async (input: Parameters<typeof big.call<'audit.list'>>[1]) => {
+      const before = queryStats.count;
+      const r = await big.call('audit.list', input);
+      return { count: queryStats.count - before, n: r.items.length };
+    };
+    const small = await measure({ limit: 5 });
+    const large = await measure({ limit: 500 });
+    expect(large.n).toBe(500);
+    expect(small.count).toBeGreaterThan(0);
+    expect(large.count).toBe(small.count);
+    const hist = await measure({ cardId: (await big.call('audit.list', { limit: 1 })).items[0].card.id, limit: 500 });
+    expect(hist.count).toBe(small.count);
   });
 });

@@ -1,10 +1,13 @@
-// The canonical form is a specification: a verifier written from main/audit/canonical.ts's comment alone, in
-// another language (Python's sqlite3 + hashlib, nothing of Chronicle's code), recomputes the same chain.
+// The canonical form is a specification: a verifier written from db/audit-canonical.ts's comment alone, in
+// another language (Python's sqlite3 + hashlib, nothing of Chronicle's code), recomputes the same chain: on the
+// workspace file itself, and on a review bundle exported from either store (a hub's chain, hashed by the hub's
+// processes, is checked through its bundle: the offline format is the same).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { caller, openTestApp, tempDir } from '../support/workspace.ts';
+import { rawRun } from '../../db/sql.ts';
+import { caller, onSqlite, openTestApp, tempDir } from '../support/workspace.ts';
 
 const python = spawnSync('python3', ['--version']).status === 0;
 
@@ -41,7 +44,8 @@ describe('an outside verifier', () => {
   it.skipIf(!python)('written in Python from the documented canonical form agrees with Chronicle, tricky text included', async () => {
     const app = await openTestApp({ events: 400 });
     try {
-      const api = caller(app);
+      const api = await caller(app);
+      const accountId = api.slot.session!.accountId;
       const board = (await api.call('boards.list', {})).items.find((b) => !b.archived)!;
       const full = await api.call('boards.get', { boardId: board.id });
       const card = await api.call('cards.create', { boardId: board.id, columnId: full.columns[0].id, title: 'Quotes " and \\ backslash' });
@@ -51,14 +55,27 @@ describe('an outside verifier', () => {
       expect(head.ok).toBe(true);
       const script = path.join(tempDir(), 'verify.py');
       fs.writeFileSync(script, verifier);
-      const out = spawnSync('python3', [script, app.dbFile, api.slot.session!.accountId], { encoding: 'utf8' });
-      expect(out.status, out.stderr + out.stdout).toBe(0);
-      expect(out.stdout.trim()).toBe(`${head.checked} ${head.head!.hash}`);
+      const python3 = (file: string) => spawnSync('python3', [script, file, accountId], { encoding: 'utf8' });
+      // The workspace file itself (a hub has no file: its chain is checked through the bundle below).
+      if (onSqlite) {
+        const out = python3(app.location);
+        expect(out.status, out.stderr + out.stdout).toBe(0);
+        expect(out.stdout.trim()).toBe(`${head.checked} ${head.head!.hash}`);
+      }
+      const bundle = (await api.call('audit.export', {})).file;
+      const fromBundle = python3(bundle);
+      expect(fromBundle.status, fromBundle.stderr + fromBundle.stdout).toBe(0);
+      expect(fromBundle.stdout.trim()).toBe(`${head.checked} ${head.head!.hash}`);
       // And it notices an edit as well.
-      app.sqlite.prepare("UPDATE card_updated SET changes = replace(changes, 'café', 'cafe') WHERE card_id = ?").run(card.id);
-      const bad = spawnSync('python3', [script, app.dbFile, api.slot.session!.accountId], { encoding: 'utf8' });
-      expect(bad.status).toBe(1);
-      expect(bad.stdout).toMatch(/^BROKEN \d+/);
+      await rawRun(app.store, "UPDATE card_updated SET changes = replace(changes, 'café', 'cafe') WHERE card_id = ?", [card.id]);
+      if (onSqlite) {
+        const bad = python3(app.location);
+        expect(bad.status).toBe(1);
+        expect(bad.stdout).toMatch(/^BROKEN \d+/);
+      }
+      const badBundle = python3((await api.call('audit.export', {})).file);
+      expect(badBundle.status).toBe(1);
+      expect(badBundle.stdout).toMatch(/^BROKEN \d+/);
     } finally {
       await app.close();
     }
