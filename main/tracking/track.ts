@@ -1,7 +1,7 @@
 // tracking.track: a validated batch (the contract's zod schema checked every event; one bad event refused the
 // whole batch before this runs) written in one transaction for the session's person.
 import { newId } from '../../db/ids.ts';
-import { insertTrackingEvents, reportSettings } from '../../db/tracking.ts';
+import { insertTrackingEvents, reportSettings, ROWS_PER_INSERT } from '../../db/tracking.ts';
 import type { Store } from '../../db/store.ts';
 import type { ParsedInput } from '../../preload/contract.ts';
 import type { Session } from '../session.ts';
@@ -27,6 +27,7 @@ export async function trackBatch(store: Store, session: Session, input: ParsedIn
       created_at: at,
     };
   });
-  const accepted = await store.transaction((tx) => insertTrackingEvents(tx, rows));
+  // A batch is written all or nothing: one statement when it fits in one (always, for the contract's batches).
+  const accepted = rows.length <= ROWS_PER_INSERT ? await insertTrackingEvents(store, rows) : await store.transaction((tx) => insertTrackingEvents(tx, rows));
   return { accepted, enabled: true };
 }
