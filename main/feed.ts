@@ -23,8 +23,9 @@ export function decodeCursor(cursor: string): { createdAt: number; id: string } 
 
 /**
  * One page of the feed with each item's subject and names. Statements per page: one for the activities, one per
- * event type present (sent together), one for every name the page shows: never one per item. On a hub these are
- * three round trips whatever the page size.
+ * event type present, one for every name the page shows: never one per item. (One join over the six event
+ * tables instead of the per-type reads was measured slower on both stores; parallel per-type reads would hold
+ * up to six pooled connections per page on a hub.)
  */
 export async function listFeed(db: Db, accountId: string, input: ParsedInput<'activity.list'>): Promise<Output<'activity.list'>> {
   const fromMs = input.from ? Date.parse(input.from) : undefined;
@@ -48,8 +49,7 @@ export async function listFeed(db: Db, accountId: string, input: ParsedInput<'ac
 }
 
 export async function buildItems(db: Db, rows: ActivitiesTable[]): Promise<Item[]> {
-  // 1. Subjects, one query per type; the types' queries are independent, so they go out together (a pooled
-  // hub runs them side by side; SQLite runs them one after another anyway).
+  // 1. Subjects, one query per type.
   const idsByType = new Map<EventTable, string[]>();
   for (const r of rows) {
     const list = idsByType.get(r.subject_type as EventTable) ?? [];
@@ -57,8 +57,9 @@ export async function buildItems(db: Db, rows: ActivitiesTable[]): Promise<Item[
     idsByType.set(r.subject_type as EventTable, list);
   }
   const subjects = new Map<string, Record<string, unknown>>();
-  const loaded = await Promise.all([...idsByType].map(([table, ids]) => loadEventRows(db, table, ids)));
-  for (const list of loaded) for (const row of list) subjects.set(row.id, row as unknown as Record<string, unknown>);
+  for (const [table, ids] of idsByType) {
+    for (const row of await loadEventRows(db, table, ids)) subjects.set(row.id, row as unknown as Record<string, unknown>);
+  }
   // 2. Names of everything referenced, one statement for all tables.
   const wanted: Record<RefTable | 'boards', Set<string>> = {
     users: new Set(), cards: new Set(), columns: new Set(), projects: new Set(), comments: new Set(), boards: new Set(),
