@@ -56,8 +56,8 @@ export interface Manifest {
   fingerprint: string;
 }
 
-/** copy: the account's rows into the new file; compact: VACUUM; sign: digests, manifest, signature. */
-export type ExportPhase = 'copy' | 'compact' | 'sign';
+/** copy: the account's rows into the new file; sign: digests, manifest, signature. */
+export type ExportPhase = 'copy' | 'sign';
 export interface ExportOptions {
   accountId: string;
   out: string;
@@ -144,8 +144,7 @@ export async function exportBundle(store: Store, options: ExportOptions): Promis
         });
         return { firstSeq: range.first, lastSeq: range.last };
       });
-      onProgress?.('compact', 0);
-      await sealBundleFile(bundle, { compact: true });
+      await sealBundleFile(bundle);
       onProgress?.('sign', 0);
       const first = await linkAt(bundle, accountId, firstSeq);
       const last = await linkAt(bundle, accountId, lastSeq);
@@ -219,11 +218,19 @@ function uniqueIndexOf(bytes: Buffer, text: string): number {
   return first;
 }
 
-/** SHA-256 (hex) of `bytes` with the given [offset, length] ranges replaced by zero bytes. */
+/** SHA-256 (hex) of `bytes` with the given [offset, length] ranges replaced by zero bytes (without copying them). */
 export function fileDigest(bytes: Buffer, masked: [number, number][]): string {
-  const copy = Buffer.from(bytes);
-  for (const [at, len] of masked) copy.fill(0, at, at + len);
-  return createHash('sha256').update(copy).digest('hex');
+  const h = createHash('sha256');
+  let pos = 0;
+  for (const [at, len] of [...masked].sort((a, b) => a[0] - b[0])) {
+    const start = Math.max(at, pos);
+    const end = Math.max(at + len, pos);
+    h.update(bytes.subarray(pos, start));
+    h.update(Buffer.alloc(end - start));
+    pos = end;
+  }
+  h.update(bytes.subarray(pos));
+  return h.digest('hex');
 }
 
 export interface BundleCheck {
@@ -269,7 +276,10 @@ export async function verifyBundleDb(db: Db, file: string | null, onProgress?: (
   if (!stored) return fail({ name: 'file', ok: false, message: 'This database is not a review bundle (it has no manifest).' });
   checks.push({ name: 'file', ok: true, message: 'The file is a sound SQLite database with a manifest.' });
   const { manifest, text, signature } = stored;
+  // The texts must be exactly what was signed: canonical JSON, and canonical base64 (a decoder would skip
+  // characters that are not base64, so a changed byte there would otherwise go unseen).
   const sigOk = stored.manifest.algorithm === 'ed25519' && canonicalJson(manifest) === text
+    && Buffer.from(signature, 'base64').toString('base64') === signature
     && fingerprintOf(manifest.publicKey) === manifest.fingerprint
     && verifySignature(manifest.publicKey, Buffer.from(text, 'utf8'), signature);
   checks.push({

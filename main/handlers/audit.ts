@@ -66,8 +66,8 @@ export const auditHandlers: Handlers<keyof typeof auditMethods> = {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const out = path.join(ctx.app.dataDir, 'bundles', `${slug(account.name)}-${stamp}.chronicle-bundle`);
     const report = progress(ctx, input.runId, 'export');
-    // One bar for the whole export: copy 0–80 %, compact 80–90, sign 90–100.
-    const span: Record<ExportPhase, [number, number]> = { copy: [0, 80], compact: [80, 90], sign: [90, 100] };
+    // One bar for the whole export: copy 0–85 %, sign 85–100.
+    const span: Record<ExportPhase, [number, number]> = { copy: [0, 85], sign: [85, 100] };
     try {
       const result = await exportBundle(ctx.store, {
         accountId: ctx.session.accountId,
