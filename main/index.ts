@@ -121,9 +121,12 @@ electronApp.whenReady().then(async () => {
       const slot = slots.get(win.webContents.id);
       if (slot?.session?.accountId === accountId) win.webContents.send(PUSH_CHANNEL, topic, payload);
     }
-    void osNotificationFor(ws.store, accountId, topic, payload, slots.values()).then((os) => {
-      if (os && Notification.isSupported()) new Notification(os).show();
-    });
+    osNotificationFor(ws.store, accountId, topic, payload, slots.values()).then(
+      (os) => {
+        if (os && Notification.isSupported()) new Notification(os).show();
+      },
+      (err: Error) => console.error(`[notifications] no OS notification: ${err.message}`),
+    );
   });
 
   Menu.setApplicationMenu(buildMenu({ newWindow: () => createWindow(ws), openBundle: () => void openBundle(ws) }));

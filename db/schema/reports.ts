@@ -14,8 +14,8 @@ export interface NotificationsTable {
   actor_id: string | null; subject_type: string | null; subject_id: string | null; source_key: string; created_at: number;
 }
 export interface NotificationReadsTable { notification_id: string; account_id: string; user_id: string; read_at: number }
-export interface ReportSettingsTable { account_id: string; tracking_enabled: Generated<number>; tracking_retention_days: Generated<number>; updated_at: number }
-export interface UserPreferencesTable { account_id: string; user_id: string; os_notifications: Generated<number>; updated_at: number }
+export interface ReportSettingsTable { account_id: string; tracking_enabled: Generated<boolean | number>; tracking_retention_days: Generated<number>; updated_at: number }
+export interface UserPreferencesTable { account_id: string; user_id: string; os_notifications: Generated<boolean | number>; updated_at: number }
 export interface ActivityLastSeenTable { account_id: string; user_id: string; seen_at: number }
 
 export interface ReportsSchema {
