@@ -18,6 +18,7 @@ import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import * as jobs from '../../db/jobs.ts';
+import { describeStorageError } from '../../db/errors.ts';
 import { newId } from '../../db/ids.ts';
 import { tryLockKey } from '../../db/locks.ts';
 import { checkpoint, takeOverCheckpoints } from '../../db/maintenance.ts';
@@ -360,9 +361,12 @@ export class JobRunner {
     const limits = new Map<string, number>();
     const rates = new Map<string, number | null>();
     const saturated = new Set<string>();
+    // Rows picked in an earlier round are still `ready` (they are claimed below, after the rounds), so a later
+    // round reads them again: room for them in its limit, and skipped (picked twice, a job ran twice at once).
+    const pickedIds = new Set<string>();
     // A few rounds at most: each round skips the keys found at their limit in the previous one.
     for (let round = 0; round < 4 && picked.length < free; round++) {
-      const want = free - picked.length + 4;
+      const want = free + 4;
       const candidates = await jobs.dueJobs(tx, this.opts.queues ?? null, now, want, [...saturated]);
       if (candidates.length === 0) break;
       const newKeys: string[] = [];
@@ -375,6 +379,7 @@ export class JobRunner {
       for (const k of newKeys) counts.set(k, fresh.get(k) ?? 0);
       for (const row of candidates) {
         if (picked.length >= free) break;
+        if (pickedIds.has(row.id)) continue;
         const kind = this.kinds[row.kind];
         if (!kind) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
@@ -412,6 +417,7 @@ export class JobRunner {
           counts.set(key, n + 1);
         }
         picked.push(notBefore === undefined ? row : { ...row, notBefore });
+        pickedIds.add(row.id);
       }
       if (candidates.length < want) break; // nothing more is due
     }
@@ -508,7 +514,8 @@ export class JobRunner {
       this.stats.finished += counted.finished;
       this.stats.failed += counted.failed;
       return batch.flatMap((c) => c.messages);
-    } catch {
+    } catch (err) {
+      throwIfConflict(err);
       cache.clear(); // the savepoint rolled back writes the cache may reflect
     }
     const published: Completion['messages'] = [];
@@ -520,6 +527,7 @@ export class JobRunner {
         this.stats.failed += one.failed;
         published.push(...c.messages);
       } catch (err) {
+        throwIfConflict(err);
         cache.clear();
         this.opts.log?.(`[jobs] recording ${c.job.kind} ${c.job.id} failed: ${(err as Error).message}`);
         if (await jobs.finishJob(tx, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now)) this.stats.failed++;
@@ -551,6 +559,15 @@ export class JobRunner {
     }
     await r.commit?.(tx, { ownsClaim, batch: cache });
   }
+}
+
+/**
+ * A deadlock or lock conflict with another runner (PostgreSQL) says nothing about a result: the whole step is
+ * rolled back and its batch recorded again in the next one (step() keeps it), instead of failing the job, which
+ * left a delivery `delivering` under a failed job until the sweep.
+ */
+function throwIfConflict(err: unknown): void {
+  if (describeStorageError(err)?.code === 'storage_busy') throw err;
 }
 
 function toClaimed(row: jobs.ClaimRow): ClaimedJob {
