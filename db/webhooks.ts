@@ -15,10 +15,13 @@ export const endpointById = (db: Db, id: string) => rawFirst<WebhookEndpointsTab
 /**
  * The endpoint row for a read-modify-write of its health (inside the recording transaction). PostgreSQL: locked
  * until commit, so two dispatchers recording results of one endpoint never lose each other's counts (SQLite's one
- * writer already guarantees it).
+ * writer already guarantees it). FOR NO KEY UPDATE, the lock an UPDATE of non-key columns takes, not FOR UPDATE:
+ * the same transaction has already inserted an attempt (or a delivery) referencing the endpoint, which holds FOR
+ * KEY SHARE on its row; FOR UPDATE conflicts with that, so two dispatchers each holding the share and asking for
+ * the upgrade deadlocked.
  */
 export const endpointForUpdate = (tx: Tx, id: string) =>
-  rawFirst<WebhookEndpointsTable>(tx, `SELECT * FROM webhook_endpoints WHERE id = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`, [id]);
+  rawFirst<WebhookEndpointsTable>(tx, `SELECT * FROM webhook_endpoints WHERE id = ?${tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : ''}`, [id]);
 
 export const listEndpoints = (db: Db, accountId: string) =>
   all(db, db.q.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id'));
