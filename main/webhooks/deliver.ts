@@ -33,13 +33,14 @@ export function eventBody(type: string, timestampIso: string, data: Record<strin
  * of the dispatcher's throughput in the dispatch benchmark. The counter starts at a random value each
  * millisecond, so ids stay unguessable in their low bits and distinct across processes.
  */
-let seqMs = -1;
-let seq = 0;
+const counters = new Map<number, number>(); // per millisecond: writers interleave at every await, each with its own `now`
 function orderedId(now: number): string {
-  if (now !== seqMs) {
-    seqMs = now;
+  let seq = counters.get(now);
+  if (seq === undefined) {
     seq = crypto.randomInt(0, 2 ** 30); // room for 3 × 2^30 more ids in this millisecond before it could wrap
+    if (counters.size >= 64) counters.delete(counters.keys().next().value!); // the oldest millisecond
   } else seq++;
+  counters.set(now, seq);
   return v7({ msecs: now, seq });
 }
 
