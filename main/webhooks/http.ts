@@ -42,8 +42,11 @@ export class Pools {
         connections: key.connections,
         pipelining: 1,
         connect: { timeout: this.opts.connectTimeoutMs, lookup: scopedLookup(key.scope) as never },
-        headersTimeout: this.opts.attemptTimeoutMs,
-        bodyTimeout: this.opts.attemptTimeoutMs,
+        // The whole-attempt timer in sendAttempt decides when an attempt has taken too long. undici's own timers
+        // run on a ~0.5 s tick and fired up to half a second before the configured timeout, so they are only a
+        // backstop here, set past it.
+        headersTimeout: this.opts.attemptTimeoutMs + 1_000,
+        bodyTimeout: this.opts.attemptTimeoutMs + 1_000,
         keepAliveTimeout: 4_000,
       });
       this.pools.set(id, pool);
