@@ -1,6 +1,7 @@
 import { loadEventRows, type EventTableName } from '../../db/events.ts';
 import { newId, toIso } from '../../db/ids.ts';
 import * as jobsDb from '../../db/jobs.ts';
+import * as processes from '../../db/processes.ts';
 import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
 import * as db from '../../db/webhooks.ts';
 import * as ws from '../../db/workspace.ts';
@@ -368,7 +369,8 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   'jobs.stats': async (ctx) => {
     const now = Date.now();
     const svc = ctx.app.services.webhooks as { worker?: unknown } | undefined;
-    const live = await jobsDb.liveClaims(ctx.store);
+    // A registered runner that heartbeated lately, idle or busy (the default stale window: 10 s).
+    const live = await processes.liveRunners(ctx.store, 10_000, now);
     return {
       queues: (await jobsDb.queueStats(ctx.store, ctx.session.accountId, now)).map((q) => ({
         queue: q.queue, ready: q.ready ?? 0, scheduled: q.scheduled ?? 0, claimed: q.claimed ?? 0, done: q.done ?? 0, failed: q.failed ?? 0, cancelled: q.cancelled ?? 0,
