@@ -1,14 +1,16 @@
-// The generic job runner: claim/heartbeat/reclaim, retries, unknown kinds, concurrency keys, recurring tasks,
-// two runners on one file, and the worker thread the app starts.
+// The generic job runner on each store: claims, the registry of live runners (a killed runner's claims taken back
+// when the next one starts, a silent one's within seconds), retries, unknown kinds, concurrency keys, recurring
+// tasks once per period, two runners on one store, and the worker thread the app starts.
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newId } from '../../db/ids.ts';
 import { enqueueJob } from '../../db/jobs.ts';
-import { openDatabase } from '../../db/open.ts';
-import type { Sqlite } from '../../db/sql.ts';
+import { openStore } from '../../db/open.ts';
+import type { Db } from '../../db/store.ts';
 import { createApp, type App } from '../../main/app.ts';
-import { JobRunner } from '../../main/jobs/runner.ts';
+import { JobRunner, machineId } from '../../main/jobs/runner.ts';
 import type { JobKind } from '../../main/jobs/types.ts';
-import { caller, openTestApp, tempDbFile } from '../support/workspace.ts';
+import { caller, onPostgres, openTestApp, sqlCount, sqlRow, sqlRows, tempDir, tempLocation } from '../support/workspace.ts';
 import { deliveriesOf, emitEvent, receiver, waitFor } from './webhooks-support.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -20,43 +22,66 @@ async function appWithAccount(): Promise<{ app: App; accountId: string }> {
   const app = await openTestApp({ events: 5 });
   cleanup.push(() => app.close());
   // The demo's own fan-out jobs are not what these tests look at.
-  app.sqlite.prepare(`DELETE FROM jobs`).run();
-  return { app, accountId: app.defaultSession()!.accountId };
+  await sqlRows(app, `DELETE FROM jobs`);
+  return { app, accountId: (await app.defaultSession())!.accountId };
 }
 
-function runner(app: App, kinds: Record<string, JobKind>, extra: Partial<ConstructorParameters<typeof JobRunner>[0]> = {}) {
-  const sqlite = openDatabase(app.dbFile);
-  const r = new JobRunner({ sqlite, dataDir: app.dataDir, kinds, pollMs: 10, heartbeatMs: 100, publish: () => {}, ...extra });
-  r.start();
+/** A runner on its own connection to the app's store (as the app's worker and `chronicle dispatch` have). */
+async function runner(app: App, kinds: Record<string, JobKind>, extra: Partial<ConstructorParameters<typeof JobRunner>[0]> = {}) {
+  const store = await openStore(app.connectTo, { synchronous: 'normal', poolSize: 4 });
+  const r = new JobRunner({ store, dataDir: app.dataDir, kinds, pollMs: 10, heartbeatMs: 100, publish: () => {}, ...extra });
   cleanup.push(async () => {
     await r.stop();
-    sqlite.close();
+    await store.close();
   });
+  await r.start();
   return r;
 }
 
-function add(s: Sqlite, accountId: string, kind: string, args: Record<string, unknown> = {}, extra: Partial<Parameters<typeof enqueueJob>[1]> = {}) {
+async function add(s: Db, accountId: string, kind: string, args: Record<string, unknown> = {}, extra: Partial<Parameters<typeof enqueueJob>[1]> = {}) {
   const id = newId();
-  enqueueJob(s, { id, accountId, queue: 'test', kind, args, runAt: Date.now(), createdAt: Date.now(), ...extra });
+  await enqueueJob(s, { id, accountId, queue: 'test', kind, args, runAt: Date.now(), createdAt: Date.now(), ...extra });
   return id;
 }
-const job = (s: Sqlite, id: string) => s.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as any;
+const job = (app: App, id: string) => sqlRow<any>(app, 'SELECT * FROM jobs WHERE id = ?', id);
+const countDone = (app: App) => sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status = 'done'`);
+
+/** A row in `processes` for a runner that is not this test's (another machine, or a process that is gone). */
+async function registerForeignRunner(app: App, row: { id: string; hostname: string; pid: number; heartbeatAt: number }) {
+  await sqlRows(
+    app,
+    `INSERT INTO processes (id, kind, hostname, pid, started_at, heartbeat_at) VALUES (?, 'runner', ?, ?, ?, ?)`,
+    row.id, row.hostname, row.pid, row.heartbeatAt, row.heartbeatAt,
+  );
+}
+/** Mark a job as claimed by `worker`, as that runner's claim would have. */
+const claimFor = (app: App, id: string, worker: string) =>
+  sqlRows(app, `UPDATE jobs SET status = 'claimed', claimed_by = ?, claimed_at = ?, heartbeat_at = ?, attempts = 1 WHERE id = ?`, worker, Date.now(), Date.now(), id);
+const processRow = (app: App, id: string) => sqlRow(app, 'SELECT * FROM processes WHERE id = ?', id);
+
+/** The pid of a process that has just exited (a runner killed on this machine had one like it). */
+async function goneProcessPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  const pid = child.pid!;
+  await new Promise((r) => child.once('exit', r));
+  return pid;
+}
 
 describe('job runner', () => {
   it('runs a job and marks it done; a handler commit is atomic with completion', async () => {
     const { app, accountId } = await appWithAccount();
     const seen: unknown[] = [];
-    const r = runner(app, {
-      'test.ok': { queue: 'test', handle: (_c, args) => ({ commit: (tx) => void tx.prepare(`UPDATE accounts SET name = ? WHERE id = ?`).run(String(args.name), accountId), note: 'fine' }) },
+    const r = await runner(app, {
+      'test.ok': { queue: 'test', handle: (_c, args) => ({ commit: async (tx) => void (await sqlRows(tx, `UPDATE accounts SET name = ? WHERE id = ?`, String(args.name), accountId)), note: 'fine' }) },
       'test.seen': { queue: 'test', handle: (_c, args) => void seen.push(args) },
     });
-    const a = add(app.sqlite, accountId, 'test.ok', { name: 'Renamed by a job' });
-    const b = add(app.sqlite, accountId, 'test.seen', { n: 1 });
+    const a = await add(app.store, accountId, 'test.ok', { name: 'Renamed by a job' });
+    const b = await add(app.store, accountId, 'test.seen', { n: 1 });
     r.wake();
-    await waitFor(() => job(app.sqlite, a).status === 'done' && job(app.sqlite, b).status === 'done', 'jobs done');
-    expect((app.sqlite.prepare('SELECT name FROM accounts WHERE id = ?').get(accountId) as any).name).toBe('Renamed by a job');
+    await waitFor(async () => (await job(app, a)).status === 'done' && (await job(app, b)).status === 'done', 'jobs done');
+    expect((await sqlRow(app, 'SELECT name FROM accounts WHERE id = ?', accountId)).name).toBe('Renamed by a job');
     expect(seen).toEqual([{ n: 1 }]);
-    expect(job(app.sqlite, a)).toMatchObject({ attempts: 1, claimed_by: null, last_error: 'fine' });
+    expect(await job(app, a)).toMatchObject({ attempts: 1, claimed_by: null, last_error: 'fine' });
   });
 
   it('claims by priority, then run_at, then the order jobs were written (ids of one millisecond are random)', async () => {
@@ -65,11 +90,11 @@ describe('job runner', () => {
     const at = Date.now();
     // Ids minted in reverse order of writing, all due at the same moment; one urgent job written last.
     const ids = ['019a0000-0000-7000-8000-00000000000c', '019a0000-0000-7000-8000-00000000000b', '019a0000-0000-7000-8000-00000000000a'];
-    app.sqlite.transaction(() => {
-      ids.forEach((id, n) => enqueueJob(app.sqlite, { id, accountId, queue: 'test', kind: 'test.order', args: { n }, runAt: at, createdAt: at }));
-      enqueueJob(app.sqlite, { id: newId(), accountId, queue: 'test', kind: 'test.order', args: { n: 9 }, runAt: at, createdAt: at, priority: 10 });
-    })();
-    const r = runner(app, { 'test.order': { queue: 'test', handle: (_c, args) => void seen.push(Number(args.n)) } }, { concurrency: 1 });
+    await app.store.transaction(async (tx) => {
+      for (const [n, id] of ids.entries()) await enqueueJob(tx, { id, accountId, queue: 'test', kind: 'test.order', args: { n }, runAt: at, createdAt: at });
+      await enqueueJob(tx, { id: newId(), accountId, queue: 'test', kind: 'test.order', args: { n: 9 }, runAt: at, createdAt: at, priority: 10 });
+    });
+    const r = await runner(app, { 'test.order': { queue: 'test', handle: (_c, args) => void seen.push(Number(args.n)) } }, { concurrency: 1 });
     r.wake();
     await waitFor(() => seen.length === 4, 'all four ran');
     expect(seen).toEqual([9, 0, 1, 2]);
@@ -77,10 +102,10 @@ describe('job runner', () => {
 
   it('a job of an unknown kind fails at once with a clear last_error (never vanishes)', async () => {
     const { app, accountId } = await appWithAccount();
-    const r = runner(app, { 'test.known': { queue: 'test', handle: () => {} } });
-    const id = add(app.sqlite, accountId, 'reports.nobodyRegisteredThis');
+    const r = await runner(app, { 'test.known': { queue: 'test', handle: () => {} } });
+    const id = await add(app.store, accountId, 'reports.nobodyRegisteredThis');
     r.wake();
-    const row = await waitFor(() => (job(app.sqlite, id).status === 'failed' ? job(app.sqlite, id) : null), 'unknown kind failed');
+    const row = await waitFor(async () => { const j = await job(app, id); return j.status === 'failed' ? j : null; }, 'unknown kind failed');
     expect(row.last_error).toMatch(/No handler is registered for job kind “reports.nobodyRegisteredThis”/);
     expect(row.last_error).toContain('test.known');
     expect(row.finished_at).not.toBeNull();
@@ -89,34 +114,115 @@ describe('job runner', () => {
   it('a throwing handler is retried with backoff, then failed with its error after max_attempts', async () => {
     const { app, accountId } = await appWithAccount();
     let calls = 0;
-    const r = runner(app, { 'test.boom': { queue: 'test', handle: () => { calls++; throw new Error('the disk is on fire'); } } });
-    const id = add(app.sqlite, accountId, 'test.boom', {}, { maxAttempts: 3 });
+    const r = await runner(app, { 'test.boom': { queue: 'test', handle: () => { calls++; throw new Error('the disk is on fire'); } } });
+    const id = await add(app.store, accountId, 'test.boom', {}, { maxAttempts: 3 });
     r.wake();
-    await waitFor(() => job(app.sqlite, id).attempts === 1 && job(app.sqlite, id).status === 'ready', 'first failure rescheduled');
-    const first = job(app.sqlite, id);
+    const first = await waitFor(async () => { const j = await job(app, id); return j.attempts === 1 && j.status === 'ready' ? j : null; }, 'first failure rescheduled');
     expect(first.last_error).toBe('the disk is on fire');
     expect(first.run_at - Date.now()).toBeGreaterThan(500); // backoff, not an immediate loop
     // Make it due again twice: the third failure is final.
     for (let i = 0; i < 2; i++) {
-      app.sqlite.prepare(`UPDATE jobs SET run_at = 0 WHERE id = ? AND status = 'ready'`).run(id);
+      await sqlRows(app, `UPDATE jobs SET run_at = 0 WHERE id = ? AND status = 'ready'`, id);
       r.wake();
-      await waitFor(() => job(app.sqlite, id).attempts === i + 2 && job(app.sqlite, id).status !== 'claimed', 'next failure');
+      await waitFor(async () => { const j = await job(app, id); return j.attempts === i + 2 && j.status !== 'claimed'; }, 'next failure');
     }
-    expect(job(app.sqlite, id)).toMatchObject({ status: 'failed', attempts: 3, last_error: 'the disk is on fire' });
+    expect(await job(app, id)).toMatchObject({ status: 'failed', attempts: 3, last_error: 'the disk is on fire' });
     expect(calls).toBe(3);
   });
+});
 
-  it('a claim whose worker stopped heartbeating is taken back and run again', async () => {
+describe('recording results', () => {
+  // A deadlock is the store's conflict between two runners, not the job's fault: its result is recorded again in the
+  // next step. (Only PostgreSQL has them: SQLite's single writer never interleaves two transactions.)
+  it.runIf(onPostgres)('a result whose recording meets a deadlock is recorded again, not failed', async () => {
     const { app, accountId } = await appWithAccount();
-    const id = add(app.sqlite, accountId, 'test.once');
-    // A worker that died: claimed long ago, heartbeat stale.
-    app.sqlite.prepare(`UPDATE jobs SET status = 'claimed', claimed_by = 'dead-worker', claimed_at = 1, heartbeat_at = 1, attempts = 1 WHERE id = ?`).run(id);
+    let commits = 0;
+    const r = await runner(app, {
+      'test.conflict': {
+        queue: 'test',
+        handle: () => ({
+          commit: async (tx) => {
+            commits++;
+            // The first two tries meet a deadlock (raised with PostgreSQL's own error code); the third gets through.
+            if (commits <= 2) await sqlRows(tx, `DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$`);
+            await sqlRows(tx, `UPDATE accounts SET name = ? WHERE id = ?`, 'Recorded on the third try', accountId);
+          },
+        }),
+      },
+    });
+    const id = await add(app.store, accountId, 'test.conflict');
+    r.wake();
+    const row = await waitFor(async () => { const j = await job(app, id); return j.status === 'done' || j.status === 'failed' ? j : null; }, 'the result recorded');
+    expect(row).toMatchObject({ status: 'done', attempts: 1, claimed_by: null });
+    expect(commits).toBe(3);
+    expect((await sqlRow(app, 'SELECT name FROM accounts WHERE id = ?', accountId)).name).toBe('Recorded on the third try');
+  });
+});
+
+describe('live runners and their claims', () => {
+  it('a claim held by a runner whose row went stale long ago is taken back and run again', async () => {
+    const { app, accountId } = await appWithAccount();
+    const id = await add(app.store, accountId, 'test.once');
+    // A runner on another machine that died long ago: its row's heartbeat is ancient (no pid to check from here).
+    await registerForeignRunner(app, { id: 'dead-worker', hostname: 'another-machine', pid: 4242, heartbeatAt: 1 });
+    await claimFor(app, id, 'dead-worker');
     let ran = 0;
-    const r = runner(app, { 'test.once': { queue: 'test', handle: () => void ran++ } }, { staleMs: 500 });
-    await waitFor(() => job(app.sqlite, id).status === 'done', 'reclaimed job done');
+    const r = await runner(app, { 'test.once': { queue: 'test', handle: () => void ran++ } }, { staleMs: 500 });
+    await waitFor(async () => (await job(app, id)).status === 'done', 'reclaimed job done');
     expect(ran).toBe(1);
     expect(r.stats.reclaimed).toBe(1);
-    expect(job(app.sqlite, id).attempts).toBe(2);
+    expect((await job(app, id)).attempts).toBe(2);
+    expect(await processRow(app, 'dead-worker')).toBeUndefined();
+  });
+
+  it('a runner that starts after another was killed on this machine takes its claims back at once, not after the stale window', async () => {
+    const { app, accountId } = await appWithAccount();
+    const ids = [await add(app.store, accountId, 'test.resumed'), await add(app.store, accountId, 'test.resumed')];
+    // The killed runner heartbeated a moment ago (its row is fresh), but its pid is gone from this machine.
+    const pid = await goneProcessPid();
+    await registerForeignRunner(app, { id: 'killed-runner', hostname: machineId, pid, heartbeatAt: Date.now() });
+    for (const id of ids) await claimFor(app, id, 'killed-runner');
+    const ran: string[] = [];
+    // A stale window far longer than the test may take: only the pid check can free the claims in time.
+    const r = await runner(app, { 'test.resumed': { queue: 'test', handle: (c) => void ran.push(c.job.id) } }, { staleMs: 10 * 60_000 });
+    // start() resolves after the claims were taken back.
+    expect(await processRow(app, 'killed-runner')).toBeUndefined();
+    expect(r.stats.reclaimed).toBe(2);
+    for (const id of ids) expect((await job(app, id)).claimed_by).not.toBe('killed-runner');
+    await waitFor(async () => (await countDone(app)) === 2, 'both jobs run again');
+    expect(ran.sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(await job(app, id)).toMatchObject({ status: 'done', attempts: 2 });
+  });
+
+  it('a runner that stops heartbeating is removed within seconds and its claims run elsewhere; its late result changes nothing', async () => {
+    const { app, accountId } = await appWithAccount();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let frozenRuns = 0;
+    let healthyRuns = 0;
+    // "frozen" registers, claims, then never heartbeats again (a process paused, or cut off from the store).
+    const frozen = await runner(app, { 'test.stuck': { queue: 'test', handle: async () => { frozenRuns++; await gate; return { note: 'from the frozen runner' }; } } }, {
+      // One slot: it cannot claim the job again once it is taken back (it does not know it was removed).
+      workerId: 'frozen', heartbeatMs: 600_000, staleMs: 600_000, concurrency: 1,
+    });
+    const id = await add(app.store, accountId, 'test.stuck');
+    frozen.wake();
+    await waitFor(async () => (await job(app, id)).claimed_by === 'frozen', 'claimed by the frozen runner');
+    const healthy = await runner(app, { 'test.stuck': { queue: 'test', handle: () => { healthyRuns++; return { note: 'from the healthy runner' }; } } }, {
+      workerId: 'healthy', staleMs: 1_500,
+    });
+    cleanup.push(release); // before the runners stop, even if an assertion fails
+    await waitFor(async () => (await job(app, id)).status === 'done', 'the claim taken back and run by the healthy runner', 15_000);
+    expect(await processRow(app, 'frozen')).toBeUndefined();
+    // Taken back once (by the healthy runner, or by the frozen one's own housekeeping once its row was gone).
+    expect(healthy.stats.reclaimed + frozen.stats.reclaimed).toBe(1);
+    expect(healthyRuns).toBe(1);
+    expect(await job(app, id)).toMatchObject({ status: 'done', attempts: 2, last_error: 'from the healthy runner' });
+    // The frozen runner's handler finishes late: it no longer holds the claim, so the job stays as recorded.
+    release();
+    await frozen.stop(); // waits for the handler and records its result
+    expect(frozenRuns).toBe(1);
+    expect(await job(app, id)).toMatchObject({ status: 'done', attempts: 2, last_error: 'from the healthy runner' });
   });
 
   it('a live claim is not taken back while its worker heartbeats', async () => {
@@ -125,46 +231,103 @@ describe('job runner', () => {
     const gate = new Promise<void>((r) => (release = r));
     let runs = 0;
     const kinds = { 'test.slow': { queue: 'test', handle: async () => { runs++; await gate; } } };
-    const a = runner(app, kinds, { staleMs: 800, workerId: 'A' });
-    const id = add(app.sqlite, accountId, 'test.slow');
+    const a = await runner(app, kinds, { staleMs: 1500, workerId: 'A' });
+    const id = await add(app.store, accountId, 'test.slow');
     a.wake();
-    await waitFor(() => job(app.sqlite, id).claimed_by === 'A', 'claimed by A');
-    runner(app, kinds, { staleMs: 800, workerId: 'B' });
-    await new Promise((r) => setTimeout(r, 2000)); // more than two stale windows
-    expect(job(app.sqlite, id).claimed_by).toBe('A');
+    await waitFor(async () => (await job(app, id)).claimed_by === 'A', 'claimed by A');
+    const b = await runner(app, kinds, { staleMs: 1500, workerId: 'B' });
+    cleanup.push(release); // before the runners stop, even if an assertion fails
+    await new Promise((r) => setTimeout(r, 3500)); // more than two stale windows
+    expect((await job(app, id)).claimed_by).toBe('A');
+    expect(await processRow(app, 'A')).toBeDefined();
+    expect(b.stats.reclaimed).toBe(0);
     release();
-    await waitFor(() => job(app.sqlite, id).status === 'done', 'done');
+    await waitFor(async () => (await job(app, id)).status === 'done', 'done');
     expect(runs).toBe(1);
   });
 
-  it('two runners on one file never run the same job twice', async () => {
+  it('a clean stop gives claims back (the attempt refunded) and removes the runner’s row', async () => {
+    const { app, accountId } = await appWithAccount();
+    const kinds: Record<string, JobKind> = { 'test.wait': { queue: 'test', handle: (c) => new Promise((resolve) => c.signal.addEventListener('abort', () => resolve({ retryAt: Date.now(), refund: true }))) } };
+    const r = await runner(app, kinds, { workerId: 'leaving' });
+    expect(await processRow(app, 'leaving')).toMatchObject({ kind: 'runner', hostname: machineId, pid: process.pid });
+    const id = await add(app.store, accountId, 'test.wait');
+    r.wake();
+    await waitFor(async () => (await job(app, id)).claimed_by === 'leaving', 'claimed');
+    await r.stop();
+    expect(await processRow(app, 'leaving')).toBeUndefined();
+    expect(await job(app, id)).toMatchObject({ status: 'ready', claimed_by: null, attempts: 0 });
+  });
+});
+
+describe('two runners on one store', () => {
+  it('never run the same job twice', async () => {
     const { app, accountId } = await appWithAccount();
     const runs = new Map<string, number>();
     const kinds = { 'test.count': { queue: 'test', handle: async (c: { job: { id: string } }) => { runs.set(c.job.id, (runs.get(c.job.id) ?? 0) + 1); await new Promise((r) => setTimeout(r, 2)); } } };
-    const ids = app.sqlite.transaction(() => Array.from({ length: 300 }, () => add(app.sqlite, accountId, 'test.count')))();
-    runner(app, kinds, { workerId: 'one', concurrency: 8 });
-    runner(app, kinds, { workerId: 'two', concurrency: 8 });
-    await waitFor(() => (app.sqlite.prepare(`SELECT count(*) n FROM jobs WHERE status = 'done'`).get() as any).n === 300, 'all done');
+    const ids = await app.store.transaction(async (tx) => {
+      const out: string[] = [];
+      for (let i = 0; i < 300; i++) out.push(await add(tx, accountId, 'test.count'));
+      return out;
+    });
+    const one = await runner(app, kinds, { workerId: 'one', concurrency: 8 });
+    const two = await runner(app, kinds, { workerId: 'two', concurrency: 8 });
+    await waitFor(async () => (await countDone(app)) === 300, 'all done');
     expect(ids.every((id) => runs.get(id) === 1)).toBe(true);
+    expect(one.stats.claimed + two.stats.claimed).toBe(300);
   });
 
-  it('respects a per-key concurrency limit across runners', async () => {
+  it('respect a per-key concurrency limit together', async () => {
     const { app, accountId } = await appWithAccount();
     let now = 0;
     let peak = 0;
     const kinds: Record<string, JobKind> = {
       'test.limited': {
         queue: 'test',
-        concurrencyLimit: () => 2,
-        handle: async () => { now++; peak = Math.max(peak, now); await new Promise((r) => setTimeout(r, 15)); now--; },
+        concurrencyLimit: async () => 2,
+        // Claim transactions that stay open a while (a hub far away), so that the two runners' claims overlap: each
+        // must respect what the other is claiming right now, not only what it has committed. (PostgreSQL only:
+        // SQLite's claims never overlap, and a transaction there must not wait on a timer.)
+        onClaim: onPostgres ? () => new Promise((r) => setTimeout(r, 30)) : undefined,
+        handle: async () => { now++; peak = Math.max(peak, now); await new Promise((r) => setTimeout(r, 50)); now--; },
       },
     };
-    app.sqlite.transaction(() => { for (let i = 0; i < 30; i++) add(app.sqlite, accountId, 'test.limited', {}, { concurrencyKey: 'k1' }); })();
-    runner(app, kinds, { workerId: 'x', concurrency: 10 });
-    runner(app, kinds, { workerId: 'y', concurrency: 10 });
-    await waitFor(() => (app.sqlite.prepare(`SELECT count(*) n FROM jobs WHERE status = 'done'`).get() as any).n === 30, 'all done');
+    const x = await runner(app, kinds, { workerId: 'x', concurrency: 3 });
+    const y = await runner(app, kinds, { workerId: 'y', concurrency: 3 });
+    // Bursts that both runners find at the same moment with nothing of the key claimed yet, each burst larger than
+    // what one runner's claim reads (and locks on PostgreSQL): their first claims race for the key.
+    const burstSize = 16;
+    for (let burst = 1; burst <= 8; burst++) {
+      await app.store.transaction(async (tx) => { for (let i = 0; i < burstSize; i++) await add(tx, accountId, 'test.limited', {}, { concurrencyKey: 'k1' }); });
+      x.wake();
+      y.wake();
+      await waitFor(async () => (await countDone(app)) === burstSize * burst, `burst ${burst} done`);
+    }
     expect(peak).toBeLessThanOrEqual(2);
     expect(peak).toBe(2);
+    expect(x.stats.claimed + y.stats.claimed).toBe(burstSize * 8);
+  });
+
+  it('a claim that takes several rounds (a key saturated in the first) claims each job once', async () => {
+    const { app, accountId } = await appWithAccount();
+    const runs = new Map<string, number>();
+    const count = (c: { job: { id: string } }) => void runs.set(c.job.id, (runs.get(c.job.id) ?? 0) + 1);
+    const kinds: Record<string, JobKind> = {
+      'test.roomy': { queue: 'test', concurrencyLimit: async () => 5, handle: count },
+      'test.narrow': { queue: 'test', concurrencyLimit: async () => 1, handle: count },
+    };
+    // First round (4 free slots, 8 read): the roomy job, then the narrow key's backlog, saturated after one. The
+    // second round skips the narrow key and reads the roomy job again, still `ready` until the claim is written.
+    const roomy = await add(app.store, accountId, 'test.roomy', {}, { concurrencyKey: 'roomy', priority: 1 });
+    const narrow: string[] = [];
+    await app.store.transaction(async (tx) => {
+      for (let i = 0; i < 10; i++) narrow.push(await add(tx, accountId, 'test.narrow', {}, { concurrencyKey: 'narrow' }));
+    });
+    const r = await runner(app, kinds, { concurrency: 4 });
+    await waitFor(async () => (await countDone(app)) === 11, 'all done');
+    expect(runs.get(roomy)).toBe(1);
+    for (const id of narrow) expect(runs.get(id), id).toBe(1);
+    expect(r.stats.claimed).toBe(11);
   });
 
   it('a saturated concurrency key does not hide other due work behind its backlog', async () => {
@@ -173,59 +336,94 @@ describe('job runner', () => {
     const gate = new Promise<void>((r) => (release = r));
     const done: string[] = [];
     const kinds: Record<string, JobKind> = {
-      'test.stuck': { queue: 'test', concurrencyLimit: () => 1, handle: async () => { await gate; } },
+      'test.stuck': { queue: 'test', concurrencyLimit: async () => 1, handle: async () => { await gate; } },
       'test.free': { queue: 'test', handle: (c) => void done.push(c.job.id) },
     };
-    app.sqlite.transaction(() => {
-      for (let i = 0; i < 50; i++) add(app.sqlite, accountId, 'test.stuck', {}, { concurrencyKey: 'slow-endpoint', runAt: Date.now() - 10_000 });
-    })();
-    const free = Array.from({ length: 3 }, () => add(app.sqlite, accountId, 'test.free'));
-    runner(app, kinds, { concurrency: 4 });
-    await waitFor(() => done.length === 3, 'the later, unrelated jobs ran');
+    await app.store.transaction(async (tx) => {
+      for (let i = 0; i < 50; i++) await add(tx, accountId, 'test.stuck', {}, { concurrencyKey: 'slow-endpoint', runAt: Date.now() - 10_000 });
+    });
+    const free: string[] = [];
+    for (let i = 0; i < 3; i++) free.push(await add(app.store, accountId, 'test.free'));
+    await runner(app, kinds, { concurrency: 4 });
+    cleanup.push(release); // before the runner stops, even if an assertion fails
+    await waitFor(async () => (await countDone(app)) === 3, 'the later, unrelated jobs done');
     expect(done.sort()).toEqual([...free].sort());
-    expect((app.sqlite.prepare(`SELECT count(*) n FROM jobs WHERE status = 'claimed'`).get() as any).n).toBe(1);
-    release();
+    expect(await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed'`)).toBe(1);
   });
+});
 
-  it('recurring tasks are rows per account with a next run; a due one enqueues a job', async () => {
+describe('recurring tasks', () => {
+  it('are rows per account with a next run; a due one enqueues a job', async () => {
     const { app } = await appWithAccount();
     let runs = 0;
     const kinds: Record<string, JobKind> = { 'test.every': { queue: 'maintenance', every: 60_000, handle: () => void runs++ } };
-    const r = runner(app, kinds);
-    const accounts = (app.sqlite.prepare('SELECT count(*) n FROM accounts').get() as any).n;
-    const rows = await waitFor(() => {
-      const list = app.sqlite.prepare(`SELECT * FROM recurring_tasks WHERE kind = 'test.every'`).all() as any[];
+    const r = await runner(app, kinds);
+    const accounts = await sqlCount(app, 'SELECT count(*) AS n FROM accounts');
+    const rows = await waitFor(async () => {
+      const list = await sqlRows<any>(app, `SELECT * FROM recurring_tasks WHERE kind = 'test.every' ORDER BY id`);
       return list.length === accounts ? list : null;
     }, 'recurring rows');
     expect(rows[0].next_run_at - rows[0].created_at).toBe(60_000);
-    app.sqlite.prepare(`UPDATE recurring_tasks SET next_run_at = ? WHERE kind = 'test.every'`).run(Date.now() - 5 * 60_000);
+    await sqlRows(app, `UPDATE recurring_tasks SET next_run_at = ? WHERE kind = 'test.every'`, Date.now() - 5 * 60_000);
     r.wake();
     await waitFor(() => runs === accounts, 'each account ran once');
-    const after = app.sqlite.prepare(`SELECT * FROM recurring_tasks WHERE kind = 'test.every'`).all() as any[];
+    const after = await sqlRows<any>(app, `SELECT * FROM recurring_tasks WHERE kind = 'test.every' ORDER BY id`);
     for (const t of after) {
       expect(t.next_run_at).toBeGreaterThan(Date.now()); // missed runs collapse into one
       expect(t.last_job_id).not.toBeNull();
     }
-    const stats = await caller(app).call('jobs.stats', {});
+    const stats = await (await caller(app)).call('jobs.stats', {});
     expect(stats.recurring.map((t) => t.kind)).toContain('test.every');
+  });
+
+  it('run once per period with two runners on the store', async () => {
+    const { app } = await appWithAccount();
+    const runs = new Map<string, number>(); // per account
+    const kinds: Record<string, JobKind> = {
+      'test.period': { queue: 'maintenance', every: 60_000, handle: (c) => void runs.set(c.job.accountId, (runs.get(c.job.accountId) ?? 0) + 1) },
+    };
+    const one = await runner(app, kinds, { workerId: 'one' });
+    const two = await runner(app, kinds, { workerId: 'two' });
+    const accounts = (await sqlRows<{ id: string }>(app, 'SELECT id FROM accounts ORDER BY id')).map((a) => a.id);
+    expect(accounts.length).toBeGreaterThan(1);
+    // Both runners make sure the rows exist: still one per account.
+    await waitFor(async () => (await sqlCount(app, `SELECT count(*) AS n FROM recurring_tasks WHERE kind = 'test.period'`)) === accounts.length, 'recurring rows');
+    const total = () => [...runs.values()].reduce((a, b) => a + b, 0);
+    for (let period = 1; period <= 3; period++) {
+      // The period comes due for both runners at once.
+      await sqlRows(app, `UPDATE recurring_tasks SET next_run_at = ? WHERE kind = 'test.period'`, Date.now() - 1);
+      one.wake();
+      two.wake();
+      await waitFor(() => total() === accounts.length * period, `period ${period} ran`);
+      // Both runners look again many times (housekeeping every 100 ms): a second run of this period would show here.
+      await new Promise((r) => setTimeout(r, 1000));
+      for (const a of accounts) expect(runs.get(a), `account ${a}, period ${period}`).toBe(period);
+      expect(await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE kind = 'test.period'`)).toBe(accounts.length * period);
+    }
+    expect(await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE kind = 'test.period' AND status <> 'done'`)).toBe(0);
+    // Between them, each period's job ran once.
+    expect(one.stats.finished + two.stats.finished).toBe(accounts.length * 3);
   });
 });
 
 describe('the app’s worker thread', () => {
   it('createApp({background:true}) runs the dispatcher in a worker and forwards its pushes', async () => {
-    const dbFile = tempDbFile();
-    const seed = await openTestApp({ dbFile, events: 5 });
+    const location = await tempLocation();
+    const dataDir = tempDir('chronicle-keys-');
+    const seed = await openTestApp({ location, dataDir, events: 5 });
     await seed.close();
-    const app = await createApp({ dbFile, background: true });
+    const app = await createApp({ location, dataDir, background: true });
     cleanup.push(() => app.close());
     const rx = await receiver();
     cleanup.push(() => rx.close());
     const pushes: string[] = [];
     app.push.subscribe((_a, topic) => void pushes.push(topic));
-    const ep = await caller(app).call('webhooks.endpoints.create', { url: rx.url, eventTypes: ['card.created'], networkScope: 'loopback' });
+    const { call } = await caller(app);
+    const ep = await call('webhooks.endpoints.create', { url: rx.url, eventTypes: ['card.created'], networkScope: 'loopback' });
     await emitEvent(app);
-    await waitFor(() => deliveriesOf(app, ep.id).find((d) => d.status === 'delivered'), 'delivered by the worker');
+    await waitFor(async () => (await deliveriesOf(app, ep.id)).find((d) => d.status === 'delivered'), 'delivered by the worker');
     await waitFor(() => pushes.includes('webhooks.delivery.updated'), 'push forwarded from the worker');
-    expect((await caller(app).call('jobs.stats', {})).dispatcher.where).toMatch(/worker thread/);
+    expect((await call('jobs.stats', {})).dispatcher.where).toMatch(/worker thread/);
+    expect(await sqlCount(app, `SELECT count(*) AS n FROM processes WHERE kind = 'runner'`)).toBe(1);
   });
 });

@@ -1,13 +1,14 @@
-// Helpers for the webhooks tests: real HTTP receivers on 127.0.0.1, a job runner on its own connection, and a
-// way to record real events through the contract.
+// Helpers for the webhooks tests: real HTTP receivers on 127.0.0.1, a job runner on its own connection to the
+// test's store (a SQLite file or a PostgreSQL database), and a way to record real events through the contract.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../../main/app.ts';
-import { openDatabase } from '../../db/open.ts';
+import { openStore } from '../../db/open.ts';
+import { bool } from '../../db/sql.ts';
 import { JobRunner } from '../../main/jobs/runner.ts';
 import type { WebhookDispatchOptions } from '../../main/webhooks/options.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
-import { caller } from '../support/workspace.ts';
+import { caller, sqlRow, sqlRows } from '../support/workspace.ts';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -28,7 +29,7 @@ export async function receiver(handler: (req: http.IncomingMessage, res: http.Se
   const sockets = new Set<import('node:net').Socket>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c) => chunks.push(c));
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const n = requests.length;
       requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
@@ -53,12 +54,18 @@ export async function receiver(handler: (req: http.IncomingMessage, res: http.Se
   };
 }
 
-/** A job runner on its own connection to the app's file, with test-sized timeouts. */
-export function startRunner(app: App, overrides: Partial<WebhookDispatchOptions> = {}, opts: { staleMs?: number; heartbeatMs?: number; concurrency?: number; workerId?: string } = {}) {
-  const sqlite = openDatabase(app.dbFile);
+export type TestRunner = Awaited<ReturnType<typeof startRunner>>;
+
+/** A job runner on its own connection to the app's store (as the app's worker and `chronicle dispatch` have), with test-sized timeouts. */
+export async function startRunner(
+  app: App,
+  overrides: Partial<WebhookDispatchOptions> = {},
+  opts: { staleMs?: number; heartbeatMs?: number; concurrency?: number; workerId?: string } = {},
+) {
+  const store = await openStore(app.connectTo, { synchronous: 'normal', poolSize: 4 });
   const key = webhooksService(app).key;
   const runner = new JobRunner({
-    sqlite,
+    store,
     dataDir: app.dataDir,
     pollMs: 20,
     heartbeatMs: opts.heartbeatMs ?? 200,
@@ -67,22 +74,32 @@ export function startRunner(app: App, overrides: Partial<WebhookDispatchOptions>
     workerId: opts.workerId,
     config: { webhooks: { secretKey: key.toString('base64'), attemptTimeoutMs: 2_000, connectTimeoutMs: 1_000, ...overrides } },
     publish: (a, t, p) => app.push.publish(a, t, p as never),
+    log: (m) => console.error(`[${opts.workerId ?? 'runner'}] ${m}`),
   });
-  runner.start();
+  try {
+    await runner.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let stopped = false;
   return {
     runner,
-    sqlite,
+    store,
     async stop() {
+      if (stopped) return;
+      stopped = true;
       await runner.stop();
-      sqlite.close();
+      await store.close();
     },
   };
 }
 
-export async function waitFor<T>(fn: () => T | undefined | null | false, what: string, timeoutMs = 20_000): Promise<T> {
+/** Poll `fn` (sync or async) until it returns something truthy; generous timeouts: other tests share the CPU. */
+export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const start = Date.now();
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
@@ -91,17 +108,26 @@ export async function waitFor<T>(fn: () => T | undefined | null | false, what: s
 
 /** Record a real event (a card created) through the contract; returns the event id. */
 export async function emitEvent(app: App, title = 'Webhook test card'): Promise<string> {
-  const { call } = caller(app);
+  const { call } = await caller(app);
   const board = (await call('boards.list', {})).items.find((b) => !b.archived)!;
   const full = await call('boards.get', { boardId: board.id });
   const card = await call('cards.create', { boardId: board.id, columnId: full.columns[0].id, title });
-  const ev = app.sqlite.prepare('SELECT id FROM card_created WHERE card_id = ?').get(card.id) as { id: string };
+  const ev = await sqlRow<{ id: string }>(app, 'SELECT id FROM card_created WHERE card_id = ?', card.id);
   return ev.id;
 }
 
 export function deliveriesOf(app: App, endpointId: string) {
-  return app.sqlite.prepare('SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at, id').all(endpointId) as any[];
+  return sqlRows<any>(app, 'SELECT * FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY created_at, id', endpointId);
 }
-export function attemptsOf(app: App, deliveryId: string) {
-  return app.sqlite.prepare('SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY created_at, id').all(deliveryId) as any[];
+
+/** Attempts of a delivery; `response_truncated` as a boolean on both stores (0/1 on SQLite, a boolean on PostgreSQL). */
+export async function attemptsOf(app: App, deliveryId: string) {
+  const rows = await sqlRows<any>(app, 'SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY created_at, id', deliveryId);
+  return rows.map((a) => ({ ...a, response_truncated: bool(a.response_truncated) }));
+}
+
+/** Jobs of a kind whose arguments name an endpoint (JSON read here: the SQL stays portable). */
+export async function jobsFor(app: App, kind: string, endpointId: string) {
+  const rows = await sqlRows<any>(app, 'SELECT * FROM jobs WHERE kind = ? ORDER BY created_at, id', kind);
+  return rows.filter((j) => (JSON.parse(j.args) as { endpointId?: string }).endpointId === endpointId);
 }
