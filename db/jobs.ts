@@ -250,12 +250,6 @@ export function listJobs(
   return rawAll<JobRow>(db, `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`, params);
 }
 
-/** Jobs claimed right now whose runner is registered and alive (any account: is a dispatcher running at all?). */
-export async function liveClaims(db: Db): Promise<number> {
-  const r = await rawFirst<{ n: number }>(db, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed' AND claimed_by IN (SELECT id FROM processes)`);
-  return r?.n ?? 0;
-}
-
 // ---- Recurring tasks
 
 export interface RecurringRow {

@@ -92,6 +92,9 @@ export class PostgresStore implements Store {
       connectionString: options.url,
       application_name: options.applicationName ?? 'chronicle',
       connectionTimeoutMillis: 5_000,
+      // A process frozen inside a transaction (a stopped dispatcher, a lost laptop) must not hold its locks for
+      // ever: the server ends such a session after a minute, rolling back (every transaction here is short).
+      options: '-c idle_in_transaction_session_timeout=60000',
       types,
     };
     this.pool = new pg.Pool({ ...this.clientConfig, max: options.poolSize ?? 10, idleTimeoutMillis: 30_000 });

@@ -233,6 +233,9 @@ export class JobRunner {
   }
 
   private async step(): Promise<void> {
+    // Only waiters that were waiting when this step began may be told "idle" by it: one registered meanwhile
+    // (after a commit it expects to be worked) needs a step that starts after its registration.
+    const waiters = [...this.idleWaiters];
     let claimed: Claimed[] = [];
     let published: Completion['messages'] = [];
     const batch = this.completions.splice(0);
@@ -262,7 +265,8 @@ export class JobRunner {
     if (claimed.length > 0 && free > 0) return this.schedule(0);
     if (free <= 0) return; // a finishing job starts the next step
     if (this.inFlight.size === 0 && this.completions.length === 0 && claimed.length === 0) {
-      this.idleWaiters.splice(0).forEach((w) => w());
+      this.idleWaiters = this.idleWaiters.filter((w) => !waiters.includes(w));
+      waiters.forEach((w) => w());
     }
     let wait = this.pollMs;
     try {
