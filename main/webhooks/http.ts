@@ -1,9 +1,8 @@
 // One HTTP attempt through an undici pool: no redirects followed, a connect timeout, a whole-attempt timeout, and
 // the response body read only up to a cap (the rest is dropped with the connection, so memory stays bounded).
-import net from 'node:net';
 import { Pool } from 'undici';
 import type { AttemptErrorKind, NetworkScope } from '../../db/schema.ts';
-import { allowedIn, classifyAddress, scopedLookup, scopeRefusal } from './network.ts';
+import { literalScopeCheck, scopedLookup } from './network.ts';
 
 export interface AttemptResult {
   status: number | null;
@@ -88,13 +87,6 @@ export function classifyError(err: unknown, timedOut: boolean, opts: HttpOptions
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT|SSL|TLS|SELF_SIGNED/.test(code)) return say('tls', `${detail} (${code}).`);
   if (code === 'UND_ERR_HEADERS_OVERFLOW' || code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return say('too_large', `${detail}.`);
   return say('other', `${detail}${code ? ` (${code})` : ''}.`);
-}
-
-/** Refuse an IP-literal URL outside the scope before any socket is opened (lookup is not called for IPs). */
-export function literalScopeCheck(url: URL, scope: NetworkScope): Error | null {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!net.isIP(host)) return null;
-  return allowedIn(scope, classifyAddress(host)) ? null : scopeRefusal(host, [host], scope);
 }
 
 export async function sendAttempt(

@@ -172,9 +172,11 @@ describe('deliveries to real receivers', () => {
   });
 
   it('a loopback or private address is refused under the public scope, without connecting', async () => {
-    const { rx, ep } = await endpointFor((_q, res) => res.end('should not be reached'), { networkScope: 'public' });
+    const { rx, ep } = await endpointFor((_q, res) => res.end('should not be reached'));
     const named = await caller(app).call('webhooks.endpoints.create', { url: rx.url.replace('127.0.0.1', 'localhost'), eventTypes: ['card.created'] });
-    const priv = await caller(app).call('webhooks.endpoints.create', { url: 'http://10.1.2.3:9/hooks', eventTypes: ['card.created'], networkScope: 'public' });
+    const priv = await caller(app).call('webhooks.endpoints.create', { url: 'http://10.1.2.3:9/hooks', eventTypes: ['card.created'], networkScope: 'private' });
+    // Literal addresses are refused on create now; these two stand for endpoints stored before that check.
+    app.sqlite.prepare(`UPDATE webhook_endpoints SET network_scope = 'public' WHERE id IN (?, ?)`).run(ep.id, priv.id);
     await emitEvent(app);
     for (const id of [ep.id, named.id, priv.id]) {
       const d = await waitFor(() => deliveriesOf(app, id).find((x) => x.status === 'failed'), 'refused delivery');
