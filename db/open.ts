@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { latestVersion, migrations } from './migrations/index.ts';
 import type { Migration } from './migrations/types.ts';
+import { createPrivateFile } from './private-file.ts';
 import type { Sqlite } from './sql.ts';
 
 export class DatabaseError extends Error {
@@ -34,6 +35,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Sqlite {
   if (file !== ':memory:') {
     const dir = path.dirname(path.resolve(file));
     if (!options.readonly) fs.mkdirSync(dir, { recursive: true });
+    if (!options.readonly) createPrivateFile(file); // 0600 before SQLite creates it (and its -wal/-shm) with the umask
     if (fs.existsSync(file)) {
       try {
         fs.accessSync(file, options.readonly ? fs.constants.R_OK : fs.constants.R_OK | fs.constants.W_OK);
