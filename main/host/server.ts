@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream';
 import type { ErrorBody } from '../../preload/contract.ts';
 import type { App } from '../app.ts';
+import { contentSecurityPolicy } from '../csp.ts';
 import { invoke, type SessionSlot } from '../rpc.ts';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.ts';
 
@@ -45,20 +46,6 @@ const statusOf: Record<string, number> = {
   payload_too_large: 413,
   internal: 500,
 };
-
-// The page loads only its own scripts and styles and talks only to its own origin. No 'unsafe-inline' for
-// styles: the build emits stylesheets only, and React's `style` props set CSSOM properties, which CSP allows.
-export const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const mime: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
