@@ -98,7 +98,13 @@ electronApp.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
-electronApp.whenReady().then(async () => {
+electronApp.whenReady().then(start).catch((err: unknown) => {
+  // A workspace that cannot be opened (newer schema, unreadable file) is said in a sentence, not a silent hang.
+  dialog.showErrorBox('Chronicle could not start', (err as Error)?.message ?? String(err));
+  electronApp.exit(1);
+});
+
+async function start(): Promise<void> {
   // Deny every permission (camera, notification prompts, geolocation…): the console needs none. The check
   // handler answers the synchronous "is it granted?" queries (navigator.permissions, media devices) too.
   electronSession.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)));
@@ -133,12 +139,19 @@ electronApp.whenReady().then(async () => {
   electronApp.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(ws);
   });
-});
+}
 
 electronApp.on('window-all-closed', () => {
   if (process.platform !== 'darwin') electronApp.quit();
 });
 
-electronApp.on('will-quit', () => {
-  void workspace?.close();
+// Electron exits as soon as the will-quit handlers return: hold the exit until the dispatcher has stopped and
+// every workspace is closed (the WAL checkpointed), then quit again.
+let closed = false;
+electronApp.on('will-quit', (event) => {
+  if (closed) return;
+  event.preventDefault();
+  closed = true;
+  const open = [workspace, ...bundleApps.values()].filter((a): a is App => a !== null);
+  void Promise.allSettled(open.map((a) => a.close())).then(() => electronApp.quit());
 });
