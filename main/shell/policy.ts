@@ -20,6 +20,8 @@ export function secureWebPreferences(preload: string) {
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,
+    // Middle-click must not open links in new windows (they are denied anyway by setWindowOpenHandler).
+    disableBlinkFeatures: 'Auxclick',
   } as const;
 }
 

@@ -48,7 +48,7 @@ describe.skipIf(!fs.existsSync(bundle))('the built Electron shell starts, serves
     expect(seen.protocolSchemes).toEqual(['app']);
     expect(seen.windowOptions.webPreferences).toMatchObject({
       contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false,
-      webSecurity: true, allowRunningInsecureContent: false, webviewTag: false,
+      webSecurity: true, allowRunningInsecureContent: false, webviewTag: false, disableBlinkFeatures: 'Auxclick',
     });
     expect(seen.windowOptions.webPreferences.preload).toBe(path.join(root, 'out/preload/index.cjs'));
     expect(seen.windowOpen).toEqual({ action: 'deny' });

@@ -85,7 +85,7 @@ it('every permission is denied, by the request and the check handler alike', () 
 
 it('every window is isolated and sandboxed with no Node in the page', () => {
   const prefs = secureWebPreferences('/x/preload.cjs');
-  expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, allowRunningInsecureContent: false });
+  expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, allowRunningInsecureContent: false, disableBlinkFeatures: 'Auxclick' });
 });
 
 it('the page carries a strict Content-Security-Policy, the same as the app:// and host headers', () => {
