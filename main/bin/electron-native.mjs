@@ -63,7 +63,8 @@ export async function prepareElectronNative(s) {
     message:
       `Could not get better-sqlite3 for ${target}.\n` +
       `  - The prebuilt binary: ${fetchProblem}. It is downloaded from better-sqlite3's GitHub releases; check the network or a proxy.\n` +
-      `  - Compiling from source: ${compileProblem}. Install a C++ toolchain (see above) and run \`npm start\` again.\n` +
+      `  - Compiling from source: ${compileProblem}. It needs Electron's headers (downloaded from electronjs.org) and a C++ toolchain (see above).\n` +
+      'Check the network (or proxy) and the toolchain, then run `npm start` again.\n' +
       'The Node build in node_modules is untouched: `npm test` and `npm run serve` (the same console in a browser) still work.',
   };
 }

@@ -53,7 +53,8 @@ describe('getting better-sqlite3 for Electron', () => {
     expect(r.message).toBe(
       'Could not get better-sqlite3 for Electron 45.5.0 (ABI 140).\n' +
         "  - The prebuilt binary: prebuild-install exited 1. It is downloaded from better-sqlite3's GitHub releases; check the network or a proxy.\n" +
-        '  - Compiling from source: node-gyp exited 1 (see its output above). Install a C++ toolchain (see above) and run `npm start` again.\n' +
+        "  - Compiling from source: node-gyp exited 1 (see its output above). It needs Electron's headers (downloaded from electronjs.org) and a C++ toolchain (see above).\n" +
+        'Check the network (or proxy) and the toolchain, then run `npm start` again.\n' +
         'The Node build in node_modules is untouched: `npm test` and `npm run serve` (the same console in a browser) still work.',
     );
   });
