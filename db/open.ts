@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { latestVersion, migrationsByDialect } from './migrations/index.ts';
 import type { Migration } from './migrations/types.ts';
+import { createPrivateFile } from './private-file.ts';
 import { Database, SqliteStore, type SqliteConnection } from './store-sqlite.ts';
 import { PostgresStore } from './store-postgres.ts';
 import { isHubLocation, redactLocation, type Store, type Tx } from './store.ts';
@@ -66,6 +67,7 @@ function openSqliteFile(file: string, options: OpenOptions): SqliteConnection {
   if (file !== ':memory:') {
     const dir = path.dirname(path.resolve(file));
     if (!options.readonly) fs.mkdirSync(dir, { recursive: true });
+    if (!options.readonly) createPrivateFile(file); // 0600 before SQLite creates it (and its -wal/-shm) with the umask
     if (fs.existsSync(file)) {
       try {
         fs.accessSync(file, options.readonly ? fs.constants.R_OK : fs.constants.R_OK | fs.constants.W_OK);

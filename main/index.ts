@@ -1,27 +1,31 @@
 // The Electron shell. Thin on purpose: it opens the workspace (main/app.ts), serves the contract over IPC
 // (main/rpc.ts) and locks the window down. Everything testable lives elsewhere and runs under plain Node.
-import { app as electronApp, BrowserWindow, dialog, ipcMain, Menu, Notification, safeStorage, session as electronSession, type WebFrameMain } from 'electron';
+import { app as electronApp, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session as electronSession, type WebFrameMain } from 'electron';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { PUSH_CHANNEL, RPC_CHANNEL } from '../preload/channels.ts';
 import { createApp, type App } from './app.ts';
 import { invoke, type SessionSlot } from './rpc.ts';
 import { osNotificationFor } from './notifications/os.ts';
 import { buildMenu } from './shell/menu.ts';
 import { electronNativeBinding } from './shell/native.ts';
-import { isTrustedFrameUrl, secureWebPreferences } from './shell/policy.ts';
+import { appResponse, appSchemePrivileges } from './shell/app-protocol.ts';
+import { APP_PAGE_URL, APP_SCHEME, devRendererUrl, isTrustedFrameUrl, permissionAllowed, secureWebPreferences } from './shell/policy.ts';
 import { setSecretEncrypter } from './webhooks/service.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const rendererIndex = path.join(here, '../renderer/index.html');
-const devUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererDir = path.join(here, '../renderer');
+// The dev server only in an unpackaged app: a packaged build never takes its page (and IPC trust) from the env.
+const devUrl = devRendererUrl({ isPackaged: electronApp.isPackaged, envUrl: process.env.ELECTRON_RENDERER_URL });
+// Before `ready`: app:// is a standard, secure origin for the renderer (served in whenReady below).
+protocol.registerSchemesAsPrivileged([appSchemePrivileges]);
 const slots = new Map<number, SessionSlot>();
 let workspace: App | null = null;
 
 /** Only our own page may call the contract: not an iframe, not a page navigated elsewhere. */
 function isTrustedFrame(frame: WebFrameMain | null): boolean {
   if (!frame) return false;
-  return isTrustedFrameUrl(frame.url, { isTopFrame: !frame.parent, rendererIndexUrl: pathToFileURL(rendererIndex).href, devUrl });
+  return isTrustedFrameUrl(frame.url, { isTopFrame: !frame.parent, devUrl });
 }
 
 async function openWorkspace(): Promise<App> {
@@ -66,8 +70,7 @@ function createWindow(ws: App, bundle?: App): BrowserWindow {
   win.webContents.on('will-navigate', (event) => event.preventDefault());
   win.webContents.on('will-redirect', (event) => event.preventDefault());
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  if (devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(rendererIndex);
+  void win.loadURL(devUrl ?? APP_PAGE_URL);
   return win;
 }
 
@@ -98,9 +101,18 @@ electronApp.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
-electronApp.whenReady().then(async () => {
-  // Deny every permission (camera, notifications prompts, geolocation…): the console needs none.
-  electronSession.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+electronApp.whenReady().then(start).catch((err: unknown) => {
+  // A workspace that cannot be opened (newer schema, unreadable file) is said in a sentence, not a silent hang.
+  dialog.showErrorBox('Chronicle could not start', (err as Error)?.message ?? String(err));
+  electronApp.exit(1);
+});
+
+async function start(): Promise<void> {
+  // Deny every permission (camera, notification prompts, geolocation…): the console needs none. The check
+  // handler answers the synchronous "is it granted?" queries (navigator.permissions, media devices) too.
+  electronSession.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)));
+  electronSession.defaultSession.setPermissionCheckHandler((_wc, permission) => permissionAllowed(permission));
+  protocol.handle(APP_SCHEME, (request) => appResponse(request, rendererDir));
   workspace = await openWorkspace();
   const ws = workspace;
 
@@ -134,12 +146,19 @@ electronApp.whenReady().then(async () => {
   electronApp.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow(ws);
   });
-});
+}
 
 electronApp.on('window-all-closed', () => {
   if (process.platform !== 'darwin') electronApp.quit();
 });
 
-electronApp.on('will-quit', () => {
-  void workspace?.close();
+// Electron exits as soon as the will-quit handlers return: hold the exit until the dispatcher has stopped and
+// every workspace is closed (the WAL checkpointed), then quit again.
+let closed = false;
+electronApp.on('will-quit', (event) => {
+  if (closed) return;
+  event.preventDefault();
+  closed = true;
+  const open = [workspace, ...bundleApps.values()].filter((a): a is App => a !== null);
+  void Promise.allSettled(open.map((a) => a.close())).then(() => electronApp.quit());
 });

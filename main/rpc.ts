@@ -44,6 +44,7 @@ export async function invoke(app: AppServices, slot: SessionSlot, method: string
       session: slot.session ?? { accountId: '', userId: '' },
       setSession: (next) => {
         slot.session = next;
+        ctx.session = next; // the rest of this call answers for the new session
       },
     };
     const handler = handlers[method] as (c: HandlerContext, i: unknown) => unknown;

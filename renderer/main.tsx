@@ -61,7 +61,10 @@ function Welcome() {
 function Root() {
   const status = useApi('workspace.status', {});
   if (status.isPending) return <Skeleton className="p-6" />;
-  if (status.error) return <div className="p-6"><ErrorNotice error={status.error} title="Chronicle could not open the workspace" /></div>;
+  if (status.error) {
+    const title = (status.error as { code?: string }).code === 'unauthorized' ? 'This page needs its access token' : 'Chronicle could not open the workspace';
+    return <div className="p-6"><ErrorNotice error={status.error} title={title} /></div>;
+  }
   if (status.data.empty) return <Welcome />;
   return (
     <Layout>

@@ -1,11 +1,13 @@
 // Encryption at rest for workspace secrets (webhook signing secrets, the audit signing key).
 //
-// A 32-byte data key lives in a key file (JSON, mode 0600) in the workspace's data folder, optionally wrapped by
+// A 32-byte data key lives in a key file (JSON, mode 0600; a looser one is tightened, or refused when it cannot
+// be) in the workspace's data folder, optionally wrapped by
 // the OS keychain (Electron's safeStorage, passed in as an `Encrypter`). Values are sealed with AES-256-GCM as
 // `v1:` + base64(iv ‖ tag ‖ ciphertext).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { tightenPrivateFile } from '../../db/private-file.ts';
 
 export interface Encrypter {
   name: string;
@@ -25,12 +27,23 @@ interface KeyFile {
  * The data key in `dataDir/fileName`. Created (mode 0600, never overwriting one another process just made) when
  * missing and `create` is set; otherwise null when missing.
  */
-export function loadDataKey(dataDir: string, fileName: string, opts: { create: true; encrypter?: Encrypter | null }): Buffer;
-export function loadDataKey(dataDir: string, fileName: string, opts: { create: boolean; encrypter?: Encrypter | null }): Buffer | null;
-export function loadDataKey(dataDir: string, fileName: string, opts: { create: boolean; encrypter?: Encrypter | null }): Buffer | null {
+export interface LoadKeyOptions {
+  create: boolean;
+  encrypter?: Encrypter | null;
+  /** Where the sentence about a tightened key file goes (default: stderr). */
+  warn?: (sentence: string) => void;
+}
+
+const defaultWarn = (sentence: string) => process.stderr.write(`Chronicle: ${sentence}\n`);
+
+export function loadDataKey(dataDir: string, fileName: string, opts: LoadKeyOptions & { create: true }): Buffer;
+export function loadDataKey(dataDir: string, fileName: string, opts: LoadKeyOptions): Buffer | null;
+export function loadDataKey(dataDir: string, fileName: string, opts: LoadKeyOptions): Buffer | null {
   const file = path.join(dataDir, fileName);
   const encrypter = opts.encrypter;
   if (fs.existsSync(file)) {
+    const tightened = tightenPrivateFile(file, 'The key file');
+    if (tightened) (opts.warn ?? defaultWarn)(tightened);
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as KeyFile;
     const stored = Buffer.from(parsed.key, 'base64');
     const wrap = parsed.wrap ?? 'none';
@@ -52,10 +65,10 @@ export function loadDataKey(dataDir: string, fileName: string, opts: { create: b
   try {
     fs.writeFileSync(file, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadDataKey(dataDir, fileName, { create: false, encrypter });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadDataKey(dataDir, fileName, { ...opts, create: false });
     throw err;
   }
-  fs.chmodSync(file, 0o600);
+  fs.chmodSync(file, 0o600); // exactly 0600, whatever the umask
   return key;
 }
 

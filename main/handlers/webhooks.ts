@@ -9,6 +9,7 @@ import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
 import { AppError, conflict, invalid, notFound } from '../errors.ts';
 import { eventType, eventTypes } from '../events/registry.ts';
 import { createDelivery, disableEndpoint, eventBody, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
+import { refuseOutOfScopeUrl } from '../webhooks/network.ts';
 import { generateSecret } from '../webhooks/secrets.ts';
 import { webhooksService } from '../webhooks/service.ts';
 import type { HandlerContext, Handlers } from './types.ts';
@@ -155,6 +156,7 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
 
   'webhooks.endpoints.create': async (ctx, input) => {
     await requireAdmin(ctx);
+    refuseOutOfScopeUrl(input.url, input.networkScope ?? 'public');
     const svc = webhooksService(ctx.app);
     const secret = generateSecret();
     const now = Date.now();
@@ -175,6 +177,7 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   'webhooks.endpoints.update': async (ctx, input) => {
     await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, input.endpointId);
+    refuseOutOfScopeUrl(input.url ?? ep.url, input.networkScope ?? ep.network_scope);
     const patch: Partial<WebhookEndpointsTable> = { updated_at: Date.now() };
     if (input.url !== undefined) patch.url = input.url;
     if (input.description !== undefined) patch.description = input.description;

@@ -1,12 +1,21 @@
 // The browser host: the built renderer and the contract over HTTP on 127.0.0.1, behind a token.
 // POST /api/<method> runs a method; GET /api/events streams push topics (Server-Sent Events).
+//
+// Authentication is the `Authorization: Bearer <token>` header and nothing else: no cookie (cookies ignore
+// ports, so a page on any other port of 127.0.0.1 would carry it), no token in API URLs. The static build
+// holds no data and is served without the token; the page takes the token from its own URL once
+// (renderer/lib/client.ts). No request can stop the host: every failure inside one answers that request
+// (400, 413 or 500) and is logged.
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream';
 import type { ErrorBody } from '../../preload/contract.ts';
 import type { App } from '../app.ts';
+import { contentSecurityPolicy } from '../csp.ts';
 import { invoke, type SessionSlot } from '../rpc.ts';
+import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.ts';
 
 export interface HostOptions {
   app: App;
@@ -14,6 +23,10 @@ export interface HostOptions {
   token?: string;
   /** The built renderer (out/renderer). Without it only the API is served. */
   staticDir?: string;
+  /** Where refusals and request failures are logged (default: stderr). */
+  log?: (line: string) => void;
+  /** Tuning for the slow-down of repeated failed authentication (tests shorten it). */
+  authThrottle?: Partial<AuthThrottleOptions>;
 }
 
 export interface Host {
@@ -35,32 +48,83 @@ const statusOf: Record<string, number> = {
   storage_unavailable: 503,
 };
 
-// The page loads only its own scripts and talks only to its own origin.
-export const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 const mime: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.json': 'application/json', '.woff2': 'font/woff2',
 };
 
-const MAX_BODY = 1024 * 1024;
+export const MAX_BODY = 1024 * 1024;
+
+/** An answer decided before the handler runs (bad address, too large, not UTF-8…). */
+class HttpRefusal extends Error {
+  constructor(
+    readonly error: ErrorBody,
+    /** Close the connection after answering (the rest of the body is not read). */
+    readonly close = false,
+  ) {
+    super(error.message);
+  }
+}
+
+const badAddress = () => new HttpRefusal({ code: 'invalid_input', message: 'The address is not valid (it has malformed percent-encoding).' });
+
+/** decodeURIComponent that refuses malformed input (`%c0%ae`, a cut `%E0%A4%A`) instead of throwing URIError. */
+function decodePath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw badAddress();
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body as text, refusing more than MAX_BODY (announced or sent) and bytes that are not UTF-8. */
+function readBody(req: http.IncomingMessage): Promise<string> {
+  const tooLarge = () => new HttpRefusal({ code: 'payload_too_large', message: 'The request body is larger than 1 MiB.' }, true);
+  const announced = req.headers['content-length'];
+  if (announced !== undefined) {
+    if (!/^\d+$/.test(announced)) return Promise.reject(new HttpRefusal({ code: 'invalid_input', message: 'The Content-Length header is not a number.' }, true));
+    // Refused before reading a byte of it.
+    if (Number(announced) > MAX_BODY) return Promise.reject(tooLarge());
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > MAX_BODY) {
+        done = true;
+        req.pause();
+        return reject(tooLarge());
+      }
+      chunks.push(c);
+    });
+    req.on('error', (err) => {
+      if (!done) (done = true), reject(err);
+    });
+    req.on('end', () => {
+      if (done) return;
+      done = true;
+      try {
+        resolve(utf8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new HttpRefusal({ code: 'invalid_input', message: 'The request body is not valid UTF-8.' }));
+      }
+    });
+  });
+}
 
 export function startHost(options: HostOptions): Promise<Host> {
   const { app } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokenBuf = Buffer.from(token);
   const slots = new Map<string, SessionSlot>();
   const streams = new Set<{ res: http.ServerResponse; slot: SessionSlot }>();
+  const throttle = new AuthThrottle({ log, ...options.authThrottle });
   let port = 0;
 
   const slotFor = async (id: string | undefined): Promise<SessionSlot> => {
@@ -81,42 +145,59 @@ export function startHost(options: HostOptions): Promise<Host> {
     return buf.length === tokenBuf.length && timingSafeEqual(buf, tokenBuf);
   };
 
-  const cookieToken = (req: http.IncomingMessage) =>
-    /(?:^|;\s*)chronicle_token=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-
-  const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
+  const sendJson = (res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)),
+      'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...extra,
+    });
     res.end(text);
   };
-  const sendError = (res: http.ServerResponse, error: ErrorBody) => sendJson(res, statusOf[error.code] ?? 500, { error });
+  const sendError = (res: http.ServerResponse, error: ErrorBody, extra: Record<string, string> = {}) => sendJson(res, statusOf[error.code] ?? 500, { error }, extra);
 
   const unsubscribe = app.push.subscribe((accountId, topic, payload) => {
     const frame = `event: ${topic}\ndata: ${JSON.stringify(payload)}\n\n`;
     for (const s of streams) if (s.slot.session?.accountId === accountId) s.res.write(frame);
   });
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const sessionHeader = (req: http.IncomingMessage) => {
+    const v = req.headers['x-chronicle-session'];
+    return typeof v === 'string' ? v : undefined;
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     // Refuse other Host names: a page on another origin that rebinds its DNS to 127.0.0.1 gets nothing.
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
       return sendError(res, { code: 'forbidden', message: 'Unexpected Host header.' });
     }
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const queryToken = url.searchParams.get('token');
+    const rawUrl = req.url ?? '/';
+    if (!rawUrl.startsWith('/')) throw new HttpRefusal({ code: 'invalid_input', message: 'The request target must be a path.' });
+    let url: URL;
+    try {
+      url = new URL(rawUrl, 'http://127.0.0.1');
+    } catch {
+      throw badAddress();
+    }
 
     if (url.pathname.startsWith('/api/')) {
-      // The event stream cannot send headers (EventSource), so it may use the query or the page's cookie.
-      const authed = tokenMatches(bearer) || (url.pathname === '/api/events' && (tokenMatches(queryToken) || tokenMatches(cookieToken(req))));
-      if (!authed) return sendError(res, { code: 'unauthorized', message: 'A valid token is required (Authorization: Bearer <token>).' });
-      if (url.pathname === '/api/events' && req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!tokenMatches(bearer)) {
+        const address = req.socket.remoteAddress ?? 'unknown';
+        const waitMs = throttle.failure(address, `${req.method} ${url.pathname.slice(0, 80)}`);
+        if (waitMs === null) return void req.socket.destroy();
+        return throttle.answerLater(address, waitMs, () => {
+          if (!res.destroyed) sendError(res, { code: 'unauthorized', message: 'A valid token is required (Authorization: Bearer <token>).' });
+        });
+      }
+      if (url.pathname === '/api/events') {
+        if (req.method !== 'GET') return sendError(res, { code: 'not_found', message: 'The event stream is read with GET /api/events.' });
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
         res.write(': connected\n\n');
         // The stream follows its connection's session slot (a switch of account changes what it receives).
         const entry = { res, slot: { session: null } as SessionSlot };
         streams.add(entry);
-        slotFor(url.searchParams.get('session') ?? undefined).then((s) => (entry.slot = s), () => {});
+        slotFor(sessionHeader(req) ?? url.searchParams.get('session') ?? undefined).then((s) => (entry.slot = s), () => {});
         const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
         req.on('close', () => {
           clearInterval(ping);
@@ -125,43 +206,28 @@ export function startHost(options: HostOptions): Promise<Host> {
         return;
       }
       if (req.method !== 'POST') return sendError(res, { code: 'not_found', message: 'Methods are called with POST /api/<method>.' });
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
-      const slotId = (req.headers['x-chronicle-session'] as string | undefined) ?? undefined;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let tooLarge = false;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_BODY) tooLarge = true;
-        else chunks.push(c);
-      });
-      req.on('end', async () => {
-        if (tooLarge) return sendError(res, { code: 'payload_too_large', message: 'The request body is larger than 1 MiB.' });
-        let input: unknown = {};
-        const text = Buffer.concat(chunks).toString('utf8').trim();
-        if (text) {
-          try {
-            input = JSON.parse(text);
-          } catch {
-            return sendError(res, { code: 'invalid_input', message: 'The request body is not valid JSON.' });
-          }
+      const method = decodePath(url.pathname.slice('/api/'.length));
+      const slot = await slotFor(sessionHeader(req));
+      const text = (await readBody(req)).trim();
+      let input: unknown = {};
+      if (text) {
+        try {
+          input = JSON.parse(text);
+        } catch {
+          throw new HttpRefusal({ code: 'invalid_input', message: 'The request body is not valid JSON.' });
         }
-        const result = await slotFor(slotId).then((slot) => invoke(app, slot, method, input));
-        if (result.ok) sendJson(res, 200, result.result);
-        else sendError(res, result.error);
-      });
+      }
+      const result = await invoke(app, slot, method, input);
+      if (result.ok) sendJson(res, 200, result.result);
+      else sendError(res, result.error);
       return;
     }
 
-    // Static files: the page itself needs the token too. `/?token=T` sets an HttpOnly cookie for its assets.
-    const authed = tokenMatches(queryToken) || tokenMatches(cookieToken(req)) || tokenMatches(bearer);
-    if (!authed) {
-      res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
-      return res.end('Unauthorized: open the full URL printed by `chronicle serve` (it carries ?token=…).');
-    }
+    // Static files: the built page and its assets, the same for everyone (no data, no token in them).
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, { code: 'not_found', message: 'Not found.' });
     if (!options.staticDir) return sendError(res, { code: 'not_found', message: 'No renderer build is being served.' });
     const root = path.resolve(options.staticDir);
-    let file = path.resolve(root, '.' + decodeURIComponent(url.pathname));
+    let file = path.resolve(root, '.' + decodePath(url.pathname));
     if (!file.startsWith(root + path.sep) && file !== root) return sendError(res, { code: 'not_found', message: 'Not found.' });
     if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html'); // client-side routes
     const headers: Record<string, string> = {
@@ -169,14 +235,37 @@ export function startHost(options: HostOptions): Promise<Host> {
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'cache-control': 'no-cache',
+      'cross-origin-resource-policy': 'same-origin',
     };
     if (file.endsWith('.html')) {
       headers['content-security-policy'] = contentSecurityPolicy;
       headers['x-frame-options'] = 'DENY';
-      if (tokenMatches(queryToken)) headers['set-cookie'] = `chronicle_token=${token}; HttpOnly; SameSite=Strict; Path=/`;
     }
     res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') return void res.end();
+    pipeline(fs.createReadStream(file), res, (err) => {
+      if (err && !res.destroyed) res.destroy(err);
+    });
+  }
+
+  /** The catch-all: whatever happens inside one request answers that request and nothing else. */
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof HttpRefusal) {
+        if (res.headersSent) return void res.destroy();
+        sendError(res, err.error, err.close ? { connection: 'close' } : {});
+        if (err.close) res.on('finish', () => req.socket.destroy());
+        return;
+      }
+      log(`Chronicle host: ${req.method} ${(req.url ?? '').slice(0, 120)} failed: ${(err as Error)?.stack ?? String(err)}`);
+      if (res.headersSent) return void res.destroy();
+      sendError(res, { code: 'internal', message: 'Something went wrong while answering this request; the problem was logged.' });
+    });
+  });
+  // Malformed HTTP (bad request line, oversized headers): answer 400 and close, as Node does, but never throw.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   return new Promise((resolve, reject) => {

@@ -277,7 +277,7 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
     'webhook-signature': signatureHeader(secrets, d.id, ts, d.payload),
     'x-webhook-event': d.event_type,
   };
-  const pool = r.pools.get({ origin: url.origin, scope: ep.network_scope, connections: ep.concurrency });
+  const pool = r.pools.get({ endpointId: ep.id, origin: url.origin, scope: ep.network_scope, connections: ep.concurrency });
   const result = await sendAttempt(pool, url, ep.network_scope, headers, d.payload, o, ctx.signal);
   const at = ctx.now();
   if (ctx.signal.aborted && result.errorKind !== null && result.status === null) {

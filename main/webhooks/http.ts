@@ -1,9 +1,8 @@
 // One HTTP attempt through an undici pool: no redirects followed, a connect timeout, a whole-attempt timeout, and
 // the response body read only up to a cap (the rest is dropped with the connection, so memory stays bounded).
-import net from 'node:net';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { AttemptErrorKind, NetworkScope } from '../../db/schema.ts';
-import { allowedIn, classifyAddress, scopedLookup, scopeRefusal } from './network.ts';
+import { literalScopeCheck, scopedLookup } from './network.ts';
 
 export interface AttemptResult {
   status: number | null;
@@ -12,6 +11,7 @@ export interface AttemptResult {
   truncated: boolean;
   errorKind: AttemptErrorKind | null;
   errorMessage: string | null;
+  /** From the moment the request was written to its connection (or from the call, if it never was). */
   durationMs: number;
   /** The address could not be reached at all (DNS or connect): a candidate for "the machine is offline". */
   unreachable: boolean;
@@ -24,41 +24,74 @@ export interface HttpOptions {
 }
 
 export interface PoolKey {
+  /** Each endpoint has its own pool: endpoints on one origin never wait for each other's connections. */
+  endpointId: string;
   origin: string;
   scope: NetworkScope;
+  /** The endpoint's concurrency. The runner never runs more of its attempts at once, so none queues here. */
   connections: number;
 }
 
-/** Pools per endpoint origin and scope (keep-alive connections are reused between attempts). */
+/**
+ * One pool per endpoint (keep-alive connections are reused between its attempts). A pool shared by the
+ * endpoints of one origin and sized by one endpoint's concurrency made attempts queue behind other endpoints'
+ * requests, and the wait counted against the attempt timeout ("did not answer in time" while no request had
+ * even been sent). When an endpoint's URL, scope or concurrency changes, its old pool is closed once its
+ * requests are done.
+ */
 export class Pools {
-  private pools = new Map<string, Pool>();
+  private pools = new Map<string, { id: string; pool: Pool }>();
   constructor(private readonly opts: HttpOptions) {}
 
   get(key: PoolKey): Pool {
     const id = `${key.origin}|${key.scope}|${key.connections}`;
-    let pool = this.pools.get(id);
-    if (!pool) {
-      pool = new Pool(key.origin, {
-        connections: key.connections,
-        pipelining: 1,
-        connect: { timeout: this.opts.connectTimeoutMs, lookup: scopedLookup(key.scope) as never },
-        // The whole-attempt timer in sendAttempt decides when an attempt has taken too long. undici's own timers
-        // run on a ~0.5 s tick and fired up to half a second before the configured timeout, so they are only a
-        // backstop here, set past it.
-        headersTimeout: this.opts.attemptTimeoutMs + 1_000,
-        bodyTimeout: this.opts.attemptTimeoutMs + 1_000,
-        keepAliveTimeout: 4_000,
-      });
-      this.pools.set(id, pool);
-    }
+    const current = this.pools.get(key.endpointId);
+    if (current?.id === id) return current.pool;
+    if (current) void current.pool.close().catch(() => {});
+    const pool = new Pool(key.origin, {
+      connections: key.connections,
+      pipelining: 1,
+      connect: { timeout: this.opts.connectTimeoutMs, lookup: scopedLookup(key.scope) as never },
+      // The whole-attempt timer in sendAttempt decides when an attempt has taken too long. undici's own timers
+      // run on a ~0.5 s tick and fired up to half a second before the configured timeout, so they are only a
+      // backstop here, set past it.
+      headersTimeout: this.opts.attemptTimeoutMs + 1_000,
+      bodyTimeout: this.opts.attemptTimeoutMs + 1_000,
+      keepAliveTimeout: 4_000,
+    });
+    this.pools.set(key.endpointId, { id, pool });
     return pool;
+  }
+
+  get size(): number {
+    return this.pools.size;
   }
 
   async close(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(all.map((p) => p.destroy().catch(() => {})));
+    await Promise.all(all.map((p) => p.pool.destroy().catch(() => {})));
   }
+}
+
+/**
+ * An interceptor that reports the moment undici writes the request to a connected socket (`onRequestStart`,
+ * called from the HTTP/1 writer once a connection is free), so the attempt clock measures the endpoint, not
+ * the wait for a connection.
+ */
+function onRequestSent(sent: () => void): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (opts, handler) =>
+    dispatch(opts, {
+      onRequestStart: (controller, context) => {
+        sent();
+        handler.onRequestStart?.(controller, context);
+      },
+      onRequestUpgrade: (controller, statusCode, headers, socket) => handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+      onResponseStart: (controller, statusCode, headers, statusMessage) => handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
+      onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+      onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+      onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+    });
 }
 
 const errorWords: Record<AttemptErrorKind, string> = {
@@ -93,15 +126,8 @@ export function classifyError(err: unknown, timedOut: boolean, opts: HttpOptions
   return say('other', `${detail}${code ? ` (${code})` : ''}.`);
 }
 
-/** Refuse an IP-literal URL outside the scope before any socket is opened (lookup is not called for IPs). */
-export function literalScopeCheck(url: URL, scope: NetworkScope): Error | null {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!net.isIP(host)) return null;
-  return allowedIn(scope, classifyAddress(host)) ? null : scopeRefusal(host, [host], scope);
-}
-
 export async function sendAttempt(
-  pool: Pool,
+  pool: Dispatcher,
   url: URL,
   scope: NetworkScope,
   headers: Record<string, string>,
@@ -109,13 +135,20 @@ export async function sendAttempt(
   opts: HttpOptions,
   signal?: AbortSignal,
 ): Promise<AttemptResult> {
-  const started = performance.now();
+  let started = performance.now();
   const ctl = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ctl.abort(new Error('attempt timeout'));
-  }, opts.attemptTimeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The whole-attempt clock starts when the request is written to its connection. Before that, the connect
+  // timeout bounds connecting, and the pool (one per endpoint, sized to its concurrency) has a free connection.
+  const startClock = () => {
+    if (timer) return; // a retried write on a fresh connection keeps the first start
+    started = performance.now();
+    timer = setTimeout(() => {
+      timedOut = true;
+      ctl.abort(new Error('attempt timeout'));
+    }, opts.attemptTimeoutMs);
+  };
   const onOuterAbort = () => ctl.abort(new Error('dispatcher stopping'));
   signal?.addEventListener('abort', onOuterAbort, { once: true });
   let status: number | null = null;
@@ -126,7 +159,7 @@ export async function sendAttempt(
   try {
     const blocked = literalScopeCheck(url, scope);
     if (blocked) throw blocked;
-    const res = await pool.request({ path: url.pathname + url.search, method: 'POST', headers, body, signal: ctl.signal });
+    const res = await pool.compose(onRequestSent(startClock)).request({ path: url.pathname + url.search, method: 'POST', headers, body, signal: ctl.signal });
     status = res.statusCode;
     resHeaders = {};
     for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v);

@@ -1,5 +1,6 @@
 // The typed contract client. In Electron it is the preload's `window.chronicle`; in a browser it speaks the
-// host's HTTP API with the token from the page URL. Pages only ever see `api` and `subscribe`.
+// host's HTTP API with the token the page was opened with. Pages only ever see `api` and `subscribe`.
+import { EventSource } from 'eventsource';
 import type { ChronicleBridge, ErrorBody, Input, MethodName, Output, TopicName, TopicPayload } from '../../preload/contract.ts';
 
 export class ContractError extends Error {
@@ -17,15 +18,29 @@ declare global {
   }
 }
 
-function tokenFromPage(): string {
+const TOKEN_KEY = 'chronicle.token';
+
+/**
+ * The host's token arrives once, in the page's URL (`?token=…`, as `chronicle serve` prints it). It is kept for
+ * this tab only (sessionStorage survives reloads, not the tab) and removed from the address bar at once, so it
+ * stays out of the history, bookmarks and screenshots. It is only ever sent in the Authorization header: the
+ * host sets no cookie, since cookies ignore ports and would ride along with requests from any local page.
+ */
+function takeTokenFromUrl(): string {
   const url = new URL(window.location.href);
   const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem('chronicle.token', fromUrl);
-    return fromUrl;
+  if (fromUrl !== null) {
+    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    history.replaceState(history.state, '', url.pathname + url.search + url.hash);
   }
-  return sessionStorage.getItem('chronicle.token') ?? '';
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
+
+const needsToken: ErrorBody = {
+  code: 'unauthorized',
+  message: 'The page has no access token, or the host was restarted with a new one. Open the full address that `chronicle serve` printed (it ends in ?token=…).',
+};
 
 /** One session per tab: the host keeps "current account / person" per session id. */
 function sessionId(): string {
@@ -38,31 +53,37 @@ function sessionId(): string {
 }
 
 function httpBridge(): ChronicleBridge {
-  const token = tokenFromPage();
+  const token = takeTokenFromUrl();
   const session = sessionId();
+  const headers = { authorization: `Bearer ${token}`, 'x-chronicle-session': session };
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   let source: EventSource | null = null;
+  // The event stream is a streaming fetch that sends the same Authorization header as every call (the
+  // `eventsource` package: the standard EventSource API, reconnection included, over fetch). Chosen over a
+  // short-lived ticket in the stream's URL: no second credential to mint, expire and keep single-use, nothing
+  // secret in any URL, and the host checks the stream exactly like every other request.
   const ensureStream = () => {
-    if (source) return;
-    source = new EventSource(`/api/events?token=${encodeURIComponent(token)}&session=${session}`);
-    source.onerror = () => {
-      // EventSource reconnects by itself; tell listeners to refetch once it is back.
-    };
+    if (source || !token) return;
+    source = new EventSource('/api/events', {
+      fetch: (url, init) => fetch(url, { ...init, headers: { ...init.headers, ...headers } }),
+    });
     source.onopen = () => listeners.get('__reconnected')?.forEach((l) => l({}));
   };
   return {
     async invoke(method, input) {
+      if (!token) throw new ContractError(needsToken);
       let res: Response;
       try {
         res = await fetch(`/api/${method}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-chronicle-session': session },
+          headers: { 'content-type': 'application/json', ...headers },
           body: JSON.stringify(input ?? {}),
         });
       } catch {
         throw new ContractError({ code: 'unavailable', message: 'Chronicle is not reachable. Is `chronicle serve` still running?' });
       }
       const body = await res.json().catch(() => null);
+      if (res.status === 401) throw new ContractError(needsToken);
       if (!res.ok) throw new ContractError(body?.error ?? { code: 'internal', message: `The server answered ${res.status}.` });
       return body;
     },
@@ -72,7 +93,7 @@ function httpBridge(): ChronicleBridge {
       if (!set) {
         set = new Set();
         listeners.set(topic, set);
-        source!.addEventListener(topic, (e) => {
+        source?.addEventListener(topic, (e) => {
           const data = JSON.parse((e as MessageEvent).data);
           listeners.get(topic)?.forEach((l) => l(data));
         });

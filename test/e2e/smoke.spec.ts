@@ -6,7 +6,7 @@ test('the console opens on the demo workspace with the token from its URL', asyn
   await expect(page.getByLabel('Account')).toHaveValue(/.+/);
 });
 
-test('the page without the token is refused', async ({ page, server }) => {
-  const res = await page.goto(server.base + '/');
-  expect(res?.status()).toBe(401);
+test('the API without the token is refused', async ({ request, server }) => {
+  const res = await request.post(`${server.base}/api/session.get`, { data: {} });
+  expect(res.status()).toBe(401);
 });

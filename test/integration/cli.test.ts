@@ -192,7 +192,10 @@ describe('chronicle CLI', { timeout: 90_000 }, () => {
       expect((await noToken.json()).error.code).toBe('unauthorized');
       const wrong = await fetch(`${base}/api/workspace.status`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer nope-nope-nope' } });
       expect(wrong.status).toBe(401);
-      expect((await fetch(`${base}/`)).status).toBe(401);
+      // The built page holds no data and is served to anyone; it takes the token from its URL (no cookie).
+      const bare = await fetch(`${base}/`);
+      expect(bare.status).toBe(200);
+      expect(bare.headers.get('set-cookie')).toBeNull();
 
       const ok = await fetch(`${base}/api/workspace.status`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);

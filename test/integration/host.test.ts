@@ -26,8 +26,6 @@ describe('browser host', () => {
       expect(r.status).toBe(401);
       expect(r.body.error.code).toBe('unauthorized');
     }
-    const page = await fetch(`${t.base}/`);
-    expect(page.status).toBe(401);
     const events = await fetch(`${t.base}/api/events`);
     expect(events.status).toBe(401);
   });

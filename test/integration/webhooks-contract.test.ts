@@ -214,8 +214,9 @@ describe('deliveries', () => {
     const { call } = await caller(app);
     const pushes: any[] = [];
     app.push.subscribe((_a, topic, payload) => topic === 'webhooks.bulk.progress' && void pushes.push(payload));
-    // Public scope to 127.0.0.1: refused, failed at once.
-    const ep = await call('webhooks.endpoints.create', { url: rx.url, eventTypes: ['card.created'], networkScope: 'public' });
+    // Public scope to localhost: refused in the connection's lookup, failed at once. (A literal 127.0.0.1 would
+    // already be refused on create.)
+    const ep = await call('webhooks.endpoints.create', { url: rx.url.replace('127.0.0.1', 'localhost'), eventTypes: ['card.created'], networkScope: 'public' });
     const since = new Date(Date.now() - 1000).toISOString();
     for (let i = 0; i < 4; i++) await emitEvent(app, `bulk ${i}`);
     await waitFor(async () => (await deliveriesOf(app, ep.id)).filter((d) => d.status === 'failed').length === 4, 'four failed');

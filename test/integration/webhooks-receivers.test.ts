@@ -3,7 +3,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../main/app.ts';
 import { createDelivery, eventBody } from '../../main/webhooks/deliver.ts';
-import { caller, openTestApp, sqlCount, sqlRow } from '../support/workspace.ts';
+import { caller, openTestApp, sqlCount, sqlRow, sqlRows } from '../support/workspace.ts';
 import { attemptsOf, deliveriesOf, emitEvent, jobsFor, receiver, startRunner, waitFor, type Receiver, type TestRunner } from './webhooks-support.ts';
 
 let app: App;
@@ -175,10 +175,12 @@ describe('deliveries to real receivers', () => {
   });
 
   it('a loopback or private address is refused under the public scope, without connecting', async () => {
-    const { rx, ep } = await endpointFor((_q, res) => res.end('should not be reached'), { networkScope: 'public' });
+    const { rx, ep } = await endpointFor((_q, res) => res.end('should not be reached'));
     const { call } = await caller(app);
     const named = await call('webhooks.endpoints.create', { url: rx.url.replace('127.0.0.1', 'localhost'), eventTypes: ['card.created'] });
-    const priv = await call('webhooks.endpoints.create', { url: 'http://10.1.2.3:9/hooks', eventTypes: ['card.created'], networkScope: 'public' });
+    const priv = await call('webhooks.endpoints.create', { url: 'http://10.1.2.3:9/hooks', eventTypes: ['card.created'], networkScope: 'private' });
+    // Literal addresses are refused on create now; these two stand for endpoints stored before that check.
+    await sqlRows(app, `UPDATE webhook_endpoints SET network_scope = 'public' WHERE id IN (?, ?)`, ep.id, priv.id);
     await emitEvent(app);
     for (const id of [ep.id, named.id, priv.id]) {
       const d = await waitFor(async () => (await deliveriesOf(app, id)).find((x) => x.status === 'failed'), 'refused delivery');
