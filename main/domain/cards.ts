@@ -60,7 +60,7 @@ export interface MoveCardInput {
   position?: number;
 }
 
-/** Move a card to another column of its board (at `position`, else at the end). */
+/** Move a card to another column of its board (at `position`, else at the end), or to `position` within its column. */
 export function moveCard(ctx: DomainContext, input: MoveCardInput): CardsTable {
   const { sqlite, session } = ctx;
   const at = now(ctx);
@@ -69,7 +69,17 @@ export function moveCard(ctx: DomainContext, input: MoveCardInput): CardsTable {
     const { project } = requireWritableBoard(sqlite, session.accountId, card.board_id);
     const to = requireColumn(sqlite, session.accountId, input.toColumnId);
     if (to.board_id !== card.board_id) throw invalid('The target column is on another board.', ['toColumnId']);
-    if (to.id === card.column_id) throw conflict('The card is already in that column.');
+    if (to.id === card.column_id) {
+      // A reorder within the column: positions only, which the trail treats as noise (no event, like a
+      // position-only update); a move to where the card already is changes nothing.
+      const last = ws.countCardsInColumn(sqlite, to.id) - 1;
+      const position = Math.min(input.position ?? last, last);
+      if (input.position === undefined || position === card.position) throw conflict('The card is already there.');
+      ws.closeGap(sqlite, card.column_id, card.position);
+      ws.openGap(sqlite, to.id, position);
+      ws.updateCardRow(sqlite, session.accountId, card.id, { position, updated_at: at });
+      return { card: { ...card, position, updated_at: at }, event: null };
+    }
     const count = ws.countCardsInColumn(sqlite, to.id);
     const position = Math.min(input.position ?? count, count);
     ws.closeGap(sqlite, card.column_id, card.position);
@@ -86,7 +96,7 @@ export function moveCard(ctx: DomainContext, input: MoveCardInput): CardsTable {
     );
     return { card: { ...card, column_id: to.id, position, updated_at: at }, event };
   })();
-  announce(ctx, [result.event]);
+  if (result.event) announce(ctx, [result.event]);
   return result.card;
 }
 

@@ -24,7 +24,7 @@ function NewProject() {
           <label className="block text-sm">Name
             <input autoFocus className={`${inputClass} mt-1 w-full`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={120} />
           </label>
-          <p className="text-xs text-slate-500">A first board with the columns To do, Doing and Done is created with it.</p>
+          <p className="text-xs text-slate-600 dark:text-slate-400">A first board with the columns To do, Doing and Done is created with it.</p>
           {create.error && <ErrorNotice error={create.error} />}
           <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Cancel</Button><Button type="submit" variant="primary" disabled={create.isPending}>Create</Button></div>
         </form>
@@ -36,7 +36,7 @@ function NewProject() {
 function ArchiveProject({ project }: { project: { id: string; name: string } }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const archive = useApiMutation('projects.archive', ['projects.list', 'boards.list', 'activity.list']);
+  const archive = useApiMutation('projects.archive', ['projects.list', 'boards.list', 'boards.get', 'cards.get', 'activity.list']);
   return (
     <>
       <Button variant="ghost" onClick={() => setOpen(true)} aria-label={`Archive ${project.name}`}><Archive className="size-4" aria-hidden /> Archive</Button>
@@ -52,7 +52,7 @@ function ArchiveProject({ project }: { project: { id: string; name: string } }) 
           <label className="block text-sm">Reason
             <textarea autoFocus className={`${inputClass} mt-1 w-full`} rows={3} value={reason} onChange={(e) => setReason(e.target.value)} required maxLength={500} />
           </label>
-          <p className="text-right text-xs text-slate-500">{reason.length}/500</p>
+          <p className="text-right text-xs text-slate-600 dark:text-slate-400">{reason.length}/500</p>
           {archive.error && <ErrorNotice error={archive.error} />}
           <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Cancel</Button><Button type="submit" variant="danger" disabled={archive.isPending}>Archive project</Button></div>
         </form>
@@ -113,7 +113,7 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
                   <div>
                     <h2 className="font-medium">{p.name}</h2>
                     {p.archived && (
-                      <p className="text-xs text-slate-500">Archived {p.archivedAt && <RelativeTime iso={p.archivedAt} />}: {p.archivedReason}</p>
+                      <p className="text-xs text-slate-600 dark:text-slate-400">Archived {p.archivedAt && <RelativeTime iso={p.archivedAt} />}: {p.archivedReason}</p>
                     )}
                   </div>
                   <div className="flex items-center gap-1">
@@ -126,7 +126,7 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
                     <li key={b.id}>
                       <a href={href(`/boards/${b.id}`)} className="flex items-center justify-between rounded-md border border-slate-200 px-3 py-2 hover:border-indigo-400 hover:bg-indigo-50 dark:border-slate-800 dark:hover:bg-indigo-950">
                         <span className="flex items-center gap-2 text-sm font-medium"><KanbanSquare className="size-4 text-slate-400" aria-hidden />{b.name}</span>
-                        <span className="text-xs text-slate-500">{cardCount.get(b.id) ?? 0} cards</span>
+                        <span className="text-xs text-slate-600 dark:text-slate-400">{cardCount.get(b.id) ?? 0} cards</span>
                       </a>
                     </li>
                   ))}
@@ -140,7 +140,7 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
           <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-900 dark:border-slate-800">
             {members.data?.items.map((m) => (
               <li key={m.id} className="flex items-center justify-between px-3 py-2 text-sm">
-                <span><span className="font-medium">{m.user.name}</span><br /><span className="text-xs text-slate-500">{m.user.email}</span></span>
+                <span><span className="font-medium">{m.user.name}</span><br /><span className="text-xs text-slate-600 dark:text-slate-400">{m.user.email}</span></span>
                 <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">{m.role}</span>
               </li>
             ))}
