@@ -63,7 +63,7 @@ function GroupRow({ group, expanded, onToggle, lastSeenAt }: { group: GroupEntry
           <span data-testid="group-summary">{group.summary}</span>
           <span className="sr-only">{expanded ? ', collapse' : `, show ${group.items.length} items`}</span>
         </button>
-        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-500 dark:text-slate-400">
+        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-600 dark:text-slate-400">
           <RelativeTime iso={first.createdAt} />
           {relativeTime(last.createdAt) !== relativeTime(first.createdAt) && (
             <span>

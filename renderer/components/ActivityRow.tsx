@@ -23,7 +23,7 @@ export function ActivityRow({ item, fresh = false }: { item: ActivityItem; fresh
       </span>
       <div className="min-w-0 flex-1">
         <p className="text-sm" data-testid="activity-description">{item.description}</p>
-        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-500 dark:text-slate-400">
+        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-600 dark:text-slate-400">
           <RelativeTime iso={item.createdAt} />
           {item.board && (
             <a className="hover:underline" href={href(`/boards/${item.board.id}`)}>

@@ -162,11 +162,11 @@ export function NotificationsInbox() {
                         onClick={() => void openItem(n)}
                         className={`flex w-full gap-3 border-b border-slate-100 px-3 py-2 text-left hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800 ${n.read ? 'opacity-70' : ''}`}
                       >
-                        <KindIcon className="mt-0.5 size-4 shrink-0 text-slate-500" aria-hidden="true" />
+                        <KindIcon className="mt-0.5 size-4 shrink-0 text-slate-600 dark:text-slate-400" aria-hidden="true" />
                         <span className="min-w-0 flex-1">
                           <span className={`block text-sm ${n.read ? '' : 'font-semibold'}`}>{n.title}</span>
                           {n.body && <span className="block truncate text-xs text-slate-600 dark:text-slate-400">{n.body}</span>}
-                          <span className="text-xs text-slate-500"><RelativeTime iso={n.createdAt} /></span>
+                          <span className="text-xs text-slate-600 dark:text-slate-400"><RelativeTime iso={n.createdAt} /></span>
                         </span>
                         {!n.read && <span className="mt-1.5 size-2 shrink-0 rounded-full bg-indigo-600" aria-label="unread" />}
                       </button>

@@ -150,7 +150,7 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
               </Row>
             </>
           )}
-          {!canEdit && s && <p className="pb-2 text-xs text-slate-500">You are a member of this account; account-wide settings are shown read-only.</p>}
+          {!canEdit && s && <p className="pb-2 text-xs text-slate-600 dark:text-slate-400">You are a member of this account; account-wide settings are shown read-only.</p>}
           {days && !daysValid && <p className="pb-2 text-xs text-red-700 dark:text-red-300">Enter a number of days between 1 and 3650.</p>}
         </section>
         {error ? <ErrorNotice error={error} title="The setting was not saved" /> : null}

@@ -188,8 +188,8 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
               );
             })}
           </div>
-          {feed.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-500">Loading older activity…</p>}
-          {!feed.hasNextPage && <p className="p-4 text-center text-xs text-slate-400">That is everything{params.size ? ' for these filters' : ''}.</p>}
+          {feed.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-600 dark:text-slate-400">Loading older activity…</p>}
+          {!feed.hasNextPage && <p className="p-4 text-center text-xs text-slate-600 dark:text-slate-400">That is everything{params.size ? ' for these filters' : ''}.</p>}
         </div>
       )}
     </div>

@@ -141,15 +141,15 @@ function Trail() {
                   style={{ transform: `translateY(${v.start}px)` }}
                 >
                   <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
-                    <Icon name={kindIcons[item.kind]} className="size-4 text-slate-500" />
+                    <Icon name={kindIcons[item.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
                     <span className="font-medium">{item.updater.name}</span>
-                    <span className="text-slate-500">{kindLabels[item.kind].toLowerCase()}</span>
+                    <span className="text-slate-600 dark:text-slate-400">{kindLabels[item.kind].toLowerCase()}</span>
                     <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/audit/cards/${item.card.id}`)}>{item.card.title}</a>
-                    {item.board && <span className="text-slate-500">on {item.board.name}</span>}
-                    <span className="text-slate-500">·</span>
-                    <span className="text-slate-500"><RelativeTime iso={item.createdAt} /></span>
+                    {item.board && <span className="text-slate-600 dark:text-slate-400">on {item.board.name}</span>}
+                    <span className="text-slate-600 dark:text-slate-400">·</span>
+                    <span className="text-slate-600 dark:text-slate-400"><RelativeTime iso={item.createdAt} /></span>
                     {!input.cardId && (
-                      <button type="button" className="ml-auto text-xs text-slate-500 hover:text-indigo-700 hover:underline" onClick={() => setParams({ card: item.card.id })}>
+                      <button type="button" className="ml-auto text-xs text-slate-600 dark:text-slate-400 hover:text-indigo-700 hover:underline" onClick={() => setParams({ card: item.card.id })}>
                         Only this card
                       </button>
                     )}
@@ -159,8 +159,8 @@ function Trail() {
               );
             })}
           </div>
-          {list.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-500">Loading older changes…</p>}
-          {!list.hasNextPage && <p className="p-4 text-center text-xs text-slate-400">That is every change{filtered ? ' matching these filters' : ''}.</p>}
+          {list.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-600 dark:text-slate-400">Loading older changes…</p>}
+          {!list.hasNextPage && <p className="p-4 text-center text-xs text-slate-600 dark:text-slate-400">That is every change{filtered ? ' matching these filters' : ''}.</p>}
         </div>
       )}
     </div>
@@ -321,7 +321,7 @@ function Bundles() {
         <div className="space-y-1">
           <p className="text-sm font-medium">This workspace’s signing key fingerprint</p>
           <Fingerprint value={info.data.workspaceKey.fingerprint} />
-          <p className="text-xs text-slate-500">A reviewer compares it with the fingerprint the bundle shows.</p>
+          <p className="text-xs text-slate-600 dark:text-slate-400">A reviewer compares it with the fingerprint the bundle shows.</p>
         </div>
       )}
       <form className="flex flex-wrap items-end gap-3" onSubmit={(e) => { e.preventDefault(); void run(); }}>

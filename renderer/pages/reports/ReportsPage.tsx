@@ -88,7 +88,7 @@ function WebhookSection({ input }: { input: { from: string; to: string } }) {
           <div className="overflow-x-auto">
             <table className="w-full text-sm">
               <thead>
-                <tr className="text-left text-xs text-slate-500">
+                <tr className="text-left text-xs text-slate-600 dark:text-slate-400">
                   <th scope="col" className="pb-1 font-medium">Endpoint</th>
                   <th scope="col" className="pb-1 text-right font-medium">Deliveries</th>
                   <th scope="col" className="pb-1 text-right font-medium">Success</th>

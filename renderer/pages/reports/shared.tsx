@@ -50,7 +50,7 @@ export function RangePicker({ search, setSearch, page }: { search: URLSearchPara
             <span className="sr-only">From</span>
             <input type="date" aria-label="From" className={inputClass} value={r.from} max={r.to} onChange={(e) => e.target.value && setSearch({ from: e.target.value })} />
           </label>
-          <span className="text-sm text-slate-500">to</span>
+          <span className="text-sm text-slate-600 dark:text-slate-400">to</span>
           <label className="text-sm">
             <span className="sr-only">To</span>
             <input type="date" aria-label="To" className={inputClass} value={r.to} min={r.from} max={todayUtc()} onChange={(e) => e.target.value && setSearch({ to: e.target.value })} />
@@ -216,7 +216,7 @@ export function RankedTable({ rows, unit, empty, nameHeader, href, mono }: { row
   return (
     <table className="w-full text-sm">
       <thead>
-        <tr className="text-left text-xs text-slate-500">
+        <tr className="text-left text-xs text-slate-600 dark:text-slate-400">
           <th scope="col" className="pb-1 font-medium">{nameHeader}</th>
           <th scope="col" className="pb-1 text-right font-medium">{unit}</th>
         </tr>

@@ -52,7 +52,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
         <label className="text-sm">Since{' '}
           <input type="datetime-local" className={inputClass} value={from ?? ''} onChange={(e) => setSearch({ from: e.target.value || null })} />
         </label>
-        <span className="text-xs text-slate-500" aria-live="polite">{rows.length}{list.hasNextPage ? '+' : ''} shown · updates live</span>
+        <span className="text-xs text-slate-600 dark:text-slate-400" aria-live="polite">{rows.length}{list.hasNextPage ? '+' : ''} shown · updates live</span>
       </div>
       {list.isLoading && <Skeleton rows={5} />}
       {list.error && <ErrorNotice error={list.error} title="The deliveries could not be loaded" />}
@@ -80,8 +80,8 @@ function Deliveries({ endpointId }: { endpointId: string }) {
                   <span className="truncate text-xs text-slate-600 dark:text-slate-400" title={d.lastError ?? undefined}>
                     {d.lastError ?? (d.status === 'delivered' ? `Answered ${d.lastStatus}` : d.nextAttemptAt ? 'Waiting for its attempt' : '')}
                   </span>
-                  <span className="text-xs text-slate-500">{d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
-                  <span className="text-xs text-slate-500">{d.nextAttemptAt && d.status === 'retrying' ? <>next <RelativeTime iso={d.nextAttemptAt} /></> : <RelativeTime iso={d.createdAt} />}</span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{d.nextAttemptAt && d.status === 'retrying' ? <>next <RelativeTime iso={d.nextAttemptAt} /></> : <RelativeTime iso={d.createdAt} />}</span>
                 </a>
               );
             })}
@@ -101,7 +101,7 @@ function ActivityChart({ endpointId }: { endpointId: string }) {
   const total = data.reduce((n, b) => n + b.succeeded + b.failed, 0);
   return (
     <section aria-labelledby="activity-title">
-      <h2 id="activity-title" className="mb-1 text-sm font-semibold">Attempts per hour, last 24 hours (UTC) <span className="font-normal text-slate-500">· {total} in all</span></h2>
+      <h2 id="activity-title" className="mb-1 text-sm font-semibold">Attempts per hour, last 24 hours (UTC) <span className="font-normal text-slate-600 dark:text-slate-400">· {total} in all</span></h2>
       <div className="h-40" role="img" aria-label={`Attempts per hour over the last 24 hours: ${data.reduce((n, b) => n + b.succeeded, 0)} succeeded, ${data.reduce((n, b) => n + b.failed, 0)} failed`}>
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: -20 }}>
@@ -203,7 +203,7 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
   const actionError = test.error ?? disable.error ?? enable.error ?? rotate.error;
   return (
     <div className="flex flex-col">
-      <PageHeader title={e.url} description={e.description || undefined}>
+      <PageHeader title={e.url} documentTitle={`Endpoint ${e.url}`} description={e.description || undefined}>
         <Button variant="ghost" onClick={() => navigate('/webhooks')}><ArrowLeft className="size-4" aria-hidden /> Endpoints</Button>
         <Button onClick={() => test.mutate({ endpointId })} disabled={test.isPending || e.status === 'disabled'}><Send className="size-4" aria-hidden /> Send test event</Button>
         <RetryFailed endpointId={endpointId} />
@@ -217,15 +217,15 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
         {actionError && <ErrorNotice error={actionError} />}
         {test.data && <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">Test event queued. <a className="underline" href={href(`/webhooks/deliveries/${test.data.id}`)}>Follow its delivery</a>.</p>}
         <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-4">
-          <div><dt className="text-xs text-slate-500">State</dt><dd><Badge value={state} /> {e.disabledReason && <span className="block text-xs text-slate-600 dark:text-slate-400">{e.disabledReason}</span>}{state === 'paused' && <span className="block text-xs text-slate-600 dark:text-slate-400">Paused after {e.consecutiveFailures} failures in a row; resumes <RelativeTime iso={e.pausedUntil!} />.</span>}</dd></div>
-          <div><dt className="text-xs text-slate-500">Success (7 days)</dt><dd>{e.health.successRate === null ? 'No deliveries yet' : `${(e.health.successRate * 100).toFixed(1)} % of ${e.health.delivered + e.health.failed}`}</dd></div>
-          <div><dt className="text-xs text-slate-500">Last failure</dt><dd>{e.lastFailureAt ? <RelativeTime iso={e.lastFailureAt} /> : 'Never'}</dd></div>
-          <div><dt className="text-xs text-slate-500">Last success</dt><dd>{e.lastSuccessAt ? <RelativeTime iso={e.lastSuccessAt} /> : 'Never'}</dd></div>
-          <div><dt className="text-xs text-slate-500">Events</dt><dd className="text-xs">{e.eventTypes.includes('*') ? 'All events' : e.eventTypes.join(', ')}</dd></div>
-          <div><dt className="text-xs text-slate-500">Network scope</dt><dd>{scopeWords[e.networkScope]}</dd></div>
-          <div><dt className="text-xs text-slate-500">Retries</dt><dd>{(e.retrySchedule ?? [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]).map(ms).join(', ')}{e.retrySchedule ? '' : ' (default)'}</dd></div>
-          <div><dt className="text-xs text-slate-500">Limits</dt><dd>{e.concurrency} at once{e.rateLimit ? `, ${e.rateLimit}/s` : ''}</dd></div>
-          {e.previousSecretExpiresAt && <div className="col-span-2"><dt className="text-xs text-slate-500">Secret rotation</dt><dd>Old and new secrets both sign until <RelativeTime iso={e.previousSecretExpiresAt} />.</dd></div>}
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">State</dt><dd><Badge value={state} /> {e.disabledReason && <span className="block text-xs text-slate-600 dark:text-slate-400">{e.disabledReason}</span>}{state === 'paused' && <span className="block text-xs text-slate-600 dark:text-slate-400">Paused after {e.consecutiveFailures} failures in a row; resumes <RelativeTime iso={e.pausedUntil!} />.</span>}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Success (7 days)</dt><dd>{e.health.successRate === null ? 'No deliveries yet' : `${(e.health.successRate * 100).toFixed(1)} % of ${e.health.delivered + e.health.failed}`}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Last failure</dt><dd>{e.lastFailureAt ? <RelativeTime iso={e.lastFailureAt} /> : 'Never'}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Last success</dt><dd>{e.lastSuccessAt ? <RelativeTime iso={e.lastSuccessAt} /> : 'Never'}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Events</dt><dd className="text-xs">{e.eventTypes.includes('*') ? 'All events' : e.eventTypes.join(', ')}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Network scope</dt><dd>{scopeWords[e.networkScope]}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Retries</dt><dd>{(e.retrySchedule ?? [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]).map(ms).join(', ')}{e.retrySchedule ? '' : ' (default)'}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Limits</dt><dd>{e.concurrency} at once{e.rateLimit ? `, ${e.rateLimit}/s` : ''}</dd></div>
+          {e.previousSecretExpiresAt && <div className="col-span-2"><dt className="text-xs text-slate-600 dark:text-slate-400">Secret rotation</dt><dd>Old and new secrets both sign until <RelativeTime iso={e.previousSecretExpiresAt} />.</dd></div>}
         </dl>
         <ActivityChart endpointId={endpointId} />
         <Deliveries endpointId={endpointId} />
