@@ -150,7 +150,7 @@ export function CurrentPage() {
   return (
     <div className="p-8">
       <h1 className="text-lg font-semibold">Page not found</h1>
-      <a className="text-indigo-600 underline" href="#/">Back to the timeline</a>
+      <a className="text-indigo-700 underline dark:text-indigo-300" href="#/">Back to the timeline</a>
     </div>
   );
 }

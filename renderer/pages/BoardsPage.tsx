@@ -108,10 +108,14 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
             <EmptyState icon={<KanbanSquare className="size-8" />} title="No projects yet">Create a project to get a first board.</EmptyState>
           ) : (
             projects.data.items.map((p) => (
-              <div key={p.id} className={`rounded-lg border border-slate-200 dark:border-slate-800 ${p.archived ? 'opacity-70' : ''}`}>
+              // Archived projects are set apart by a dashed border and a badge, not by fading (faded text fails contrast).
+              <div key={p.id} className={`rounded-lg border dark:border-slate-800 ${p.archived ? 'border-dashed border-slate-300 bg-slate-50 dark:border-slate-700 dark:bg-slate-900/40' : 'border-slate-200'}`}>
                 <div className="flex items-center justify-between gap-2 border-b border-slate-100 px-4 py-2 dark:border-slate-900">
                   <div>
-                    <h2 className="font-medium">{p.name}</h2>
+                    <h2 className="flex items-center gap-2 font-medium">
+                      {p.name}
+                      {p.archived && <span className="rounded-full bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-800 dark:bg-slate-700 dark:text-slate-100">Archived · read-only</span>}
+                    </h2>
                     {p.archived && (
                       <p className="text-xs text-slate-600 dark:text-slate-400">Archived {p.archivedAt && <RelativeTime iso={p.archivedAt} />}: {p.archivedReason}</p>
                     )}

@@ -239,7 +239,7 @@ export function ReportsPage(_props: { params: Record<string, string> }) {
                   mono
                   empty="No page views recorded in this range (tracking may be off in Settings)."
                 />
-                <p className="mt-2 text-xs"><a className="text-indigo-600 hover:underline dark:text-indigo-400" href={href('/tracking', { range: range.preset, from: range.preset === 'custom' ? range.from : null, to: range.preset === 'custom' ? range.to : null })}>Explore tracking events →</a></p>
+                <p className="mt-2 text-xs"><a className="text-indigo-700 hover:underline dark:text-indigo-300" href={href('/tracking', { range: range.preset, from: range.preset === 'custom' ? range.from : null, to: range.preset === 'custom' ? range.to : null })}>Explore tracking events →</a></p>
               </Card>
             </div>
             <WebhookSection input={{ from: range.from, to: range.to }} />

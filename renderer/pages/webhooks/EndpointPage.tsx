@@ -67,13 +67,12 @@ function Deliveries({ endpointId }: { endpointId: string }) {
             {items.map((v) => {
               const d = rows[v.index];
               return (
+                // A list item holding a link (a link cannot itself be a list item).
+                <div role="listitem" key={d.id} style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}>
                 <a
-                  role="listitem"
                   data-index={v.index}
-                  key={d.id}
                   href={href(`/webhooks/deliveries/${d.id}`)}
-                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}
-                  className="grid grid-cols-[7rem_10rem_1fr_6rem_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm hover:bg-slate-50 dark:border-slate-900 dark:hover:bg-slate-900"
+                  className="grid h-full grid-cols-[7rem_10rem_1fr_6rem_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm hover:bg-slate-50 dark:border-slate-900 dark:hover:bg-slate-900"
                 >
                   <Badge value={d.status} />
                   <code className="truncate text-xs">{d.eventType}</code>
@@ -83,6 +82,7 @@ function Deliveries({ endpointId }: { endpointId: string }) {
                   <span className="text-xs text-slate-600 dark:text-slate-400">{d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
                   <span className="text-xs text-slate-600 dark:text-slate-400">{d.nextAttemptAt && d.status === 'retrying' ? <>next <RelativeTime iso={d.nextAttemptAt} /></> : <RelativeTime iso={d.createdAt} />}</span>
                 </a>
+                </div>
               );
             })}
           </div>
@@ -197,7 +197,7 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
   const rotate = useApiMutation('webhooks.endpoints.rotateSecret', [...invalidates]);
   const [rotated, setRotated] = useState<{ secret: string; previousSecretExpiresAt: string } | null>(null);
   if (ep.isLoading) return <div className="p-6"><Skeleton rows={6} /></div>;
-  if (ep.error || !ep.data) return <div className="p-6"><ErrorNotice error={ep.error} title="This endpoint could not be loaded" /><a className="mt-3 inline-block text-indigo-600 underline" href={href('/webhooks')}>Back to webhooks</a></div>;
+  if (ep.error || !ep.data) return <div className="p-6"><ErrorNotice error={ep.error} title="This endpoint could not be loaded" /><a className="mt-3 inline-block text-indigo-700 underline dark:text-indigo-300" href={href('/webhooks')}>Back to webhooks</a></div>;
   const e = ep.data;
   const state = e.status === 'disabled' ? 'disabled' : e.pausedUntil ? 'paused' : 'active';
   const actionError = test.error ?? disable.error ?? enable.error ?? rotate.error;

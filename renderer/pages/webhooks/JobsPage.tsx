@@ -36,7 +36,7 @@ function JobList() {
             {(Object.keys(statusLabels) as JobStatus[]).map((s) => <option key={s} value={s}>{statusLabels[s]}</option>)}
           </select>
         </label>
-        {queue && <button type="button" className="text-sm text-indigo-600 underline" onClick={() => setSearch({ queue: null })}>Queue “{queue}” ✕</button>}
+        {queue && <button type="button" className="text-sm text-indigo-700 underline dark:text-indigo-300" onClick={() => setSearch({ queue: null })}>Queue “{queue}” ✕</button>}
       </div>
       {list.isLoading && <Skeleton rows={5} />}
       {list.error && <ErrorNotice error={list.error} title="The jobs could not be loaded" />}

@@ -91,7 +91,7 @@ function EventCatalogue() {
           <li key={t.type}>
             <button type="button" aria-expanded={open === t.type} onClick={() => setOpen(open === t.type ? null : t.type)} className="flex w-full items-center justify-between px-3 py-2 text-left text-sm hover:bg-slate-50 dark:hover:bg-slate-900">
               <span><code className="font-medium">{t.type}</code> <span className="text-slate-600 dark:text-slate-400">— {t.label}</span></span>
-              <span className="text-xs text-indigo-600 dark:text-indigo-400">{open === t.type ? 'Hide sample' : 'Sample payload'}</span>
+              <span className="text-xs text-indigo-700 dark:text-indigo-300">{open === t.type ? 'Hide sample' : 'Sample payload'}</span>
             </button>
             {open === t.type && <div className="px-3 pb-3"><Code label={`Sample payload of ${t.type}`}>{prettyJson(t.sample)}</Code></div>}
           </li>
@@ -108,7 +108,7 @@ export function WebhooksPage(_props: { params: Record<string, string> }) {
   return (
     <div>
       <PageHeader title="Webhooks" description="Endpoints that receive your team’s events, signed per Standard Webhooks.">
-        <a href={href('/jobs')} className="text-sm text-indigo-600 underline dark:text-indigo-400">Jobs and queues</a>
+        <a href={href('/jobs')} className="text-sm text-indigo-700 underline dark:text-indigo-300">Jobs and queues</a>
         <NewEndpoint />
       </PageHeader>
       <div className="p-6">
