@@ -1,5 +1,7 @@
 // One delivery: the payload it sends, and every attempt with its request, response, timing and error.
 import { ArrowLeft, Ban, RefreshCw } from 'lucide-react';
+import { useState } from 'react';
+import { ConfirmDialog } from '../../components/Dialog.tsx';
 import { Button, ErrorNotice, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
@@ -25,6 +27,7 @@ export function DeliveryPage({ params }: { params: Record<string, string> }) {
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.deliveries.get']);
   const retry = useApiMutation('webhooks.deliveries.retry', ['webhooks.deliveries.get', 'webhooks.deliveries.list']);
   const cancel = useApiMutation('webhooks.deliveries.cancel', ['webhooks.deliveries.get', 'webhooks.deliveries.list']);
+  const [confirmCancel, setConfirmCancel] = useState(false);
   if (d.isLoading) return <div className="p-6"><Skeleton rows={6} /></div>;
   if (d.error || !d.data) return <div className="p-6"><ErrorNotice error={d.error} title="This delivery could not be loaded" /></div>;
   const x = d.data;
@@ -34,10 +37,23 @@ export function DeliveryPage({ params }: { params: Record<string, string> }) {
       <PageHeader title={`Delivery of ${x.eventType}`} description={<>to <a className="underline" href={href(`/webhooks/endpoints/${x.endpoint.id}`)}>{x.endpoint.url}</a> · webhook-id <code className="text-xs">{x.id}</code></>}>
         <Button variant="ghost" onClick={() => navigate(`/webhooks/endpoints/${x.endpoint.id}`)}><ArrowLeft className="size-4" aria-hidden /> Endpoint</Button>
         <Button variant="primary" onClick={() => retry.mutate({ deliveryId })} disabled={retry.isPending || x.status === 'delivering'}><RefreshCw className="size-4" aria-hidden /> Retry now</Button>
-        <Button onClick={() => cancel.mutate({ deliveryId })} disabled={!canCancel || cancel.isPending}><Ban className="size-4" aria-hidden /> Cancel</Button>
+        <Button onClick={() => { cancel.reset(); setConfirmCancel(true); }} disabled={!canCancel || cancel.isPending}><Ban className="size-4" aria-hidden /> Cancel</Button>
       </PageHeader>
+      <ConfirmDialog
+        open={confirmCancel}
+        onClose={() => setConfirmCancel(false)}
+        title="Cancel this delivery?"
+        cancelLabel="Keep it"
+        confirmLabel={cancel.isPending ? 'Cancelling…' : 'Cancel delivery'}
+        danger
+        busy={cancel.isPending}
+        error={cancel.error ? <ErrorNotice error={cancel.error} title="The delivery was not cancelled" /> : null}
+        onConfirm={() => cancel.mutate({ deliveryId }, { onSuccess: () => setConfirmCancel(false) })}
+      >
+        <p>No further attempt is made: the receiver will not get this {x.eventType} event unless it is retried or resent by hand. The cancellation is recorded with your name.</p>
+      </ConfirmDialog>
       <div className="space-y-6 p-6">
-        {(retry.error || cancel.error) && <ErrorNotice error={retry.error ?? cancel.error} />}
+        {retry.error && <ErrorNotice error={retry.error} />}
         <dl className="grid grid-cols-2 gap-4 text-sm md:grid-cols-4">
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Status</dt><dd><Badge value={x.status} /></dd></div>
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Attempts</dt><dd>{x.attemptList.length}</dd></div>

@@ -2,11 +2,12 @@
 import { AlertTriangle, KeyRound, Plus, Webhook } from 'lucide-react';
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
-import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
+import { Button, EmptyState, ErrorNotice, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
 import { href } from '../../lib/router.tsx';
-import { Badge, Code, CopyButton, prettyJson, scopeWords } from './shared.tsx';
+import { EndpointForm } from './EndpointForm.tsx';
+import { Badge, Code, CopyButton, prettyJson } from './shared.tsx';
 
 export function SecretOnce({ secret, onClose, title = 'Endpoint created', note }: { secret: string | null; onClose(): void; title?: string; note?: string }) {
   return (
@@ -29,50 +30,18 @@ export function SecretOnce({ secret, onClose, title = 'Endpoint created', note }
 function NewEndpoint() {
   const [open, setOpen] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [form, setForm] = useState({ url: '', description: '', all: true, types: [] as string[], networkScope: 'public' as 'public' | 'private' | 'loopback' });
-  const types = useApi('webhooks.eventTypes', {});
   const create = useApiMutation('webhooks.endpoints.create', ['webhooks.endpoints.list']);
-  const toggle = (t: string) => setForm((f) => ({ ...f, types: f.types.includes(t) ? f.types.filter((x) => x !== t) : [...f.types, t] }));
   return (
     <>
-      <Button variant="primary" onClick={() => setOpen(true)}><Plus className="size-4" aria-hidden /> New endpoint</Button>
+      <Button variant="primary" onClick={() => { create.reset(); setOpen(true); }}><Plus className="size-4" aria-hidden /> New endpoint</Button>
       <Dialog open={open} onClose={() => setOpen(false)} title="New webhook endpoint" wide>
-        <form
-          className="space-y-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate(
-              { url: form.url.trim(), description: form.description, eventTypes: form.all ? ['*'] : form.types, networkScope: form.networkScope },
-              { onSuccess: (ep) => { setOpen(false); setSecret(ep.secret); setForm({ url: '', description: '', all: true, types: [], networkScope: 'public' }); } },
-            );
-          }}
-        >
-          <label className="block text-sm font-medium">URL
-            <input autoFocus type="url" placeholder="https://example.com/webhooks/chronicle" className={`${inputClass} mt-1 w-full font-normal`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} required />
-          </label>
-          <label className="block text-sm font-medium">Description <span className="font-normal text-slate-600 dark:text-slate-400">(optional)</span>
-            <input className={`${inputClass} mt-1 w-full font-normal`} value={form.description} maxLength={500} onChange={(e) => setForm({ ...form, description: e.target.value })} />
-          </label>
-          <fieldset className="space-y-2 text-sm">
-            <legend className="font-medium">Events</legend>
-            <label className="flex items-center gap-2"><input type="checkbox" checked={form.all} onChange={(e) => setForm({ ...form, all: e.target.checked })} /> All events, including ones added later</label>
-            {!form.all && (
-              <div className="grid grid-cols-2 gap-1 pl-1">
-                {types.data?.items.map((t) => (
-                  <label key={t.type} className="flex items-center gap-2"><input type="checkbox" checked={form.types.includes(t.type)} onChange={() => toggle(t.type)} /> <code className="text-xs">{t.type}</code> <span className="text-slate-600 dark:text-slate-400">{t.label}</span></label>
-                ))}
-              </div>
-            )}
-          </fieldset>
-          <label className="block text-sm font-medium">Network scope
-            <select className={`${inputClass} mt-1 w-full font-normal`} value={form.networkScope} onChange={(e) => setForm({ ...form, networkScope: e.target.value as typeof form.networkScope })}>
-              {Object.entries(scopeWords).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-            </select>
-            <span className="mt-1 block text-xs font-normal text-slate-600 dark:text-slate-400">Deliveries to addresses outside the scope are refused, so a webhook cannot be aimed at machines on your network unless you allow it here.</span>
-          </label>
-          {create.error && <ErrorNotice error={create.error} title="The endpoint was not created" />}
-          <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Cancel</Button><Button type="submit" variant="primary" disabled={create.isPending || (!form.all && form.types.length === 0)}>Create endpoint</Button></div>
-        </form>
+        <EndpointForm
+          submitLabel="Create endpoint"
+          busy={create.isPending}
+          error={create.error}
+          onCancel={() => setOpen(false)}
+          onSubmit={(settings) => create.mutate(settings, { onSuccess: (ep) => { setOpen(false); setSecret(ep.secret); } })}
+        />
       </Dialog>
       <SecretOnce secret={secret} onClose={() => setSecret(null)} />
     </>
