@@ -39,6 +39,18 @@ export function CardPanel({ cardId, readOnly, onClose }: { cardId: string; readO
         </div>
         {card.isPending ? <Skeleton className="p-5" rows={5} /> : card.error ? <div className="p-5"><ErrorNotice error={card.error} /></div> : c && (
           <div className="space-y-6 p-5">
+            {readOnly ? (
+              // Read-only (an archived project or a review bundle): the card as text, no form to type into.
+              <section aria-label="Details" className="space-y-3">
+                <p className="text-base font-semibold">{c.title}</p>
+                <dl className="grid grid-cols-[6.5rem_1fr] gap-x-2 gap-y-1 text-sm">
+                  <dt className="font-medium text-slate-600 dark:text-slate-400">Assignee</dt><dd>{c.assignee?.name ?? 'Nobody'}</dd>
+                  <dt className="font-medium text-slate-600 dark:text-slate-400">Due date</dt><dd>{c.dueDate ?? 'None'}</dd>
+                  <dt className="font-medium text-slate-600 dark:text-slate-400">Description</dt><dd className="whitespace-pre-wrap">{c.description || 'None'}</dd>
+                </dl>
+                <p className="text-xs text-slate-600 dark:text-slate-400">Created by {c.creator.name} <RelativeTime iso={c.createdAt} /> · updated <RelativeTime iso={c.updatedAt} /> · read-only</p>
+              </section>
+            ) : (
             <form
               className="space-y-3"
               onSubmit={(e) => {
@@ -53,26 +65,27 @@ export function CardPanel({ cardId, readOnly, onClose }: { cardId: string; readO
               }}
             >
               <label className="block text-sm font-medium">Title
-                <input disabled={readOnly} className={`${inputClass} mt-1 w-full text-base`} value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} required maxLength={200} />
+                <input className={`${inputClass} mt-1 w-full text-base`} value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} required maxLength={200} />
               </label>
               <label className="block text-sm font-medium">Description
-                <textarea disabled={readOnly} rows={5} className={`${inputClass} mt-1 w-full`} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
+                <textarea rows={5} className={`${inputClass} mt-1 w-full`} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
               </label>
               <div className="grid grid-cols-2 gap-3">
                 <label className="block text-sm font-medium">Assignee
-                  <select disabled={readOnly} className={`${inputClass} mt-1 w-full`} value={form.assigneeId} onChange={(e) => setForm({ ...form, assigneeId: e.target.value })}>
+                  <select className={`${inputClass} mt-1 w-full`} value={form.assigneeId} onChange={(e) => setForm({ ...form, assigneeId: e.target.value })}>
                     <option value="">Nobody</option>
                     {members.data?.items.map((m) => <option key={m.user.id} value={m.user.id}>{m.user.name}</option>)}
                   </select>
                 </label>
                 <label className="block text-sm font-medium">Due date
-                  <input disabled={readOnly} type="date" className={`${inputClass} mt-1 w-full`} value={form.dueDate} onChange={(e) => setForm({ ...form, dueDate: e.target.value })} />
+                  <input type="date" className={`${inputClass} mt-1 w-full`} value={form.dueDate} onChange={(e) => setForm({ ...form, dueDate: e.target.value })} />
                 </label>
               </div>
               <p className="text-xs text-slate-600 dark:text-slate-400">Created by {c.creator.name} <RelativeTime iso={c.createdAt} /> · updated <RelativeTime iso={c.updatedAt} /></p>
               {update.error && <ErrorNotice error={update.error} title="The card was not saved" />}
-              {!readOnly && <Button type="submit" variant="primary" disabled={!dirty || update.isPending}>{update.isPending ? 'Saving…' : 'Save changes'}</Button>}
+              <Button type="submit" variant="primary" disabled={!dirty || update.isPending}>{update.isPending ? 'Saving…' : 'Save changes'}</Button>
             </form>
+            )}
 
             <section aria-label="Comments" className="space-y-3">
               <h3 className="text-sm font-semibold">Comments ({c.comments.length})</h3>

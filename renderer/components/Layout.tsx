@@ -5,6 +5,7 @@ import { api, subscribe } from '../lib/client.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
 import { href, matchPath, useLocation } from '../lib/router.tsx';
 import { useTracking } from '../lib/tracking.ts';
+import { useWorkspace } from '../lib/workspace.ts';
 import { routes } from '../routes.tsx';
 import { Icon } from './Icon.tsx';
 import { setDocumentTitle } from './ui.tsx';
@@ -124,7 +125,8 @@ export function Layout({ children }: { children: ReactNode }) {
   // Anything that changes the workspace wholesale refetches every query.
   useInvalidateOn('workspace.changed', ['session.get', 'members.list', 'projects.list', 'boards.list', 'activity.list']);
   useProjectArchives();
-  useTracking();
+  const workspace = useWorkspace();
+  useTracking(workspace.readOnly);
   return (
     <div className="flex h-full">
       <SkipLink />

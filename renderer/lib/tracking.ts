@@ -159,10 +159,15 @@ function onSubmit(ev: SubmitEvent) {
  * Start the tracker for this window (call once, from the layout): page views on route changes, the delegated
  * listeners, the close-time flush, and the account setting (live).
  */
-export function useTracking() {
+export function useTracking(readOnly = false) {
   const location = useLocation();
   const started = useRef(false);
   useEffect(() => {
+    // A read-only workspace (a review bundle) records nothing: not even a tracking.track call is made.
+    if (readOnly) {
+      tracker.setEnabled(false);
+      return;
+    }
     if (started.current) return;
     started.current = true;
     const load = () =>
@@ -185,7 +190,7 @@ export function useTracking() {
       window.removeEventListener('pagehide', hide);
       document.removeEventListener('visibilitychange', visibility);
     };
-  }, []);
+  }, [readOnly]);
   const route = safeRoute(location.path, location.search);
   useEffect(() => tracker.pageView(route), [route]);
 }

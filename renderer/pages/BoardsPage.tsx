@@ -5,6 +5,7 @@ import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, 
 import { useApiMutation } from '../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
 import { href } from '../lib/router.tsx';
+import { useWorkspace } from '../lib/workspace.ts';
 
 function NewProject() {
   const [open, setOpen] = useState(false);
@@ -96,11 +97,15 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
   const boards = useApi('boards.list', {});
   const members = useApi('members.list', {});
   useInvalidateOn('activity.created', ['boards.list', 'members.list', 'projects.list']);
+  const { readOnly } = useWorkspace();
   const cardCount = new Map(boards.data?.items.map((b) => [b.id, b.cardCount]));
   return (
     <div>
-      <PageHeader title="Boards" description="Projects and their boards. Open a board to move cards; every change is recorded.">
-        <NewProject />
+      <PageHeader
+        title="Boards"
+        description={readOnly ? 'Projects and their boards as they were exported. This review bundle is read-only: nothing can be added, moved or changed.' : 'Projects and their boards. Open a board to move cards; every change is recorded.'}
+      >
+        {!readOnly && <NewProject />}
       </PageHeader>
       <div className="grid gap-6 p-6 lg:grid-cols-[1fr_18rem]">
         <section aria-label="Projects" className="space-y-4">
@@ -122,7 +127,7 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
                   </div>
                   <div className="flex items-center gap-1">
                     <a className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800" href={href('/', { projectId: p.id })}>Timeline</a>
-                    {!p.archived && <ArchiveProject project={p} />}
+                    {!p.archived && !readOnly && <ArchiveProject project={p} />}
                   </div>
                 </div>
                 <ul className="grid gap-2 p-3 sm:grid-cols-2 xl:grid-cols-3">
@@ -140,7 +145,7 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
           )}
         </section>
         <aside aria-label="Members" className="space-y-2">
-          <div className="flex items-center justify-between"><h2 className="font-medium">Members</h2><InviteMember /></div>
+          <div className="flex items-center justify-between"><h2 className="font-medium">Members</h2>{!readOnly && <InviteMember />}</div>
           <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-900 dark:border-slate-800">
             {members.data?.items.map((m) => (
               <li key={m.id} className="flex items-center justify-between px-3 py-2 text-sm">

@@ -9,6 +9,7 @@ import { api, subscribe } from '../lib/client.ts';
 import { useApi } from '../lib/queries.ts';
 import { useInfiniteVirtualList } from '../lib/useInfiniteVirtualList.ts';
 import { useSearchParams } from '../lib/router.tsx';
+import { useWorkspace } from '../lib/workspace.ts';
 
 const typeOptions = [
   ['card_created', 'Cards created'],
@@ -83,7 +84,8 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
     () => feedRows(grouped ? groupActivities(items, { keepSingle: (i) => fresh.has(i.id) }) : items.map((item) => ({ kind: 'single' as const, key: item.id, item })), expanded),
     [items, grouped, expanded, fresh],
   );
-  const { lastSeenAt } = useLastSeen();
+  const workspace = useWorkspace();
+  const { lastSeenAt } = useLastSeen(3000, workspace.readOnly);
 
   const { scrollRef, virtualizer, virtualItems, onKeyDown } = useInfiniteVirtualList({
     count: rows.length,

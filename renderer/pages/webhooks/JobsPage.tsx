@@ -7,6 +7,7 @@ import { api } from '../../lib/client.ts';
 import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
 import { useSearchParams } from '../../lib/router.tsx';
+import { useWorkspace } from '../../lib/workspace.ts';
 import { Badge, ms } from './shared.tsx';
 
 type JobStatus = 'ready' | 'scheduled' | 'claimed' | 'done' | 'failed' | 'cancelled';
@@ -71,6 +72,22 @@ function JobList() {
 }
 
 export function JobsPage(_props: { params: Record<string, string> }) {
+  const { readOnly } = useWorkspace();
+  if (readOnly) {
+    return (
+      <div>
+        <PageHeader title="Jobs" description="Background work of the original workspace." />
+        <EmptyState icon={<Workflow className="size-10" aria-hidden />} title="This review bundle holds no jobs">
+          Webhook fan-out, notifications and recurring tasks run in the original workspace; a review bundle carries the audit trail only, so
+          nothing runs here and nothing is waiting.
+        </EmptyState>
+      </div>
+    );
+  }
+  return <LiveJobs />;
+}
+
+function LiveJobs() {
   const stats = useApi('jobs.stats', {}, { refetchInterval: 3_000 });
   const [, setSearch] = useSearchParams();
   useInvalidateOn('webhooks.delivery.updated', ['jobs.stats']);

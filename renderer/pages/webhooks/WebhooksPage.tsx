@@ -6,6 +6,7 @@ import { Button, EmptyState, ErrorNotice, PageHeader, RelativeTime, Skeleton } f
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
 import { href } from '../../lib/router.tsx';
+import { useWorkspace } from '../../lib/workspace.ts';
 import { EndpointForm } from './EndpointForm.tsx';
 import { Badge, Code, CopyButton, prettyJson } from './shared.tsx';
 
@@ -71,16 +72,23 @@ function EventCatalogue() {
 }
 
 export function WebhooksPage(_props: { params: Record<string, string> }) {
-  const endpoints = useApi('webhooks.endpoints.list', {});
+  const { readOnly } = useWorkspace();
+  const endpoints = useApi('webhooks.endpoints.list', {}, { enabled: !readOnly });
   useInvalidateOn('webhooks.endpoint.updated', ['webhooks.endpoints.list']);
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.list']);
   return (
     <div>
       <PageHeader title="Webhooks" description="Endpoints that receive your team’s events, signed per Standard Webhooks.">
         <a href={href('/jobs')} className="text-sm text-indigo-700 underline dark:text-indigo-300">Jobs and queues</a>
-        <NewEndpoint />
+        {!readOnly && <NewEndpoint />}
       </PageHeader>
       <div className="p-6">
+        {readOnly && (
+          <EmptyState icon={<Webhook className="size-10" aria-hidden />} title="This review bundle holds no webhooks">
+            Endpoints, their deliveries and their signing secrets stay in the original workspace: a bundle carries the trail, not the
+            operational data. Open the workspace itself to see deliveries or retry them.
+          </EmptyState>
+        )}
         {endpoints.isLoading && <Skeleton rows={4} />}
         {endpoints.error && <ErrorNotice error={endpoints.error} title="The endpoints could not be loaded" />}
         {endpoints.data && endpoints.data.items.length === 0 && (
