@@ -1,5 +1,5 @@
 // Writes of event records, their activities and follow-up jobs; bulk loads of event rows for the feed.
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import { all, first, q, run, type Sqlite } from './sql.ts';
 import type { ActivitiesTable, JobsTable, Schema } from './schema.ts';
 
@@ -10,6 +10,9 @@ export type EventTableName =
   | 'comment_added'
   | 'member_invited'
   | 'project_archived';
+
+/** How much of a comment's body the feed carries as its excerpt. */
+export const EXCERPT_CHARS = 160;
 
 export function insertEventRow<T extends EventTableName>(s: Sqlite, table: T, row: Schema[T]): void {
   run(s, q.insertInto(table).values(row as any));
@@ -32,7 +35,7 @@ export function loadEventRows<T extends EventTableName>(s: Sqlite, table: T, ids
 /** id → name for rows of a named table: one query however many ids. */
 export function loadNames(
   s: Sqlite,
-  table: 'users' | 'cards' | 'columns' | 'projects' | 'boards',
+  table: 'users' | 'cards' | 'columns' | 'projects' | 'boards' | 'comments',
   ids: readonly string[],
 ): Map<string, string> {
   const map = new Map<string, string>();
@@ -40,7 +43,10 @@ export function loadNames(
   const rows =
     table === 'cards'
       ? all(s, q.selectFrom('cards').select(['id', 'title as name']).where('id', 'in', ids as string[]))
-      : all(s, q.selectFrom(table).select(['id', 'name']).where('id', 'in', ids as string[]));
+      : table === 'comments'
+        ? // A comment's "name" is the start of its body (the feed's excerpt).
+          all(s, q.selectFrom('comments').select(['id', sql<string>`substr(body, 1, ${EXCERPT_CHARS + 1})`.as('name')]).where('id', 'in', ids as string[]))
+        : all(s, q.selectFrom(table).select(['id', 'name']).where('id', 'in', ids as string[]));
   for (const r of rows) map.set(r.id, r.name);
   return map;
 }

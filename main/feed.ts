@@ -1,5 +1,5 @@
 import { listActivities } from '../db/feed.ts';
-import { loadEventRows, loadNames } from '../db/events.ts';
+import { EXCERPT_CHARS, loadEventRows, loadNames } from '../db/events.ts';
 import type { Sqlite } from '../db/sql.ts';
 import type { ActivitiesTable } from '../db/schema.ts';
 import { toIso } from '../db/ids.ts';
@@ -80,6 +80,13 @@ export function buildItems(sqlite: Sqlite, rows: ActivitiesTable[]): Item[] {
     columns: loadNames(sqlite, 'columns', [...wanted.columns]),
     projects: loadNames(sqlite, 'projects', [...wanted.projects]),
     boards: loadNames(sqlite, 'boards', [...wanted.boards]),
+    comments: loadNames(sqlite, 'comments', [...wanted.comments]),
+  };
+  const excerptOf = (subject: Record<string, unknown>): string | undefined => {
+    const body = typeof subject.comment_id === 'string' ? names.comments.get(subject.comment_id) : undefined;
+    if (body === undefined) return undefined;
+    const line = body.replace(/\s+/g, ' ').trim();
+    return line.length > EXCERPT_CHARS ? `${line.slice(0, EXCERPT_CHARS - 1).trimEnd()}…` : line;
   };
   const lookup: NameLookup = {
     user: (id) => (id && names.users.get(id)) || 'Someone',
@@ -103,6 +110,7 @@ export function buildItems(sqlite: Sqlite, rows: ActivitiesTable[]): Item[] {
       project: r.project_id ? { id: r.project_id, name: lookup.project(r.project_id) } : null,
       createdAt: toIso(r.created_at),
       subject: type.publicJson(subject as never),
+      ...(r.subject_type === 'comment_added' ? { excerpt: excerptOf(subject) } : {}),
     });
   }
   return items;
