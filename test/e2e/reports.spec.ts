@@ -62,11 +62,79 @@ test('the reports page shows the figures of reports.summary, with charts, and ex
   expect(file.suggestedFilename()).toMatch(/^chronicle-counts-.*\.csv$/);
   const text = fs.readFileSync(await file.path(), 'utf8');
   expect(text).toContain(`card_moved,${summary.counts.card_moved}`);
-  const png = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Export “Daily activity” as PNG' }).click();
-  const image = await png;
-  expect(image.suggestedFilename()).toMatch(/\.png$/);
-  expect(fs.readFileSync(await image.path()).subarray(1, 4).toString()).toBe('PNG');
+});
+
+/** Export a chart card as PNG and read the image back in the page: its size and how many pixels of each colour. */
+async function exportPng(page: import('@playwright/test').Page, title: string, colours: string[]) {
+  const card = page.locator('section').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
+  const wrapper = (await card.locator('.recharts-wrapper').boundingBox())!;
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: `Export “${title}” as PNG` }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.png$/);
+  const bytes = fs.readFileSync(await file.path());
+  expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+  const read = await page.evaluate(async ({ b64, colours }) => {
+    // (The page's CSP allows no fetch of a data: URL: decode the bytes by hand.)
+    const blob = new Blob([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], { type: 'image/png' });
+    const bmp = await createImageBitmap(blob);
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext('2d')!;
+    g.drawImage(bmp, 0, 0);
+    const data = g.getImageData(0, 0, bmp.width, bmp.height).data;
+    const rgb = colours.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+    const counts = rgb.map(() => 0);
+    let lowerHalfInk = 0;
+    const bg = [data[0], data[1], data[2]];
+    for (let p = 0; p < data.length; p += 4) {
+      rgb.forEach((c, i) => {
+        if (Math.abs(data[p] - c[0]) < 8 && Math.abs(data[p + 1] - c[1]) < 8 && Math.abs(data[p + 2] - c[2]) < 8) counts[i]++;
+      });
+      const y = Math.floor(p / 4 / bmp.width);
+      if (y > bmp.height * 0.85 && Math.abs(data[p] - bg[0]) + Math.abs(data[p + 1] - bg[1]) + Math.abs(data[p + 2] - bg[2]) > 60) lowerHalfInk++;
+    }
+    return { width: bmp.width, height: bmp.height, counts, bottomInk: lowerHalfInk };
+  }, { b64: bytes.toString('base64'), colours });
+  return { ...read, wrapper };
+}
+
+test('PNG export draws every chart whole, legend included', async ({ page, server }) => {
+  // A receiver that answers, so the webhook chart has deliveries to draw.
+  const http = await import('node:http');
+  const rx = http.createServer((_req, res) => res.writeHead(200).end('ok'));
+  await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+  try {
+    const port = (rx.address() as import('node:net').AddressInfo).port;
+    const ep = await server.api('webhooks.endpoints.create', { url: `http://127.0.0.1:${port}/png`, eventTypes: ['*'], networkScope: 'loopback' });
+    for (let i = 0; i < 3; i++) await server.api('webhooks.endpoints.sendTest', { endpointId: ep.id });
+    await expect.poll(async () => (await server.api('webhooks.deliveries.list', { endpointId: ep.id, status: ['delivered'] })).items.length, { timeout: 20_000 }).toBe(3);
+    await page.goto(`${server.url}#/reports?range=90`);
+    await expect(page.locator('#daily-title')).toBeVisible();
+    const types = ['#6366f1', '#0ea5e9', '#f59e0b', '#10b981', '#64748b'];
+    const charts: [string, string[]][] = [
+      ['Daily activity', types],
+      ['Most active boards', ['#6366f1']],
+      ['Webhook deliveries per day', ['#10b981', '#6366f1']],
+    ];
+    for (const [title, colours] of charts) {
+      await expect(page.getByRole('button', { name: `Export “${title}” as PNG` })).toBeVisible();
+      const png = await exportPng(page, title, colours);
+      // The whole chart at 2×: not a 28×28 legend swatch.
+      expect(Math.abs(png.width - Math.ceil(png.wrapper.width * 2)), `${title} width`).toBeLessThanOrEqual(2);
+      expect(Math.abs(png.height - Math.ceil(png.wrapper.height * 2)), `${title} height`).toBeLessThanOrEqual(2);
+      expect(png.width, title).toBeGreaterThan(400);
+      png.counts.forEach((n, i) => expect(n, `${title}: pixels of ${colours[i]}`).toBeGreaterThan(20));
+    }
+    // The daily chart's legend (drawn below the bars) is in the image too.
+    const daily = await exportPng(page, 'Daily activity', types);
+    expect(daily.bottomInk).toBeGreaterThan(200);
+    await page.goto(`${server.url}#/tracking?range=7`);
+    await expect(page.getByRole('heading', { name: 'Tracking', exact: true })).toBeVisible();
+    const tracking = await exportPng(page, 'Events over time', ['#6366f1']);
+    expect(tracking.width).toBeGreaterThan(400);
+  } finally {
+    rx.close();
+  }
 });
 
 test('tracking explorer, settings and inbox render', async ({ page, server }) => {
