@@ -12,6 +12,8 @@ import { setDocumentTitle } from './ui.tsx';
 import { NotificationsInbox } from './NotificationsInbox.tsx';
 import { ReadOnlyBanner } from '../pages/audit/ReadOnlyBanner.tsx';
 
+const routePatterns = routes.map((r) => r.pattern);
+
 function Sidebar() {
   const { path } = useLocation();
   return (
@@ -126,7 +128,7 @@ export function Layout({ children }: { children: ReactNode }) {
   useInvalidateOn('workspace.changed', ['session.get', 'members.list', 'projects.list', 'boards.list', 'activity.list']);
   useProjectArchives();
   const workspace = useWorkspace();
-  useTracking(workspace.readOnly);
+  useTracking(routePatterns, workspace.readOnly);
   return (
     <div className="flex h-full">
       <SkipLink />

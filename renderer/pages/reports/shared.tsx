@@ -252,7 +252,12 @@ export function RankedTable({ rows, unit, empty, nameHeader, href, mono }: { row
             <td className="py-1.5 pr-2">
               <div className="flex items-center gap-2">
                 <div className="h-2 rounded bg-indigo-500/70" style={{ width: `${Math.max(2, (r.count / max) * 40)}%` }} aria-hidden="true" />
-                {href && r.id ? <a className="truncate hover:underline" href={href(r.id)}>{r.name}</a> : <span className={`truncate ${mono ? 'font-mono text-xs' : ''}`}>{r.name}</span>}
+                {href && r.id ? (
+                  <a className="truncate hover:underline" href={href(r.id)}>{r.name}</a>
+                ) : (
+                  // Routes and element names wrap rather than being cut off.
+                  <span className={mono ? 'min-w-0 font-mono text-xs break-all' : 'truncate'}>{r.name}</span>
+                )}
               </div>
             </td>
             <td className="py-1.5 text-right tabular-nums">{r.count.toLocaleString('en')}</td>
