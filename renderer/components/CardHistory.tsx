@@ -8,6 +8,7 @@ import type { Output } from '../../preload/contract.ts';
 import { api } from '../lib/client.ts';
 import { useApiMutation } from '../lib/mutations.ts';
 import { useApi } from '../lib/queries.ts';
+import { formatLocal, fromLocalInput, timeZone, toLocalInput } from '../lib/time.ts';
 import { ChangeList, displayValue, kindLabels, type Names } from '../pages/audit/diff.tsx';
 import { Dialog } from './Dialog.tsx';
 import { Icon } from './Icon.tsx';
@@ -16,9 +17,6 @@ import { Button, EmptyState, ErrorNotice, inputClass, RelativeTime, Skeleton } f
 type Version = Output<'audit.cardHistory'>['items'][number];
 const kindIcons: Record<string, string> = { card_created: 'square-plus', card_updated: 'pencil', card_moved: 'arrow-right' };
 
-/** `2026-03-31T12:00` in UTC for a datetime-local input, and back. */
-const toLocalInput = (iso: string) => iso.slice(0, 16);
-const fromLocalInput = (v: string) => (v ? new Date(`${v}:59.999Z`).toISOString() : '');
 
 function mergeNames(pages: { names: Names }[]): Names {
   const out: Names = { users: {}, columns: {} };
@@ -62,15 +60,16 @@ function AsOf({ cardId, versions }: { cardId: string; versions: Version[] }) {
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h3 id="asof-title" className="flex items-center gap-1.5 font-medium"><Clock className="size-4" aria-hidden /> As of</h3>
         <div className="flex items-center gap-2">
-          <label className="sr-only" htmlFor={`asof-${cardId}`}>Show the card as it was at (UTC)</label>
+          <label className="sr-only" htmlFor={`asof-${cardId}`}>Show the card as it was at ({timeZone()})</label>
           <input
             id={`asof-${cardId}`}
             type="datetime-local"
             className={inputClass}
             value={at ? toLocalInput(at) : ''}
-            onChange={(e) => setAt(fromLocalInput(e.target.value))}
+            // The whole minute picked, in the person's zone.
+            onChange={(e) => setAt(fromLocalInput(e.target.value, true) ?? '')}
           />
-          <span className="text-xs text-slate-600 dark:text-slate-400">UTC</span>
+          <span className="text-xs text-slate-600 dark:text-slate-400">{timeZone()}</span>
           {at && <Button variant="ghost" onClick={() => setAt('')} aria-label="Back to now"><X className="size-4" aria-hidden /></Button>}
         </div>
       </div>
@@ -87,7 +86,7 @@ function AsOf({ cardId, versions }: { cardId: string; versions: Version[] }) {
             value={oldest - Math.max(0, sliderIndex)}
             onChange={(e) => setAt(versions[oldest - Number(e.target.value)].createdAt)}
             className="w-full accent-indigo-600"
-            aria-valuetext={at ? `Version of ${new Date(at).toUTCString()}` : 'Now'}
+            aria-valuetext={at ? `Version of ${formatLocal(at)}` : 'Now'}
           />
           <div className="flex justify-between text-xs text-slate-600 dark:text-slate-400"><span>Created</span><span>Now</span></div>
         </div>
@@ -100,7 +99,7 @@ function AsOf({ cardId, versions }: { cardId: string; versions: Version[] }) {
         <ErrorNotice error={state.error} title="The card could not be rebuilt" />
       ) : state.data.existed && state.data.state ? (
         <div aria-live="polite">
-          <p className="mb-2 text-xs text-slate-600 dark:text-slate-400">As it was at <RelativeTime iso={state.data.at} /> ({new Date(state.data.at).toUTCString()})</p>
+          <p className="mb-2 text-xs text-slate-600 dark:text-slate-400">As it was at <RelativeTime iso={state.data.at} /> ({formatLocal(state.data.at)})</p>
           <StateView state={state.data.state} names={state.data.names} />
         </div>
       ) : (
@@ -208,7 +207,7 @@ export function CardHistory({ cardId, readOnly = false }: { cardId: string; read
                 className="size-4 accent-indigo-600"
                 checked={selected.includes(v.id)}
                 onChange={() => toggle(v.id)}
-                aria-label={`Compare the version of ${new Date(v.createdAt).toUTCString()}`}
+                aria-label={`Compare the version of ${formatLocal(v.createdAt)}`}
               />
               <Icon name={kindIcons[v.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
               <span className="font-medium">{v.updater.name}</span>

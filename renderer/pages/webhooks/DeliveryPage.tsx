@@ -74,7 +74,10 @@ export function DeliveryPage({ params }: { params: Record<string, string> }) {
                 <span className="text-slate-600 dark:text-slate-400">{a.durationMs} ms</span>
                 <span className="text-slate-600 dark:text-slate-400"><RelativeTime iso={a.createdAt} /></span>
                 <span className="text-slate-600 dark:text-slate-400">{a.trigger === 'manual' ? `Manual${a.triggeredBy ? ` by ${a.triggeredBy.name}` : ''}` : 'Scheduled'}</span>
-                <span className="ml-auto"><CopyButton label="Copy as curl" text={curlFor(a.url, a.requestHeaders, x.payload)} /></span>
+                <span className="ml-auto flex items-center gap-2">
+                  <span className="text-xs text-slate-600 dark:text-slate-400">The signature is redacted: a receiver that verifies will refuse it.</span>
+                  <CopyButton label="Copy as curl" text={curlFor(a.url, a.requestHeaders, x.payload)} />
+                </span>
               </header>
               {a.errorMessage && <p className="mb-3 text-sm text-red-800 dark:text-red-300">{a.errorMessage}</p>}
               <div className="grid gap-4 lg:grid-cols-2">
