@@ -58,14 +58,20 @@ export async function loadEventRows<T extends EventTableName>(db: Db, table: T, 
   return (await all(db, db.q.selectFrom(table as EventTableName).selectAll().where('id', 'in', ids as string[]))) as unknown as Schema[T][];
 }
 
-export type NamedTable = 'users' | 'cards' | 'columns' | 'projects' | 'boards';
+/** How much of a comment's body the feed carries as its excerpt. */
+export const EXCERPT_CHARS = 160;
+
+export type NamedTable = 'users' | 'cards' | 'columns' | 'projects' | 'boards' | 'comments';
 
 /** id → name for rows of a named table: one query however many ids. */
 export async function loadNames(db: Db, table: NamedTable, ids: readonly string[]): Promise<Map<string, string>> {
   return (await loadNamesOf(db, { [table]: ids }))[table] ?? new Map();
 }
 
-const nameColumn: Record<NamedTable, string> = { users: 'name', cards: 'title', columns: 'name', projects: 'name', boards: 'name' };
+// A comment's "name" is the start of its body (the feed's excerpt; one character more tells it was cut).
+const nameColumn: Record<NamedTable, string> = {
+  users: 'name', cards: 'title', columns: 'name', projects: 'name', boards: 'name', comments: `substr(body, 1, ${EXCERPT_CHARS + 1})`,
+};
 
 /**
  * id → name for the rows of several named tables in ONE statement (a UNION ALL of one `id IN (…)` branch per

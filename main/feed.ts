@@ -1,5 +1,5 @@
 import { listActivities } from '../db/feed.ts';
-import { loadEventRows, loadNamesOf } from '../db/events.ts';
+import { EXCERPT_CHARS, loadEventRows, loadNamesOf } from '../db/events.ts';
 import type { Db } from '../db/store.ts';
 import type { ActivitiesTable } from '../db/schema.ts';
 import { toIso } from '../db/ids.ts';
@@ -82,6 +82,7 @@ export async function buildItems(db: Db, rows: ActivitiesTable[]): Promise<Item[
     columns: [...wanted.columns],
     projects: [...wanted.projects],
     boards: [...wanted.boards],
+    comments: [...wanted.comments],
   });
   const none = new Map<string, string>();
   const names = {
@@ -90,6 +91,13 @@ export async function buildItems(db: Db, rows: ActivitiesTable[]): Promise<Item[
     columns: loadedNames.columns ?? none,
     projects: loadedNames.projects ?? none,
     boards: loadedNames.boards ?? none,
+    comments: loadedNames.comments ?? none,
+  };
+  const excerptOf = (subject: Record<string, unknown>): string | undefined => {
+    const body = typeof subject.comment_id === 'string' ? names.comments.get(subject.comment_id) : undefined;
+    if (body === undefined) return undefined;
+    const line = body.replace(/\s+/g, ' ').trim();
+    return line.length > EXCERPT_CHARS ? `${line.slice(0, EXCERPT_CHARS - 1).trimEnd()}…` : line;
   };
   const lookup: NameLookup = {
     user: (id) => (id && names.users.get(id)) || 'Someone',
@@ -109,6 +117,7 @@ export async function buildItems(db: Db, rows: ActivitiesTable[]): Promise<Item[
       description: type.describe(subject as never, lookup),
       icon: type.icon,
       creator: { id: r.creator_id, name: lookup.user(r.creator_id) },
+      ...(r.subject_type === 'comment_added' ? { excerpt: excerptOf(subject) } : {}),
       board: r.board_id ? { id: r.board_id, name: names.boards.get(r.board_id) ?? 'a deleted board' } : null,
       project: r.project_id ? { id: r.project_id, name: lookup.project(r.project_id) } : null,
       createdAt: toIso(r.created_at),

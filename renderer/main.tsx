@@ -1,9 +1,9 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode, useState } from 'react';
+import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import './app.css';
 import { CurrentPage, Layout } from './components/Layout.tsx';
-import { Button, EmptyState, ErrorNotice, inputClass, Skeleton } from './components/ui.tsx';
+import { Button, ErrorNotice, inputClass, setDocumentTitle, Skeleton } from './components/ui.tsx';
 import { api } from './lib/client.ts';
 import { queryClient, useApi } from './lib/queries.ts';
 import { RouterProvider } from './lib/router.tsx';
@@ -25,13 +25,17 @@ function Welcome() {
       setBusy(false);
     }
   };
+  useEffect(() => setDocumentTitle('Welcome'), []);
   return (
-    <div className="flex h-full items-center justify-center p-6">
+    <main className="flex h-full items-center justify-center p-6">
       <div className="w-full max-w-lg space-y-6 rounded-xl border border-slate-200 p-8 shadow-sm dark:border-slate-800">
-        <EmptyState title="Welcome to Chronicle">
-          This workspace is empty. Load the demo workspace (two accounts, boards and three months of activity) to look around, or
-          start your own.
-        </EmptyState>
+        <div className="space-y-3 text-center">
+          <h1 className="text-lg font-semibold">Welcome to Chronicle</h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            This workspace is empty. Load the demo workspace (two accounts, boards and three months of activity) to look around, or
+            start your own.
+          </p>
+        </div>
         <div className="flex justify-center">
           <Button variant="primary" disabled={busy} onClick={() => run(() => api('workspace.seedDemo', {}))}>
             {busy ? 'Creating…' : 'Load the demo workspace'}
@@ -44,7 +48,7 @@ function Welcome() {
             void run(() => api('workspace.create', form));
           }}
         >
-          <p className="text-sm font-medium">Or start an empty workspace</p>
+          <h2 className="text-sm font-medium">Or start an empty workspace</h2>
           <div className="grid grid-cols-1 gap-2 sm:grid-cols-3">
             <input aria-label="Account name" placeholder="Account name" className={inputClass} value={form.accountName} onChange={(e) => setForm({ ...form, accountName: e.target.value })} />
             <input aria-label="Your name" placeholder="Your name" className={inputClass} value={form.userName} onChange={(e) => setForm({ ...form, userName: e.target.value })} />
@@ -54,7 +58,7 @@ function Welcome() {
         </form>
         {error ? <ErrorNotice error={error} /> : null}
       </div>
-    </div>
+    </main>
   );
 }
 

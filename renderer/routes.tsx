@@ -16,6 +16,8 @@ import { WebhooksPage } from './pages/webhooks/WebhooksPage.tsx';
 export interface RouteDef {
   pattern: string;
   page: ComponentType<{ params: Record<string, string> }>;
+  /** The tab's title while the page loads (pages name themselves through PageHeader). */
+  title?: string;
   /** Sidebar entry (routes without one are reached from other pages). */
   nav?: { label: string; icon: string };
 }
@@ -23,12 +25,12 @@ export interface RouteDef {
 export const routes: RouteDef[] = [
   { pattern: '/', page: TimelinePage, nav: { label: 'Timeline', icon: 'activity' } },
   { pattern: '/boards', page: BoardsPage, nav: { label: 'Boards', icon: 'kanban-square' } },
-  { pattern: '/boards/:boardId', page: BoardPage },
+  { pattern: '/boards/:boardId', page: BoardPage, title: 'Board' },
   { pattern: '/audit', page: AuditPage, nav: { label: 'Audit', icon: 'shield-check' } },
-  { pattern: '/audit/cards/:cardId', page: CardHistoryPage },
+  { pattern: '/audit/cards/:cardId', page: CardHistoryPage, title: 'Card history' },
   { pattern: '/webhooks', page: WebhooksPage, nav: { label: 'Webhooks', icon: 'webhook' } },
-  { pattern: '/webhooks/endpoints/:id', page: EndpointPage },
-  { pattern: '/webhooks/deliveries/:id', page: DeliveryPage },
+  { pattern: '/webhooks/endpoints/:id', page: EndpointPage, title: 'Endpoint' },
+  { pattern: '/webhooks/deliveries/:id', page: DeliveryPage, title: 'Delivery' },
   { pattern: '/jobs', page: JobsPage, nav: { label: 'Jobs', icon: 'workflow' } },
   { pattern: '/reports', page: ReportsPage, nav: { label: 'Reports', icon: 'chart-column' } },
   { pattern: '/tracking', page: TrackingPage, nav: { label: 'Tracking', icon: 'mouse-pointer-click' } },

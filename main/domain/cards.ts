@@ -62,14 +62,24 @@ export interface MoveCardInput {
   position?: number;
 }
 
-/** Move a card to another column of its board (at `position`, else at the end). */
+/** Move a card to another column of its board (at `position`, else at the end), or to `position` within its column. */
 export async function moveCard(ctx: DomainContext, input: MoveCardInput): Promise<CardsTable> {
   const { session } = ctx;
   const at = now(ctx);
   const result = await inCommand(ctx, async (tx) => {
     const { card, projectId, to, toCount: count } = await requireMove(tx, session.accountId, input.cardId, input.toColumnId);
     if (to.board_id !== card.board_id) throw invalid('The target column is on another board.', ['toColumnId']);
-    if (to.id === card.column_id) throw conflict('The card is already in that column.');
+    if (to.id === card.column_id) {
+      // A reorder within the column: positions only, which the trail treats as noise (no event, like a
+      // position-only update); a move to where the card already is changes nothing.
+      const last = count - 1;
+      const position = Math.min(input.position ?? last, last);
+      if (input.position === undefined || position === card.position) throw conflict('The card is already there.');
+      await ws.closeGap(tx, card.column_id, card.position);
+      await ws.openGap(tx, to.id, position);
+      await ws.updateCardRow(tx, session.accountId, card.id, { position, updated_at: at });
+      return { card: { ...card, position, updated_at: at }, event: null };
+    }
     const position = Math.min(input.position ?? count, count);
     await ws.moveCardRow(tx, session.accountId, {
       cardId: card.id, fromColumnId: card.column_id, fromPosition: card.position, toColumnId: to.id, toPosition: position, at,
@@ -85,7 +95,7 @@ export async function moveCard(ctx: DomainContext, input: MoveCardInput): Promis
     );
     return { card: { ...card, column_id: to.id, position, updated_at: at }, event };
   });
-  announce(ctx, [result.event]);
+  if (result.event) announce(ctx, [result.event]);
   return result.card;
 }
 

@@ -60,6 +60,8 @@ export const ActivityItem = z.object({
   createdAt: z.string(),
   /** The event's public JSON (UUIDs, ISO times). */
   subject: z.record(z.string(), z.unknown()),
+  /** The start of the subject's text, on one line (a comment's body, up to 160 characters). */
+  excerpt: z.string().optional(),
 });
 
 const Title = z.string().trim().min(1, 'must not be empty').max(200);

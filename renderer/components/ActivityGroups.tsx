@@ -13,13 +13,14 @@ import { RelativeTime, relativeTime } from './ui.tsx';
  * When this person last looked at the timeline, as it was when the page opened (so what was new stays marked
  * during this visit). The mark moves to "now" after a few seconds on the page, and again when leaving it.
  */
-export function useLastSeen(delayMs = 3000): { lastSeenAt: string | null; loaded: boolean } {
+export function useLastSeen(delayMs = 3000, readOnly = false): { lastSeenAt: string | null; loaded: boolean } {
   const [state, setState] = useState<{ lastSeenAt: string | null; loaded: boolean }>({ lastSeenAt: null, loaded: false });
   useEffect(() => {
     let cancelled = false;
     let marked = false;
     const mark = () => {
-      if (marked) return;
+      // A read-only workspace (a review bundle) keeps no marks: no write call at all.
+      if (marked || readOnly) return;
       marked = true;
       void api('activity.markSeen', {}).catch(() => {});
     };
@@ -32,7 +33,7 @@ export function useLastSeen(delayMs = 3000): { lastSeenAt: string | null; loaded
       clearTimeout(timer);
       mark();
     };
-  }, [delayMs]);
+  }, [delayMs, readOnly]);
   return state;
 }
 
@@ -63,7 +64,7 @@ function GroupRow({ group, expanded, onToggle, lastSeenAt }: { group: GroupEntry
           <span data-testid="group-summary">{group.summary}</span>
           <span className="sr-only">{expanded ? ', collapse' : `, show ${group.items.length} items`}</span>
         </button>
-        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-500 dark:text-slate-400">
+        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-600 dark:text-slate-400">
           <RelativeTime iso={first.createdAt} />
           {relativeTime(last.createdAt) !== relativeTime(first.createdAt) && (
             <span>

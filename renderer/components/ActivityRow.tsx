@@ -1,4 +1,5 @@
 import type { Output } from '../../preload/contract.ts';
+import { cardTitleOf } from '../lib/activityGroups.ts';
 import { href } from '../lib/router.tsx';
 import { Icon } from './Icon.tsx';
 import { RelativeTime } from './ui.tsx';
@@ -14,7 +15,30 @@ const tone: Record<string, string> = {
   project_archived: 'bg-slate-200 text-slate-800 dark:bg-slate-800 dark:text-slate-200',
 };
 
-/** One activity: what happened, where, who, when. */
+/** Where an activity's subject is shown: a card opens on its board; invitations and archives on the boards page. */
+export function subjectHref(item: ActivityItem): string | null {
+  const cardId = typeof item.subject.card_id === 'string' ? item.subject.card_id : null;
+  if (cardId && item.board) return href(`/boards/${item.board.id}`, { card: cardId });
+  if (item.subjectType === 'member_invited' || item.subjectType === 'project_archived') return href('/boards');
+  return null;
+}
+
+/** The description with the card's title as a link that opens the card. */
+function Description({ item }: { item: ActivityItem }) {
+  const link = subjectHref(item);
+  const title = typeof item.subject.card_id === 'string' ? (item.subjectType === 'card_created' ? String(item.subject.title ?? '') : cardTitleOf(item)) : '';
+  const at = title ? item.description.indexOf(title, item.creator.name.length) : -1;
+  if (!link || at < 0) return <>{item.description}</>;
+  return (
+    <>
+      {item.description.slice(0, at)}
+      <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={link} tabIndex={-1} data-subject-link>{title}</a>
+      {item.description.slice(at + title.length)}
+    </>
+  );
+}
+
+/** One activity: what happened, where, who, when; a comment's opening words. */
 export function ActivityRow({ item, fresh = false }: { item: ActivityItem; fresh?: boolean }) {
   return (
     <div className={`flex items-start gap-3 px-6 py-3 ${fresh ? 'bg-indigo-50/70 dark:bg-indigo-950/40' : ''}`}>
@@ -22,8 +46,13 @@ export function ActivityRow({ item, fresh = false }: { item: ActivityItem; fresh
         <Icon name={item.icon} className="size-3.5" />
       </span>
       <div className="min-w-0 flex-1">
-        <p className="text-sm" data-testid="activity-description">{item.description}</p>
-        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-500 dark:text-slate-400">
+        <p className="text-sm" data-testid="activity-description"><Description item={item} /></p>
+        {item.excerpt && (
+          <p className="mt-0.5 line-clamp-2 border-l-2 border-violet-300 pl-2 text-sm text-slate-700 italic dark:border-violet-700 dark:text-slate-300" data-testid="activity-excerpt">
+            {item.excerpt}
+          </p>
+        )}
+        <p className="mt-0.5 flex flex-wrap gap-x-2 text-xs text-slate-600 dark:text-slate-400">
           <RelativeTime iso={item.createdAt} />
           {item.board && (
             <a className="hover:underline" href={href(`/boards/${item.board.id}`)}>

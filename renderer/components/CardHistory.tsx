@@ -8,6 +8,7 @@ import type { Output } from '../../preload/contract.ts';
 import { api } from '../lib/client.ts';
 import { useApiMutation } from '../lib/mutations.ts';
 import { useApi } from '../lib/queries.ts';
+import { formatLocal, fromLocalInput, timeZone, toLocalInput } from '../lib/time.ts';
 import { ChangeList, displayValue, kindLabels, type Names } from '../pages/audit/diff.tsx';
 import { Dialog } from './Dialog.tsx';
 import { Icon } from './Icon.tsx';
@@ -16,9 +17,6 @@ import { Button, EmptyState, ErrorNotice, inputClass, RelativeTime, Skeleton } f
 type Version = Output<'audit.cardHistory'>['items'][number];
 const kindIcons: Record<string, string> = { card_created: 'square-plus', card_updated: 'pencil', card_moved: 'arrow-right' };
 
-/** `2026-03-31T12:00` in UTC for a datetime-local input, and back. */
-const toLocalInput = (iso: string) => iso.slice(0, 16);
-const fromLocalInput = (v: string) => (v ? new Date(`${v}:59.999Z`).toISOString() : '');
 
 function mergeNames(pages: { names: Names }[]): Names {
   const out: Names = { users: {}, columns: {} };
@@ -46,7 +44,7 @@ function StateView({ state, names }: { state: NonNullable<Output<'audit.cardAt'>
       ))}
       <div className="grid grid-cols-[6.5rem_1fr] gap-2">
         <dt className="font-medium text-slate-600 dark:text-slate-400">Description</dt>
-        <dd className="whitespace-pre-wrap">{state.description || <span className="text-slate-500">None</span>}</dd>
+        <dd className="whitespace-pre-wrap">{state.description || <span className="text-slate-600 dark:text-slate-400">None</span>}</dd>
       </div>
     </dl>
   );
@@ -62,15 +60,16 @@ function AsOf({ cardId, versions }: { cardId: string; versions: Version[] }) {
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h3 id="asof-title" className="flex items-center gap-1.5 font-medium"><Clock className="size-4" aria-hidden /> As of</h3>
         <div className="flex items-center gap-2">
-          <label className="sr-only" htmlFor={`asof-${cardId}`}>Show the card as it was at (UTC)</label>
+          <label className="sr-only" htmlFor={`asof-${cardId}`}>Show the card as it was at ({timeZone()})</label>
           <input
             id={`asof-${cardId}`}
             type="datetime-local"
             className={inputClass}
             value={at ? toLocalInput(at) : ''}
-            onChange={(e) => setAt(fromLocalInput(e.target.value))}
+            // The whole minute picked, in the person's zone.
+            onChange={(e) => setAt(fromLocalInput(e.target.value, true) ?? '')}
           />
-          <span className="text-xs text-slate-500">UTC</span>
+          <span className="text-xs text-slate-600 dark:text-slate-400">{timeZone()}</span>
           {at && <Button variant="ghost" onClick={() => setAt('')} aria-label="Back to now"><X className="size-4" aria-hidden /></Button>}
         </div>
       </div>
@@ -87,9 +86,9 @@ function AsOf({ cardId, versions }: { cardId: string; versions: Version[] }) {
             value={oldest - Math.max(0, sliderIndex)}
             onChange={(e) => setAt(versions[oldest - Number(e.target.value)].createdAt)}
             className="w-full accent-indigo-600"
-            aria-valuetext={at ? `Version of ${new Date(at).toUTCString()}` : 'Now'}
+            aria-valuetext={at ? `Version of ${formatLocal(at)}` : 'Now'}
           />
-          <div className="flex justify-between text-xs text-slate-500"><span>Created</span><span>Now</span></div>
+          <div className="flex justify-between text-xs text-slate-600 dark:text-slate-400"><span>Created</span><span>Now</span></div>
         </div>
       )}
       {!at ? (
@@ -100,7 +99,7 @@ function AsOf({ cardId, versions }: { cardId: string; versions: Version[] }) {
         <ErrorNotice error={state.error} title="The card could not be rebuilt" />
       ) : state.data.existed && state.data.state ? (
         <div aria-live="polite">
-          <p className="mb-2 text-xs text-slate-500">As it was at <RelativeTime iso={state.data.at} /> ({new Date(state.data.at).toUTCString()})</p>
+          <p className="mb-2 text-xs text-slate-600 dark:text-slate-400">As it was at <RelativeTime iso={state.data.at} /> ({formatLocal(state.data.at)})</p>
           <StateView state={state.data.state} names={state.data.names} />
         </div>
       ) : (
@@ -146,7 +145,7 @@ function RevertDialog({ cardId, latest, target, onClose }: { cardId: string; lat
             <p className="text-sm">The card already matches that version.</p>
           ) : (
             <div className="rounded-md border border-slate-200 p-3 dark:border-slate-700">
-              <p className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-500">What changes</p>
+              <p className="mb-1 text-xs font-medium uppercase tracking-wide text-slate-600 dark:text-slate-400">What changes</p>
               <ChangeList changes={preview.data!.changes} names={preview.data!.names} />
             </div>
           )}
@@ -197,7 +196,7 @@ export function CardHistory({ cardId, readOnly = false }: { cardId: string; read
       {pair ? (
         <ComparePanel cardId={cardId} ids={pair} onClose={() => setSelected([])} />
       ) : (
-        <p className="text-xs text-slate-500">Tick two versions to compare them (any two, not only neighbours).</p>
+        <p className="text-xs text-slate-600 dark:text-slate-400">Tick two versions to compare them (any two, not only neighbours).</p>
       )}
       <ol className="space-y-2" aria-label="Versions, newest first">
         {versions.map((v, i) => (
@@ -208,13 +207,13 @@ export function CardHistory({ cardId, readOnly = false }: { cardId: string; read
                 className="size-4 accent-indigo-600"
                 checked={selected.includes(v.id)}
                 onChange={() => toggle(v.id)}
-                aria-label={`Compare the version of ${new Date(v.createdAt).toUTCString()}`}
+                aria-label={`Compare the version of ${formatLocal(v.createdAt)}`}
               />
-              <Icon name={kindIcons[v.kind]} className="size-4 text-slate-500" />
+              <Icon name={kindIcons[v.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
               <span className="font-medium">{v.updater.name}</span>
-              <span className="text-slate-500">{kindLabels[v.kind].toLowerCase()} the card</span>
-              <span className="text-slate-500">·</span>
-              <span className="text-slate-500"><RelativeTime iso={v.createdAt} /></span>
+              <span className="text-slate-600 dark:text-slate-400">{kindLabels[v.kind].toLowerCase()} the card</span>
+              <span className="text-slate-600 dark:text-slate-400">·</span>
+              <span className="text-slate-600 dark:text-slate-400"><RelativeTime iso={v.createdAt} /></span>
               {i === 0 && <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">Current</span>}
               {i > 0 && !readOnly && (
                 <Button variant="ghost" className="ml-auto !px-2 !py-1 text-xs" onClick={() => setReverting(v)}>

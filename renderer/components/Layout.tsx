@@ -1,14 +1,18 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { ChevronsUpDown } from 'lucide-react';
-import type { ReactNode } from 'react';
-import { api } from '../lib/client.ts';
+import { useEffect, useLayoutEffect, type ReactNode } from 'react';
+import { api, subscribe } from '../lib/client.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
 import { href, matchPath, useLocation } from '../lib/router.tsx';
 import { useTracking } from '../lib/tracking.ts';
+import { useWorkspace } from '../lib/workspace.ts';
 import { routes } from '../routes.tsx';
 import { Icon } from './Icon.tsx';
+import { setDocumentTitle } from './ui.tsx';
 import { NotificationsInbox } from './NotificationsInbox.tsx';
 import { ReadOnlyBanner } from '../pages/audit/ReadOnlyBanner.tsx';
+
+const routePatterns = routes.map((r) => r.pattern);
 
 function Sidebar() {
   const { path } = useLocation();
@@ -61,7 +65,7 @@ function TopBar() {
               <option key={a.id} value={a.id}>{a.name}</option>
             ))}
           </select>
-          <ChevronsUpDown className="pointer-events-none absolute right-2 size-3.5 text-slate-500" aria-hidden="true" />
+          <ChevronsUpDown className="pointer-events-none absolute right-2 size-3.5 text-slate-600 dark:text-slate-400" aria-hidden="true" />
         </div>
         {s?.readOnly && (
           <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-900 dark:text-amber-100">Read-only</span>
@@ -86,17 +90,53 @@ function TopBar() {
   );
 }
 
+/**
+ * An archived project's boards become read-only in every window at once: cached boards (even ones not on screen)
+ * are marked stale, so no window shows an archived board as editable from its cache.
+ */
+function useProjectArchives() {
+  const qc = useQueryClient();
+  useEffect(
+    () =>
+      subscribe('activity.created', (a) => {
+        if (a.subjectType !== 'project_archived') return;
+        for (const m of ['boards.get', 'boards.list', 'projects.list', 'cards.get'] as const) void qc.invalidateQueries({ queryKey: [m] });
+      }),
+    [qc],
+  );
+}
+
+/** The first Tab stop: jump past the sidebar and the top bar to the page itself. */
+function SkipLink() {
+  return (
+    <a
+      href="#main-content"
+      onClick={(e) => {
+        // The hash belongs to the router: focus the main landmark without navigating.
+        e.preventDefault();
+        document.getElementById('main-content')?.focus();
+      }}
+      className="sr-only z-50 rounded-md bg-indigo-700 px-3 py-2 text-sm font-medium text-white focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+    >
+      Skip to content
+    </a>
+  );
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   // Anything that changes the workspace wholesale refetches every query.
   useInvalidateOn('workspace.changed', ['session.get', 'members.list', 'projects.list', 'boards.list', 'activity.list']);
-  useTracking();
+  useProjectArchives();
+  const workspace = useWorkspace();
+  useTracking(routePatterns, workspace.readOnly);
   return (
     <div className="flex h-full">
+      <SkipLink />
       <Sidebar />
       <div className="flex min-w-0 flex-1 flex-col">
         <TopBar />
         <ReadOnlyBanner />
-        <main className="min-h-0 flex-1 overflow-auto">{children}</main>
+        <main id="main-content" tabIndex={-1} className="min-h-0 flex-1 overflow-auto focus:outline-none">{children}</main>
       </div>
     </div>
   );
@@ -104,17 +144,17 @@ export function Layout({ children }: { children: ReactNode }) {
 
 export function CurrentPage() {
   const { path } = useLocation();
-  for (const r of routes) {
-    const params = matchPath(r.pattern, path);
-    if (params) {
-      const Page = r.page;
-      return <Page params={params} />;
-    }
+  const route = routes.find((r) => matchPath(r.pattern, path));
+  // Until the page names itself (PageHeader), the tab carries the area's name.
+  useLayoutEffect(() => setDocumentTitle(route ? route.nav?.label ?? route.title : 'Page not found'), [route]);
+  if (route) {
+    const Page = route.page;
+    return <Page params={matchPath(route.pattern, path)!} />;
   }
   return (
     <div className="p-8">
       <h1 className="text-lg font-semibold">Page not found</h1>
-      <a className="text-indigo-600 underline" href="#/">Back to the timeline</a>
+      <a className="text-indigo-700 underline dark:text-indigo-300" href="#/">Back to the timeline</a>
     </div>
   );
 }

@@ -7,6 +7,7 @@ import type { Output } from '../../preload/contract.ts';
 import { api } from '../lib/client.ts';
 import { useApi, usePush } from '../lib/queries.ts';
 import { navigate } from '../lib/router.tsx';
+import { useWorkspace } from '../lib/workspace.ts';
 import { ErrorNotice, RelativeTime } from './ui.tsx';
 
 type Item = Output<'notifications.list'>['items'][number];
@@ -33,6 +34,7 @@ export function NotificationsInbox() {
   const [open, setOpen] = useState(false);
   const qc = useQueryClient();
   const count = useApi('notifications.unreadCount', {});
+  const { readOnly } = useWorkspace();
   const [unreadOnly, setUnreadOnly] = useState(false);
   const list = useInfiniteQuery({
     queryKey: ['notifications.list', 'infinite', { unreadOnly }],
@@ -75,7 +77,7 @@ export function NotificationsInbox() {
   const openItem = async (n: Item) => {
     setError(null);
     try {
-      if (!n.read) await api('notifications.markRead', { ids: [n.id] });
+      if (!n.read && !readOnly) await api('notifications.markRead', { ids: [n.id] });
       refetch();
       if (n.link) {
         const [path, query = ''] = n.link.split('?');
@@ -127,7 +129,7 @@ export function NotificationsInbox() {
             <label className="ml-auto mr-2 flex items-center gap-1 text-xs text-slate-600 dark:text-slate-400">
               <input type="checkbox" checked={unreadOnly} onChange={(e) => setUnreadOnly(e.target.checked)} data-track="inbox.unread-only" /> Unread only
             </label>
-            <button
+            {!readOnly && <button
               type="button"
               onClick={markAll}
               disabled={unread === 0}
@@ -135,7 +137,7 @@ export function NotificationsInbox() {
               className="inline-flex items-center gap-1 rounded px-2 py-1 text-xs font-medium text-indigo-700 hover:bg-indigo-50 disabled:cursor-not-allowed disabled:text-slate-400 dark:text-indigo-300 dark:hover:bg-slate-800"
             >
               <CheckCheck className="size-3.5" aria-hidden="true" /> Mark all read
-            </button>
+            </button>}
           </div>
           {error ? <div className="p-2"><ErrorNotice error={error} /></div> : null}
           <div className="max-h-[28rem] overflow-auto">
@@ -162,11 +164,11 @@ export function NotificationsInbox() {
                         onClick={() => void openItem(n)}
                         className={`flex w-full gap-3 border-b border-slate-100 px-3 py-2 text-left hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800 ${n.read ? 'opacity-70' : ''}`}
                       >
-                        <KindIcon className="mt-0.5 size-4 shrink-0 text-slate-500" aria-hidden="true" />
+                        <KindIcon className="mt-0.5 size-4 shrink-0 text-slate-600 dark:text-slate-400" aria-hidden="true" />
                         <span className="min-w-0 flex-1">
                           <span className={`block text-sm ${n.read ? '' : 'font-semibold'}`}>{n.title}</span>
                           {n.body && <span className="block truncate text-xs text-slate-600 dark:text-slate-400">{n.body}</span>}
-                          <span className="text-xs text-slate-500"><RelativeTime iso={n.createdAt} /></span>
+                          <span className="text-xs text-slate-600 dark:text-slate-400"><RelativeTime iso={n.createdAt} /></span>
                         </span>
                         {!n.read && <span className="mt-1.5 size-2 shrink-0 rounded-full bg-indigo-600" aria-label="unread" />}
                       </button>

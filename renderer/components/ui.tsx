@@ -1,6 +1,8 @@
 // Small shared UI pieces: times, empty states, skeletons, errors, buttons.
 import { useEffect, useState, type ButtonHTMLAttributes, type ReactNode } from 'react';
 import type { ContractError } from '../lib/client.ts';
+import { useLocation } from '../lib/router.tsx';
+import { formatLocal, timeZone } from '../lib/time.ts';
 
 const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 31_536_000_000], ['month', 2_592_000_000], ['week', 604_800_000], ['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000],
@@ -13,16 +15,15 @@ export function relativeTime(iso: string, now = Date.now()): string {
   return iso;
 }
 
-/** "3 minutes ago", with the exact UTC time on hover. Re-renders every 30 s. */
+/** "3 minutes ago", with the exact time in the person's zone (named) on hover. Re-renders every 30 s. */
 export function RelativeTime({ iso }: { iso: string }) {
   const [, tick] = useState(0);
   useEffect(() => {
     const t = setInterval(() => tick((n) => n + 1), 30_000);
     return () => clearInterval(t);
   }, []);
-  const utc = new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   return (
-    <time dateTime={iso} title={utc} className="whitespace-nowrap">
+    <time dateTime={iso} title={`${formatLocal(iso)} (${timeZone()})`} className="whitespace-nowrap">
       {relativeTime(iso)}
     </time>
   );
@@ -92,7 +93,15 @@ export function Button({ variant = 'secondary', className = '', ...props }: Butt
 export const inputClass =
   'rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900 focus:border-indigo-500';
 
-export function PageHeader({ title, children, description }: { title: string; description?: ReactNode; children?: ReactNode }) {
+/** The browser tab / window title: the page first, the app last. */
+export function setDocumentTitle(page: string | undefined) {
+  document.title = page ? `${page} · Chronicle` : 'Chronicle';
+}
+
+export function PageHeader({ title, children, description, documentTitle }: { title: string; description?: ReactNode; children?: ReactNode; documentTitle?: string }) {
+  const { path } = useLocation();
+  const tabTitle = documentTitle ?? title;
+  useEffect(() => setDocumentTitle(tabTitle), [tabTitle, path]);
   return (
     <header className="flex flex-wrap items-end justify-between gap-3 border-b border-slate-200 px-6 py-4 dark:border-slate-800">
       <div>

@@ -20,22 +20,26 @@ export const FLUSH_AT = 50;
 const MAX_QUEUE = 500;
 const eventTypes: EventType[] = ['page_view', 'link_click', 'form_submit', 'button_click', 'search', 'export'];
 
-/** A route safe to record: only query values that look like ids, dates or enums are kept. */
-export function safeRoute(path: string, search?: URLSearchParams): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of search ?? []) {
-    if (!/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(k)) continue;
-    params.set(k, /^[A-Za-z0-9_.:-]{1,64}$/.test(v) ? v : 'redacted');
+/** The app's route patterns (`/boards/:boardId`), given by the layout that owns the route table. */
+let knownPatterns: readonly string[] = [];
+
+/**
+ * The route to record for a path: its pattern (`/boards/:boardId`), so that every board counts as one route; never
+ * an id or a query string (filters are what someone chose, and every value would be a route of its own). A path
+ * outside the route table keeps its first segment only.
+ */
+export function routePattern(path: string, patterns: readonly string[] = knownPatterns): string {
+  const segments = path.split('/').filter(Boolean);
+  for (const pattern of patterns) {
+    const p = pattern.split('/').filter(Boolean);
+    if (p.length === segments.length && p.every((part, i) => part.startsWith(':') || part === segments[i])) return pattern;
   }
-  const q = params.toString();
-  const route = `${path.startsWith('/') ? path : `/${path}`}${q ? `?${q}` : ''}`;
-  return route.replace(/[^A-Za-z0-9\-._~/%:@!$&'()*+,;=?]/g, '').slice(0, 300);
+  return segments.length ? `/${segments[0].replace(/[^A-Za-z0-9\-._~]/g, '').slice(0, 60)}/…` : '/';
 }
 
 function currentRoute(): string {
   const hash = window.location.hash.replace(/^#/, '') || '/';
-  const [path, query = ''] = hash.split('?');
-  return safeRoute(path || '/', new URLSearchParams(query));
+  return routePattern(hash.split('?')[0] || '/');
 }
 
 function metadataOf(el: HTMLElement): Record<string, string> {
@@ -56,6 +60,7 @@ class Tracker {
   private known = false;
   private sending = false;
   private lastRoute: string | null = null;
+  private lastPath: string | null = null;
   private pending: TrackEvent[] = [];
 
   setEnabled(on: boolean) {
@@ -78,8 +83,10 @@ class Tracker {
     if (this.enabled) this.push(e);
   }
 
-  pageView(route: string) {
-    if (route === this.lastRoute) return;
+  /** A view of `path` (one per path: another board is another view), recorded as its route pattern. */
+  pageView(route: string, path: string) {
+    if (path === this.lastPath) return;
+    this.lastPath = path;
     const referrer = this.lastRoute;
     this.lastRoute = route;
     this.record({ eventType: 'page_view', url: route, ...(referrer ? { referrer } : {}), at: new Date().toISOString() });
@@ -159,10 +166,16 @@ function onSubmit(ev: SubmitEvent) {
  * Start the tracker for this window (call once, from the layout): page views on route changes, the delegated
  * listeners, the close-time flush, and the account setting (live).
  */
-export function useTracking() {
+export function useTracking(patterns: readonly string[], readOnly = false) {
+  knownPatterns = patterns;
   const location = useLocation();
   const started = useRef(false);
   useEffect(() => {
+    // A read-only workspace (a review bundle) records nothing: not even a tracking.track call is made.
+    if (readOnly) {
+      tracker.setEnabled(false);
+      return;
+    }
     if (started.current) return;
     started.current = true;
     const load = () =>
@@ -185,7 +198,7 @@ export function useTracking() {
       window.removeEventListener('pagehide', hide);
       document.removeEventListener('visibilitychange', visibility);
     };
-  }, []);
-  const route = safeRoute(location.path, location.search);
-  useEffect(() => tracker.pageView(route), [route]);
+  }, [readOnly]);
+  const route = routePattern(location.path, patterns);
+  useEffect(() => tracker.pageView(route, location.path), [route, location.path]);
 }

@@ -62,7 +62,8 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
     }
   };
   const s = settings.data;
-  const canEdit = s?.canEditAccount ?? false;
+  const readOnly = status.data?.readOnly ?? false;
+  const canEdit = (s?.canEditAccount ?? false) && !readOnly;
   const daysValid = /^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= 3650;
 
   return (
@@ -146,11 +147,12 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
                 title="Desktop notifications"
                 description={`Show a system notification when something lands in your inbox${isElectron ? '' : ' (in the desktop app; this browser session shows the inbox only)'}. This is your own setting.`}
               >
-                <Toggle id="os-notifications" label="Desktop notifications" checked={s!.osNotifications} onChange={(v) => update({ osNotifications: v }, v ? 'Desktop notifications are on.' : 'Desktop notifications are off.')} />
+                <Toggle id="os-notifications" label="Desktop notifications" checked={s!.osNotifications} disabled={readOnly} onChange={(v) => update({ osNotifications: v }, v ? 'Desktop notifications are on.' : 'Desktop notifications are off.')} />
               </Row>
             </>
           )}
-          {!canEdit && s && <p className="pb-2 text-xs text-slate-500">You are a member of this account; account-wide settings are shown read-only.</p>}
+          {readOnly && s && <p className="pb-2 text-xs text-slate-600 dark:text-slate-400">This review bundle is read-only: its settings are shown as they were exported and cannot be changed.</p>}
+          {!canEdit && !readOnly && s && <p className="pb-2 text-xs text-slate-600 dark:text-slate-400">You are a member of this account; account-wide settings are shown read-only.</p>}
           {days && !daysValid && <p className="pb-2 text-xs text-red-700 dark:text-red-300">Enter a number of days between 1 and 3650.</p>}
         </section>
         {error ? <ErrorNotice error={error} title="The setting was not saved" /> : null}

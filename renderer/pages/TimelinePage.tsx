@@ -2,13 +2,18 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import { Activity } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Input } from '../../preload/contract.ts';
+import { Check, ChevronDown } from 'lucide-react';
+import { Button as AriaButton, ListBox, ListBoxItem, Popover, Select } from 'react-aria-components';
 import { ActivityFeedRow, useLastSeen } from '../components/ActivityGroups.tsx';
+import { subjectHref } from '../components/ActivityRow.tsx';
+import { timeZone, toLocalInput } from '../lib/time.ts';
 import { feedRows, groupActivities } from '../lib/activityGroups.ts';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, subscribe } from '../lib/client.ts';
 import { useApi } from '../lib/queries.ts';
 import { useInfiniteVirtualList } from '../lib/useInfiniteVirtualList.ts';
 import { useSearchParams } from '../lib/router.tsx';
+import { useWorkspace } from '../lib/workspace.ts';
 
 const typeOptions = [
   ['card_created', 'Cards created'],
@@ -26,28 +31,73 @@ const rangePresets: [string, string, number | null][] = [
   ['7d', 'Last 7 days', 7],
   ['30d', 'Last 30 days', 30],
   ['90d', 'Last 90 days', 90],
+  ['custom', 'Custom range…', null],
 ];
+const isDay = (s: string | null): s is string => Boolean(s && /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)));
+/** Midnight starting a `YYYY-MM-DD` day in the person's zone. */
+const localDayStart = (day: string) => new Date(`${day}T00:00:00`);
 
 /** Filters come from the URL, so a timeline can be shared and reloaded. */
 function useFeedFilters() {
   const [params, setParams] = useSearchParams();
-  const range = params.get('range') ?? 'all';
+  const range = rangePresets.some((r) => r[0] === params.get('range')) ? params.get('range')! : 'all';
   const days = rangePresets.find((r) => r[0] === range)?.[2] ?? null;
-  const types = (params.get('types')?.split(',').filter(Boolean) ?? []) as TypeName[];
+  const types = (params.get('types')?.split(',').filter((t) => typeOptions.some(([v]) => v === t)) ?? []) as TypeName[];
+  // A custom range is whole days in the person's zone, `from` to `to` inclusive.
+  const fromDay = range === 'custom' && isDay(params.get('from')) ? params.get('from') : null;
+  const toDay = range === 'custom' && isDay(params.get('to')) ? params.get('to') : null;
+  const badRange = Boolean(fromDay && toDay && fromDay > toDay);
   const input: Input<'activity.list'> = {
     boardId: params.get('boardId') ?? undefined,
     projectId: params.get('projectId') ?? undefined,
     creatorId: params.get('creatorId') ?? undefined,
     types: types.length ? types : undefined,
     // Rounded to the minute so the query key is stable while the page is open.
-    from: days ? new Date(Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000).toISOString() : undefined,
+    from: days
+      ? new Date(Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000).toISOString()
+      : fromDay && !badRange ? localDayStart(fromDay).toISOString() : undefined,
+    to: toDay && !badRange ? new Date(localDayStart(toDay).getTime() + 86_400_000).toISOString() : undefined,
     limit: 50,
   };
-  return { params, setParams, input, range, types };
+  return { params, setParams, input, range, types, fromDay, toDay, badRange };
+}
+
+/** Event types, several at once (a React Aria multiple-selection Select, kept in the URL as `types=a,b`). */
+function TypePicker({ types, onChange }: { types: TypeName[]; onChange(next: TypeName[]): void }) {
+  const label = types.length === 0 ? 'All events' : types.length === 1 ? typeOptions.find(([v]) => v === types[0])![1] : `${types.length} event types`;
+  return (
+    <Select selectionMode="multiple" value={types} onChange={(keys) => onChange(keys.map(String) as TypeName[])} aria-label="Event types" className="inline-flex">
+      <AriaButton className={`${inputClass} inline-flex items-center gap-1`} data-testid="type-picker">
+        <span>{label}</span>
+        <ChevronDown className="size-3.5" aria-hidden />
+      </AriaButton>
+      <Popover placement="bottom start" className="min-w-48 rounded-md border border-slate-200 bg-white p-1 shadow-lg outline-none dark:border-slate-700 dark:bg-slate-900">
+        <ListBox className="outline-none">
+          {typeOptions.map(([v, text]) => (
+            <ListBoxItem
+              key={v}
+              id={v}
+              textValue={text}
+              className="flex cursor-default items-center gap-2 rounded px-2 py-1.5 text-sm text-slate-800 outline-none data-[focused]:bg-indigo-100 data-[focused]:text-indigo-950 dark:text-slate-100 dark:data-[focused]:bg-indigo-900 dark:data-[focused]:text-white"
+            >
+              {({ isSelected }) => (
+                <>
+                  <span className={`flex size-4 items-center justify-center rounded border ${isSelected ? 'border-indigo-600 bg-indigo-600 text-white' : 'border-slate-400'}`} aria-hidden>
+                    {isSelected && <Check className="size-3" />}
+                  </span>
+                  {text}
+                </>
+              )}
+            </ListBoxItem>
+          ))}
+        </ListBox>
+      </Popover>
+    </Select>
+  );
 }
 
 export function TimelinePage(_props: { params: Record<string, string> }) {
-  const { params, setParams, input, range, types } = useFeedFilters();
+  const { params, setParams, input, range, types, fromDay, toDay, badRange } = useFeedFilters();
   const qc = useQueryClient();
   const projects = useApi('projects.list', {});
   const members = useApi('members.list', {});
@@ -83,7 +133,8 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
     () => feedRows(grouped ? groupActivities(items, { keepSingle: (i) => fresh.has(i.id) }) : items.map((item) => ({ kind: 'single' as const, key: item.id, item })), expanded),
     [items, grouped, expanded, fresh],
   );
-  const { lastSeenAt } = useLastSeen();
+  const workspace = useWorkspace();
+  const { lastSeenAt } = useLastSeen(3000, workspace.readOnly);
 
   const { scrollRef, virtualizer, virtualItems, onKeyDown } = useInfiniteVirtualList({
     count: rows.length,
@@ -129,29 +180,40 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
             <option key={m.user.id} value={m.user.id}>{m.user.name}</option>
           ))}
         </select>
-        <label className="sr-only" htmlFor="f-type">Event type</label>
-        <select id="f-type" className={inputClass} value={types.length === 1 ? types[0] : types.length ? '__many' : ''} onChange={(e) => setParams({ types: e.target.value || null })}>
-          <option value="">All events</option>
-          {types.length > 1 && <option value="__many" disabled>{types.length} types</option>}
-          {typeOptions.map(([v, label]) => (
-            <option key={v} value={v}>{label}</option>
-          ))}
-        </select>
+        <TypePicker types={types} onChange={(next) => setParams({ types: next.length ? next.join(',') : null })} />
         <label className="sr-only" htmlFor="f-range">Time range</label>
-        <select id="f-range" className={inputClass} value={range} onChange={(e) => setParams({ range: e.target.value === 'all' ? null : e.target.value })}>
+        <select
+          id="f-range"
+          className={inputClass}
+          value={range}
+          onChange={(e) => {
+            const v = e.target.value;
+            const today = toLocalInput(Date.now()).slice(0, 10);
+            const weekAgo = toLocalInput(Date.now() - 6 * 86_400_000).slice(0, 10);
+            setParams(v === 'custom' ? { range: v, from: fromDay ?? weekAgo, to: toDay ?? today } : { range: v === 'all' ? null : v, from: null, to: null });
+          }}
+        >
           {rangePresets.map(([v, label]) => (
             <option key={v} value={v}>{label}</option>
           ))}
         </select>
+        {range === 'custom' && (
+          <span className="inline-flex items-center gap-1 text-sm">
+            <input type="date" aria-label={`From (${timeZone()})`} className={inputClass} value={fromDay ?? ''} max={toDay ?? undefined} onChange={(e) => setParams({ from: e.target.value || null })} />
+            <span className="text-slate-600 dark:text-slate-400">to</span>
+            <input type="date" aria-label={`To (${timeZone()})`} className={inputClass} value={toDay ?? ''} min={fromDay ?? undefined} onChange={(e) => setParams({ to: e.target.value || null })} />
+          </span>
+        )}
         <label className="flex items-center gap-1.5 text-sm">
           <input type="checkbox" checked={grouped} onChange={() => setParams({ group: grouped ? 'off' : null })} data-track="timeline.group" /> Group similar
         </label>
         {filtered && (
-          <Button variant="ghost" onClick={() => setParams({ boardId: null, projectId: null, creatorId: null, types: null, range: null })}>
+          <Button variant="ghost" onClick={() => setParams({ boardId: null, projectId: null, creatorId: null, types: null, range: null, from: null, to: null })}>
             Clear filters
           </Button>
         )}
       </PageHeader>
+      {badRange && <p role="alert" className="px-6 pt-3 text-sm text-red-700 dark:text-red-300">“From” is after “To”: the range is empty. Pick a start before the end.</p>}
       {feed.isPending ? (
         <Skeleton className="p-6" rows={8} />
       ) : feed.error ? (
@@ -182,14 +244,23 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
                   aria-setsize={feed.hasNextPage ? -1 : rows.length}
                   className="absolute inset-x-0 border-b border-slate-100 focus:bg-slate-50 dark:border-slate-900 dark:focus:bg-slate-900"
                   style={{ transform: `translateY(${v.start}px)` }}
+                  aria-label={row.kind === 'group' ? row.group.summary : row.item.description}
+                  onKeyDown={(e) => {
+                    // Enter on a row opens what it is about (a group opens or closes).
+                    if (e.key !== 'Enter' || e.target !== e.currentTarget) return;
+                    e.preventDefault();
+                    if (row.kind === 'group') return toggleGroup(row.key);
+                    const link = subjectHref(row.item);
+                    if (link) window.location.hash = link;
+                  }}
                 >
                   <ActivityFeedRow row={row} onToggle={toggleGroup} lastSeenAt={lastSeenAt} fresh={(id) => fresh.has(id)} />
                 </article>
               );
             })}
           </div>
-          {feed.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-500">Loading older activity…</p>}
-          {!feed.hasNextPage && <p className="p-4 text-center text-xs text-slate-400">That is everything{params.size ? ' for these filters' : ''}.</p>}
+          {feed.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-600 dark:text-slate-400">Loading older activity…</p>}
+          {!feed.hasNextPage && <p className="p-4 text-center text-xs text-slate-600 dark:text-slate-400">That is everything{params.size ? ' for these filters' : ''}.</p>}
         </div>
       )}
     </div>

@@ -12,6 +12,12 @@ const shot = async (page: import('@playwright/test').Page, name: string) => {
 const today = () => new Date().toISOString().slice(0, 10);
 
 test('page views and tracked clicks of a real session are recorded', async ({ page, server }) => {
+  // The server is shared by the run's specs: count this session's events from what is there already.
+  const views = async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes as { url: string; count: number }[];
+  const viewsOf = (list: { url: string; count: number }[], url: string) => list.find((r) => r.url === url)?.count ?? 0;
+  const rangeClicks = () => server.api('tracking.explore', { from: today(), to: today(), metaKey: 'element', metaValue: 'reports.range' });
+  const before = await views();
+  const clicksBefore = (await rangeClicks()).total;
   await page.goto(server.url);
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
@@ -19,17 +25,44 @@ test('page views and tracked clicks of a real session are recorded', async ({ pa
   await page.getByRole('button', { name: '7 days' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Boards' }).click();
   // The batch goes out within 2 s.
-  await expect
-    .poll(async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes.map((r: any) => r.url), { timeout: 8000 })
-    .toEqual(expect.arrayContaining(['/', '/reports', '/reports?range=7', '/boards']));
-  const clicks = await server.api('tracking.explore', { from: today(), to: today(), metaKey: 'element', metaValue: 'reports.range' });
-  expect(clicks.total).toBe(1);
-  expect(clicks.byType).toEqual([{ eventType: 'button_click', count: 1 }]);
+  await expect.poll(async () => viewsOf(await views(), '/boards'), { timeout: 8000 }).toBe(viewsOf(before, '/boards') + 1);
+  const after = await views();
+  for (const url of ['/', '/reports']) expect(viewsOf(after, url), url).toBe(viewsOf(before, url) + 1);
+  // A new filter is not a new route: `/reports?range=7` is still `/reports`, viewed once.
+  expect(after.some((r) => r.url.includes('?'))).toBe(false);
+  const clicks = await rangeClicks();
+  expect(clicks.total).toBe(clicksBefore + 1);
+  expect(clicks.byType).toEqual([{ eventType: 'button_click', count: clicksBefore + 1 }]);
   const db = await import('better-sqlite3');
   const sqlite = new db.default(server.dbFile, { readonly: true });
-  const row = sqlite.prepare("SELECT referrer FROM tracking_events WHERE url = '/boards' AND event_type = 1").get() as { referrer: string };
+  const row = sqlite.prepare("SELECT referrer FROM tracking_events WHERE url = '/boards' AND event_type = 1 ORDER BY created_at DESC LIMIT 1").get() as { referrer: string };
   sqlite.close();
-  expect(row.referrer).toBe('/reports?range=7');
+  expect(row.referrer).toBe('/reports');
+});
+
+test('routes are recorded by pattern, not per id or query, and shown whole', async ({ page, server }) => {
+  const boards = (await server.api('boards.list', {})).items;
+  const boardViews = async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes.find((r: any) => r.url === '/boards/:boardId')?.count ?? 0;
+  const before = await boardViews();
+  await page.goto(`${server.url}#/boards/${boards[0].id}`);
+  await expect(page.getByTestId('card').first()).toBeVisible();
+  await page.goto(`${server.url}#/boards/${boards[1].id}?card=${boards[1].id}`);
+  await page.goto(`${server.url}#/audit?tab=integrity&person=x`);
+  await expect(page.getByRole('button', { name: 'Verify the chain' })).toBeVisible();
+  await page.goto(`${server.url}#/webhooks/deliveries/019a0000-0000-7000-8000-000000000001`);
+  await page.goto(`${server.url}#/tracking?range=7&type=page_view`);
+  await expect
+    .poll(async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes.map((r: any) => r.url), { timeout: 8000 })
+    .toEqual(expect.arrayContaining(['/boards/:boardId', '/audit', '/webhooks/deliveries/:id']));
+  const routes = (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes;
+  expect(routes.filter((r: any) => /[0-9a-f]{8}-|\?/.test(r.url))).toEqual([]);
+  // Two boards, two views of one route.
+  await expect.poll(boardViews).toBe(before + 2);
+  // The explorer shows each route whole (wrapped, not cut off with an ellipsis).
+  await page.reload();
+  const cell = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Top routes' }) }).getByText('/webhooks/deliveries/:id', { exact: true });
+  await expect(cell).toBeVisible();
+  expect(await cell.evaluate((el) => el.scrollWidth <= el.clientWidth + 1 && getComputedStyle(el).textOverflow !== 'ellipsis')).toBe(true);
 });
 
 test('events still queued when the page goes away are sent with a keepalive request', async ({ page, server }) => {
@@ -41,7 +74,7 @@ test('events still queued when the page goes away are sent with a keepalive requ
   await page.close({ runBeforeUnload: true }); // well within 2 s: only the close-time flush can send it
   await expect
     .poll(async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes.map((r: any) => r.url), { timeout: 8000 })
-    .toContain('/tracking?range=90');
+    .toContain('/tracking');
 });
 
 test('the reports page shows the figures of reports.summary, with charts, and exports CSV', async ({ page, server }) => {
@@ -62,11 +95,79 @@ test('the reports page shows the figures of reports.summary, with charts, and ex
   expect(file.suggestedFilename()).toMatch(/^chronicle-counts-.*\.csv$/);
   const text = fs.readFileSync(await file.path(), 'utf8');
   expect(text).toContain(`card_moved,${summary.counts.card_moved}`);
-  const png = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Export “Daily activity” as PNG' }).click();
-  const image = await png;
-  expect(image.suggestedFilename()).toMatch(/\.png$/);
-  expect(fs.readFileSync(await image.path()).subarray(1, 4).toString()).toBe('PNG');
+});
+
+/** Export a chart card as PNG and read the image back in the page: its size and how many pixels of each colour. */
+async function exportPng(page: import('@playwright/test').Page, title: string, colours: string[]) {
+  const card = page.locator('section').filter({ has: page.getByRole('heading', { name: title, exact: true }) });
+  const wrapper = (await card.locator('.recharts-wrapper').boundingBox())!;
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: `Export “${title}” as PNG` }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.png$/);
+  const bytes = fs.readFileSync(await file.path());
+  expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+  const read = await page.evaluate(async ({ b64, colours }) => {
+    // (The page's CSP allows no fetch of a data: URL: decode the bytes by hand.)
+    const blob = new Blob([Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0))], { type: 'image/png' });
+    const bmp = await createImageBitmap(blob);
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext('2d')!;
+    g.drawImage(bmp, 0, 0);
+    const data = g.getImageData(0, 0, bmp.width, bmp.height).data;
+    const rgb = colours.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+    const counts = rgb.map(() => 0);
+    let lowerHalfInk = 0;
+    const bg = [data[0], data[1], data[2]];
+    for (let p = 0; p < data.length; p += 4) {
+      rgb.forEach((c, i) => {
+        if (Math.abs(data[p] - c[0]) < 8 && Math.abs(data[p + 1] - c[1]) < 8 && Math.abs(data[p + 2] - c[2]) < 8) counts[i]++;
+      });
+      const y = Math.floor(p / 4 / bmp.width);
+      if (y > bmp.height * 0.85 && Math.abs(data[p] - bg[0]) + Math.abs(data[p + 1] - bg[1]) + Math.abs(data[p + 2] - bg[2]) > 60) lowerHalfInk++;
+    }
+    return { width: bmp.width, height: bmp.height, counts, bottomInk: lowerHalfInk };
+  }, { b64: bytes.toString('base64'), colours });
+  return { ...read, wrapper };
+}
+
+test('PNG export draws every chart whole, legend included', async ({ page, server }) => {
+  // A receiver that answers, so the webhook chart has deliveries to draw.
+  const http = await import('node:http');
+  const rx = http.createServer((_req, res) => res.writeHead(200).end('ok'));
+  await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+  try {
+    const port = (rx.address() as import('node:net').AddressInfo).port;
+    const ep = await server.api('webhooks.endpoints.create', { url: `http://127.0.0.1:${port}/png`, eventTypes: ['*'], networkScope: 'loopback' });
+    for (let i = 0; i < 3; i++) await server.api('webhooks.endpoints.sendTest', { endpointId: ep.id });
+    await expect.poll(async () => (await server.api('webhooks.deliveries.list', { endpointId: ep.id, status: ['delivered'] })).items.length, { timeout: 20_000 }).toBe(3);
+    await page.goto(`${server.url}#/reports?range=90`);
+    await expect(page.locator('#daily-title')).toBeVisible();
+    const types = ['#6366f1', '#0ea5e9', '#f59e0b', '#10b981', '#64748b'];
+    const charts: [string, string[]][] = [
+      ['Daily activity', types],
+      ['Most active boards', ['#6366f1']],
+      ['Webhook deliveries per day', ['#10b981', '#6366f1']],
+    ];
+    for (const [title, colours] of charts) {
+      await expect(page.getByRole('button', { name: `Export “${title}” as PNG` })).toBeVisible();
+      const png = await exportPng(page, title, colours);
+      // The whole chart at 2×: not a 28×28 legend swatch.
+      expect(Math.abs(png.width - Math.ceil(png.wrapper.width * 2)), `${title} width`).toBeLessThanOrEqual(2);
+      expect(Math.abs(png.height - Math.ceil(png.wrapper.height * 2)), `${title} height`).toBeLessThanOrEqual(2);
+      expect(png.width, title).toBeGreaterThan(400);
+      png.counts.forEach((n, i) => expect(n, `${title}: pixels of ${colours[i]}`).toBeGreaterThan(20));
+    }
+    // The daily chart's legend (drawn below the bars) is in the image too.
+    const daily = await exportPng(page, 'Daily activity', types);
+    expect(daily.bottomInk).toBeGreaterThan(200);
+    await page.goto(`${server.url}#/tracking?range=7`);
+    await expect(page.getByRole('heading', { name: 'Tracking', exact: true })).toBeVisible();
+    const tracking = await exportPng(page, 'Events over time', ['#6366f1']);
+    expect(tracking.width).toBeGreaterThan(400);
+  } finally {
+    rx.close();
+  }
 });
 
 test('tracking explorer, settings and inbox render', async ({ page, server }) => {

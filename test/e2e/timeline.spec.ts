@@ -20,7 +20,8 @@ test('a move in one window appears in another window’s board timeline without 
   const mover = await browser.newContext();
   const moving = await mover.newPage();
   await moving.goto(`${server.url}#/boards/${board.id}`);
-  await moving.getByLabel(`Move ${card.title} to`).first().selectOption({ label: to.name });
+  await moving.locator(`[data-card-id="${card.id}"]`).getByRole('button', { name: /^Move .* to…$/ }).click();
+  await moving.getByRole('menuitem', { name: to.name }).click();
 
   const expected = `Ana Lima moved ${card.title} from ${from.name} to ${to.name}`;
   await expect(watching.getByTestId('activity-description').first()).toHaveText(expected);
@@ -68,16 +69,67 @@ test('editing a card and commenting show up in the board activity', async ({ pag
   await expect(activity.getByText('Ana Lima changed the title of Renamed in the e2e test')).toBeVisible();
 });
 
-test('timeline filters live in the URL and survive a reload', async ({ page, server }) => {
-  await page.goto(`${server.url}#/`);
-  await page.getByLabel('Event type').selectOption('comment_added');
-  await expect(page).toHaveURL(/types=comment_added/);
+test('timeline filters live in the URL and survive a reload, with several event types at once', async ({ page, server }) => {
+  await page.goto(`${server.url}#/?group=off`);
+  await page.getByRole('button', { name: /Event types/ }).click();
+  const list = page.getByRole('listbox');
+  await list.getByRole('option', { name: 'Comments' }).click();
+  await list.getByRole('option', { name: 'Card moves' }).click();
+  await page.keyboard.press('Escape');
+  await expect(page).toHaveURL(/types=comment_added(%2C|,)card_moved/);
   await page.reload();
-  await expect(page.getByLabel('Event type')).toHaveValue('comment_added');
+  await expect(page.getByTestId('type-picker')).toHaveText('2 event types');
   await expect(page.getByTestId('activity-description').first()).toBeVisible();
   const descriptions = await page.getByTestId('activity-description').allTextContents();
-  expect(descriptions.length).toBeGreaterThan(0);
-  for (const d of descriptions) expect(d).toMatch(/ commented on /);
+  expect(descriptions.length).toBeGreaterThan(5);
+  for (const d of descriptions) expect(d).toMatch(/ commented on | moved /);
+  expect(descriptions.some((d) => / commented on /.test(d))).toBe(true);
+  expect(descriptions.some((d) => / moved /.test(d))).toBe(true);
+});
+
+test('a custom time range lives in the URL and bounds the feed', async ({ page, server }) => {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const from = day(Date.now() - 20 * 86_400_000);
+  const to = day(Date.now() - 10 * 86_400_000);
+  await page.goto(`${server.url}#/?group=off&range=custom&from=${from}&to=${to}`);
+  await expect(page.getByLabel(/^From/)).toHaveValue(from);
+  await expect(page.getByLabel(/^To/)).toHaveValue(to);
+  await expect(page.getByTestId('activity-description').first()).toBeVisible();
+  const times = await page.getByRole('feed', { name: 'Activity' }).locator('time').evaluateAll((els) => els.map((e) => e.getAttribute('datetime')!));
+  expect(times.length).toBeGreaterThan(0);
+  // The browser runs in UTC here: whole days from `from` to `to`.
+  for (const t of times) {
+    expect(t >= `${from}T00:00:00`).toBe(true);
+    expect(t < new Date(Date.parse(`${to}T00:00:00Z`) + 86_400_000).toISOString()).toBe(true);
+  }
+  await page.getByLabel(/^From/).fill(day(Date.now() - 5 * 86_400_000));
+  await expect(page.getByRole('alert')).toContainText('“From” is after “To”');
+});
+
+test('card titles in the timeline are links, Enter on a row opens its subject, and comments show an excerpt', async ({ page, server }) => {
+  const board = await sprintBoard(server);
+  const card = board.columns[0].cards[2];
+  const body = 'The retry button works in Firefox too; checked on 128 ESR with a slow network.';
+  await server.api('comments.add', { cardId: card.id, body });
+  await page.goto(`${server.url}#/?group=off`);
+  const feed = page.getByRole('feed', { name: 'Activity' });
+  const row = feed.locator('article').first();
+  await expect(row).toContainText(`commented on ${card.title}`);
+  await expect(row.getByTestId('activity-excerpt')).toHaveText(body);
+  // The title is a link to the card.
+  const link = row.getByRole('link', { name: card.title, exact: true });
+  await expect(link).toHaveAttribute('href', `#/boards/${board.id}?card=${card.id}`);
+  // Enter on the row opens it.
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`#/boards/${board.id}\\?card=${card.id}`));
+  await expect(page.getByRole('dialog', { name: `Card ${card.title}` })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await page.goto(`${server.url}#/?group=off&types=card_moved`);
+  const moved = feed.locator('article').first();
+  const title = await moved.locator('[data-subject-link]').textContent();
+  await moved.getByRole('link', { name: title!, exact: true }).click();
+  await expect(page.getByRole('dialog', { name: `Card ${title}` })).toBeVisible();
 });
 
 test('the timeline scrolls through every page of a long history (virtualized)', async ({ page, server }) => {

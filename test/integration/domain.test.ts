@@ -8,7 +8,7 @@ import type { DomainContext } from '../../main/domain/context.ts';
 import { followUps, type RecordedEvent } from '../../main/domain/hooks.ts';
 import { archiveProject } from '../../main/domain/projects.ts';
 import { prng } from '../../main/demo.ts';
-import { caller, openTestApp, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
+import { caller, openTestApp, sqlCount, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const FOUNDATION_TABLES = [
@@ -254,8 +254,33 @@ describe('refusals write nothing', () => {
   it('moving a card to the column it is in', async () => {
     const board = await acmeBoard();
     const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Stay' });
-    await expectRefused('conflict', () => api.raw('cards.move', { cardId, toColumnId: board.columns[0].id }), /already in that column/);
+    await expectRefused('conflict', () => api.raw('cards.move', { cardId, toColumnId: board.columns[0].id }), /already there/);
     await expectRefused('conflict', () => moveCard(ctx(), { cardId, toColumnId: board.columns[0].id }));
+    const at = (await api.call('cards.get', { cardId })).position;
+    await expectRefused('conflict', () => api.raw('cards.move', { cardId, toColumnId: board.columns[0].id, position: at }), /already there/);
+  });
+
+  it('reordering a card within its column keeps the positions contiguous and records no event (position is noise)', async () => {
+    const board = await acmeBoard();
+    const columnId = board.columns[2].id;
+    const ids: string[] = [];
+    for (const title of ['First', 'Second', 'Third']) ids.push((await api.call('cards.create', { boardId: board.id, columnId, title })).id);
+    const order = async () => (await api.call('boards.get', { boardId: board.id })).columns.find((c: { id: string }) => c.id === columnId)!.cards;
+    const before = await order();
+    const events = await sqlCount(app, 'SELECT count(*) AS n FROM card_moved');
+    const third = before.find((c: { id: string }) => c.id === ids[2])!;
+    const first = before.find((c: { id: string }) => c.id === ids[0])!;
+    const moved = await api.call('cards.move', { cardId: ids[2], toColumnId: columnId, position: first.position });
+    expect(moved.position).toBe(first.position);
+    const after = await order();
+    expect(after.map((c: { position: number }) => c.position)).toEqual(after.map((_: unknown, i: number) => i));
+    expect(after.findIndex((c: { id: string }) => c.id === ids[2])).toBe(before.findIndex((c: { id: string }) => c.id === ids[0]));
+    expect(after.findIndex((c: { id: string }) => c.id === ids[0])).toBe(before.findIndex((c: { id: string }) => c.id === ids[0]) + 1);
+    expect(third.position).toBe(before.length - 1);
+    // Past the end clamps to the last place.
+    await api.call('cards.move', { cardId: ids[2], toColumnId: columnId, position: 999 });
+    expect((await order()).at(-1)!.id).toBe(ids[2]);
+    expect(await sqlCount(app, 'SELECT count(*) AS n FROM card_moved')).toBe(events);
   });
 
   it('a card or column of another account is not found', async () => {

@@ -254,7 +254,7 @@ describe('cost per page', () => {
     expect(large.page.items).toHaveLength(200);
     expect(large.n).toBe(small.n);
     // All types: 1 feed query + at most one per event type + one for the names of every table (users, cards,
-    // columns, projects, boards), whatever the page size, and for a deep page too.
+    // columns, projects, boards, comments for the excerpts), whatever the page size, and for a deep page too.
     const bound = 1 + 6 + 1;
     const mixed10 = await statements({ limit: 10 });
     const mixed200 = await statements({ limit: 200 });
@@ -350,6 +350,21 @@ describe('query plans', () => {
 });
 
 describe('descriptions', () => {
+  it('comments carry an excerpt of their body on one line, cut at 160 characters', async () => {
+    const boardId = (await row<{ id: string }>(`SELECT boards.id FROM boards JOIN projects ON projects.id = boards.project_id WHERE boards.account_id = ? AND projects.archived_at IS NULL ORDER BY boards.id LIMIT 1`, acme.accountId)).id;
+    const board = await api.call('boards.get', { boardId });
+    const card = await api.call('cards.create', { boardId, columnId: board.columns[0].id, title: 'Excerpts' });
+    await api.call('comments.add', { cardId: card.id, body: 'Short one,\nover two lines.' });
+    const short = (await api.call('activity.list', { types: ['comment_added'], limit: 1 })).items[0];
+    expect(short.excerpt).toBe('Short one, over two lines.');
+    await api.call('comments.add', { cardId: card.id, body: 'word '.repeat(100) });
+    const long = (await api.call('activity.list', { types: ['comment_added'], limit: 1 })).items[0];
+    expect(long.excerpt!.length).toBeLessThanOrEqual(160);
+    expect(long.excerpt).toMatch(/^word word .*word…$/);
+    const moved = (await api.call('activity.list', { types: ['card_created'], limit: 1 })).items[0];
+    expect(moved.excerpt).toBeUndefined();
+  });
+
   it('read like sentences with names, not ids', async () => {
     const board = await api.call('boards.get', {
       boardId: (await row<{ id: string }>(`SELECT boards.id FROM boards JOIN projects ON projects.id = boards.project_id WHERE boards.account_id = ? AND projects.archived_at IS NULL AND boards.name = 'Sprint board'`, acme.accountId)).id,

@@ -4,6 +4,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { CheckCircle2, Download, FileLock2, ShieldAlert, ShieldCheck, X } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
+import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import type { Input, Output } from '../../../preload/contract.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
@@ -18,7 +19,7 @@ const tabs = [
   ['integrity', 'Integrity'],
   ['bundles', 'Review bundles'],
 ] as const;
-type Tab = (typeof tabs)[number][0];
+type TabId = (typeof tabs)[number][0];
 const kindIcons: Record<string, string> = { card_created: 'square-plus', card_updated: 'pencil', card_moved: 'arrow-right' };
 const attributes = ['title', 'description', 'column_id', 'assignee_id', 'due_date'] as const;
 
@@ -141,15 +142,15 @@ function Trail() {
                   style={{ transform: `translateY(${v.start}px)` }}
                 >
                   <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
-                    <Icon name={kindIcons[item.kind]} className="size-4 text-slate-500" />
+                    <Icon name={kindIcons[item.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
                     <span className="font-medium">{item.updater.name}</span>
-                    <span className="text-slate-500">{kindLabels[item.kind].toLowerCase()}</span>
+                    <span className="text-slate-600 dark:text-slate-400">{kindLabels[item.kind].toLowerCase()}</span>
                     <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/audit/cards/${item.card.id}`)}>{item.card.title}</a>
-                    {item.board && <span className="text-slate-500">on {item.board.name}</span>}
-                    <span className="text-slate-500">·</span>
-                    <span className="text-slate-500"><RelativeTime iso={item.createdAt} /></span>
+                    {item.board && <span className="text-slate-600 dark:text-slate-400">on {item.board.name}</span>}
+                    <span className="text-slate-600 dark:text-slate-400">·</span>
+                    <span className="text-slate-600 dark:text-slate-400"><RelativeTime iso={item.createdAt} /></span>
                     {!input.cardId && (
-                      <button type="button" className="ml-auto text-xs text-slate-500 hover:text-indigo-700 hover:underline" onClick={() => setParams({ card: item.card.id })}>
+                      <button type="button" className="ml-auto text-xs text-slate-600 dark:text-slate-400 hover:text-indigo-700 hover:underline" onClick={() => setParams({ card: item.card.id })}>
                         Only this card
                       </button>
                     )}
@@ -159,8 +160,8 @@ function Trail() {
               );
             })}
           </div>
-          {list.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-500">Loading older changes…</p>}
-          {!list.hasNextPage && <p className="p-4 text-center text-xs text-slate-400">That is every change{filtered ? ' matching these filters' : ''}.</p>}
+          {list.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-600 dark:text-slate-400">Loading older changes…</p>}
+          {!list.hasNextPage && <p className="p-4 text-center text-xs text-slate-600 dark:text-slate-400">That is every change{filtered ? ' matching these filters' : ''}.</p>}
         </div>
       )}
     </div>
@@ -321,7 +322,7 @@ function Bundles() {
         <div className="space-y-1">
           <p className="text-sm font-medium">This workspace’s signing key fingerprint</p>
           <Fingerprint value={info.data.workspaceKey.fingerprint} />
-          <p className="text-xs text-slate-500">A reviewer compares it with the fingerprint the bundle shows.</p>
+          <p className="text-xs text-slate-600 dark:text-slate-400">A reviewer compares it with the fingerprint the bundle shows.</p>
         </div>
       )}
       <form className="flex flex-wrap items-end gap-3" onSubmit={(e) => { e.preventDefault(); void run(); }}>
@@ -351,27 +352,31 @@ function Bundles() {
 
 export function AuditPage(_props: { params: Record<string, string> }) {
   const [params, setParams] = useSearchParams();
-  const tab = (tabs.find(([t]) => t === params.get('tab'))?.[0] ?? 'trail') as Tab;
+  const tab = (tabs.find(([t]) => t === params.get('tab'))?.[0] ?? 'trail') as TabId;
   return (
     <div className="flex h-full flex-col">
       <PageHeader title="Audit" description="Who changed what, when, from what to what, and proof that the record was not altered." />
-      <div role="tablist" aria-label="Audit sections" className="flex gap-1 border-b border-slate-200 px-6 dark:border-slate-800">
-        {tabs.map(([t, label]) => (
-          <button
-            key={t}
-            type="button"
-            role="tab"
-            aria-selected={tab === t}
-            className={`-mb-px border-b-2 px-3 py-2 text-sm font-medium ${tab === t ? 'border-indigo-600 text-indigo-700 dark:text-indigo-300' : 'border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'}`}
-            onClick={() => setParams({ tab: t === 'trail' ? null : t })}
-          >
-            {label}
-          </button>
+      {/* React Aria tabs: ←/→ (and Home/End) move between them, each selection is kept in the URL. */}
+      <Tabs selectedKey={tab} onSelectionChange={(k) => setParams({ tab: k === 'trail' ? null : String(k) })} className="flex min-h-0 flex-1 flex-col">
+        <TabList aria-label="Audit sections" className="flex gap-1 border-b border-slate-200 px-6 dark:border-slate-800">
+          {tabs.map(([t, label]) => (
+            <Tab
+              key={t}
+              id={t}
+              className={({ isSelected }) =>
+                `-mb-px cursor-default border-b-2 px-3 py-2 text-sm font-medium outline-none data-[focus-visible]:ring-2 data-[focus-visible]:ring-indigo-500 ${isSelected ? 'border-indigo-600 text-indigo-700 dark:text-indigo-300' : 'border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-slate-100'}`
+              }
+            >
+              {label}
+            </Tab>
+          ))}
+        </TabList>
+        {tabs.map(([t]) => (
+          <TabPanel key={t} id={t} className="flex min-h-0 flex-1 flex-col overflow-auto outline-none">
+            {t === 'trail' ? <Trail /> : t === 'integrity' ? <Integrity /> : <Bundles />}
+          </TabPanel>
         ))}
-      </div>
-      <div role="tabpanel" className="flex min-h-0 flex-1 flex-col overflow-auto">
-        {tab === 'trail' ? <Trail /> : tab === 'integrity' ? <Integrity /> : <Bundles />}
-      </div>
+      </Tabs>
     </div>
   );
 }

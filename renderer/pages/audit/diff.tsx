@@ -64,7 +64,7 @@ export function AttributeDiff({ attr, from, to, names }: { attr: string; from: u
           <WordDiff from={from} to={to as string} />
         ) : (
           <span className="inline-flex flex-wrap items-center gap-1.5">
-            <del className="text-slate-500 decoration-red-600 decoration-2 dark:text-slate-400">
+            <del className="text-slate-600 decoration-red-600 decoration-2 dark:text-slate-400">
               <span className="sr-only">was </span>{displayValue(attr, from, names)}
             </del>
             <ArrowRight className="size-3.5 text-slate-400" aria-hidden />
@@ -82,7 +82,7 @@ export function ChangeList({ changes, names, hidePosition = true }: { changes: R
   const attrs = Object.keys(changes)
     .filter((a) => !(hidePosition && a === 'position'))
     .sort((a, b) => attributeOrder.indexOf(a) - attributeOrder.indexOf(b));
-  if (attrs.length === 0) return <p className="text-sm text-slate-500">No visible change (position only).</p>;
+  if (attrs.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">No visible change (position only).</p>;
   return (
     <dl>
       {attrs.map((a) => (

@@ -88,7 +88,7 @@ function WebhookSection({ input }: { input: { from: string; to: string } }) {
           <div className="overflow-x-auto">
             <table className="w-full text-sm">
               <thead>
-                <tr className="text-left text-xs text-slate-500">
+                <tr className="text-left text-xs text-slate-600 dark:text-slate-400">
                   <th scope="col" className="pb-1 font-medium">Endpoint</th>
                   <th scope="col" className="pb-1 text-right font-medium">Deliveries</th>
                   <th scope="col" className="pb-1 text-right font-medium">Success</th>
@@ -239,7 +239,7 @@ export function ReportsPage(_props: { params: Record<string, string> }) {
                   mono
                   empty="No page views recorded in this range (tracking may be off in Settings)."
                 />
-                <p className="mt-2 text-xs"><a className="text-indigo-600 hover:underline dark:text-indigo-400" href={href('/tracking', { range: range.preset, from: range.preset === 'custom' ? range.from : null, to: range.preset === 'custom' ? range.to : null })}>Explore tracking events →</a></p>
+                <p className="mt-2 text-xs"><a className="text-indigo-700 hover:underline dark:text-indigo-300" href={href('/tracking', { range: range.preset, from: range.preset === 'custom' ? range.from : null, to: range.preset === 'custom' ? range.to : null })}>Explore tracking events →</a></p>
               </Card>
             </div>
             <WebhookSection input={{ from: range.from, to: range.to }} />

@@ -86,7 +86,7 @@ export function TrackingPage(_props: { params: Record<string, string> }) {
         </select>
         <MetaFilter keys={d?.metaKeys ?? []} search={search} setSearch={setSearch} />
         {(type || search.get('user') || search.get('key')) && (
-          <button type="button" className="text-sm text-indigo-600 hover:underline dark:text-indigo-400" onClick={() => setSearch({ type: null, user: null, key: null, value: null })} data-track="tracking.clear-filters">
+          <button type="button" className="text-sm text-indigo-700 hover:underline dark:text-indigo-300" onClick={() => setSearch({ type: null, user: null, key: null, value: null })} data-track="tracking.clear-filters">
             Clear filters
           </button>
         )}

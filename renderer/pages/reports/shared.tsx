@@ -50,7 +50,7 @@ export function RangePicker({ search, setSearch, page }: { search: URLSearchPara
             <span className="sr-only">From</span>
             <input type="date" aria-label="From" className={inputClass} value={r.from} max={r.to} onChange={(e) => e.target.value && setSearch({ from: e.target.value })} />
           </label>
-          <span className="text-sm text-slate-500">to</span>
+          <span className="text-sm text-slate-600 dark:text-slate-400">to</span>
           <label className="text-sm">
             <span className="sr-only">To</span>
             <input type="date" aria-label="To" className={inputClass} value={r.to} min={r.from} max={todayUtc()} onChange={(e) => e.target.value && setSearch({ to: e.target.value })} />
@@ -72,24 +72,17 @@ export function downloadBlob(blob: Blob, filename: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Draw a chart's SVG onto a canvas (2× for sharpness, with the page's background) and download it as PNG. */
-export async function exportSvgAsPng(container: HTMLElement, filename: string) {
-  const svg = container.querySelector('svg.recharts-surface') as SVGSVGElement | null;
-  if (!svg) throw new Error('There is no chart to export yet.');
-  const { width, height } = svg.getBoundingClientRect();
+/** An SVG element as an image, its unstyled text given the page's colours and font. */
+async function svgImage(svg: SVGSVGElement, width: number, height: number, text: string): Promise<HTMLImageElement> {
   const clone = svg.cloneNode(true) as SVGSVGElement;
   clone.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   clone.setAttribute('width', String(width));
   clone.setAttribute('height', String(height));
-  const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;
-  const bg = dark ? '#0f172a' : '#ffffff';
-  const text = dark ? '#e2e8f0' : '#334155';
   clone.querySelectorAll('text').forEach((t) => {
     if (!t.getAttribute('fill') || t.getAttribute('fill') === 'currentColor') t.setAttribute('fill', text);
     t.setAttribute('font-family', 'system-ui, sans-serif');
   });
-  const data = new XMLSerializer().serializeToString(clone);
-  const url = URL.createObjectURL(new Blob([data], { type: 'image/svg+xml;charset=utf-8' }));
+  const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(clone)], { type: 'image/svg+xml;charset=utf-8' }));
   try {
     const img = new Image();
     await new Promise<void>((resolve, reject) => {
@@ -97,21 +90,53 @@ export async function exportSvgAsPng(container: HTMLElement, filename: string) {
       img.onerror = () => reject(new Error('The chart could not be drawn as an image.'));
       img.src = url;
     });
-    const scale = 2;
-    const canvas = document.createElement('canvas');
-    canvas.width = Math.ceil(width * scale);
-    canvas.height = Math.ceil(height * scale);
-    const g = canvas.getContext('2d')!;
-    g.fillStyle = bg;
-    g.fillRect(0, 0, canvas.width, canvas.height);
-    g.scale(scale, scale);
-    g.drawImage(img, 0, 0, width, height);
-    const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
-    if (!blob) throw new Error('The chart could not be encoded as PNG.');
-    downloadBlob(blob, filename);
+    return img;
   } finally {
     URL.revokeObjectURL(url);
   }
+}
+
+/**
+ * Draw a whole chart onto a canvas (2× for sharpness, on the page's background) and download it as PNG: the
+ * chart's own surface (the wrapper's direct SVG child: legend swatches are SVGs too, and come first in the DOM)
+ * and its legend (swatches and labels, which recharts renders as HTML beside the SVG).
+ */
+export async function exportSvgAsPng(container: HTMLElement, filename: string) {
+  const wrapper = container.querySelector<HTMLElement>('.recharts-wrapper');
+  const svg = wrapper?.querySelector<SVGSVGElement>(':scope > svg.recharts-surface');
+  if (!wrapper || !svg) throw new Error('There is no chart to export yet.');
+  const box = wrapper.getBoundingClientRect();
+  const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches;
+  const bg = dark ? '#0f172a' : '#ffffff';
+  const text = dark ? '#e2e8f0' : '#334155';
+  const scale = 2;
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.ceil(box.width * scale);
+  canvas.height = Math.ceil(box.height * scale);
+  const g = canvas.getContext('2d')!;
+  g.fillStyle = bg;
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.scale(scale, scale);
+  const draw = async (el: SVGSVGElement) => {
+    const r = el.getBoundingClientRect();
+    g.drawImage(await svgImage(el, r.width, r.height, text), r.left - box.left, r.top - box.top, r.width, r.height);
+  };
+  await draw(svg);
+  for (const item of wrapper.querySelectorAll<HTMLElement>('.recharts-legend-item')) {
+    const icon = item.querySelector<SVGSVGElement>('svg');
+    if (icon) await draw(icon);
+    const label = item.querySelector<HTMLElement>('.recharts-legend-item-text');
+    if (!label) continue;
+    const r = label.getBoundingClientRect();
+    const style = getComputedStyle(label);
+    g.font = `${style.fontWeight} ${style.fontSize} system-ui, sans-serif`;
+    g.fillStyle = style.color || text;
+    g.textBaseline = 'middle';
+    g.fillText(label.textContent ?? '', r.left - box.left, r.top - box.top + r.height / 2);
+  }
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error('The chart could not be encoded as PNG.');
+  downloadBlob(blob, filename);
 }
 
 function useAction() {
@@ -216,7 +241,7 @@ export function RankedTable({ rows, unit, empty, nameHeader, href, mono }: { row
   return (
     <table className="w-full text-sm">
       <thead>
-        <tr className="text-left text-xs text-slate-500">
+        <tr className="text-left text-xs text-slate-600 dark:text-slate-400">
           <th scope="col" className="pb-1 font-medium">{nameHeader}</th>
           <th scope="col" className="pb-1 text-right font-medium">{unit}</th>
         </tr>
@@ -227,7 +252,12 @@ export function RankedTable({ rows, unit, empty, nameHeader, href, mono }: { row
             <td className="py-1.5 pr-2">
               <div className="flex items-center gap-2">
                 <div className="h-2 rounded bg-indigo-500/70" style={{ width: `${Math.max(2, (r.count / max) * 40)}%` }} aria-hidden="true" />
-                {href && r.id ? <a className="truncate hover:underline" href={href(r.id)}>{r.name}</a> : <span className={`truncate ${mono ? 'font-mono text-xs' : ''}`}>{r.name}</span>}
+                {href && r.id ? (
+                  <a className="truncate hover:underline" href={href(r.id)}>{r.name}</a>
+                ) : (
+                  // Routes and element names wrap rather than being cut off.
+                  <span className={mono ? 'min-w-0 font-mono text-xs break-all' : 'truncate'}>{r.name}</span>
+                )}
               </div>
             </td>
             <td className="py-1.5 text-right tabular-nums">{r.count.toLocaleString('en')}</td>

@@ -1,16 +1,19 @@
 // One endpoint: its state and settings, the actions a team lead needs, and its deliveries (virtualized, filtered
 // through the URL, live).
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
-import { ArrowLeft, Eye, KeyRound, Power, RefreshCw, Send } from 'lucide-react';
+import type { Output } from '../../../preload/contract.ts';
+import { ArrowLeft, Eye, KeyRound, Pencil, Power, RefreshCw, Send } from 'lucide-react';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { Dialog } from '../../components/Dialog.tsx';
+import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api } from '../../lib/client.ts';
 import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn, usePush } from '../../lib/queries.ts';
 import { href, navigate, useSearchParams } from '../../lib/router.tsx';
+import { formatLocal, fromLocalInput, timeZone, toLocalInput } from '../../lib/time.ts';
+import { EndpointForm } from './EndpointForm.tsx';
 import { Badge, CopyButton, ms, scopeWords, type DeliveryStatus } from './shared.tsx';
 import { SecretOnce } from './WebhooksPage.tsx';
 
@@ -49,10 +52,10 @@ function Deliveries({ endpointId }: { endpointId: string }) {
             {types.data?.items.map((t) => <option key={t.type} value={t.type}>{t.type}</option>)}
           </select>
         </label>
-        <label className="text-sm">Since{' '}
+        <label className="text-sm">Since ({timeZone()}){' '}
           <input type="datetime-local" className={inputClass} value={from ?? ''} onChange={(e) => setSearch({ from: e.target.value || null })} />
         </label>
-        <span className="text-xs text-slate-500" aria-live="polite">{rows.length}{list.hasNextPage ? '+' : ''} shown · updates live</span>
+        <span className="text-xs text-slate-600 dark:text-slate-400" aria-live="polite">{rows.length}{list.hasNextPage ? '+' : ''} shown · updates live</span>
       </div>
       {list.isLoading && <Skeleton rows={5} />}
       {list.error && <ErrorNotice error={list.error} title="The deliveries could not be loaded" />}
@@ -67,22 +70,22 @@ function Deliveries({ endpointId }: { endpointId: string }) {
             {items.map((v) => {
               const d = rows[v.index];
               return (
+                // A list item holding a link (a link cannot itself be a list item).
+                <div role="listitem" key={d.id} style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}>
                 <a
-                  role="listitem"
                   data-index={v.index}
-                  key={d.id}
                   href={href(`/webhooks/deliveries/${d.id}`)}
-                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}
-                  className="grid grid-cols-[7rem_10rem_1fr_6rem_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm hover:bg-slate-50 dark:border-slate-900 dark:hover:bg-slate-900"
+                  className="grid h-full grid-cols-[7rem_10rem_1fr_6rem_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm hover:bg-slate-50 dark:border-slate-900 dark:hover:bg-slate-900"
                 >
                   <Badge value={d.status} />
                   <code className="truncate text-xs">{d.eventType}</code>
                   <span className="truncate text-xs text-slate-600 dark:text-slate-400" title={d.lastError ?? undefined}>
                     {d.lastError ?? (d.status === 'delivered' ? `Answered ${d.lastStatus}` : d.nextAttemptAt ? 'Waiting for its attempt' : '')}
                   </span>
-                  <span className="text-xs text-slate-500">{d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
-                  <span className="text-xs text-slate-500">{d.nextAttemptAt && d.status === 'retrying' ? <>next <RelativeTime iso={d.nextAttemptAt} /></> : <RelativeTime iso={d.createdAt} />}</span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{d.nextAttemptAt && d.status === 'retrying' ? <>next <RelativeTime iso={d.nextAttemptAt} /></> : <RelativeTime iso={d.createdAt} />}</span>
                 </a>
+                </div>
               );
             })}
           </div>
@@ -97,11 +100,11 @@ function ActivityChart({ endpointId }: { endpointId: string }) {
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.activity']);
   if (activity.isLoading) return <Skeleton rows={1} className="h-40" />;
   if (activity.error) return <ErrorNotice error={activity.error} title="The activity chart could not be loaded" />;
-  const data = (activity.data?.buckets ?? []).map((b) => ({ ...b, label: new Date(b.at).toISOString().slice(11, 16) }));
+  const data = (activity.data?.buckets ?? []).map((b) => ({ ...b, label: toLocalInput(b.at).slice(11, 16) }));
   const total = data.reduce((n, b) => n + b.succeeded + b.failed, 0);
   return (
     <section aria-labelledby="activity-title">
-      <h2 id="activity-title" className="mb-1 text-sm font-semibold">Attempts per hour, last 24 hours (UTC) <span className="font-normal text-slate-500">· {total} in all</span></h2>
+      <h2 id="activity-title" className="mb-1 text-sm font-semibold">Attempts per hour, last 24 hours ({timeZone()}) <span className="font-normal text-slate-600 dark:text-slate-400">· {total} in all</span></h2>
       <div className="h-40" role="img" aria-label={`Attempts per hour over the last 24 hours: ${data.reduce((n, b) => n + b.succeeded, 0)} succeeded, ${data.reduce((n, b) => n + b.failed, 0)} failed`}>
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: -20 }}>
@@ -120,7 +123,8 @@ function ActivityChart({ endpointId }: { endpointId: string }) {
 
 function RetryFailed({ endpointId }: { endpointId: string }) {
   const [open, setOpen] = useState(false);
-  const [since, setSince] = useState(() => new Date(Date.now() - 86_400_000).toISOString().slice(0, 16));
+  // A datetime-local input holds the person's wall-clock time: fill it, and read it, in their zone.
+  const [since, setSince] = useState(() => toLocalInput(Date.now() - 86_400_000));
   const [progress, setProgress] = useState<{ bulkId: string; done: number; total: number; finished: boolean } | null>(null);
   const retry = useApiMutation('webhooks.deliveries.retryFailed', ['webhooks.deliveries.list']);
   usePush('webhooks.bulk.progress', (p) => {
@@ -135,14 +139,17 @@ function RetryFailed({ endpointId }: { endpointId: string }) {
           className="space-y-3 text-sm"
           onSubmit={(e) => {
             e.preventDefault();
-            retry.mutate({ endpointId, since: new Date(since).toISOString() }, {
+            const at = fromLocalInput(since);
+            if (!at) return;
+            retry.mutate({ endpointId, since: at }, {
               onSuccess: (r) => setProgress(r.bulkId ? { bulkId: r.bulkId, done: 0, total: r.count, finished: false } : null),
             });
           }}
         >
-          <label className="block">Failed since (your local time)
+          <label className="block">Failed since (your time, {timeZone()})
             <input type="datetime-local" className={`${inputClass} mt-1 w-full`} value={since} onChange={(e) => setSince(e.target.value)} required />
           </label>
+          {fromLocalInput(since) && <p className="text-xs text-slate-600 dark:text-slate-400">That is {formatLocal(fromLocalInput(since)!, { seconds: false })} ({new Date(fromLocalInput(since)!).toISOString().slice(0, 16).replace('T', ' ')} UTC).</p>}
           {retry.data && retry.data.count === 0 && <p role="status">No delivery failed since then: nothing to retry.</p>}
           {progress && (
             <div role="status" aria-live="polite">
@@ -156,6 +163,73 @@ function RetryFailed({ endpointId }: { endpointId: string }) {
           <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Close</Button><Button type="submit" variant="primary" disabled={retry.isPending || (progress !== null && !progress.finished)}>Retry them</Button></div>
         </form>
       </Dialog>
+    </>
+  );
+}
+
+function EditEndpoint({ endpoint }: { endpoint: Output<'webhooks.endpoints.get'> }) {
+  const [open, setOpen] = useState(false);
+  const update = useApiMutation('webhooks.endpoints.update', ['webhooks.endpoints.get', 'webhooks.endpoints.list']);
+  return (
+    <>
+      <Button onClick={() => { update.reset(); setOpen(true); }}><Pencil className="size-4" aria-hidden /> Edit</Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="Edit endpoint" wide>
+        <EndpointForm
+          endpoint={endpoint}
+          submitLabel="Save endpoint"
+          busy={update.isPending}
+          error={update.error}
+          onCancel={() => setOpen(false)}
+          onSubmit={(settings) => update.mutate({ endpointId: endpoint.id, ...settings }, { onSuccess: () => setOpen(false) })}
+        />
+      </Dialog>
+    </>
+  );
+}
+
+function DisableEndpoint({ endpoint }: { endpoint: Output<'webhooks.endpoints.get'> }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const disable = useApiMutation('webhooks.endpoints.disable', ['webhooks.endpoints.get', 'webhooks.endpoints.list']);
+  return (
+    <>
+      <Button variant="danger" onClick={() => { disable.reset(); setReason(''); setOpen(true); }}><Power className="size-4" aria-hidden /> Disable</Button>
+      <ConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title="Disable this endpoint?"
+        confirmLabel={disable.isPending ? 'Disabling…' : 'Disable endpoint'}
+        danger
+        busy={disable.isPending}
+        error={disable.error ? <ErrorNotice error={disable.error} title="The endpoint was not disabled" /> : null}
+        onConfirm={() => disable.mutate({ endpointId: endpoint.id, ...(reason.trim() ? { reason: reason.trim() } : {}) }, { onSuccess: () => setOpen(false) })}
+      >
+        <p>No event is sent to <span className="font-medium break-all">{endpoint.url}</span> while it is disabled; deliveries still waiting are kept. Enable it again at any time.</p>
+        <label className="block">Reason <span className="text-slate-600 dark:text-slate-400">(optional, shown on the endpoint)</span>
+          <input className={`${inputClass} mt-1 w-full`} value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+        </label>
+      </ConfirmDialog>
+    </>
+  );
+}
+
+function RotateSecret({ endpointId, onRotated }: { endpointId: string; onRotated(r: { secret: string; previousSecretExpiresAt: string }): void }) {
+  const [open, setOpen] = useState(false);
+  const rotate = useApiMutation('webhooks.endpoints.rotateSecret', ['webhooks.endpoints.get', 'webhooks.endpoints.list']);
+  return (
+    <>
+      <Button onClick={() => { rotate.reset(); setOpen(true); }}><KeyRound className="size-4" aria-hidden /> Rotate secret</Button>
+      <ConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title="Rotate the signing secret?"
+        confirmLabel={rotate.isPending ? 'Rotating…' : 'Rotate secret'}
+        busy={rotate.isPending}
+        error={rotate.error ? <ErrorNotice error={rotate.error} title="The secret was not rotated" /> : null}
+        onConfirm={() => rotate.mutate({ endpointId }, { onSuccess: (r) => { setOpen(false); onRotated(r); } })}
+      >
+        <p>A new secret is made and shown once. For 24 hours every delivery carries two signatures, one per secret, so the receiver can switch over; after that the old secret no longer verifies.</p>
+      </ConfirmDialog>
     </>
   );
 }
@@ -192,40 +266,40 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.get']);
   const invalidates = ['webhooks.endpoints.get', 'webhooks.endpoints.list'] as const;
   const test = useApiMutation('webhooks.endpoints.sendTest', ['webhooks.deliveries.list']);
-  const disable = useApiMutation('webhooks.endpoints.disable', [...invalidates]);
   const enable = useApiMutation('webhooks.endpoints.enable', [...invalidates]);
-  const rotate = useApiMutation('webhooks.endpoints.rotateSecret', [...invalidates]);
   const [rotated, setRotated] = useState<{ secret: string; previousSecretExpiresAt: string } | null>(null);
   if (ep.isLoading) return <div className="p-6"><Skeleton rows={6} /></div>;
-  if (ep.error || !ep.data) return <div className="p-6"><ErrorNotice error={ep.error} title="This endpoint could not be loaded" /><a className="mt-3 inline-block text-indigo-600 underline" href={href('/webhooks')}>Back to webhooks</a></div>;
+  if (ep.error || !ep.data) return <div className="p-6"><ErrorNotice error={ep.error} title="This endpoint could not be loaded" /><a className="mt-3 inline-block text-indigo-700 underline dark:text-indigo-300" href={href('/webhooks')}>Back to webhooks</a></div>;
   const e = ep.data;
   const state = e.status === 'disabled' ? 'disabled' : e.pausedUntil ? 'paused' : 'active';
-  const actionError = test.error ?? disable.error ?? enable.error ?? rotate.error;
+  const actionError = test.error ?? enable.error;
   return (
     <div className="flex flex-col">
-      <PageHeader title={e.url} description={e.description || undefined}>
+      <PageHeader title={e.url} documentTitle={`Endpoint ${e.url}`} description={e.description || undefined}>
         <Button variant="ghost" onClick={() => navigate('/webhooks')}><ArrowLeft className="size-4" aria-hidden /> Endpoints</Button>
         <Button onClick={() => test.mutate({ endpointId })} disabled={test.isPending || e.status === 'disabled'}><Send className="size-4" aria-hidden /> Send test event</Button>
         <RetryFailed endpointId={endpointId} />
+        <EditEndpoint endpoint={e} />
         {e.status === 'active'
-          ? <Button variant="danger" onClick={() => disable.mutate({ endpointId })} disabled={disable.isPending}><Power className="size-4" aria-hidden /> Disable</Button>
+          ? <DisableEndpoint endpoint={e} />
           : <Button variant="primary" onClick={() => enable.mutate({ endpointId })} disabled={enable.isPending}><Power className="size-4" aria-hidden /> Enable</Button>}
-        <Button onClick={() => rotate.mutate({ endpointId }, { onSuccess: setRotated })} disabled={rotate.isPending}><KeyRound className="size-4" aria-hidden /> Rotate secret</Button>
+        <RotateSecret endpointId={endpointId} onRotated={setRotated} />
         <Reveal endpointId={endpointId} />
       </PageHeader>
       <div className="space-y-4 p-6">
         {actionError && <ErrorNotice error={actionError} />}
         {test.data && <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">Test event queued. <a className="underline" href={href(`/webhooks/deliveries/${test.data.id}`)}>Follow its delivery</a>.</p>}
         <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-4">
-          <div><dt className="text-xs text-slate-500">State</dt><dd><Badge value={state} /> {e.disabledReason && <span className="block text-xs text-slate-600 dark:text-slate-400">{e.disabledReason}</span>}{state === 'paused' && <span className="block text-xs text-slate-600 dark:text-slate-400">Paused after {e.consecutiveFailures} failures in a row; resumes <RelativeTime iso={e.pausedUntil!} />.</span>}</dd></div>
-          <div><dt className="text-xs text-slate-500">Success (7 days)</dt><dd>{e.health.successRate === null ? 'No deliveries yet' : `${(e.health.successRate * 100).toFixed(1)} % of ${e.health.delivered + e.health.failed}`}</dd></div>
-          <div><dt className="text-xs text-slate-500">Last failure</dt><dd>{e.lastFailureAt ? <RelativeTime iso={e.lastFailureAt} /> : 'Never'}</dd></div>
-          <div><dt className="text-xs text-slate-500">Last success</dt><dd>{e.lastSuccessAt ? <RelativeTime iso={e.lastSuccessAt} /> : 'Never'}</dd></div>
-          <div><dt className="text-xs text-slate-500">Events</dt><dd className="text-xs">{e.eventTypes.includes('*') ? 'All events' : e.eventTypes.join(', ')}</dd></div>
-          <div><dt className="text-xs text-slate-500">Network scope</dt><dd>{scopeWords[e.networkScope]}</dd></div>
-          <div><dt className="text-xs text-slate-500">Retries</dt><dd>{(e.retrySchedule ?? [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]).map(ms).join(', ')}{e.retrySchedule ? '' : ' (default)'}</dd></div>
-          <div><dt className="text-xs text-slate-500">Limits</dt><dd>{e.concurrency} at once{e.rateLimit ? `, ${e.rateLimit}/s` : ''}</dd></div>
-          {e.previousSecretExpiresAt && <div className="col-span-2"><dt className="text-xs text-slate-500">Secret rotation</dt><dd>Old and new secrets both sign until <RelativeTime iso={e.previousSecretExpiresAt} />.</dd></div>}
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">State</dt><dd><Badge value={state} /> {e.disabledReason && <span className="block text-xs text-slate-600 dark:text-slate-400">{e.disabledReason}</span>}{state === 'paused' && <span className="block text-xs text-slate-600 dark:text-slate-400">Paused after {e.consecutiveFailures} failures in a row; resumes <RelativeTime iso={e.pausedUntil!} />.</span>}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Success (7 days)</dt><dd>{e.health.successRate === null ? 'No deliveries yet' : `${(e.health.successRate * 100).toFixed(1)} % of ${e.health.delivered + e.health.failed}`}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Last failure</dt><dd>{e.lastFailureAt ? <RelativeTime iso={e.lastFailureAt} /> : 'Never'}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Last success</dt><dd>{e.lastSuccessAt ? <RelativeTime iso={e.lastSuccessAt} /> : 'Never'}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Events</dt><dd className="text-xs">{e.eventTypes.includes('*') ? 'All events' : e.eventTypes.join(', ')}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Network scope</dt><dd>{scopeWords[e.networkScope]}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Retries</dt><dd>{(e.retrySchedule ?? [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]).map(ms).join(', ')}{e.retrySchedule ? '' : ' (default)'}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Limits</dt><dd>{e.concurrency} at once{e.rateLimit ? `, ${e.rateLimit}/s` : ''}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Custom headers</dt><dd className="text-xs">{Object.keys(e.headers).length ? <code>{Object.keys(e.headers).join(', ')}</code> : 'None'}</dd></div>
+          {e.previousSecretExpiresAt && <div className="col-span-2"><dt className="text-xs text-slate-600 dark:text-slate-400">Secret rotation</dt><dd>Old and new secrets both sign until <RelativeTime iso={e.previousSecretExpiresAt} />.</dd></div>}
         </dl>
         <ActivityChart endpointId={endpointId} />
         <Deliveries endpointId={endpointId} />
@@ -233,7 +307,7 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
       <SecretOnce
         secret={rotated?.secret ?? null}
         title="Secret rotated"
-        note={rotated ? `For 24 hours (until ${new Date(rotated.previousSecretExpiresAt).toUTCString()}) every delivery carries two signatures, one per secret, so the receiver can switch without missing any.` : undefined}
+        note={rotated ? `For 24 hours (until ${formatLocal(rotated.previousSecretExpiresAt)}) every delivery carries two signatures, one per secret, so the receiver can switch without missing any.` : undefined}
         onClose={() => { setRotated(null); void qc.invalidateQueries({ queryKey: ['webhooks.endpoints.get'] }); }}
       />
     </div>

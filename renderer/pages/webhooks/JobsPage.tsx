@@ -7,6 +7,7 @@ import { api } from '../../lib/client.ts';
 import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
 import { useSearchParams } from '../../lib/router.tsx';
+import { useWorkspace } from '../../lib/workspace.ts';
 import { Badge, ms } from './shared.tsx';
 
 type JobStatus = 'ready' | 'scheduled' | 'claimed' | 'done' | 'failed' | 'cancelled';
@@ -36,7 +37,7 @@ function JobList() {
             {(Object.keys(statusLabels) as JobStatus[]).map((s) => <option key={s} value={s}>{statusLabels[s]}</option>)}
           </select>
         </label>
-        {queue && <button type="button" className="text-sm text-indigo-600 underline" onClick={() => setSearch({ queue: null })}>Queue “{queue}” ✕</button>}
+        {queue && <button type="button" className="text-sm text-indigo-700 underline dark:text-indigo-300" onClick={() => setSearch({ queue: null })}>Queue “{queue}” ✕</button>}
       </div>
       {list.isLoading && <Skeleton rows={5} />}
       {list.error && <ErrorNotice error={list.error} title="The jobs could not be loaded" />}
@@ -56,10 +57,10 @@ function JobList() {
                   className="grid grid-cols-[6rem_14rem_7rem_1fr_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm dark:border-slate-900"
                 >
                   <Badge value={j.status} label={statusLabels[j.status]} />
-                  <span className="truncate"><code className="text-xs">{j.kind}</code><span className="block text-xs text-slate-500">queue {j.queue}</span></span>
-                  <span className="text-xs text-slate-500">{j.attempts} / {j.maxAttempts > 1000 ? '∞' : j.maxAttempts} tries</span>
+                  <span className="truncate"><code className="text-xs">{j.kind}</code><span className="block text-xs text-slate-600 dark:text-slate-400">queue {j.queue}</span></span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{j.attempts} / {j.maxAttempts > 1000 ? '∞' : j.maxAttempts} tries</span>
                   <span className={`line-clamp-2 text-xs ${j.status === 'failed' ? 'text-red-700 dark:text-red-400' : 'text-slate-600 dark:text-slate-400'}`} title={j.lastError ?? undefined}>{j.lastError ?? ''}</span>
-                  <span className="text-xs text-slate-500">{j.status === 'scheduled' || j.status === 'ready' ? <>runs <RelativeTime iso={j.runAt} /></> : j.finishedAt ? <>finished <RelativeTime iso={j.finishedAt} /></> : <RelativeTime iso={j.createdAt} />}</span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{j.status === 'scheduled' || j.status === 'ready' ? <>runs <RelativeTime iso={j.runAt} /></> : j.finishedAt ? <>finished <RelativeTime iso={j.finishedAt} /></> : <RelativeTime iso={j.createdAt} />}</span>
                 </div>
               );
             })}
@@ -71,6 +72,22 @@ function JobList() {
 }
 
 export function JobsPage(_props: { params: Record<string, string> }) {
+  const { readOnly } = useWorkspace();
+  if (readOnly) {
+    return (
+      <div>
+        <PageHeader title="Jobs" description="Background work of the original workspace." />
+        <EmptyState icon={<Workflow className="size-10" aria-hidden />} title="This review bundle holds no jobs">
+          Webhook fan-out, notifications and recurring tasks run in the original workspace; a review bundle carries the audit trail only, so
+          nothing runs here and nothing is waiting.
+        </EmptyState>
+      </div>
+    );
+  }
+  return <LiveJobs />;
+}
+
+function LiveJobs() {
   const stats = useApi('jobs.stats', {}, { refetchInterval: 3_000 });
   const [, setSearch] = useSearchParams();
   useInvalidateOn('webhooks.delivery.updated', ['jobs.stats']);
@@ -86,14 +103,14 @@ export function JobsPage(_props: { params: Record<string, string> }) {
           <section aria-labelledby="queues-title">
             <h2 id="queues-title" className="mb-2 text-sm font-semibold">Queues</h2>
             <table className="w-full text-sm">
-              <thead className="text-left text-xs uppercase tracking-wide text-slate-500"><tr><th className="py-1 font-medium">Queue</th>{(['ready', 'scheduled', 'claimed', 'failed', 'done', 'cancelled'] as const).map((k) => <th key={k} className="text-right font-medium">{statusLabels[k]}</th>)}</tr></thead>
+              <thead className="text-left text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400"><tr><th className="py-1 font-medium">Queue</th>{(['ready', 'scheduled', 'claimed', 'failed', 'done', 'cancelled'] as const).map((k) => <th key={k} className="text-right font-medium">{statusLabels[k]}</th>)}</tr></thead>
               <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
                 {s.queues.map((q) => (
                   <tr key={q.queue}>
                     <td className="py-2"><button type="button" className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" onClick={() => setSearch({ queue: q.queue })}>{q.queue}</button></td>
                     {(['ready', 'scheduled', 'claimed', 'failed', 'done', 'cancelled'] as const).map((k) => (
                       <td key={k} className={`text-right tabular-nums ${k === 'failed' && q.failed > 0 ? 'font-semibold text-red-700 dark:text-red-400' : ''}`}>
-                        {q[k] > 0 ? <button type="button" className="hover:underline" onClick={() => setSearch({ queue: q.queue, status: k })}>{q[k].toLocaleString()}</button> : <span className="text-slate-400">0</span>}
+                        {q[k] > 0 ? <button type="button" className="hover:underline" onClick={() => setSearch({ queue: q.queue, status: k })}>{q[k].toLocaleString()}</button> : <span className="text-slate-600 dark:text-slate-400">0</span>}
                       </td>
                     ))}
                   </tr>
@@ -105,16 +122,16 @@ export function JobsPage(_props: { params: Record<string, string> }) {
         {s && (
           <section aria-labelledby="recurring-title">
             <h2 id="recurring-title" className="mb-2 text-sm font-semibold">Recurring tasks</h2>
-            {s.recurring.length === 0 ? <p className="text-sm text-slate-500">None yet: they are registered when the dispatcher first runs.</p> : (
+            {s.recurring.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">None yet: they are registered when the dispatcher first runs.</p> : (
               <table className="w-full text-sm">
-                <thead className="text-left text-xs uppercase tracking-wide text-slate-500"><tr><th className="py-1 font-medium">Task</th><th className="font-medium">Every</th><th className="font-medium">Next run</th><th className="font-medium">Last run</th></tr></thead>
+                <thead className="text-left text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400"><tr><th className="py-1 font-medium">Task</th><th className="font-medium">Every</th><th className="font-medium">Next run</th><th className="font-medium">Last run</th></tr></thead>
                 <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
                   {s.recurring.map((t) => (
                     <tr key={t.id}>
                       <td className="py-2"><code className="text-xs">{t.kind}</code></td>
                       <td>{ms(t.everyMs)}</td>
                       <td><RelativeTime iso={t.nextRunAt} /></td>
-                      <td>{t.lastRunAt ? <><RelativeTime iso={t.lastRunAt} /> {t.lastStatus && <Badge value={t.lastStatus} />}{t.lastError && <span className="block text-xs text-slate-500">{t.lastError}</span>}</> : <span className="text-slate-500">Not yet</span>}</td>
+                      <td>{t.lastRunAt ? <><RelativeTime iso={t.lastRunAt} /> {t.lastStatus && <Badge value={t.lastStatus} />}{t.lastError && <span className="block text-xs text-slate-600 dark:text-slate-400">{t.lastError}</span>}</> : <span className="text-slate-600 dark:text-slate-400">Not yet</span>}</td>
                     </tr>
                   ))}
                 </tbody>

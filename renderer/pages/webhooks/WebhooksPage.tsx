@@ -2,11 +2,13 @@
 import { AlertTriangle, KeyRound, Plus, Webhook } from 'lucide-react';
 import { useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
-import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
+import { Button, EmptyState, ErrorNotice, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
 import { href } from '../../lib/router.tsx';
-import { Badge, Code, CopyButton, prettyJson, scopeWords } from './shared.tsx';
+import { useWorkspace } from '../../lib/workspace.ts';
+import { EndpointForm } from './EndpointForm.tsx';
+import { Badge, Code, CopyButton, prettyJson } from './shared.tsx';
 
 export function SecretOnce({ secret, onClose, title = 'Endpoint created', note }: { secret: string | null; onClose(): void; title?: string; note?: string }) {
   return (
@@ -29,50 +31,18 @@ export function SecretOnce({ secret, onClose, title = 'Endpoint created', note }
 function NewEndpoint() {
   const [open, setOpen] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [form, setForm] = useState({ url: '', description: '', all: true, types: [] as string[], networkScope: 'public' as 'public' | 'private' | 'loopback' });
-  const types = useApi('webhooks.eventTypes', {});
   const create = useApiMutation('webhooks.endpoints.create', ['webhooks.endpoints.list']);
-  const toggle = (t: string) => setForm((f) => ({ ...f, types: f.types.includes(t) ? f.types.filter((x) => x !== t) : [...f.types, t] }));
   return (
     <>
-      <Button variant="primary" onClick={() => setOpen(true)}><Plus className="size-4" aria-hidden /> New endpoint</Button>
+      <Button variant="primary" onClick={() => { create.reset(); setOpen(true); }}><Plus className="size-4" aria-hidden /> New endpoint</Button>
       <Dialog open={open} onClose={() => setOpen(false)} title="New webhook endpoint" wide>
-        <form
-          className="space-y-4"
-          onSubmit={(e) => {
-            e.preventDefault();
-            create.mutate(
-              { url: form.url.trim(), description: form.description, eventTypes: form.all ? ['*'] : form.types, networkScope: form.networkScope },
-              { onSuccess: (ep) => { setOpen(false); setSecret(ep.secret); setForm({ url: '', description: '', all: true, types: [], networkScope: 'public' }); } },
-            );
-          }}
-        >
-          <label className="block text-sm font-medium">URL
-            <input autoFocus type="url" placeholder="https://example.com/webhooks/chronicle" className={`${inputClass} mt-1 w-full font-normal`} value={form.url} onChange={(e) => setForm({ ...form, url: e.target.value })} required />
-          </label>
-          <label className="block text-sm font-medium">Description <span className="font-normal text-slate-500">(optional)</span>
-            <input className={`${inputClass} mt-1 w-full font-normal`} value={form.description} maxLength={500} onChange={(e) => setForm({ ...form, description: e.target.value })} />
-          </label>
-          <fieldset className="space-y-2 text-sm">
-            <legend className="font-medium">Events</legend>
-            <label className="flex items-center gap-2"><input type="checkbox" checked={form.all} onChange={(e) => setForm({ ...form, all: e.target.checked })} /> All events, including ones added later</label>
-            {!form.all && (
-              <div className="grid grid-cols-2 gap-1 pl-1">
-                {types.data?.items.map((t) => (
-                  <label key={t.type} className="flex items-center gap-2"><input type="checkbox" checked={form.types.includes(t.type)} onChange={() => toggle(t.type)} /> <code className="text-xs">{t.type}</code> <span className="text-slate-500">{t.label}</span></label>
-                ))}
-              </div>
-            )}
-          </fieldset>
-          <label className="block text-sm font-medium">Network scope
-            <select className={`${inputClass} mt-1 w-full font-normal`} value={form.networkScope} onChange={(e) => setForm({ ...form, networkScope: e.target.value as typeof form.networkScope })}>
-              {Object.entries(scopeWords).map(([k, v]) => <option key={k} value={k}>{v}</option>)}
-            </select>
-            <span className="mt-1 block text-xs font-normal text-slate-500">Deliveries to addresses outside the scope are refused, so a webhook cannot be aimed at machines on your network unless you allow it here.</span>
-          </label>
-          {create.error && <ErrorNotice error={create.error} title="The endpoint was not created" />}
-          <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Cancel</Button><Button type="submit" variant="primary" disabled={create.isPending || (!form.all && form.types.length === 0)}>Create endpoint</Button></div>
-        </form>
+        <EndpointForm
+          submitLabel="Create endpoint"
+          busy={create.isPending}
+          error={create.error}
+          onCancel={() => setOpen(false)}
+          onSubmit={(settings) => create.mutate(settings, { onSuccess: (ep) => { setOpen(false); setSecret(ep.secret); } })}
+        />
       </Dialog>
       <SecretOnce secret={secret} onClose={() => setSecret(null)} />
     </>
@@ -90,8 +60,8 @@ function EventCatalogue() {
         {types.data.items.map((t) => (
           <li key={t.type}>
             <button type="button" aria-expanded={open === t.type} onClick={() => setOpen(open === t.type ? null : t.type)} className="flex w-full items-center justify-between px-3 py-2 text-left text-sm hover:bg-slate-50 dark:hover:bg-slate-900">
-              <span><code className="font-medium">{t.type}</code> <span className="text-slate-500">— {t.label}</span></span>
-              <span className="text-xs text-indigo-600 dark:text-indigo-400">{open === t.type ? 'Hide sample' : 'Sample payload'}</span>
+              <span><code className="font-medium">{t.type}</code> <span className="text-slate-600 dark:text-slate-400">— {t.label}</span></span>
+              <span className="text-xs text-indigo-700 dark:text-indigo-300">{open === t.type ? 'Hide sample' : 'Sample payload'}</span>
             </button>
             {open === t.type && <div className="px-3 pb-3"><Code label={`Sample payload of ${t.type}`}>{prettyJson(t.sample)}</Code></div>}
           </li>
@@ -102,16 +72,23 @@ function EventCatalogue() {
 }
 
 export function WebhooksPage(_props: { params: Record<string, string> }) {
-  const endpoints = useApi('webhooks.endpoints.list', {});
+  const { readOnly } = useWorkspace();
+  const endpoints = useApi('webhooks.endpoints.list', {}, { enabled: !readOnly });
   useInvalidateOn('webhooks.endpoint.updated', ['webhooks.endpoints.list']);
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.list']);
   return (
     <div>
       <PageHeader title="Webhooks" description="Endpoints that receive your team’s events, signed per Standard Webhooks.">
-        <a href={href('/jobs')} className="text-sm text-indigo-600 underline dark:text-indigo-400">Jobs and queues</a>
-        <NewEndpoint />
+        <a href={href('/jobs')} className="text-sm text-indigo-700 underline dark:text-indigo-300">Jobs and queues</a>
+        {!readOnly && <NewEndpoint />}
       </PageHeader>
       <div className="p-6">
+        {readOnly && (
+          <EmptyState icon={<Webhook className="size-10" aria-hidden />} title="This review bundle holds no webhooks">
+            Endpoints, their deliveries and their signing secrets stay in the original workspace: a bundle carries the trail, not the
+            operational data. Open the workspace itself to see deliveries or retry them.
+          </EmptyState>
+        )}
         {endpoints.isLoading && <Skeleton rows={4} />}
         {endpoints.error && <ErrorNotice error={endpoints.error} title="The endpoints could not be loaded" />}
         {endpoints.data && endpoints.data.items.length === 0 && (
@@ -121,7 +98,7 @@ export function WebhooksPage(_props: { params: Record<string, string> }) {
         )}
         {endpoints.data && endpoints.data.items.length > 0 && (
           <table className="w-full text-sm">
-            <thead className="text-left text-xs uppercase tracking-wide text-slate-500">
+            <thead className="text-left text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400">
               <tr><th className="py-2 font-medium">Endpoint</th><th className="font-medium">State</th><th className="font-medium">Success (7 days)</th><th className="font-medium">Last failure</th><th className="font-medium">Events</th></tr>
             </thead>
             <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
@@ -131,22 +108,22 @@ export function WebhooksPage(_props: { params: Record<string, string> }) {
                   <tr key={ep.id} className="align-top">
                     <td className="py-3 pr-4">
                       <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/webhooks/endpoints/${ep.id}`)}>{ep.url}</a>
-                      {ep.description && <p className="text-xs text-slate-500">{ep.description}</p>}
+                      {ep.description && <p className="text-xs text-slate-600 dark:text-slate-400">{ep.description}</p>}
                     </td>
                     <td className="py-3 pr-4">
                       <Badge value={state} />
-                      {ep.disabledReason && <p className="mt-1 max-w-xs text-xs text-slate-500">{ep.disabledReason}</p>}
-                      {state === 'paused' && <p className="mt-1 text-xs text-slate-500">{ep.consecutiveFailures} failures in a row; resumes <RelativeTime iso={ep.pausedUntil!} /></p>}
+                      {ep.disabledReason && <p className="mt-1 max-w-xs text-xs text-slate-600 dark:text-slate-400">{ep.disabledReason}</p>}
+                      {state === 'paused' && <p className="mt-1 text-xs text-slate-600 dark:text-slate-400">{ep.consecutiveFailures} failures in a row; resumes <RelativeTime iso={ep.pausedUntil!} /></p>}
                     </td>
                     <td className="py-3 pr-4">
-                      {ep.health.successRate === null ? <span className="text-slate-500">No deliveries</span> : (
+                      {ep.health.successRate === null ? <span className="text-slate-600 dark:text-slate-400">No deliveries</span> : (
                         <span className={ep.health.successRate < 0.9 ? 'text-red-700 dark:text-red-400' : ''}>
-                          {(ep.health.successRate * 100).toFixed(ep.health.successRate === 1 ? 0 : 1)} % <span className="text-xs text-slate-500">of {ep.health.delivered + ep.health.failed}</span>
+                          {(ep.health.successRate * 100).toFixed(ep.health.successRate === 1 ? 0 : 1)} % <span className="text-xs text-slate-600 dark:text-slate-400">of {ep.health.delivered + ep.health.failed}</span>
                         </span>
                       )}
-                      {ep.health.pending > 0 && <p className="text-xs text-slate-500">{ep.health.pending} waiting</p>}
+                      {ep.health.pending > 0 && <p className="text-xs text-slate-600 dark:text-slate-400">{ep.health.pending} waiting</p>}
                     </td>
-                    <td className="py-3 pr-4">{ep.lastFailureAt ? <span className="inline-flex items-center gap-1"><AlertTriangle className="size-3.5 text-amber-600" aria-hidden /><RelativeTime iso={ep.lastFailureAt} /></span> : <span className="text-slate-500">Never</span>}</td>
+                    <td className="py-3 pr-4">{ep.lastFailureAt ? <span className="inline-flex items-center gap-1"><AlertTriangle className="size-3.5 text-amber-600" aria-hidden /><RelativeTime iso={ep.lastFailureAt} /></span> : <span className="text-slate-600 dark:text-slate-400">Never</span>}</td>
                     <td className="py-3 text-xs">{ep.eventTypes.includes('*') ? 'All events' : ep.eventTypes.join(', ')}</td>
                   </tr>
                 );

@@ -10,7 +10,7 @@ const statusStyles: Record<string, string> = {
   retrying: 'bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200',
   delivering: 'bg-sky-100 text-sky-900 dark:bg-sky-950 dark:text-sky-200',
   pending: 'bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200',
-  cancelled: 'bg-slate-100 text-slate-500 line-through dark:bg-slate-800 dark:text-slate-400',
+  cancelled: 'bg-slate-100 text-slate-600 line-through dark:bg-slate-800 dark:text-slate-400',
   active: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200',
   disabled: 'bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200',
   paused: 'bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200',
