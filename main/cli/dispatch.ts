@@ -65,6 +65,6 @@ export async function dispatch(argv: string[]) {
     process.stderr.write(`${runner.workerId} stopped: ${runner.stats.finished} jobs done, ${runner.stats.failed} failed, ${runner.stats.reclaimed} taken back from gone dispatchers\n`);
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }

@@ -63,7 +63,7 @@ function useMoveCard(boardId: string) {
         { cardId: card.id, toColumnId, position },
         {
           onError: () => previous && qc.setQueryData(key, previous),
-          onSettled: () => qc.invalidateQueries({ queryKey: key }),
+          onSettled: () => void qc.invalidateQueries({ queryKey: key }),
         },
       );
     },
