@@ -6,6 +6,7 @@
 // file's data_version (it moves when another connection commits) and reads the rows it has not seen. Either way a
 // message is heard only after its transaction committed, and each process skips its own (it published them
 // locally already).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
@@ -31,9 +32,19 @@ export function setSignalOrigin(value: string): void {
   origin = value;
 }
 
+const muted = new AsyncLocalStorage<true>();
+
+/**
+ * Run `fn` without per-message signals (a bulk load such as the demo seed: thousands of events that other
+ * processes learn of from one 'workspace.changed' afterwards, not one message each).
+ */
+export function withoutSignals<T>(fn: () => Promise<T>): Promise<T> {
+  return muted.run(true, fn);
+}
+
 /** Messages for other processes' windows, sent when `tx` commits. */
 export async function publishOnCommit(tx: Db, messages: SignalMessage[]): Promise<void> {
-  if (messages.length === 0) return;
+  if (messages.length === 0 || muted.getStore()) return;
   if (tx.dialect === 'postgres') {
     for (const chunk of chunks(messages)) await rawRun(tx, `SELECT pg_notify(?, ?)`, [PUSH_CHANNEL, JSON.stringify({ o: origin, m: chunk })]);
     return;

@@ -5,6 +5,7 @@
 // The whole seed is one transaction: each command inside it becomes a savepoint, so a hub records the few
 // thousand events without a commit (and its round trips) per event, and a failure leaves the store empty.
 import { newId, withIdRandom } from '../db/ids.ts';
+import { withoutSignals } from '../db/signals.ts';
 import { tryLockKey } from '../db/locks.ts';
 import type { Store } from '../db/store.ts';
 import { countActivities } from '../db/events.ts';
@@ -93,7 +94,8 @@ export async function seedDemo(store: Store, options: { seed?: number; events?: 
   // Event times, ascending, spread over the 90 days with weekday-ish clustering.
   const times = Array.from({ length: total }, () => start + Math.floor(rand.next() ** 0.8 * 90 * DAY)).sort((a, b) => a - b);
 
-  return withIdRandom(() => rand.bytes(16), () =>
+  // One 'workspace.changed' tells the windows afterwards (the caller publishes it), not a signal per event.
+  return withIdRandom(() => rand.bytes(16), () => withoutSignals(() =>
     store.transaction(async (tx) => {
       // Inside the transaction: on SQLite it holds the write lock, on a hub the key stops a second seed.
       if (!(await tryLockKey(tx, 'demo.seed')) || (await ws.countAccounts(tx)) > 0) return { created: false, events: 0 };
@@ -177,5 +179,5 @@ export async function seedDemo(store: Store, options: { seed?: number; events?: 
       }
       return { created: true, events: await countActivities(tx) };
     }),
-  );
+  ));
 }

@@ -8,7 +8,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { latestVersion } from '../../db/migrations/index.ts';
-import { tempDbFile, tempDir } from '../support/workspace.ts';
+import { onSqlite, tempDbFile, tempDir } from '../support/workspace.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(root, 'main/bin/chronicle.mjs');
@@ -53,7 +53,8 @@ function contents(file: string) {
 
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at |\.ts:\d+|node:internal/);
 
-describe('chronicle CLI', { timeout: 90_000 }, () => {
+// The CLI on workspace files (the same commands on a hub: hub.test.ts).
+describe.runIf(onSqlite)('chronicle CLI', { timeout: 90_000 }, () => {
   it('--help prints the usage and exits 0; no command prints it and exits 2', async () => {
     const help = await chronicle(['--help']);
     expect(help.code).toBe(0);

@@ -47,7 +47,7 @@ describe(`kill -9 of dispatchers on ${testStore}`, { timeout: 300_000 }, () => {
         setTimeout(() => {
           finish();
           res.end('ok');
-        }, 2 + Math.floor(Math.random() * 15));
+        }, 5 + Math.floor(Math.random() * 20));
       });
     });
     server.keepAliveTimeout = 60_000;
@@ -101,7 +101,7 @@ describe(`kill -9 of dispatchers on ${testStore}`, { timeout: 300_000 }, () => {
       const deadline = Date.now() + 240_000;
       while ((await delivered()) < DELIVERIES) {
         if (Date.now() > deadline) throw new Error(`only ${await delivered()} of ${DELIVERIES} delivered after ${kills} kills`);
-        await new Promise((r) => setTimeout(r, 700 + Math.random() * 800));
+        await new Promise((r) => setTimeout(r, 300 + Math.random() * 600));
         const alive = [...children];
         if (alive.length && kills < 12) {
           alive[Math.floor(Math.random() * alive.length)].kill('SIGKILL');
