@@ -14,7 +14,8 @@ export type EventTableName =
 // The three writes of every recorded event are written as fixed SQL text (cached per column list) rather than
 // built through Kysely: they run for every event, and on a hub every microsecond spent per statement is spent
 // inside a transaction that holds its account's lock.
-const eventTables = new Set<string>(['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived']);
+export const eventTableNames: readonly EventTableName[] = ['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived'];
+const eventTables = new Set<string>(eventTableNames);
 const insertTexts = new Map<string, string>();
 
 /** `INSERT INTO table (keys of row) VALUES (?, …)`, for a table and columns this module names, never input. */

@@ -7,7 +7,7 @@
 import { newId, withIdRandom } from '../db/ids.ts';
 import { withoutSignals } from '../db/signals.ts';
 import { tryLockKey } from '../db/locks.ts';
-import type { Store } from '../db/store.ts';
+import type { Store, Tx } from '../db/store.ts';
 import { countActivities } from '../db/events.ts';
 import * as ws from '../db/workspace.ts';
 import { createCard, moveCard, updateCard } from './domain/cards.ts';
@@ -76,6 +76,25 @@ const descriptions = [
   'Acceptance: works offline, survives a restart, and shows progress for long operations.',
 ];
 
+/**
+ * The seed's one transaction as the store its commands run on: each command's transaction is the seed's own, not
+ * a savepoint in it (a failure anywhere fails the whole seed, so a savepoint per command would only cost two
+ * round trips each on a hub).
+ */
+function storeOf(store: Store, tx: Tx): Store {
+  return {
+    dialect: tx.dialect,
+    q: tx.q,
+    location: store.location,
+    readonly: store.readonly,
+    execCompiled: <R>(sql: string, params: readonly unknown[]) => tx.execCompiled<R>(sql, params),
+    execArrays: (sql, params) => tx.execArrays(sql, params),
+    script: (sql) => tx.script(sql),
+    transaction: (fn) => fn(tx),
+    close: () => Promise.reject(new Error('The demo seed does not close the store it writes to.')),
+  };
+}
+
 export interface SeedResult {
   created: boolean;
   events: number;
@@ -101,12 +120,13 @@ export async function seedDemo(store: Store, options: { seed?: number; events?: 
       if (!(await tryLockKey(tx, 'demo.seed')) || (await ws.countAccounts(tx)) > 0) return { created: false, events: 0 };
       // Pushes of the commands inside go nowhere: the caller announces the new workspace once it is committed.
       const push = new PushBus();
+      const seedStore = storeOf(store, tx);
       const plans = [];
       for (const [ai, plan] of accountsPlan.entries()) {
         const lead = people[0];
-        const { accountId, userId } = await createAccount(store, { name: plan.name, owner: { name: lead[0], email: lead[1] }, at: start - DAY + ai });
+        const { accountId, userId } = await createAccount(seedStore, { name: plan.name, owner: { name: lead[0], email: lead[1] }, at: start - DAY + ai });
         let clock = start - DAY;
-        const ctx: DomainContext = { store, session: { accountId, userId }, push, clock: () => clock };
+        const ctx: DomainContext = { store: seedStore, session: { accountId, userId }, push, clock: () => clock };
         const boards: { id: string; projectId: string; columns: string[] }[] = [];
         for (const [projectName, boardNames] of plan.projects) {
           const { project, board } = await createProject(ctx, { name: projectName, boardName: boardNames[0] });

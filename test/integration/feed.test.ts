@@ -2,7 +2,8 @@
 // pagination, cursor checks, limits, a fixed number of SQL statements per page, the query plans, account scoping
 // and readable descriptions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listActivities } from '../../db/feed.ts';
+import { eventTableNames } from '../../db/events.ts';
+import { listActivities, listActivitiesWithSubjects } from '../../db/feed.ts';
 import { queryStats } from '../../db/sql.ts';
 import type { Db, ExecResult, Store } from '../../db/store.ts';
 import type { App } from '../../main/app.ts';
@@ -11,7 +12,7 @@ import { addComment } from '../../main/domain/comments.ts';
 import type { DomainContext } from '../../main/domain/context.ts';
 import { encodeCursor, listFeed } from '../../main/feed.ts';
 import type { Input, Output } from '../../preload/contract.ts';
-import { caller, openTestApp, sqlRow, sqlRows } from '../support/workspace.ts';
+import { caller, onPostgres, openTestApp, sqlRow, sqlRows } from '../support/workspace.ts';
 
 let app: App;
 let api: Awaited<ReturnType<typeof caller>>;
@@ -253,9 +254,10 @@ describe('cost per page', () => {
     expect(small.page.items).toHaveLength(10);
     expect(large.page.items).toHaveLength(200);
     expect(large.n).toBe(small.n);
-    // All types: 1 feed query + at most one per event type + one for the names of every table (users, cards,
-    // columns, projects, boards, comments for the excerpts), whatever the page size, and for a deep page too.
-    const bound = 1 + 6 + 1;
+    // All types, whatever the page size, and for a deep page too: the activities with their event rows (on a hub
+    // one statement; on SQLite one, then one per event type on the page), then one for the names of every table
+    // (users, cards, columns, projects, boards, comments for the excerpts).
+    const bound = onPostgres ? 2 : 1 + 6 + 1;
     const mixed10 = await statements({ limit: 10 });
     const mixed200 = await statements({ limit: 200 });
     const last = mixed200.page.items[199];
@@ -291,6 +293,7 @@ describe('query plans', () => {
       const plan = (await app.store.execCompiled<{ detail: string }>(`EXPLAIN QUERY PLAN ${statement.sql}`, statement.params)).rows.map((r) => r.detail);
       return {
         text: plan.join(' | '),
+        events: plan.filter((d) => eventTable.test(d)).map((d) => ({ byKey: /^SEARCH (\w+) USING INDEX sqlite_autoindex_\1_1 \(id=\?\)$/.test(d), detail: d })),
         reads: plan.filter((d) => /activities/.test(d)).map((d) => ({
           // SEARCH activities USING INDEX activities_x (account_id=? AND (created_at,id)<(?,?))
           seek: /^SEARCH activities USING INDEX activities_\w+ \(.*\(created_at,id\)<\(\?,\?\)\)$/.test(d),
@@ -316,10 +319,16 @@ describe('query plans', () => {
           seek: /^Index (Only )?Scan$/.test(n['Node Type']) && /^activities_\w+$/.test(n['Index Name'] ?? '') && /ROW\(created_at, id\) < ROW\(/.test(n['Index Cond'] ?? ''),
           detail: `${n['Node Type']} ${n['Index Name'] ?? ''} ${n['Index Cond'] ?? ''} ${n.Filter ?? ''}`,
         })),
+        events: nodes.filter((n) => eventTableNames.includes(n['Relation Name'] as never)).map((n) => ({
+          // the subject's row by primary key, per activity: Index Scan using card_moved_pkey, (id = a.subject_id)
+          byKey: /^Index (Only )?Scan$/.test(n['Node Type']) && n['Index Name'] === `${n['Relation Name']}_pkey` && /\(id = a\.subject_id\)/.test(n['Index Cond'] ?? ''),
+          detail: `${n['Node Type']} ${n['Index Name'] ?? ''} ${n['Index Cond'] ?? ''}`,
+        })),
         sorts: nodes.some((n) => n['Node Type'] === 'Sort' || n['Node Type'] === 'Incremental Sort'),
       };
     });
   }
+  const eventTable = new RegExp(`^(SEARCH|SCAN) (${eventTableNames.join('|')})\\b`);
   type PgNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Index Cond'?: string; Filter?: string; Plans?: PgNode[] };
 
   it('every filter shape seeks its index range at the cursor: no scan from the newest row, no sort', async () => {
@@ -345,6 +354,35 @@ describe('query plans', () => {
       for (const r of reads) expect(r.seek, `${JSON.stringify(shape)}: ${r.detail}`).toBe(true);
       // A single range needs no sort; several types are merged from their ordered ranges.
       if ((shape.types?.length ?? 1) === 1) expect(sorts, `${JSON.stringify(shape)}: ${text}`).toBe(false);
+
+      // What the feed sends for the page with its event rows: the same page query (SQLite: then one read per
+      // event type on the page; a hub: the page as a derived table, one key lookup per row in its subject's
+      // table). The page keeps its seek; every event row is read by its key.
+      seen.length = 0;
+      const page = await listActivitiesWithSubjects(db, { accountId: acme.accountId, ...shape, before, limit: 51 });
+      const typesOnPage = new Set(page.map((p) => p.activity.subject_type)).size;
+      expect(seen).toHaveLength(onPostgres ? 1 : 1 + typesOnPage);
+      const withSubjects = await activityReads(seen[0]);
+      expect(withSubjects.reads.length, `${JSON.stringify(shape)}: ${withSubjects.text}`).toBe(Math.max(1, shape.types?.length ?? 1));
+      for (const r of withSubjects.reads) expect(r.seek, `${JSON.stringify(shape)} with subjects: ${r.detail}`).toBe(true);
+      const events = [];
+      for (const st of seen) events.push(...(await activityReads(st)).events);
+      expect(events.length, JSON.stringify(events)).toBe(onPostgres ? (shape.types?.length ?? eventTableNames.length) : typesOnPage);
+      for (const e of events) expect(e.byKey, `${JSON.stringify(shape)}: ${e.detail}`).toBe(true);
+    }
+  });
+});
+
+describe('subjects', () => {
+  it('every activity’s subject is its event row, whatever the mix of types on the page', async () => {
+    for (const types of [undefined, ['card_moved', 'comment_added'], ['member_invited']]) {
+      const page = await listActivitiesWithSubjects(app.store, { accountId: acme.accountId, types, limit: 200 });
+      expect(page.length).toBeGreaterThan(0);
+      if (!types) expect(new Set(page.map((p) => p.activity.subject_type)).size).toBeGreaterThanOrEqual(4);
+      expect(page.map((p) => p.activity)).toEqual(await listActivities(app.store, { accountId: acme.accountId, types, limit: 200 }));
+      for (const { activity, subject } of page) {
+        expect(subject, activity.id).toEqual(await row(`SELECT * FROM ${activity.subject_type} WHERE id = ?`, activity.subject_id));
+      }
     }
   });
 });
