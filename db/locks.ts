@@ -11,8 +11,14 @@ import type { Tx } from './store.ts';
  */
 export async function lockAccount(tx: Tx, accountId: string): Promise<void> {
   if (tx.dialect === 'sqlite') return;
+  let held = accountLocks.get(tx);
+  if (held?.has(accountId)) return; // held until the transaction ends (a command inside another one, the demo seed)
   await tx.execCompiled('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`account:${accountId}`]);
+  if (!held) accountLocks.set(tx, (held = new Set()));
+  held.add(accountId);
 }
+
+const accountLocks = new WeakMap<Tx, Set<string>>();
 
 /**
  * Try to take a transaction-scoped lock on a named key without waiting (a queue's concurrency key, a recurring

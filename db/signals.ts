@@ -42,14 +42,32 @@ export function withoutSignals<T>(fn: () => Promise<T>): Promise<T> {
   return muted.run(true, fn);
 }
 
-/** Messages for other processes' windows, sent when `tx` commits. */
+/** Messages for other processes' windows, sent when `tx` commits (all of a transaction's in one go, at its end). */
 export async function publishOnCommit(tx: Db, messages: SignalMessage[]): Promise<void> {
   if (messages.length === 0 || muted.getStore()) return;
-  if (tx.dialect === 'postgres') {
-    for (const chunk of chunks(messages)) await rawRun(tx, `SELECT pg_notify(?, ?)`, [PUSH_CHANNEL, JSON.stringify({ o: origin, m: chunk })]);
+  if (!isTx(tx)) return sendPush(tx, messages);
+  let pending = pendingPush.get(tx);
+  if (!pending) {
+    pendingPush.set(tx, (pending = []));
+    tx.beforeCommit('signals.push', async (t) => {
+      const all = pendingPush.get(t) ?? [];
+      pendingPush.delete(t);
+      await sendPush(t, all);
+    });
+  }
+  pending.push(...messages);
+}
+
+const pendingPush = new WeakMap<Tx, SignalMessage[]>();
+const isTx = (db: Db): db is Tx => (db as Tx).inTransaction === true;
+
+async function sendPush(db: Db, messages: SignalMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  if (db.dialect === 'postgres') {
+    for (const chunk of chunks(messages)) await rawRun(db, `SELECT pg_notify(?, ?)`, [PUSH_CHANNEL, JSON.stringify({ o: origin, m: chunk })]);
     return;
   }
-  await rawRun(tx, `INSERT INTO push_outbox (origin, messages, created_at) VALUES (?, ?, ?)`, [origin, JSON.stringify(messages), Date.now()]);
+  await rawRun(db, `INSERT INTO push_outbox (origin, messages, created_at) VALUES (?, ?, ?)`, [origin, JSON.stringify(messages), Date.now()]);
 }
 
 function chunks(messages: SignalMessage[]): SignalMessage[][] {
@@ -70,13 +88,14 @@ function chunks(messages: SignalMessage[]): SignalMessage[][] {
   return out;
 }
 
-const woken = new WeakSet<object>();
-
-/** Idle runners of other processes look for work when `tx` commits (once per transaction). */
+/** Idle runners of other processes look for work when `tx` commits (one NOTIFY per transaction, at its end). */
 export async function wakeRunnersOnCommit(tx: Db): Promise<void> {
-  if (tx.dialect !== 'postgres' || woken.has(tx)) return;
-  if ((tx as Tx).inTransaction) woken.add(tx);
-  await rawRun(tx, `SELECT pg_notify(?, '')`, [JOBS_CHANNEL]);
+  if (tx.dialect !== 'postgres') return;
+  if (!isTx(tx)) {
+    await rawRun(tx, `SELECT pg_notify(?, '')`, [JOBS_CHANNEL]);
+    return;
+  }
+  tx.beforeCommit('signals.jobs', (t) => rawRun(t, `SELECT pg_notify(?, '')`, [JOBS_CHANNEL]).then(() => undefined));
 }
 
 /** Forget outbox rows older than `before` (every process has read them by then). */

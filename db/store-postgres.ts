@@ -24,11 +24,45 @@ const types = {
 
 type Client = pg.PoolClient;
 
+/**
+ * Statements run as named prepared statements: parsed and planned once per connection instead of at every call
+ * (for Chronicle's small statements, planning was most of their time on the server). Names are per distinct text,
+ * up to a bound (texts built with IN lists of varying length would otherwise grow without end).
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED = 2_000;
+function query(text: string, values: readonly unknown[], rowMode?: 'array'): pg.QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined && statementNames.size < MAX_NAMED) statementNames.set(text, (name = `c${statementNames.size + 1}`));
+  return { text, values: values as unknown[], ...(name ? { name } : {}), ...(rowMode ? { rowMode } : {}) } as pg.QueryConfig;
+}
+
+/** A prepared statement whose tables changed under it (another process migrated the hub): run it unprepared once. */
+async function run(target: { query(config: pg.QueryConfig): Promise<pg.QueryResult> }, config: pg.QueryConfig): Promise<pg.QueryResult> {
+  try {
+    return await target.query(config);
+  } catch (err) {
+    if ((err as { code?: string }).code === '0A000' && config.name) return target.query({ ...config, name: undefined });
+    throw err;
+  }
+}
+
 class PostgresTx implements Tx {
   readonly inTransaction = true as const;
   readonly dialect = 'postgres' as const;
   active = true;
   private depth = 0;
+  private readonly hooks = new Map<string, (tx: Tx) => Promise<void>>();
+  beforeCommit(key: string, fn: (tx: Tx) => Promise<void>): void {
+    if (!this.hooks.has(key)) this.hooks.set(key, fn);
+  }
+  /** The hooks, in the order they were first asked for (a hook may ask for another). */
+  async runHooks(): Promise<void> {
+    for (const [key, fn] of this.hooks) {
+      this.hooks.delete(key);
+      await fn(this);
+    }
+  }
   constructor(readonly owner: PostgresStore, readonly client: Client) {}
   get q() {
     return this.owner.q;
@@ -38,12 +72,12 @@ class PostgresTx implements Tx {
   }
   async execCompiled<R>(sql: string, params: readonly unknown[]): Promise<ExecResult<R>> {
     this.check();
-    const r = await this.client.query({ text: sql, values: params as unknown[] });
+    const r = await run(this.client, query(sql, params));
     return { rows: r.rows as R[], changes: r.rowCount ?? 0 };
   }
   async execArrays(sql: string, params: readonly unknown[]): Promise<unknown[][]> {
     this.check();
-    return (await this.client.query({ text: sql, values: params as unknown[], rowMode: 'array' })).rows as unknown[][];
+    return (await run(this.client, query(sql, params, 'array'))).rows as unknown[][];
   }
   async script(sql: string): Promise<void> {
     this.check();
@@ -106,14 +140,14 @@ export class PostgresStore implements Store {
   async execCompiled<R>(sql: string, params: readonly unknown[]): Promise<ExecResult<R>> {
     const tx = activeTxOf<PostgresTx>(this);
     if (tx) return tx.execCompiled<R>(sql, params);
-    const r = await this.pool.query({ text: sql, values: params as unknown[] });
+    const r = await run(this.pool, query(sql, params));
     return { rows: r.rows as R[], changes: r.rowCount ?? 0 };
   }
 
   async execArrays(sql: string, params: readonly unknown[]): Promise<unknown[][]> {
     const tx = activeTxOf<PostgresTx>(this);
     if (tx) return tx.execArrays(sql, params);
-    return (await this.pool.query({ text: sql, values: params as unknown[], rowMode: 'array' })).rows as unknown[][];
+    return (await run(this.pool, query(sql, params, 'array'))).rows as unknown[][];
   }
 
   async script(sql: string): Promise<void> {
@@ -130,7 +164,11 @@ export class PostgresStore implements Store {
     let broken: Error | undefined;
     try {
       await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-      const result = await runInTx(tx, () => fn(tx));
+      const result = await runInTx(tx, async () => {
+        const r = await fn(tx);
+        await tx.runHooks();
+        return r;
+      });
       await client.query('COMMIT');
       return result;
     } catch (err) {

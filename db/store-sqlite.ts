@@ -57,6 +57,17 @@ class SqliteTx implements Tx {
   readonly q = sqliteBuilder;
   active = true;
   private depth = 0;
+  private readonly hooks = new Map<string, (tx: Tx) => Promise<void>>();
+  beforeCommit(key: string, fn: (tx: Tx) => Promise<void>): void {
+    if (!this.hooks.has(key)) this.hooks.set(key, fn);
+  }
+  /** The hooks, in the order they were first asked for (a hook may ask for another). */
+  async runHooks(): Promise<void> {
+    for (const [key, fn] of this.hooks) {
+      this.hooks.delete(key);
+      await fn(this);
+    }
+  }
   constructor(readonly owner: SqliteStore) {}
 
   private check(): void {
@@ -178,7 +189,11 @@ export class SqliteStore implements Store {
       // upgrade its lock and get SQLITE_BUSY at once if another connection (the dispatcher, another process)
       // committed in between; with the lock taken first, writers queue behind busy_timeout instead.
       this.connection.exec(options.readOnly || this.readonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
-      const result = await runInTx(tx, () => fn(tx));
+      const result = await runInTx(tx, async () => {
+        const r = await fn(tx);
+        await tx.runHooks();
+        return r;
+      });
       this.connection.exec('COMMIT');
       return result;
     } catch (err) {

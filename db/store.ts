@@ -31,6 +31,11 @@ export interface Tx extends Db {
   readonly inTransaction: true;
   /** A nested unit that rolls back alone when `fn` throws (SAVEPOINT). */
   savepoint<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Run `fn` once, inside the transaction, just before it commits (not if it rolls back); a second call with the
+   * same `key` keeps the first. For work that gathers per transaction (one NOTIFY for many events).
+   */
+  beforeCommit(key: string, fn: (tx: Tx) => Promise<void>): void;
 }
 
 export interface TransactionOptions {
