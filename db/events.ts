@@ -48,9 +48,18 @@ export async function insertActivity(db: Db, row: ActivitiesTable): Promise<void
   await rawRun(db, insertText('activities', activityColumns), activityColumns.map((c) => row[c]));
 }
 
-export async function insertJob(db: Db, row: Insertable<JobsTable>): Promise<void> {
-  const [columns, values] = present(row);
-  await rawRun(db, insertText('jobs', columns), values);
+const followUpColumns = ['id', 'account_id', 'queue', 'kind', 'args', 'priority', 'run_at', 'created_at'] as const;
+type FollowUpRow = Pick<Insertable<JobsTable>, (typeof followUpColumns)[number]>;
+
+/** An event's follow-up jobs, in one statement however many (on a hub, one round trip instead of one each). */
+export async function insertFollowUpJobs(db: Db, rows: FollowUpRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const one = `(${marks(followUpColumns.length)})`;
+  await rawRun(
+    db,
+    `INSERT INTO jobs (${followUpColumns.join(', ')}) VALUES ${rows.map(() => one).join(', ')}`,
+    rows.flatMap((r) => followUpColumns.map((c) => r[c])),
+  );
 }
 
 /** Event rows of one type by id: one query however many ids. */

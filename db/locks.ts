@@ -1,5 +1,9 @@
 // Locks a command takes inside its transaction, per dialect.
 import type { Tx } from './store.ts';
+import { PostgresTx } from './store-postgres.ts';
+
+/** The lock key of an account (also given as `lockKey` to a command's transaction, db/store.ts). */
+export const accountLockKey = (accountId: string) => `account:${accountId}`;
 
 /**
  * Serialize the writes of one account for the rest of the transaction. The account's audit chain appends
@@ -10,15 +14,12 @@ import type { Tx } from './store.ts';
  * other accounts run in parallel.
  */
 export async function lockAccount(tx: Tx, accountId: string): Promise<void> {
-  if (tx.dialect === 'sqlite') return;
-  let held = accountLocks.get(tx);
-  if (held?.has(accountId)) return; // held until the transaction ends (a command inside another one, the demo seed)
-  await tx.execCompiled('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`account:${accountId}`]);
-  if (!held) accountLocks.set(tx, (held = new Set()));
-  held.add(accountId);
+  if (!(tx instanceof PostgresTx)) return;
+  const key = accountLockKey(accountId);
+  if (tx.heldLocks.has(key)) return; // held until the transaction ends (taken at BEGIN, or by an outer command)
+  await tx.execCompiled('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+  tx.heldLocks.add(key);
 }
-
-const accountLocks = new WeakMap<Tx, Set<string>>();
 
 /**
  * Try to take a transaction-scoped lock on a named key without waiting (a queue's concurrency key, a recurring

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
 import { rawAll, rawRun, type Db, type Store, type Tx } from './sql.ts';
-import { PostgresStore } from './store-postgres.ts';
+import { PostgresStore, PostgresTx } from './store-postgres.ts';
 
 export interface SignalMessage {
   accountId: string;
@@ -45,29 +45,53 @@ export function withoutSignals<T>(fn: () => Promise<T>): Promise<T> {
 /** Messages for other processes' windows, sent when `tx` commits (all of a transaction's in one go, at its end). */
 export async function publishOnCommit(tx: Db, messages: SignalMessage[]): Promise<void> {
   if (messages.length === 0 || muted.getStore()) return;
-  if (!isTx(tx)) return sendPush(tx, messages);
-  let pending = pendingPush.get(tx);
-  if (!pending) {
-    pendingPush.set(tx, (pending = []));
-    tx.beforeCommit('signals.push', async (t) => {
-      const all = pendingPush.get(t) ?? [];
-      pendingPush.delete(t);
-      await sendPush(t, all);
-    });
-  }
-  pending.push(...messages);
+  if (!isTx(tx)) return sendSignals(tx, messages, false);
+  pendingOf(tx).push.push(...messages);
 }
 
-const pendingPush = new WeakMap<Tx, SignalMessage[]>();
+interface Pending { push: SignalMessage[]; wake: boolean }
+const pending = new WeakMap<Tx, Pending>();
+
+/** What `tx` will send when it commits: registered once, sent by one statement (both channels). */
+function pendingOf(tx: Tx): Pending {
+  let p = pending.get(tx);
+  if (!p) {
+    pending.set(tx, (p = { push: [], wake: false }));
+    tx.beforeCommit('signals', async (t) => {
+      const all = pending.get(t)!;
+      pending.delete(t);
+      // On a hub the NOTIFY travels with the COMMIT itself (one round trip); elsewhere it is a statement now.
+      if (t instanceof PostgresTx) t.commitPrelude.push(...notifyStatements(all.push, all.wake, (v) => t.literal(v)));
+      else await sendSignals(t, all.push, all.wake);
+    });
+  }
+  return p;
+}
 const isTx = (db: Db): db is Tx => (db as Tx).inTransaction === true;
 
-async function sendPush(db: Db, messages: SignalMessage[]): Promise<void> {
-  if (messages.length === 0) return;
+/** `SELECT pg_notify(…)` statements with literal arguments (for a commit prelude). */
+function notifyStatements(messages: SignalMessage[], wake: boolean, literal: (v: string) => string): string[] {
+  const calls = (messages.length ? chunks(messages) : []).map((chunk) => `pg_notify('${PUSH_CHANNEL}', ${literal(JSON.stringify({ o: origin, m: chunk }))})`);
+  if (wake) calls.push(`pg_notify('${JOBS_CHANNEL}', '')`);
+  return calls.length ? [`SELECT ${calls.join(', ')}`] : [];
+}
+
+async function sendSignals(db: Db, messages: SignalMessage[], wake: boolean): Promise<void> {
   if (db.dialect === 'postgres') {
-    for (const chunk of chunks(messages)) await rawRun(db, `SELECT pg_notify(?, ?)`, [PUSH_CHANNEL, JSON.stringify({ o: origin, m: chunk })]);
+    const calls: string[] = [];
+    const params: unknown[] = [];
+    for (const chunk of messages.length ? chunks(messages) : []) {
+      calls.push('pg_notify(?, ?)');
+      params.push(PUSH_CHANNEL, JSON.stringify({ o: origin, m: chunk }));
+    }
+    if (wake) {
+      calls.push('pg_notify(?, ?)');
+      params.push(JOBS_CHANNEL, '');
+    }
+    if (calls.length) await rawRun(db, `SELECT ${calls.join(', ')}`, params);
     return;
   }
-  await rawRun(db, `INSERT INTO push_outbox (origin, messages, created_at) VALUES (?, ?, ?)`, [origin, JSON.stringify(messages), Date.now()]);
+  if (messages.length) await rawRun(db, `INSERT INTO push_outbox (origin, messages, created_at) VALUES (?, ?, ?)`, [origin, JSON.stringify(messages), Date.now()]);
 }
 
 function chunks(messages: SignalMessage[]): SignalMessage[][] {
@@ -91,11 +115,8 @@ function chunks(messages: SignalMessage[]): SignalMessage[][] {
 /** Idle runners of other processes look for work when `tx` commits (one NOTIFY per transaction, at its end). */
 export async function wakeRunnersOnCommit(tx: Db): Promise<void> {
   if (tx.dialect !== 'postgres') return;
-  if (!isTx(tx)) {
-    await rawRun(tx, `SELECT pg_notify(?, '')`, [JOBS_CHANNEL]);
-    return;
-  }
-  tx.beforeCommit('signals.jobs', (t) => rawRun(t, `SELECT pg_notify(?, '')`, [JOBS_CHANNEL]).then(() => undefined));
+  if (!isTx(tx)) return sendSignals(tx, [], true);
+  pendingOf(tx).wake = true;
 }
 
 /** Forget outbox rows older than `before` (every process has read them by then). */

@@ -47,10 +47,18 @@ async function run(target: { query(config: pg.QueryConfig): Promise<pg.QueryResu
   }
 }
 
-class PostgresTx implements Tx {
+export class PostgresTx implements Tx {
   readonly inTransaction = true as const;
   readonly dialect = 'postgres' as const;
   active = true;
+  /** Transaction-scoped advisory locks this transaction holds (db/locks.ts asks before taking one again). */
+  readonly heldLocks = new Set<string>();
+  /** Statements sent with the COMMIT, in the same round trip (NOTIFY of what the transaction did). */
+  readonly commitPrelude: string[] = [];
+  /** A string as an SQL literal, for statements of the commit prelude. */
+  literal(value: string): string {
+    return this.client.escapeLiteral(value);
+  }
   private depth = 0;
   private readonly hooks = new Map<string, (tx: Tx) => Promise<void>>();
   beforeCommit(key: string, fn: (tx: Tx) => Promise<void>): void {
@@ -163,13 +171,19 @@ export class PostgresStore implements Store {
     const tx = new PostgresTx(this, client);
     let broken: Error | undefined;
     try {
-      await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
+      const begin = options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+      if (options.lockKey) {
+        // One round trip: the simple protocol runs both statements in order.
+        await client.query(`${begin}; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`);
+        tx.heldLocks.add(options.lockKey);
+      } else await client.query(begin);
       const result = await runInTx(tx, async () => {
         const r = await fn(tx);
         await tx.runHooks();
         return r;
       });
-      await client.query('COMMIT');
+      // A failing prelude statement aborts the transaction and the COMMIT after it is not run (caught below).
+      await client.query([...tx.commitPrelude, 'COMMIT'].join('; '));
       return result;
     } catch (err) {
       try {

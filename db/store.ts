@@ -41,6 +41,11 @@ export interface Tx extends Db {
 export interface TransactionOptions {
   /** Read-only work that needs one consistent snapshot (a verification, an export). */
   readOnly?: boolean;
+  /**
+   * A transaction-scoped lock to hold from the start (a command's account, db/locks.ts). PostgreSQL takes it with
+   * the BEGIN, in the same round trip; SQLite's BEGIN IMMEDIATE already holds the file's one write lock.
+   */
+  lockKey?: string;
 }
 
 export interface Store extends Db {

@@ -1,4 +1,4 @@
-import { lockAccount } from '../../db/locks.ts';
+import { accountLockKey, lockAccount } from '../../db/locks.ts';
 import type { Store, Tx } from '../../db/store.ts';
 import type { PushBus } from '../push.ts';
 import type { Session } from '../session.ts';
@@ -20,10 +20,13 @@ export const now = (ctx: DomainContext) => (ctx.clock ? ctx.clock() : Date.now()
  * of one account never interleave, in one process or across the hub's processes.
  */
 export function inCommand<T>(ctx: DomainContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return ctx.store.transaction(async (tx) => {
-    await lockAccount(tx, ctx.session.accountId);
-    return fn(tx);
-  });
+  return ctx.store.transaction(
+    async (tx) => {
+      await lockAccount(tx, ctx.session.accountId); // a no-op when the BEGIN took it (or an outer command holds it)
+      return fn(tx);
+    },
+    { lockKey: accountLockKey(ctx.session.accountId) },
+  );
 }
 
 /** The push message of a recorded event (written for other processes in its transaction, see record.ts). */

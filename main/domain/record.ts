@@ -1,4 +1,4 @@
-import { insertActivity, insertEventRow, insertJob } from '../../db/events.ts';
+import { insertActivity, insertEventRow, insertFollowUpJobs } from '../../db/events.ts';
 import { newId } from '../../db/ids.ts';
 import { publishOnCommit, wakeRunnersOnCommit } from '../../db/signals.ts';
 import type { Schema } from '../../db/schema.ts';
@@ -33,21 +33,13 @@ export async function recordEvent<T extends EventTable>(
   for (const hook of inTransactionHooks) await hook(tx, recorded);
   // Other processes' windows hear of it when this transaction commits; idle runners look for its jobs.
   await publishOnCommit(tx, [activityMessage(activity)]);
-  for (const followUp of followUps) {
+  const jobs = followUps.flatMap((followUp) => {
     const job = followUp(recorded);
-    if (!job) continue;
-    await insertJob(tx, {
-      id: newId(row.created_at),
-      account_id: row.account_id,
-      queue: job.queue,
-      kind: job.kind,
-      args: JSON.stringify(job.args),
-      priority: job.priority ?? 0,
-      run_at: row.created_at,
-      created_at: row.created_at,
-      claimed_by: null, claimed_at: null, heartbeat_at: null, last_error: null, finished_at: null,
-    });
-    await wakeRunnersOnCommit(tx);
-  }
+    return job
+      ? [{ id: newId(row.created_at), account_id: row.account_id, queue: job.queue, kind: job.kind, args: JSON.stringify(job.args), priority: job.priority ?? 0, run_at: row.created_at, created_at: row.created_at }]
+      : [];
+  });
+  await insertFollowUpJobs(tx, jobs);
+  if (jobs.length) await wakeRunnersOnCommit(tx);
   return recorded;
 }
