@@ -35,21 +35,30 @@ export async function enqueueJob(db: Db, job: NewJob): Promise<void> {
 }
 
 /**
- * Ready jobs due now, best first (priority desc, then run_at, then write order), from the given queues, skipping
- * concurrency keys already at their limit (so a saturated endpoint's backlog does not hide other work).
+ * Ready jobs due now of one lane, best first (priority desc, then run_at, then write order), from the given
+ * queues. `keyed`: jobs with a concurrency key (deliveries), skipping keys already at their limit (so a saturated
+ * endpoint's backlog does not hide other endpoints); else jobs without one (fan-out, notifications, maintenance),
+ * which a backlog of deliveries must never hold up. Each lane reads its own partial index (migration 0005).
  * Ties in the order written (SQLite's rowid, PostgreSQL's `seq`), which keeps a step's claims on neighbouring pages.
  * PostgreSQL: the rows are locked for this transaction; rows locked by another runner are skipped.
  */
-export async function dueJobs(tx: Tx, queues: string[] | null, now: number, limit: number, excludeKeys: string[] = []): Promise<ClaimRow[]> {
-  const where = [`status = 'ready'`, `run_at <= ?`];
+export async function dueJobs(
+  tx: Tx,
+  lane: { keyed: boolean; excludeKeys?: string[] },
+  queues: string[] | null,
+  now: number,
+  limit: number,
+): Promise<ClaimRow[]> {
+  const where = [`status = 'ready'`, `run_at <= ?`, lane.keyed ? 'concurrency_key IS NOT NULL' : 'concurrency_key IS NULL'];
   const params: unknown[] = [now];
   if (queues) {
     where.push(`queue IN (${marks(queues.length)})`);
     params.push(...queues);
   }
-  if (excludeKeys.length) {
-    where.push(`(concurrency_key IS NULL OR concurrency_key NOT IN (${marks(excludeKeys.length)}))`);
-    params.push(...excludeKeys);
+  const exclude = lane.keyed ? lane.excludeKeys ?? [] : [];
+  if (exclude.length) {
+    where.push(`concurrency_key NOT IN (${marks(exclude.length)})`);
+    params.push(...exclude);
   }
   params.push(limit);
   if (tx.dialect === 'postgres') {
@@ -62,7 +71,7 @@ export async function dueJobs(tx: Tx, queues: string[] | null, now: number, limi
   // Only the columns the runner uses (a claim reads a few dozen rows per step; `last_error` can be long).
   return rawAll<ClaimRow>(
     tx,
-    `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_priority WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`,
+    `SELECT ${claimColumns} FROM jobs INDEXED BY ${lane.keyed ? 'jobs_ready_keyed' : 'jobs_ready_unkeyed'} WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`,
     params,
   );
 }

@@ -10,7 +10,8 @@ export const dispatchHelp = `chronicle dispatch --db FILE|postgres://… [--conc
   Any number of dispatchers may work on the same file or hub, on any number of machines: a job is claimed by
   one at a time, and per-endpoint concurrency and rate limits hold across all of them together.
   --db LOCATION           workspace file, or a hub's PostgreSQL URL
-  --concurrency N         jobs (HTTP attempts) at once (default 16)
+  --concurrency N         deliveries (HTTP attempts) at once (default 32; each endpoint gets a fair share and
+                          keeps its own limit; fan-out and notifications have 4 slots of their own)
   --queues a,b            only these queues (default: all)
   --data-dir DIR          folder of the key files (default: the file's folder; for a hub CHRONICLE_DATA_DIR or
                           a folder per hub under ~/.local/share/chronicle/hubs: copy it to each machine)
@@ -36,7 +37,7 @@ export async function dispatch(argv: string[]) {
   const dataDir = values['data-dir'] ?? defaultDataDir(location);
   // Every flag is checked before the file is touched.
   const settings = {
-    concurrency: intFlag(values.concurrency, '--concurrency', 16, 1, 1024),
+    concurrency: intFlag(values.concurrency, '--concurrency', 32, 1, 1024),
     queues: values.queues ? values.queues.split(',').map((q) => q.trim()).filter(Boolean) : null,
     pollMs: intFlag(values['poll-ms'], '--poll-ms', 100, 5, 60_000),
     heartbeatMs: intFlag(values['heartbeat-ms'], '--heartbeat-ms', 1000, 50, 600_000),

@@ -37,8 +37,13 @@ export interface RunnerOptions {
   kinds?: Record<string, JobKind>;
   /** Queues to work (null = all). */
   queues?: string[] | null;
-  /** Jobs running at once in this runner (default 16). */
+  /**
+   * Jobs with a concurrency key (deliveries) running at once in this runner (default 32; each key gets a fair
+   * share of them, and its own limit across runners).
+   */
   concurrency?: number;
+  /** Jobs without a key (fan-out, notifications, maintenance) running at once, beside the keyed ones (default 4). */
+  lightConcurrency?: number;
   /** Idle poll interval (default 100 ms). */
   pollMs?: number;
   /** How often the runner's `processes` row is refreshed (default 1 s). */
@@ -96,6 +101,10 @@ export class JobRunner {
   private readonly staleMs: number;
   private readonly now: () => number;
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Running jobs with a concurrency key, in all and per key (the keyed lane; the rest is the light lane). */
+  private keyedInFlight = 0;
+  private readonly keyedByKey = new Map<string, number>();
+  private readonly lightConcurrency: number;
   private completions: Completion[] = [];
   private timer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -118,7 +127,8 @@ export class JobRunner {
   constructor(private readonly opts: RunnerOptions) {
     this.store = opts.store;
     this.kinds = opts.kinds ?? registeredKinds;
-    this.concurrency = opts.concurrency ?? 16;
+    this.concurrency = opts.concurrency ?? 32;
+    this.lightConcurrency = opts.lightConcurrency ?? 4;
     this.pollMs = opts.pollMs ?? 100;
     this.heartbeatMs = opts.heartbeatMs ?? 1_000;
     this.staleMs = opts.staleMs ?? 10_000;
@@ -261,9 +271,10 @@ export class JobRunner {
     for (const [accountId, topic, payload] of published) this.opts.publish(accountId, topic, payload);
     for (const row of claimed) this.runJob(row);
     this.stats.claimed += claimed.length;
-    const free = this.concurrency - this.inFlight.size;
+    const slots = this.freeSlots();
+    const free = slots.keyed + slots.light;
     if (claimed.length > 0 && free > 0) return this.schedule(0);
-    if (free <= 0) return; // a finishing job starts the next step
+    if (slots.keyed <= 0 && slots.light <= 0) return; // a finishing job starts the next step
     if (this.inFlight.size === 0 && this.completions.length === 0 && claimed.length === 0) {
       this.idleWaiters = this.idleWaiters.filter((w) => !waiters.includes(w));
       waiters.forEach((w) => w());
@@ -356,25 +367,78 @@ export class JobRunner {
     });
   }
 
-  /** Claim due jobs for the free slots (inside the step's transaction). */
+  /** Free slots of each lane. */
+  private freeSlots(): { keyed: number; light: number } {
+    return { keyed: this.concurrency - this.keyedInFlight, light: this.lightConcurrency - (this.inFlight.size - this.keyedInFlight) };
+  }
+
+  /**
+   * The most jobs of one concurrency key this runner runs at once: its fair share of the keyed slots. A quarter of
+   * the slots is kept for keys that are not running yet (no key can fill the budget, so an endpoint that shows up
+   * while a slow one holds its whole limit still finds free slots), and the rest is shared by the keys with work.
+   */
+  private shareOfKey(activeKeys: number): number {
+    const shared = this.concurrency - Math.floor(this.concurrency / 4);
+    return Math.max(1, Math.floor(shared / Math.max(1, activeKeys)));
+  }
+
+  /**
+   * Claim due jobs for the free slots (inside the step's transaction), in two lanes. Jobs without a concurrency
+   * key (fan-out, notifications, maintenance) have slots of their own, so they never wait behind deliveries. Jobs
+   * with a key (deliveries to an endpoint) share the keyed slots: each key within its own limit across every
+   * runner (db counts under the key's lock) and within its fair share of this runner's slots.
+   */
   private async claimInTx(tx: Tx, now: number): Promise<Claimed[]> {
-    const free = this.concurrency - this.inFlight.size;
-    if (free <= 0) return [];
+    const free = this.freeSlots();
+    const picked: Claimed[] = [];
+    if (free.light > 0) {
+      for (const row of await jobs.dueJobs(tx, { keyed: false }, this.opts.queues ?? null, now, free.light)) {
+        if (!this.kinds[row.kind]) {
+          await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
+          this.stats.failed++;
+        } else picked.push(row);
+      }
+    }
+    if (free.keyed > 0) picked.push(...(await this.pickKeyed(tx, now, free.keyed)));
+    if (picked.length === 0) return [];
+    const got = await jobs.claimJobs(tx, picked.map((r) => r.id), this.workerId, now);
+    const claimedRows = picked.filter((r) => got.has(r.id));
+    for (const row of claimedRows) row.attempts += 1;
+    const byKind = new Map<string, ClaimedJob[]>();
+    for (const row of claimedRows) {
+      const list = byKind.get(row.kind) ?? [];
+      list.push(toClaimed(row));
+      byKind.set(row.kind, list);
+    }
+    for (const [kind, list] of byKind) await this.kinds[kind].onClaim?.(tx, list, now);
+    return claimedRows;
+  }
+
+  private async pickKeyed(tx: Tx, now: number, free: number): Promise<Claimed[]> {
     const picked: Claimed[] = [];
     const counts = new Map<string, number>();
     const limits = new Map<string, number>();
     const rates = new Map<string, number | null>();
     const saturated = new Set<string>();
-    // Rows picked in an earlier round are still `ready` (they are claimed below, after the rounds), so a later
-    // round reads them again: room for them in its limit, and skipped (picked twice, a job ran twice at once).
+    // Keys with work: those running here, and those seen due in this claim.
+    const active = new Set(this.keyedByKey.keys());
+    const pickedPerKey = new Map<string, number>();
+    const mine = (k: string) => (this.keyedByKey.get(k) ?? 0) + (pickedPerKey.get(k) ?? 0);
+    // Keys already holding their share here (counting one more key that may show up) are left out of the search
+    // from the start: a backlog of slow endpoints, due before everything else, must not hide the next key's job.
+    const share = this.shareOfKey(active.size + 1);
+    for (const [k, n] of this.keyedByKey) if (n >= share) saturated.add(k);
+    // Rows picked in an earlier round are still `ready` (they are claimed after the rounds), so a later round
+    // reads them again: room for them in its limit, and skipped (picked twice, a job ran twice at once).
     const pickedIds = new Set<string>();
     // A few rounds at most: each round skips the keys found at their limit in the previous one.
-    for (let round = 0; round < 4 && picked.length < free; round++) {
+    for (let round = 0; round < 6 && picked.length < free; round++) {
       const want = free + 4;
-      const candidates = await jobs.dueJobs(tx, this.opts.queues ?? null, now, want, [...saturated]);
+      const candidates = await jobs.dueJobs(tx, { keyed: true, excludeKeys: [...saturated] }, this.opts.queues ?? null, now, want);
       if (candidates.length === 0) break;
       const newKeys: string[] = [];
-      for (const k of new Set(candidates.map((c) => c.concurrency_key).filter((k): k is string => k !== null && !counts.has(k) && !saturated.has(k)))) {
+      for (const k of new Set(candidates.map((c) => c.concurrency_key!).filter((k) => !counts.has(k) && !saturated.has(k)))) {
+        active.add(k);
         // The key's lock makes count-then-claim atomic across runners (another runner claiming it now: skip it).
         if (await tryLockKey(tx, `jobs:key:${k}`)) newKeys.push(k);
         else saturated.add(k);
@@ -390,56 +454,50 @@ export class JobRunner {
           this.stats.failed++;
           continue;
         }
-        const key = row.concurrency_key;
+        const key = row.concurrency_key!;
+        if (saturated.has(key)) continue;
+        let limit = limits.get(key);
+        if (limit === undefined) {
+          limit = (await kind.concurrencyLimit?.(tx, key)) ?? Infinity;
+          limits.set(key, limit);
+        }
+        const n = counts.get(key) ?? 0;
+        if (n >= limit || mine(key) >= this.shareOfKey(active.size)) {
+          saturated.add(key);
+          continue;
+        }
         let notBefore: number | undefined;
-        if (key) {
-          if (saturated.has(key)) continue;
-          let limit = limits.get(key);
-          if (limit === undefined) {
-            limit = (await kind.concurrencyLimit?.(tx, key)) ?? Infinity;
-            limits.set(key, limit);
-          }
-          const n = counts.get(key) ?? 0;
-          if (n >= limit) {
+        let rate = rates.get(key);
+        if (rate === undefined) {
+          rate = (await kind.rateLimit?.(tx, key)) ?? null;
+          rates.set(key, rate);
+        }
+        if (rate) {
+          // A send slot shared by every runner; a slot further than a second away stays for a later claim.
+          const slot = await jobs.takeThrottleSlot(tx, `jobs:rate:${key}`, 1000 / rate, now, 1000);
+          if (slot === null) {
             saturated.add(key);
             continue;
           }
-          let rate = rates.get(key);
-          if (rate === undefined) {
-            rate = (await kind.rateLimit?.(tx, key)) ?? null;
-            rates.set(key, rate);
-          }
-          if (rate) {
-            // A send slot shared by every runner; a slot further than a second away stays for a later claim.
-            const slot = await jobs.takeThrottleSlot(tx, `jobs:rate:${key}`, 1000 / rate, now, 1000);
-            if (slot === null) {
-              saturated.add(key);
-              continue;
-            }
-            notBefore = slot;
-          }
-          counts.set(key, n + 1);
+          notBefore = slot;
         }
+        counts.set(key, n + 1);
+        pickedPerKey.set(key, (pickedPerKey.get(key) ?? 0) + 1);
         picked.push(notBefore === undefined ? row : { ...row, notBefore });
         pickedIds.add(row.id);
       }
       if (candidates.length < want) break; // nothing more is due
     }
-    const got = await jobs.claimJobs(tx, picked.map((r) => r.id), this.workerId, now);
-    const claimedRows = picked.filter((r) => got.has(r.id));
-    for (const row of claimedRows) row.attempts += 1;
-    const byKind = new Map<string, ClaimedJob[]>();
-    for (const row of claimedRows) {
-      const list = byKind.get(row.kind) ?? [];
-      list.push(toClaimed(row));
-      byKind.set(row.kind, list);
-    }
-    for (const [kind, list] of byKind) await this.kinds[kind].onClaim?.(tx, list, now);
-    return claimedRows;
+    return picked;
   }
 
   private runJob(row: Claimed): void {
     const messages: Completion['messages'] = [];
+    const key = row.concurrency_key;
+    if (key) {
+      this.keyedInFlight++;
+      this.keyedByKey.set(key, (this.keyedByKey.get(key) ?? 0) + 1);
+    }
     const ctx: JobContext = {
       store: this.store,
       publish: (accountId, topic, payload) => void messages.push([accountId, topic, payload]),
@@ -460,6 +518,12 @@ export class JobRunner {
         this.completions.push({ job: row, error, messages });
       }
       this.inFlight.delete(row.id);
+      if (key) {
+        this.keyedInFlight--;
+        const n = (this.keyedByKey.get(key) ?? 1) - 1;
+        if (n > 0) this.keyedByKey.set(key, n);
+        else this.keyedByKey.delete(key);
+      }
       this.scheduleFlush();
     })();
     this.inFlight.set(row.id, p);

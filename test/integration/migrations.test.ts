@@ -329,7 +329,8 @@ describe(`migration 0005 (processes) on ${testStore}`, () => {
     await migrate(s, { upTo: 5 });
     expect(await schemaVersion(s)).toBe(5);
     expect(await tableNames(s)).toEqual(expect.arrayContaining(['processes', 'job_throttles', ...(onSqlite ? ['push_outbox'] : [])]));
-    expect(await indexNames(s)).toEqual(expect.arrayContaining(['jobs_claimed_by', 'processes_heartbeat', 'jobs_ready_priority']));
+    expect(await indexNames(s)).toEqual(expect.arrayContaining(['jobs_claimed_by', 'processes_heartbeat', 'jobs_ready_keyed', 'jobs_ready_unkeyed']));
+    expect(await indexNames(s)).not.toContain('jobs_claimed');
     const order = onSqlite ? 'rowid' : 'seq';
     expect((await sqlRows<{ id: string }>(s, `SELECT id FROM jobs ORDER BY ${order}`)).map((r) => r.id)).toEqual([
       '019a0000-0000-7000-8000-0000000000b2', '019a0000-0000-7000-8000-0000000000a1',
