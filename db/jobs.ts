@@ -35,45 +35,64 @@ export async function enqueueJob(db: Db, job: NewJob): Promise<void> {
 }
 
 /**
- * Ready jobs due now of one lane, best first (priority desc, then run_at, then write order), from the given
- * queues. `keyed`: jobs with a concurrency key (deliveries), skipping keys already at their limit (so a saturated
- * endpoint's backlog does not hide other endpoints); else jobs without one (fan-out, notifications, maintenance),
- * which a backlog of deliveries must never hold up. Each lane reads its own partial index (migration 0005).
- * Ties in the order written (SQLite's rowid, PostgreSQL's `seq`), which keeps a step's claims on neighbouring pages.
+ * Ready jobs without a concurrency key (fan-out, notifications, maintenance) due now, best first (priority desc,
+ * then run_at, then write order), from the given queues: their own lane, which a backlog of deliveries never holds
+ * up (partial index jobs_ready_unkeyed, migration 0006). Ties in the order written (SQLite's rowid, PostgreSQL's
+ * `seq`), which keeps a step's claims on neighbouring pages.
  * PostgreSQL: the rows are locked for this transaction; rows locked by another runner are skipped.
  */
-export async function dueJobs(
-  tx: Tx,
-  lane: { keyed: boolean; excludeKeys?: string[] },
-  queues: string[] | null,
-  now: number,
-  limit: number,
-): Promise<ClaimRow[]> {
-  const where = [`status = 'ready'`, `run_at <= ?`, lane.keyed ? 'concurrency_key IS NOT NULL' : 'concurrency_key IS NULL'];
+export async function dueUnkeyedJobs(tx: Tx, queues: string[] | null, now: number, limit: number): Promise<ClaimRow[]> {
+  const { where, params } = dueWhere(queues, now);
+  where.push('concurrency_key IS NULL');
+  params.push(limit);
+  if (tx.dialect === 'postgres') {
+    return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`, params);
+  }
+  // Only the columns the runner uses (a claim reads a few dozen rows per step; `last_error` can be long).
+  return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_unkeyed WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`, params);
+}
+
+/**
+ * Concurrency keys that have ready jobs (due or not), in key order after `after` (null: from the first), at most
+ * `limit`: a loose scan of jobs_ready_keyed, one index seek per key, however many jobs each key has waiting.
+ */
+export async function keysWithReadyJobs(db: Db, after: string | null, limit: number): Promise<string[]> {
+  const next = `SELECT min(concurrency_key) FROM jobs WHERE status = 'ready' AND concurrency_key IS NOT NULL AND concurrency_key > `;
+  const rows = await rawAll<{ k: string }>(
+    db,
+    `WITH RECURSIVE k(key, n) AS (
+       SELECT (${next}?), 1
+       UNION ALL
+       SELECT (${next}k.key), n + 1 FROM k WHERE k.key IS NOT NULL AND n < ?
+     ) SELECT key AS k FROM k WHERE key IS NOT NULL`,
+    [after ?? '', limit],
+  );
+  return rows.map((r) => r.k);
+}
+
+/**
+ * Ready jobs of one concurrency key due now, best first, from the given queues: only the rows the claim may take
+ * (jobs_ready_keyed is ordered by key, then priority and run_at). PostgreSQL: locked for this transaction, rows
+ * locked by another runner skipped.
+ */
+export async function dueJobsOfKey(tx: Tx, key: string, queues: string[] | null, now: number, limit: number): Promise<ClaimRow[]> {
+  const { where, params } = dueWhere(queues, now);
+  where.push('concurrency_key = ?');
+  params.push(key, limit);
+  if (tx.dialect === 'postgres') {
+    return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`, params);
+  }
+  return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_keyed WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`, params);
+}
+
+function dueWhere(queues: string[] | null, now: number): { where: string[]; params: unknown[] } {
+  const where = [`status = 'ready'`, `run_at <= ?`];
   const params: unknown[] = [now];
   if (queues) {
     where.push(`queue IN (${marks(queues.length)})`);
     params.push(...queues);
   }
-  const exclude = lane.keyed ? lane.excludeKeys ?? [] : [];
-  if (exclude.length) {
-    where.push(`concurrency_key NOT IN (${marks(exclude.length)})`);
-    params.push(...exclude);
-  }
-  params.push(limit);
-  if (tx.dialect === 'postgres') {
-    return rawAll<ClaimRow>(
-      tx,
-      `SELECT ${claimColumns} FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`,
-      params,
-    );
-  }
-  // Only the columns the runner uses (a claim reads a few dozen rows per step; `last_error` can be long).
-  return rawAll<ClaimRow>(
-    tx,
-    `SELECT ${claimColumns} FROM jobs INDEXED BY ${lane.keyed ? 'jobs_ready_keyed' : 'jobs_ready_unkeyed'} WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`,
-    params,
-  );
+  return { where, params };
 }
 
 /** How many jobs are claimed right now per concurrency key (all runners on the store). */
@@ -106,7 +125,7 @@ export async function claimJobs(tx: Tx, ids: string[], worker: string, now: numb
 export function orphanedClaims(db: Db, limit = 500): Promise<JobRow[]> {
   return rawAll<JobRow>(
     db,
-    `SELECT * FROM jobs WHERE status = 'claimed' AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM processes)) ORDER BY id LIMIT ?`,
+    `SELECT * FROM jobs ${db.dialect === 'sqlite' ? 'INDEXED BY jobs_claimed_by ' : ''}WHERE status = 'claimed' AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM processes)) LIMIT ?`,
     [limit],
   );
 }

@@ -16,6 +16,9 @@ import { activeTxOf, runInTx } from './context.ts';
 import type { Schema } from './schema.ts';
 import type { Db, ExecResult, Store, TransactionOptions, Tx } from './store.ts';
 
+// SQL_PROFILE=1: time per statement text, printed at exit (finding what a benchmark spends its time on).
+const PROFILE: Map<string, { n: number; ms: number }> | null = process.env.SQL_PROFILE ? new Map() : null;
+if (PROFILE) process.on('exit', () => { for (const [k, v] of [...PROFILE].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.error(`${v.ms.toFixed(0).padStart(6)}ms ${String(v.n).padStart(7)} ${k.replace(/\s+/g, ' ').slice(0, 220)}`); });
 export type SqliteConnection = Database.Database;
 
 /** Compile-only Kysely for SQLite: the store runs what it compiles. */
@@ -136,6 +139,18 @@ export class SqliteStore implements Store {
   /** Run one statement now (the caller owns the connection or nothing holds it). */
   execNow<R>(sql: string, params: readonly unknown[]): ExecResult<R> {
     const stmt = this.statement(sql);
+    if (PROFILE) {
+      const t0 = performance.now();
+      try {
+        if (stmt.reader) return { rows: stmt.all(...bind(params)) as R[], changes: 0 };
+        return { rows: [], changes: stmt.run(...bind(params)).changes };
+      } finally {
+        const e = PROFILE.get(sql) ?? { n: 0, ms: 0 };
+        e.n++;
+        e.ms += performance.now() - t0;
+        PROFILE.set(sql, e);
+      }
+    }
     if (stmt.reader) return { rows: stmt.all(...bind(params)) as R[], changes: 0 };
     return { rows: [], changes: stmt.run(...bind(params)).changes };
   }

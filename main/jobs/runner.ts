@@ -105,6 +105,8 @@ export class JobRunner {
   private keyedInFlight = 0;
   private readonly keyedByKey = new Map<string, number>();
   private readonly lightConcurrency: number;
+  /** The key after which the next claim starts visiting keys (round-robin over endpoints). */
+  private keyCursor: string | null = null;
   private completions: Completion[] = [];
   private timer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -392,7 +394,7 @@ export class JobRunner {
     const free = this.freeSlots();
     const picked: Claimed[] = [];
     if (free.light > 0) {
-      for (const row of await jobs.dueJobs(tx, { keyed: false }, this.opts.queues ?? null, now, free.light)) {
+      for (const row of await jobs.dueUnkeyedJobs(tx, this.opts.queues ?? null, now, free.light)) {
         if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
@@ -414,79 +416,58 @@ export class JobRunner {
     return claimedRows;
   }
 
+  /**
+   * Jobs with a concurrency key for `free` slots. The keys with ready jobs are visited round-robin from where the
+   * last claim stopped (with more endpoints than slots, each gets its turn), and each key gives only what it may
+   * run: within its own limit across every runner (its claimed jobs counted under the key's lock) and within its
+   * fair share of this runner's slots. Only those rows are read, however long a slow endpoint's backlog is.
+   */
   private async pickKeyed(tx: Tx, now: number, free: number): Promise<Claimed[]> {
+    const visit = Math.max(16, free * 2);
+    let keys = await jobs.keysWithReadyJobs(tx, this.keyCursor, visit);
+    if (keys.length < visit && this.keyCursor !== null) {
+      const seen = new Set(keys);
+      keys = [...keys, ...(await jobs.keysWithReadyJobs(tx, null, visit - keys.length)).filter((k) => !seen.has(k))];
+    }
+    this.keyCursor = null;
+    if (keys.length === 0) return [];
+    const share = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...keys]).size);
+    // Keys with room here, locked for count-then-claim (a key another runner is claiming now waits for next time).
+    const open: string[] = [];
+    for (const k of keys) {
+      if ((this.keyedByKey.get(k) ?? 0) >= share) continue;
+      if (await tryLockKey(tx, `jobs:key:${k}`)) open.push(k);
+    }
+    const claimedNow = await jobs.claimedPerKey(tx, open);
     const picked: Claimed[] = [];
-    const counts = new Map<string, number>();
-    const limits = new Map<string, number>();
-    const rates = new Map<string, number | null>();
-    const saturated = new Set<string>();
-    // Keys with work: those running here, and those seen due in this claim.
-    const active = new Set(this.keyedByKey.keys());
-    const pickedPerKey = new Map<string, number>();
-    const mine = (k: string) => (this.keyedByKey.get(k) ?? 0) + (pickedPerKey.get(k) ?? 0);
-    // Keys already holding their share here (counting one more key that may show up) are left out of the search
-    // from the start: a backlog of slow endpoints, due before everything else, must not hide the next key's job.
-    const share = this.shareOfKey(active.size + 1);
-    for (const [k, n] of this.keyedByKey) if (n >= share) saturated.add(k);
-    // Rows picked in an earlier round are still `ready` (they are claimed after the rounds), so a later round
-    // reads them again: room for them in its limit, and skipped (picked twice, a job ran twice at once).
-    const pickedIds = new Set<string>();
-    // A few rounds at most: each round skips the keys found at their limit in the previous one.
-    for (let round = 0; round < 6 && picked.length < free; round++) {
-      const want = free + 4;
-      const candidates = await jobs.dueJobs(tx, { keyed: true, excludeKeys: [...saturated] }, this.opts.queues ?? null, now, want);
-      if (candidates.length === 0) break;
-      const newKeys: string[] = [];
-      for (const k of new Set(candidates.map((c) => c.concurrency_key!).filter((k) => !counts.has(k) && !saturated.has(k)))) {
-        active.add(k);
-        // The key's lock makes count-then-claim atomic across runners (another runner claiming it now: skip it).
-        if (await tryLockKey(tx, `jobs:key:${k}`)) newKeys.push(k);
-        else saturated.add(k);
+    for (const key of open) {
+      if (picked.length >= free) {
+        this.keyCursor = key === open[0] ? null : open[open.indexOf(key) - 1]; // the next claim starts here
+        break;
       }
-      const fresh = await jobs.claimedPerKey(tx, newKeys);
-      for (const k of newKeys) counts.set(k, fresh.get(k) ?? 0);
-      for (const row of candidates) {
-        if (picked.length >= free) break;
-        if (pickedIds.has(row.id)) continue;
-        const kind = this.kinds[row.kind];
-        if (!kind) {
+      const room = Math.min(share - (this.keyedByKey.get(key) ?? 0), free - picked.length);
+      const rows = await jobs.dueJobsOfKey(tx, key, this.opts.queues ?? null, now, room);
+      if (rows.length === 0) continue;
+      const kind = this.kinds[rows[0].kind];
+      let take = rows;
+      if (kind) {
+        const limit = (await kind.concurrencyLimit?.(tx, key)) ?? Infinity;
+        take = rows.slice(0, Math.max(0, limit - (claimedNow.get(key) ?? 0)));
+      }
+      const rate = kind ? ((await kind.rateLimit?.(tx, key)) ?? null) : null;
+      for (const row of take) {
+        if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
           continue;
         }
-        const key = row.concurrency_key!;
-        if (saturated.has(key)) continue;
-        let limit = limits.get(key);
-        if (limit === undefined) {
-          limit = (await kind.concurrencyLimit?.(tx, key)) ?? Infinity;
-          limits.set(key, limit);
-        }
-        const n = counts.get(key) ?? 0;
-        if (n >= limit || mine(key) >= this.shareOfKey(active.size)) {
-          saturated.add(key);
-          continue;
-        }
-        let notBefore: number | undefined;
-        let rate = rates.get(key);
-        if (rate === undefined) {
-          rate = (await kind.rateLimit?.(tx, key)) ?? null;
-          rates.set(key, rate);
-        }
         if (rate) {
           // A send slot shared by every runner; a slot further than a second away stays for a later claim.
           const slot = await jobs.takeThrottleSlot(tx, `jobs:rate:${key}`, 1000 / rate, now, 1000);
-          if (slot === null) {
-            saturated.add(key);
-            continue;
-          }
-          notBefore = slot;
-        }
-        counts.set(key, n + 1);
-        pickedPerKey.set(key, (pickedPerKey.get(key) ?? 0) + 1);
-        picked.push(notBefore === undefined ? row : { ...row, notBefore });
-        pickedIds.add(row.id);
+          if (slot === null) break;
+          picked.push({ ...row, notBefore: slot });
+        } else picked.push(row);
       }
-      if (candidates.length < want) break; // nothing more is due
     }
     return picked;
   }

@@ -94,7 +94,7 @@ describe('job runner', () => {
       for (const [n, id] of ids.entries()) await enqueueJob(tx, { id, accountId, queue: 'test', kind: 'test.order', args: { n }, runAt: at, createdAt: at });
       await enqueueJob(tx, { id: newId(), accountId, queue: 'test', kind: 'test.order', args: { n: 9 }, runAt: at, createdAt: at, priority: 10 });
     });
-    const r = await runner(app, { 'test.order': { queue: 'test', handle: (_c, args) => void seen.push(Number(args.n)) } }, { concurrency: 1 });
+    const r = await runner(app, { 'test.order': { queue: 'test', handle: (_c, args) => void seen.push(Number(args.n)) } }, { concurrency: 1, lightConcurrency: 1 });
     r.wake();
     await waitFor(() => seen.length === 4, 'all four ran');
     expect(seen).toEqual([9, 0, 1, 2]);
@@ -203,7 +203,7 @@ describe('live runners and their claims', () => {
     // "frozen" registers, claims, then never heartbeats again (a process paused, or cut off from the store).
     const frozen = await runner(app, { 'test.stuck': { queue: 'test', handle: async () => { frozenRuns++; await gate; return { note: 'from the frozen runner' }; } } }, {
       // One slot: it cannot claim the job again once it is taken back (it does not know it was removed).
-      workerId: 'frozen', heartbeatMs: 600_000, staleMs: 600_000, concurrency: 1,
+      workerId: 'frozen', heartbeatMs: 600_000, staleMs: 600_000, concurrency: 1, lightConcurrency: 1,
     });
     const id = await add(app.store, accountId, 'test.stuck');
     frozen.wake();

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { latestVersion, migrationsByDialect } from '../../db/migrations/index.ts';
 import type { Migration } from '../../db/migrations/types.ts';
 import { DatabaseError, migrate, openStore, schemaVersion } from '../../db/open.ts';
+import { dueJobsOfKey, dueUnkeyedJobs, keysWithReadyJobs } from '../../db/jobs.ts';
 import type { Store } from '../../db/store.ts';
 import { SqliteStore } from '../../db/store-sqlite.ts';
 import { onPostgres, onSqlite, sqlRow, sqlRows, tableNames, tempDbFile, tempLocation, testStore } from '../support/workspace.ts';
@@ -329,11 +330,36 @@ describe(`migration 0005 (processes) on ${testStore}`, () => {
     await migrate(s, { upTo: 5 });
     expect(await schemaVersion(s)).toBe(5);
     expect(await tableNames(s)).toEqual(expect.arrayContaining(['processes', 'job_throttles', ...(onSqlite ? ['push_outbox'] : [])]));
-    expect(await indexNames(s)).toEqual(expect.arrayContaining(['jobs_claimed_by', 'processes_heartbeat', 'jobs_ready_keyed', 'jobs_ready_unkeyed']));
-    expect(await indexNames(s)).not.toContain('jobs_claimed');
+    expect(await indexNames(s)).toEqual(expect.arrayContaining(['jobs_claimed_by', 'processes_heartbeat', 'jobs_ready_priority']));
     const order = onSqlite ? 'rowid' : 'seq';
     expect((await sqlRows<{ id: string }>(s, `SELECT id FROM jobs ORDER BY ${order}`)).map((r) => r.id)).toEqual([
       '019a0000-0000-7000-8000-0000000000b2', '019a0000-0000-7000-8000-0000000000a1',
     ]);
+  });
+});
+
+describe(`migration 0006 (job lanes) on ${testStore}`, () => {
+  it('splits the ready index into a lane without keys and one ordered by key, keeping queued jobs claimable', async () => {
+    const location = await storeAtVersion1();
+    const s = track(await openStore(location, { migrate: false }));
+    await migrate(s, { upTo: 5 });
+    await sqlRows(
+      s,
+      `INSERT INTO jobs (id, account_id, queue, kind, args, run_at, concurrency_key, created_at) VALUES ('019a0000-0000-7000-8000-0000000000c1', ?, 'webhooks', 'webhooks.deliver', '{}', 5, 'endpoint:b', 5), ('019a0000-0000-7000-8000-0000000000c2', ?, 'webhooks', 'webhooks.deliver', '{}', 5, 'endpoint:a', 5), ('019a0000-0000-7000-8000-0000000000c3', ?, 'webhooks', 'webhooks.fanout', '{}', 5, NULL, 5)`,
+      ACME, ACME, ACME,
+    );
+    await migrate(s, { upTo: 6 });
+    expect(await schemaVersion(s)).toBe(6);
+    const names = await indexNames(s);
+    expect(names).toEqual(expect.arrayContaining(['jobs_ready_keyed', 'jobs_ready_unkeyed', 'jobs_claimed_by']));
+    expect(names).not.toContain('jobs_ready_priority');
+    expect(names).not.toContain('jobs_claimed');
+    // The claim's queries read the new indexes: keys in order, each key's due jobs, the unkeyed lane.
+    await s.transaction(async (tx) => {
+      expect(await keysWithReadyJobs(tx, null, 10)).toEqual(['endpoint:a', 'endpoint:b']);
+      expect(await keysWithReadyJobs(tx, 'endpoint:a', 10)).toEqual(['endpoint:b']);
+      expect((await dueJobsOfKey(tx, 'endpoint:b', null, 10, 5)).map((r) => r.id)).toEqual(['019a0000-0000-7000-8000-0000000000c1']);
+      expect((await dueUnkeyedJobs(tx, null, 10, 5)).map((r) => r.id)).toEqual(['019a0000-0000-7000-8000-0000000000c3']);
+    });
   });
 });

@@ -30,14 +30,6 @@ export const migration0005: Migration = {
       ) STRICT, WITHOUT ROWID;
 
       CREATE INDEX jobs_claimed_by ON jobs(claimed_by) WHERE status = 'claimed';
-      -- Claims are taken back by the registry now, not by each job's heartbeat time.
-      DROP INDEX jobs_claimed;
-      -- Two lanes for the claim: jobs with a concurrency key (deliveries to an endpoint) and jobs without (fan-out,
-      -- notifications, maintenance), each read best-first from its own partial index, so a backlog of one never
-      -- hides the other (db/jobs.ts dueJobs).
-      DROP INDEX jobs_ready_priority;
-      CREATE INDEX jobs_ready_keyed ON jobs(priority DESC, run_at) WHERE status = 'ready' AND concurrency_key IS NOT NULL;
-      CREATE INDEX jobs_ready_unkeyed ON jobs(priority DESC, run_at) WHERE status = 'ready' AND concurrency_key IS NULL;
 
       CREATE TABLE push_outbox (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
