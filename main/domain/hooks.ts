@@ -10,6 +10,7 @@ import type { EventTable } from '../events/types.ts';
 import { notificationFollowUps } from '../notifications/followups.ts';
 import { rollupHook } from '../reports/rollups.ts';
 import { auditChainHook } from '../audit/chain.ts';
+import { eventType } from '../events/registry.ts';
 
 export interface RecordedEvent {
   table: EventTable;
@@ -33,8 +34,8 @@ export const inTransactionHooks: InTransactionHook[] = [
   auditChainHook,
 ];
 
-/** Jobs enqueued per event. Webhook fan-out applies to every event type. */
+/** Jobs enqueued per event. Webhook fan-out applies to every event type that does not opt out (`fanOut: false`). */
 export const followUps: FollowUp[] = [
-  (e) => ({ queue: 'webhooks', kind: 'webhooks.fanout', args: { table: e.table, eventId: e.row.id } }),
+  (e) => (eventType(e.table)?.fanOut === false ? null : { queue: 'webhooks', kind: 'webhooks.fanout', args: { table: e.table, eventId: e.row.id } }),
   ...notificationFollowUps,
 ];

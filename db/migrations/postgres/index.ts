@@ -5,5 +5,6 @@ import { migration0002 } from './0002_webhooks.ts';
 import { migration0003 } from './0003_audit.ts';
 import { migration0004 } from './0004_reports.ts';
 import { migration0005 } from './0005_processes.ts';
+import { migration0006 } from './0006_people.ts';
 
-export const postgresMigrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+export const postgresMigrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006];
