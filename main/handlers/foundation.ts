@@ -2,6 +2,8 @@ import { toIso } from '../../db/ids.ts';
 import { bool } from '../../db/sql.ts';
 import type { ProjectsTable } from '../../db/schema.ts';
 import * as ws from '../../db/workspace.ts';
+import { methods } from '../../preload/contract.ts';
+import { roleAllows, type MethodSpec } from '../../preload/contract/common.ts';
 import type { foundationMethods } from '../../preload/contract/foundation.ts';
 import { createCard, moveCard, updateCard } from '../domain/cards.ts';
 import { addComment } from '../domain/comments.ts';
@@ -73,7 +75,14 @@ async function cardWithNames(ctx: HandlerContext, cardId: string) {
 }
 
 export const foundationHandlers: Handlers<keyof typeof foundationMethods> = {
-  'session.get': async (ctx) => ({ ...(await sessionView(ctx)), readOnly: ctx.app.readOnly, fixed: ctx.fixed, hub: !ctx.app.local }),
+  'session.get': async (ctx) => {
+    const view = await sessionView(ctx);
+    // From the contract itself, so the console and rpc.ts can never disagree about what this person may do.
+    const allowed = Object.entries(methods)
+      .filter(([, spec]: [string, MethodSpec]) => roleAllows(view.role, spec.role) && (!spec.demo || view.demo) && !(spec.switchesSession && ctx.fixed) && !(spec.write && ctx.app.readOnly))
+      .map(([name]) => name);
+    return { ...view, readOnly: ctx.app.readOnly, fixed: ctx.fixed, hub: !ctx.app.local, allowed };
+  },
   'session.switchAccount': async (ctx, { accountId }) => {
     // Only accounts the current person belongs to; anything else is simply not found.
     if (!(await ws.findMembership(ctx.store, accountId, ctx.session.userId))) throw notFound('The account');

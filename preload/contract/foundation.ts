@@ -1,15 +1,9 @@
 import { z } from 'zod';
+import { accessEventTableNames } from './access-events.ts';
 import { Cursor, Empty, Id, IsoTime, Limit, method, NamedRef, page, PersonRef, roles } from './common.ts';
 
 export const Role = z.enum(roles);
-/** Access events (migration 0006): who may do what, and who acted as whom. The Members page and the audit trail
- *  show them together. */
-export const accessEventTableNames = [
-  'member_role_changed', 'invitation_sent', 'invitation_accepted', 'invitation_declined', 'invitation_revoked',
-  'token_created', 'token_revoked',
-  'webhook_endpoint_created', 'webhook_endpoint_changed', 'webhook_endpoint_disabled', 'webhook_endpoint_deleted',
-  'webhook_secret_revealed', 'webhook_secret_rotated', 'session_switched',
-] as const;
+export { accessEventTableNames };
 export const EventTableName = z.enum([
   'card_created',
   'card_moved',
@@ -92,6 +86,8 @@ export const foundationMethods = {
       fixed: z.boolean(),
       /** The workspace is a team hub (PostgreSQL), not a file on this machine. */
       hub: z.boolean(),
+      /** The contract's methods this person's role allows here (the console shows only these actions). */
+      allowed: z.array(z.string()),
     }),
     { role: 'viewer' },
   ),
