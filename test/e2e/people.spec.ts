@@ -94,6 +94,10 @@ test('an admin changes a role and manages an endpoint, and sees each change unde
   await expect(list.getByText(/accepted the invitation|joined/).first()).toBeVisible();
   await expect(list).not.toContainText('secret-path');
   await page.screenshot({ path: `${shots}/admin-audit-access.png` });
+  // Back to viewer for the checks below (also an access change).
+  await page.goto(`${server.url}#/people`);
+  await page.getByRole('combobox', { name: 'Role of Vera Viewer' }).selectOption('viewer');
+  await expect(page.getByRole('combobox', { name: 'Role of Vera Viewer' })).toHaveValue('viewer');
 });
 
 for (const scheme of ['light', 'dark'] as const) {
