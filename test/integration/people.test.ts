@@ -1,5 +1,6 @@
 // People and permissions (issue 9): the role matrix over every contract method, the attack sequence of the issue
 // refused step by step, invitations (accept, decline, revoke), and access changes as audit events.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
 import { invoke, roleRefusal } from '../../main/rpc.ts';
@@ -7,7 +8,7 @@ import { methods, type MethodName } from '../../preload/contract.ts';
 import { roleAllows, roles, type RoleName } from '../../preload/contract/common.ts';
 import { accessEventTableNames } from '../../preload/contract/foundation.ts';
 import { addMember, callerAs } from '../support/people.ts';
-import { caller, openTestApp, sqlCount, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
+import { caller, onPostgres, openTestApp, sqlCount, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
 
 describe('the role matrix', () => {
   let app: App;
@@ -204,6 +205,21 @@ describe('invitations', () => {
     // Twice: refused, and the join token died with the first answer.
     expect(await g.raw('invitations.accept', { invitationId: inv.id })).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(await invoke(app, { session: null }, 'invitations.accept', { joinToken: inv.joinToken })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+  });
+
+  it('a join token accepts for whoever holds it, once; on a hub the new member also gets a personal access token', async () => {
+    const inv = await owner.call('members.invite', { email: 'jo.new@new.test', name: 'Jo New', role: 'member' });
+    const r = await invoke(app, { session: null }, 'invitations.accept', { joinToken: inv.joinToken });
+    if (!r.ok) throw new Error(r.error.message);
+    const result = r.result as { member: { role: string; user: { id: string } }; token?: string };
+    expect(result.member).toMatchObject({ role: 'member', user: { id: inv.invitee.id } });
+    if (onPostgres) {
+      expect(result.token).toMatch(/^chr_[A-Za-z0-9_-]{43}$/);
+      expect(await sqlRow(app, 'SELECT user_id, account_id FROM access_tokens WHERE token_hash = ?', createHash('sha256').update(result.token!).digest('hex'))).toEqual({ user_id: inv.invitee.id, account_id: acme });
+      expect(await sqlRow(app, 'SELECT source, person_id FROM token_created WHERE person_id = ?', inv.invitee.id)).toEqual({ source: 'invitation', person_id: inv.invitee.id });
+    } else {
+      expect(result.token).toBeUndefined();
+    }
   });
 
   it('decline and revoke: no membership, each recorded', async () => {
