@@ -7,6 +7,7 @@ import * as db from '../../db/webhooks.ts';
 import * as ws from '../../db/workspace.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
 import { announce, inCommand } from '../domain/context.ts';
+import { sentToWebhooks } from '../domain/hooks.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { eventType, eventTypes } from '../events/registry.ts';
 import { createDelivery, disableEndpoint, eventBody, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
@@ -113,7 +114,9 @@ async function requireDelivery(ctx: HandlerContext, id: string) {
   return d;
 }
 
-const knownTypes = () => new Set(Object.values(eventTypes).map((t) => t.webhookType).concat('webhook.test'));
+/** The webhook types an endpoint can subscribe to: the work events (access events stay in the audit trail). */
+const sentTypes = () => Object.values(eventTypes).filter((t) => sentToWebhooks(t.table));
+const knownTypes = () => new Set(sentTypes().map((t) => t.webhookType).concat('webhook.test'));
 function checkEventTypes(types: string[]) {
   const known = knownTypes();
   types.forEach((t, i) => {
@@ -128,7 +131,7 @@ const announceDelivery = (ctx: HandlerContext, d: { id: string; endpoint_id: str
 export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   'webhooks.eventTypes': async () => ({
     items: [
-      ...Object.values(eventTypes).map((t) => ({ type: t.webhookType, label: t.label, icon: t.icon, sample: eventBody(t.webhookType, String(t.sample.created_at ?? '2026-01-01T09:00:00.000Z'), t.sample) })),
+      ...sentTypes().map((t) => ({ type: t.webhookType, label: t.label, icon: t.icon, sample: eventBody(t.webhookType, String(t.sample.created_at ?? '2026-01-01T09:00:00.000Z'), t.sample) })),
       { type: 'webhook.test', label: 'Test event', icon: 'webhook', sample: eventBody('webhook.test', '2026-01-01T09:00:00.000Z', { endpoint_id: '019a0000-0000-7000-8000-000000000099', message: 'A test event sent from Chronicle.' }) },
     ],
   }),
@@ -362,6 +365,7 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   'webhooks.events.resend': async (ctx, { endpointId, eventTable, eventId }) => {
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before resending events to it.');
+    if (!sentToWebhooks(eventTable)) throw invalid('Access events (roles, invitations, tokens, endpoint changes) stay in the audit trail and are not sent to webhooks.', ['eventTable']);
     const type = eventType(eventTable)!;
     const [row] = await loadEventRows(ctx.store, eventTable as EventTableName, [eventId]);
     if (!row || row.account_id !== ctx.session.accountId) throw notFound('The event');

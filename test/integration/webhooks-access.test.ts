@@ -53,6 +53,12 @@ describe('endpoint management as access events', () => {
       'Ana Lima revealed the signing secret of the webhook endpoint for https://hooks.example.com',
     ]);
 
+    // Access events stay in the trail: no fan-out job for any of them, not in the catalogue, not subscribable.
+    const fanouts = (await sqlRows<{ args: string }>(app, "SELECT args FROM jobs WHERE kind = 'webhooks.fanout'")).map((j) => JSON.parse(j.args) as { table: string });
+    expect(fanouts.filter((a) => tables.includes(a.table))).toEqual([]);
+    expect((await c.call('webhooks.eventTypes', {})).items.map((t) => t.type)).not.toContain('webhook_endpoint.created');
+    expect(await c.raw('webhooks.endpoints.create', { url: 'https://hooks.example.com/y', eventTypes: ['token.created'] })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+
     // Deleted: gone from the list and from every write; its delivery stays readable, cancelled.
     expect((await c.call('webhooks.endpoints.list', {})).items.some((e) => e.id === ep.id)).toBe(false);
     expect(await c.raw('webhooks.endpoints.get', { endpointId: ep.id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
