@@ -2,7 +2,7 @@
 // verifier and review bundles check them), hence in db/. This file is the specification: an outside verifier
 // can be written from it alone (it depends on nothing but node:crypto).
 //
-// ONE CHAIN PER ACCOUNT. Every domain event row of an account (all six event tables) gets one link in
+// ONE CHAIN PER ACCOUNT. Every domain event row of an account (every table of CHAINED_COLUMNS) gets one link in
 // `audit_chain`, written in the same transaction as the event: (account_id, seq, event_table, event_id,
 // prev_hash, hash, created_at). `seq` counts 1, 2, 3… in recording order; `prev_hash` is the `hash` of the link
 // with seq − 1, or GENESIS (64 zeros) for seq 1.
@@ -21,7 +21,7 @@
 //               lone surrogates as \u followed by 4 lowercase hex digits; everything else literally (UTF-8).
 //   - INTEGER → decimal digits, a leading `-` if negative, no leading zeros, no exponent, no fraction.
 //   - NULL    → null
-// TEXT columns holding JSON (card_updated.changes) are hashed as the stored string, byte for byte (they are not
+// TEXT columns holding JSON (card_updated.changes, webhook_endpoint_changed.changes) are hashed as the stored string, byte for byte (they are not
 // re-serialised); that is why card_updated.changes stays TEXT on PostgreSQL too, where a jsonb column would
 // normalise it. The form is the same whichever store holds the rows: a workspace file, a hub, a review bundle.
 // Example for a comment_added row:
@@ -44,6 +44,21 @@ export const CHAINED_COLUMNS = {
   comment_added: ['account_id', 'card_id', 'comment_id', 'created_at', 'creator_id', 'id'],
   member_invited: ['account_id', 'created_at', 'creator_id', 'id', 'invitee_id', 'membership_id', 'role'],
   project_archived: ['account_id', 'created_at', 'creator_id', 'id', 'project_id', 'reason'],
+  // Access events (migration 0006): who may do what, and who acted as whom.
+  member_role_changed: ['account_id', 'created_at', 'creator_id', 'from_role', 'id', 'member_id', 'membership_id', 'to_role'],
+  invitation_sent: ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id', 'invitee_id', 'role'],
+  invitation_accepted: ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id', 'membership_id', 'role'],
+  invitation_declined: ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id'],
+  invitation_revoked: ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id', 'invitee_id'],
+  token_created: ['account_id', 'created_at', 'creator_id', 'id', 'person_id', 'source', 'token_id'],
+  token_revoked: ['account_id', 'created_at', 'creator_id', 'id', 'person_id', 'token_id'],
+  webhook_endpoint_created: ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  webhook_endpoint_changed: ['account_id', 'changes', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  webhook_endpoint_disabled: ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin', 'reason'],
+  webhook_endpoint_deleted: ['account_id', 'cancelled_deliveries', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  webhook_secret_revealed: ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  webhook_secret_rotated: ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin', 'previous_expires_at'],
+  session_switched: ['account_id', 'created_at', 'creator_id', 'from_user_id', 'id', 'to_user_id'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ChainedTable = keyof typeof CHAINED_COLUMNS;

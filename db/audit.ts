@@ -60,8 +60,8 @@ export async function appendToChain(tx: Tx, table: ChainedTable, row: EventRow):
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Chain every event row not chained yet (migration 0003 on an existing workspace), oldest first per account. */
-export async function backfillChain(tx: Tx): Promise<number> {
-  const union = CHAINED_TABLES.map((t) => `SELECT '${t}' AS t, id, account_id, created_at FROM ${t}`).join(' UNION ALL ');
+export async function backfillChain(tx: Tx, tables: readonly ChainedTable[] = CHAINED_TABLES): Promise<number> {
+  const union = tables.map((t) => `SELECT '${t}' AS t, id, account_id, created_at FROM ${t}`).join(' UNION ALL ');
   const rows = await rawAll<{ t: ChainedTable; id: string; account_id: string; created_at: number }>(
     tx,
     `SELECT t, id, account_id, created_at FROM (${union}) u`,

@@ -11,7 +11,11 @@ import { marks, rawAll, rawFirst, rawRun, type Db, type Tx } from './sql.ts';
  */
 export const copiedTables = [
   'accounts', 'users', 'memberships', 'projects', 'boards', 'columns', 'cards', 'comments', 'card_subscriptions',
-  'card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived', 'activities',
+  'card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived',
+  'invitations', 'access_tokens', 'member_role_changed', 'invitation_sent', 'invitation_accepted', 'invitation_declined',
+  'invitation_revoked', 'token_created', 'token_revoked', 'webhook_endpoint_created', 'webhook_endpoint_changed',
+  'webhook_endpoint_disabled', 'webhook_endpoint_deleted', 'webhook_secret_revealed', 'webhook_secret_rotated',
+  'session_switched', 'activities',
   'jobs', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'recurring_tasks',
   'audit_chain', 'audit_keys',
   'report_daily', 'report_user_daily', 'tracking_events', 'notifications', 'notification_reads', 'report_settings',

@@ -3,18 +3,19 @@ import type { Insertable } from 'kysely';
 import { all, first, marks, rawAll, rawRun, type Db } from './sql.ts';
 import type { ActivitiesTable, JobsTable, Schema } from './schema.ts';
 
-export type EventTableName =
-  | 'card_created'
-  | 'card_moved'
-  | 'card_updated'
-  | 'comment_added'
-  | 'member_invited'
-  | 'project_archived';
+/** The six work events (cards, comments, members, projects) and the access events of migration 0006. */
+export const eventTableNames = [
+  'card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived',
+  'member_role_changed', 'invitation_sent', 'invitation_accepted', 'invitation_declined', 'invitation_revoked',
+  'token_created', 'token_revoked',
+  'webhook_endpoint_created', 'webhook_endpoint_changed', 'webhook_endpoint_disabled', 'webhook_endpoint_deleted',
+  'webhook_secret_revealed', 'webhook_secret_rotated', 'session_switched',
+] as const;
+export type EventTableName = (typeof eventTableNames)[number];
 
 // The three writes of every recorded event are written as fixed SQL text (cached per column list) rather than
 // built through Kysely: they run for every event, and on a hub every microsecond spent per statement is spent
 // inside a transaction that holds its account's lock.
-export const eventTableNames: readonly EventTableName[] = ['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived'];
 const eventTables = new Set<string>(eventTableNames);
 const insertTexts = new Map<string, string>();
 

@@ -37,7 +37,7 @@ export async function enqueueJob(db: Db, job: NewJob): Promise<void> {
 /**
  * Ready jobs without a concurrency key (fan-out, notifications, maintenance) due now, best first (priority desc,
  * then run_at, then write order), from the given queues: their own lane, which a backlog of deliveries never holds
- * up (partial index jobs_ready_unkeyed, migration 0006). Ties in the order written (SQLite's rowid, PostgreSQL's
+ * up (partial index jobs_ready_unkeyed, migration 0008). Ties in the order written (SQLite's rowid, PostgreSQL's
  * `seq`), which keeps a step's claims on neighbouring pages.
  * PostgreSQL: the rows are locked for this transaction; rows locked by another runner are skipped.
  */

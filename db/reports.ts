@@ -2,6 +2,7 @@
 // them, and the naive direct counts over the event tables (the test's reference and the benchmark's baseline).
 // Every statement runs on SQLite and PostgreSQL; where the two must differ (table locks, catalog lookups), the
 // branch is inside the one function below that needs it.
+import { eventTableNames } from './events.ts';
 import { rebuildSql } from './migrations/common/rollups.ts';
 import { rawAll, rawFirst, rawRun, type Db, type Store, type Tx } from './sql.ts';
 import type { RollupScope } from './schema/reports.ts';
@@ -188,9 +189,13 @@ export function rollupUsers(db: Db, sc: Scope, r: DayRange, limit: number): Prom
   );
 }
 
-// ---- The naive way: straight over the six event tables (board through the card, project through the board). ----
+// ---- The naive way: straight over the event tables (board through the card, project through the board; the access
+// events of 0006 belong to no board or project). ----
 
-function naiveEvents(sc: Scope): { sql: string; params: unknown[] } {
+const workTables = new Set(['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived']);
+const accessTables = eventTableNames.filter((t) => !workTables.has(t));
+
+function naiveEvents(sc: Scope): { sql: string; params: unknown[]; branches: number } {
   // Each branch yields (t, creator_id, created_at, board_id, project_id) for events of the account in [from, to).
   const cardBranch = (table: string) =>
     `SELECT '${table}' AS t, e.creator_id, e.created_at, c.board_id, b.project_id FROM ${table} e
@@ -204,27 +209,28 @@ function naiveEvents(sc: Scope): { sql: string; params: unknown[] } {
     cardBranch('comment_added'),
     `SELECT 'member_invited', creator_id, created_at, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM member_invited WHERE account_id = ? AND created_at >= ? AND created_at < ?`,
     `SELECT 'project_archived', creator_id, created_at, CAST(NULL AS TEXT), project_id FROM project_archived WHERE account_id = ? AND created_at >= ? AND created_at < ?`,
+    ...accessTables.map((t) => `SELECT '${t}', creator_id, created_at, CAST(NULL AS TEXT), CAST(NULL AS TEXT) FROM ${t} WHERE account_id = ? AND created_at >= ? AND created_at < ?`),
   ];
   const filter = sc.scope === 'board' ? 'WHERE board_id = ?' : sc.scope === 'project' ? 'WHERE project_id = ?' : '';
-  return { sql: `(SELECT * FROM (${branches.join(' UNION ALL ')}) AS u ${filter}) AS ev`, params: sc.scope === 'account' ? [] : [sc.scopeId] };
+  return { sql: `(SELECT * FROM (${branches.join(' UNION ALL ')}) AS u ${filter}) AS ev`, params: sc.scope === 'account' ? [] : [sc.scopeId], branches: branches.length };
 }
 
 /** The same figures as the rollups, computed from the event rows themselves (reference and baseline). */
 export async function naiveSummary(db: Db, sc: Scope, r: DayRange, limit = 10) {
-  const { sql, params } = naiveEvents(sc);
+  const { sql, params, branches } = naiveEvents(sc);
   const base = [sc.accountId, r.fromDay * DAY_MS, (r.toDay + 1) * DAY_MS];
-  const all6 = [...base, ...base, ...base, ...base, ...base, ...base, ...params];
-  const counts = await rawAll<{ event_type: string; n: number }>(db, `SELECT t AS event_type, count(*) AS n FROM ${sql} GROUP BY t ORDER BY t`, all6);
-  const daily = await rawAll<{ day: number; n: number }>(db, `SELECT created_at / ${DAY_MS} AS day, count(*) AS n FROM ${sql} GROUP BY 1 ORDER BY 1`, all6);
+  const allParams = [...Array.from({ length: branches }, () => base).flat(), ...params];
+  const counts = await rawAll<{ event_type: string; n: number }>(db, `SELECT t AS event_type, count(*) AS n FROM ${sql} GROUP BY t ORDER BY t`, allParams);
+  const daily = await rawAll<{ day: number; n: number }>(db, `SELECT created_at / ${DAY_MS} AS day, count(*) AS n FROM ${sql} GROUP BY 1 ORDER BY 1`, allParams);
   const boards = await rawAll<{ id: string; n: number }>(
     db,
     `SELECT board_id AS id, count(*) AS n FROM ${sql} WHERE board_id IS NOT NULL GROUP BY board_id ORDER BY n DESC, board_id LIMIT ?`,
-    [...all6, limit],
+    [...allParams, limit],
   );
   const users = await rawAll<{ id: string; n: number }>(
     db,
     `SELECT creator_id AS id, count(*) AS n FROM ${sql} GROUP BY creator_id ORDER BY n DESC, creator_id LIMIT ?`,
-    [...all6, limit],
+    [...allParams, limit],
   );
   return { counts, daily, boards, users };
 }

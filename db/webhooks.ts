@@ -23,8 +23,35 @@ export const endpointById = (db: Db, id: string) => rawFirst<WebhookEndpointsTab
 export const endpointForUpdate = (tx: Tx, id: string) =>
   rawFirst<WebhookEndpointsTable>(tx, `SELECT * FROM webhook_endpoints WHERE id = ?${tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : ''}`, [id]);
 
+/** The account's endpoints, deleted ones left out (they stay in the table for their deliveries' sake). */
 export const listEndpoints = (db: Db, accountId: string) =>
-  all(db, db.q.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('id'));
+  all(db, db.q.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id'));
+
+/**
+ * Delete an endpoint (0006): marked deleted and disabled (so fan-out, which takes active endpoints only, skips it),
+ * and its waiting deliveries (pending or retrying, with their ready jobs) cancelled. One being sent right now is
+ * left to finish its attempt: the dispatcher does not retry a delivery of a disabled endpoint. Returns how many
+ * deliveries were cancelled.
+ */
+export async function deleteEndpoint(tx: Tx, accountId: string, id: string, reason: string, at: number): Promise<number> {
+  await rawRun(
+    tx,
+    `UPDATE jobs SET status = 'cancelled', finished_at = ? WHERE status = 'ready' AND id IN
+       (SELECT job_id FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status IN ('pending', 'retrying') AND job_id IS NOT NULL)`,
+    [at, accountId, id],
+  );
+  const cancelled = await rawRun(
+    tx,
+    `UPDATE webhook_deliveries SET status = 'cancelled', next_attempt_at = NULL, updated_at = ? WHERE account_id = ? AND endpoint_id = ? AND status IN ('pending', 'retrying')`,
+    [at, accountId, id],
+  );
+  await rawRun(
+    tx,
+    `UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = ?, disabled_at = ?, paused_until = NULL, deleted_at = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+    [reason, at, at, at, accountId, id],
+  );
+  return cancelled;
+}
 
 export function updateEndpoint(db: Db, accountId: string, id: string, patch: Partial<WebhookEndpointsTable>): Promise<number> {
   return run(db, db.q.updateTable('webhook_endpoints').set(patch).where('account_id', '=', accountId).where('id', '=', id));

@@ -1,6 +1,6 @@
 import { openStore, type OpenOptions } from '../db/open.ts';
 import { isHubLocation, redactLocation, type Store } from '../db/store.ts';
-import * as ws from '../db/workspace.ts';
+import { workspaceCreator } from '../db/people.ts';
 import { defaultDataDir } from './data-dir.ts';
 import type { AppServices } from './handlers/types.ts';
 import { PushBus } from './push.ts';
@@ -48,10 +48,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   return app;
 }
 
-/** The first account (by name) and its first owner: who a new window or connection acts as. */
+/**
+ * Who a new local window or connection acts as: the person who created the workspace (the first owner of its
+ * oldest account; in a demo, the demo's owner). A hub's connections act as their token's person instead.
+ */
 export async function defaultSession(store: Store): Promise<Session | null> {
-  const account = (await ws.listAllAccounts(store))[0];
-  if (!account) return null;
-  const member = await ws.defaultMember(store, account.id);
-  return member ? { accountId: account.id, userId: member.user_id } : null;
+  return (await workspaceCreator(store)) ?? null;
 }

@@ -8,6 +8,7 @@ import { dispatch, dispatchHelp } from './cli/dispatch.ts';
 import { migrateCommand, migrateHelp } from './cli/migrate.ts';
 import { reports, reportsHelp } from './cli/reports.ts';
 import { serve, serveHelp } from './cli/serve.ts';
+import { tokens, tokensHelp } from './cli/tokens.ts';
 
 interface Command {
   run(argv: string[]): Promise<void>;
@@ -22,6 +23,7 @@ export const commands: Record<string, Command> = {
   copy: { run: copyCommand, help: copyHelp },
   audit: { run: audit, help: auditHelp },
   reports: { run: reports, help: reportsHelp },
+  tokens: { run: tokens, help: tokensHelp },
 };
 
 function usage(): string {

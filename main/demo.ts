@@ -13,7 +13,8 @@ import * as ws from '../db/workspace.ts';
 import { createCard, moveCard, updateCard } from './domain/cards.ts';
 import { addComment } from './domain/comments.ts';
 import type { DomainContext } from './domain/context.ts';
-import { inviteMember } from './domain/members.ts';
+import { acceptInvitation, createAccount, inviteMember } from './domain/members.ts';
+import { markAccountDemo } from '../db/people.ts';
 import { archiveProject, createBoard, createProject } from './domain/projects.ts';
 import { PushBus } from './push.ts';
 
@@ -36,20 +37,7 @@ export function prng(seed: number) {
 }
 
 /** An account with its owner, without events (the first-run "start empty" path and the seed's base). */
-export function createAccount(store: Store, input: { name: string; owner: { name: string; email: string }; at?: number }) {
-  const at = input.at ?? Date.now();
-  return store.transaction(async (tx) => {
-    const accountId = newId(at);
-    await ws.insertAccount(tx, { id: accountId, name: input.name, created_at: at });
-    let user = await ws.findUserByEmail(tx, input.owner.email);
-    if (!user) {
-      user = { id: newId(at), account_id: accountId, name: input.owner.name, email: input.owner.email.toLowerCase(), created_at: at };
-      await ws.insertUser(tx, user);
-    }
-    await ws.insertMembership(tx, { id: newId(at), account_id: accountId, user_id: user.id, role: 'owner', created_at: at });
-    return { accountId, userId: user.id };
-  });
-}
+export { createAccount } from './domain/members.ts';
 
 const DAY = 86_400_000;
 const people = [
@@ -122,9 +110,14 @@ export async function seedDemo(store: Store, options: { seed?: number; events?: 
       const push = new PushBus();
       const seedStore = storeOf(store, tx);
       const plans = [];
+      let leadId: string | undefined;
       for (const [ai, plan] of accountsPlan.entries()) {
         const lead = people[0];
-        const { accountId, userId } = await createAccount(seedStore, { name: plan.name, owner: { name: lead[0], email: lead[1] }, at: start - DAY + ai });
+        // Ana owns both accounts (as herself: createAccount never lends an existing e-mail to someone else).
+        const { accountId, userId } = await createAccount(seedStore, { name: plan.name, owner: { name: lead[0], email: lead[1] }, at: start - DAY + ai, as: leadId });
+        leadId = userId;
+        // A demo account: acting as its other people (session.switchUser) is allowed here and nowhere else.
+        await markAccountDemo(tx, accountId);
         let clock = start - DAY;
         const ctx: DomainContext = { store: seedStore, session: { accountId, userId }, push, clock: () => clock };
         const boards: { id: string; projectId: string; columns: string[] }[] = [];
@@ -150,12 +143,13 @@ export async function seedDemo(store: Store, options: { seed?: number; events?: 
         const plan = plans[archiveSlot >= 0 ? archiveSlot % plans.length : roll < 0.68 ? 0 : 1];
         plan.setClock(t);
         const ctx = plan.ctx;
-        // Invitations: early on until everyone is in, then rarely (new people).
+        // Invitations: early on until everyone is in, then rarely (new people). Each invitee accepts at once.
         if (plan.pending.length > 0 && (i < 40 || rand.next() < 0.02)) {
           const who = people[plan.pending.shift()!];
           ctx.session = { accountId: plan.accountId, userId: plan.members[0] };
-          const m = await inviteMember(ctx, { email: who[1], name: who[0], role: rand.next() < 0.25 ? 'admin' : 'member' });
-          plan.members.push(m.user_id);
+          const { invitation, invitee } = await inviteMember(ctx, { email: who[1], name: who[0], role: rand.next() < 0.25 ? 'admin' : 'member' });
+          await acceptInvitation({ ...ctx, session: { accountId: plan.accountId, userId: invitee.id } }, { invitationId: invitation.id, inviteeId: invitee.id });
+          plan.members.push(invitee.id);
           continue;
         }
         ctx.session = { accountId: plan.accountId, userId: rand.pick(plan.members) };

@@ -1,6 +1,8 @@
 import { describeStorageError } from '../db/errors.ts';
+import { findAccess } from '../db/people.ts';
 import { z } from 'zod';
-import { isMethodName, methods, type ErrorBody, type MethodName } from '../preload/contract.ts';
+import { isMethodName, methods, type ErrorBody } from '../preload/contract.ts';
+import { roleAllows, type MethodSpec, type RoleName } from '../preload/contract/common.ts';
 import { AppError } from './errors.ts';
 import { handlers } from './handlers/index.ts';
 import type { AppServices, HandlerContext } from './handlers/types.ts';
@@ -9,12 +11,24 @@ import type { Session } from './session.ts';
 /** A transport's handle on its caller's session (one per window or host connection). */
 export interface SessionSlot {
   session: Session | null;
+  /** Who the session is was fixed by the transport (a hub's personal access token): methods that switch the
+   *  session are refused. */
+  fixed?: boolean;
 }
 
 export type RpcResult = { ok: true; result: unknown } | { ok: false; error: ErrorBody };
 
-/** Methods that work before the workspace has any account. */
-const sessionless = new Set<MethodName>(['workspace.status', 'workspace.seedDemo', 'workspace.create']);
+/** The refusal of a method for a role, in a sentence that names the role it needs. */
+export function roleRefusal(needed: RoleName, have: RoleName): AppError {
+  const message =
+    needed === 'owner'
+      ? `Only an owner of this account can do this; you are ${article(have)} ${have}.`
+      : needed === 'admin'
+        ? `Only owners and admins of this account can do this; you are ${article(have)} ${have}.`
+        : 'Viewers can read this account but not change it: this needs the member role or higher.';
+  return new AppError('forbidden', message);
+}
+const article = (role: string) => (role === 'owner' || role === 'admin' ? 'an' : 'a');
 
 /**
  * The one entry point both transports call: validate the input against the contract, run the handler with the
@@ -23,9 +37,25 @@ const sessionless = new Set<MethodName>(['workspace.status', 'workspace.seedDemo
 export async function invoke(app: AppServices, slot: SessionSlot, method: string, rawInput: unknown): Promise<RpcResult> {
   try {
     if (!isMethodName(method)) throw new AppError('not_found', `There is no method named “${method}”.`);
-    const spec = methods[method];
-    if (app.readOnly && 'write' in spec && spec.write) {
+    const spec: MethodSpec = methods[method];
+    if (app.readOnly && spec.write) {
       throw new AppError('read_only', 'This workspace is open read-only (a review bundle): changes are not allowed.');
+    }
+    if (spec.switchesSession && slot.fixed) {
+      throw new AppError('forbidden', 'On a team hub a personal access token acts for one person in one account: switching account or person, or making a new account, is not available.');
+    }
+    // The role the contract declares, from the session's membership (one statement), before anything else runs.
+    let membership: HandlerContext['membership'] = null;
+    if (spec.role !== 'anyone') {
+      if (!slot.session) throw new AppError('not_found', 'This workspace has no account yet: create one or load the demo workspace.');
+      const found = await findAccess(app.store, slot.session.accountId, slot.session.userId);
+      // Not found rather than forbidden: an account the caller does not belong to is not theirs to know of.
+      if (!found) throw new AppError('not_found', 'This account was not found among yours (you are not, or no longer, a member of it).');
+      if (!roleAllows(found.role, spec.role)) throw roleRefusal(spec.role, found.role);
+      if (spec.demo && !found.demo) {
+        throw new AppError('forbidden', 'Acting as someone else is only possible in a demo workspace; here everyone acts as themselves.');
+      }
+      membership = { role: found.role, demo: found.demo };
     }
     const parsed = (spec.input as z.ZodType).safeParse(rawInput ?? {});
     if (!parsed.success) {
@@ -34,13 +64,12 @@ export async function invoke(app: AppServices, slot: SessionSlot, method: string
       const where = first && first.path.length ? `${first.path.join('.')}: ` : '';
       throw new AppError('invalid_input', `The request was not valid (${where}${first?.message ?? 'invalid'}).`, issues);
     }
-    if (!slot.session && !sessionless.has(method)) {
-      throw new AppError('not_found', 'This workspace has no account yet: create one or load the demo workspace.');
-    }
     const ctx: HandlerContext = {
       app,
       store: app.store,
       push: app.push,
+      membership,
+      fixed: slot.fixed ?? false,
       session: slot.session ?? { accountId: '', userId: '' },
       setSession: (next) => {
         slot.session = next;

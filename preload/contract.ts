@@ -3,11 +3,13 @@
 import type { z } from 'zod';
 import { auditMethods, auditTopics } from './contract/audit.ts';
 import { foundationMethods, foundationTopics } from './contract/foundation.ts';
+import { peopleMethods, peopleTopics } from './contract/people.ts';
 import { reportsMethods, reportsTopics } from './contract/reports.ts';
 import { webhooksMethods, webhooksTopics } from './contract/webhooks.ts';
 
 export const methods = {
   ...foundationMethods,
+  ...peopleMethods,
   ...webhooksMethods,
   ...auditMethods,
   ...reportsMethods,
@@ -15,6 +17,7 @@ export const methods = {
 
 export const topics = {
   ...foundationTopics,
+  ...peopleTopics,
   ...webhooksTopics,
   ...auditTopics,
   ...reportsTopics,

@@ -7,6 +7,7 @@ import { BoardsPage } from './pages/BoardsPage.tsx';
 import { DeliveryPage } from './pages/webhooks/DeliveryPage.tsx';
 import { EndpointPage } from './pages/webhooks/EndpointPage.tsx';
 import { JobsPage } from './pages/webhooks/JobsPage.tsx';
+import { PeoplePage } from './pages/PeoplePage.tsx';
 import { ReportsPage } from './pages/reports/ReportsPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { TimelinePage } from './pages/TimelinePage.tsx';
@@ -34,5 +35,6 @@ export const routes: RouteDef[] = [
   { pattern: '/jobs', page: JobsPage, nav: { label: 'Jobs', icon: 'workflow' } },
   { pattern: '/reports', page: ReportsPage, nav: { label: 'Reports', icon: 'chart-column' } },
   { pattern: '/tracking', page: TrackingPage, nav: { label: 'Tracking', icon: 'mouse-pointer-click' } },
+  { pattern: '/people', page: PeoplePage, nav: { label: 'People', icon: 'users' } },
   { pattern: '/settings', page: SettingsPage, nav: { label: 'Settings', icon: 'cog' } },
 ];

@@ -1,7 +1,8 @@
 import type { Generated } from 'kysely';
 
 // Row types of the foundation tables, as stored (timestamps are epoch milliseconds).
-export interface AccountsTable { id: string; name: string; created_at: number }
+/** `demo`: made by the demo seed (acting as someone else is allowed only there). */
+export interface AccountsTable { id: string; name: string; demo: Generated<boolean | number>; created_at: number }
 export interface UsersTable { id: string; account_id: string; name: string; email: string; created_at: number }
 export interface MembershipsTable {
   id: string; account_id: string; user_id: string; role: 'owner' | 'admin' | 'member' | 'viewer'; created_at: number;

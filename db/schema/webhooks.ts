@@ -20,6 +20,8 @@ export interface WebhookEndpointsTable {
   consecutive_failures: number; failing_since: number | null; paused_until: number | null;
   last_success_at: number | null; last_failure_at: number | null;
   creator_id: string; created_at: number; updated_at: number;
+  /** Deleted by a person (0006): kept with its deliveries for the record, gone from lists and fan-out. */
+  deleted_at?: number | null;
 }
 
 export interface WebhookDeliveriesTable {

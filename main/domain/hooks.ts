@@ -10,6 +10,7 @@ import type { EventTable } from '../events/types.ts';
 import { notificationFollowUps } from '../notifications/followups.ts';
 import { rollupHook } from '../reports/rollups.ts';
 import { auditChainHook } from '../audit/chain.ts';
+import { eventType } from '../events/registry.ts';
 
 export interface RecordedEvent {
   table: EventTable;
@@ -28,13 +29,23 @@ export type InTransactionHook = (tx: Tx, event: RecordedEvent) => Promise<void>;
 export type FollowUp = (event: RecordedEvent) => FollowUpJob | null;
 
 /** Runs in the command's transaction. Areas add theirs here. */
+/** Whether events of this table are fanned out to webhook endpoints. */
+export function sentToWebhooks(table: EventTable): boolean {
+  const t = eventType(table);
+  return !!t && !t.access && t.fanOut !== false;
+}
+
 export const inTransactionHooks: InTransactionHook[] = [
   rollupHook,
   auditChainHook,
 ];
 
-/** Jobs enqueued per event. Webhook fan-out applies to every event type. */
+/**
+ * Jobs enqueued per event. Webhook fan-out applies to the work events; access events (roles, invitations, tokens,
+ * endpoint management, demo switches) stay in the audit trail: an endpoint is not told of its own creation or of
+ * its secret being revealed, and the webhook catalogue does not offer them.
+ */
 export const followUps: FollowUp[] = [
-  (e) => ({ queue: 'webhooks', kind: 'webhooks.fanout', args: { table: e.table, eventId: e.row.id } }),
+  (e) => (sentToWebhooks(e.table) ? { queue: 'webhooks', kind: 'webhooks.fanout', args: { table: e.table, eventId: e.row.id } } : null),
   ...notificationFollowUps,
 ];

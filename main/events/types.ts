@@ -37,4 +37,9 @@ export interface EventType<T extends EventTable> {
   publicJson(row: EventRow<T>): Record<string, unknown>;
   /** A representative payload for the webhook event-type catalogue. */
   sample: Record<string, unknown>;
+  /** An access event (migration 0006: roles, invitations, tokens, webhook management, demo switches): kept in the
+   *  audit trail and the feed, never fanned out to webhooks. */
+  access?: boolean;
+  /** False: no webhook fan-out (default true). */
+  fanOut?: boolean;
 }

@@ -1,14 +1,17 @@
 import { toIso } from '../../db/ids.ts';
+import { bool } from '../../db/sql.ts';
 import type { ProjectsTable } from '../../db/schema.ts';
 import * as ws from '../../db/workspace.ts';
+import { methods } from '../../preload/contract.ts';
+import { roleAllows, type MethodSpec } from '../../preload/contract/common.ts';
 import type { foundationMethods } from '../../preload/contract/foundation.ts';
 import { createCard, moveCard, updateCard } from '../domain/cards.ts';
 import { addComment } from '../domain/comments.ts';
 import { requireBoard, requireMember } from '../domain/guards.ts';
-import { inviteMember } from '../domain/members.ts';
+import { createAccount, inviteMember, recordSessionSwitch } from '../domain/members.ts';
 import { archiveProject, createBoard, createProject } from '../domain/projects.ts';
 import { defaultSession } from '../app.ts';
-import { createAccount, seedDemo } from '../demo.ts';
+import { seedDemo } from '../demo.ts';
 import { notFound } from '../errors.ts';
 import { listFeed } from '../feed.ts';
 import { cardView } from '../views.ts';
@@ -23,8 +26,10 @@ async function sessionView(ctx: HandlerContext) {
   return {
     user: { id: user.id, name: user.name, email: user.email },
     account: { id: account.id, name: account.name },
-    accounts: await ws.listAccountsOfUser(store, user.id),
+    // On a hub the token names one account: only that one is offered.
+    accounts: ctx.fixed ? [{ id: account.id, name: account.name }] : await ws.listAccountsOfUser(store, user.id),
     role: membership.role,
+    demo: bool(account.demo),
   };
 }
 
@@ -70,7 +75,14 @@ async function cardWithNames(ctx: HandlerContext, cardId: string) {
 }
 
 export const foundationHandlers: Handlers<keyof typeof foundationMethods> = {
-  'session.get': async (ctx) => ({ ...(await sessionView(ctx)), readOnly: ctx.app.readOnly }),
+  'session.get': async (ctx) => {
+    const view = await sessionView(ctx);
+    // From the contract itself, so the console and rpc.ts can never disagree about what this person may do.
+    const allowed = Object.entries(methods)
+      .filter(([, spec]: [string, MethodSpec]) => roleAllows(view.role, spec.role) && (!spec.demo || view.demo) && !(spec.switchesSession && ctx.fixed) && !(spec.write && ctx.app.readOnly))
+      .map(([name]) => name);
+    return { ...view, readOnly: ctx.app.readOnly, fixed: ctx.fixed, hub: !ctx.app.local, allowed };
+  },
   'session.switchAccount': async (ctx, { accountId }) => {
     // Only accounts the current person belongs to; anything else is simply not found.
     if (!(await ws.findMembership(ctx.store, accountId, ctx.session.userId))) throw notFound('The account');
@@ -78,8 +90,10 @@ export const foundationHandlers: Handlers<keyof typeof foundationMethods> = {
     const { user, account } = await sessionView(ctx);
     return { user, account };
   },
+  // The contract allows it only in a demo account (and never on a hub); each switch is recorded.
   'session.switchUser': async (ctx, { userId }) => {
     await requireMember(ctx.store, ctx.session.accountId, userId);
+    if (userId !== ctx.session.userId) await recordSessionSwitch(ctx, userId);
     ctx.setSession({ accountId: ctx.session.accountId, userId });
     const { user, account } = await sessionView(ctx);
     return { user, account };
@@ -94,7 +108,10 @@ export const foundationHandlers: Handlers<keyof typeof foundationMethods> = {
     return result;
   },
   'workspace.create': async (ctx, input) => {
-    const { accountId, userId } = await createAccount(ctx.store, { name: input.accountName, owner: { name: input.userName, email: input.email } });
+    // The caller owns the new account as themselves when they give their own e-mail; another person's e-mail is
+    // refused (domain/members.ts), so making an account never makes the caller someone else.
+    const as = ctx.session.userId || undefined;
+    const { accountId, userId } = await createAccount(ctx.store, { name: input.accountName, owner: { name: input.userName, email: input.email }, as });
     ctx.setSession({ accountId, userId });
     const { user, account } = await sessionView(ctx);
     return { user, account };
@@ -108,9 +125,18 @@ export const foundationHandlers: Handlers<keyof typeof foundationMethods> = {
     })),
   }),
   'members.invite': async (ctx, input) => {
-    const m = await inviteMember(ctx, input);
-    const user = (await ws.findUser(ctx.store, m.user_id))!;
-    return { id: m.id, role: m.role, createdAt: toIso(m.created_at), user: { id: user.id, name: user.name, email: user.email } };
+    // A one-time join token (shown here once) opens the invitation for whoever is handed it: a hub's invitee has
+    // no other way in, and locally it is how a person with no account here yet accepts. A person who already
+    // belongs to another account of the workspace also finds it in their inbox.
+    const { invitation, invitee, joinToken } = await inviteMember(ctx, input, { joinToken: true });
+    return {
+      id: invitation.id,
+      invitee: { id: invitee.id, name: invitee.name, email: invitee.email },
+      role: invitation.role,
+      status: 'pending' as const,
+      expiresAt: toIso(invitation.expires_at),
+      ...(joinToken ? { joinToken } : {}),
+    };
   },
   'projects.list': async (ctx, input) => {
     const boards = await ws.listBoardsOfProjects(ctx.store, ctx.session.accountId);

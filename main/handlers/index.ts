@@ -1,6 +1,7 @@
 import type { MethodName } from '../../preload/contract.ts';
 import { auditHandlers } from './audit.ts';
 import { foundationHandlers } from './foundation.ts';
+import { peopleHandlers } from './people.ts';
 import { reportsHandlers } from './reports.ts';
 import type { Handlers } from './types.ts';
 import { webhooksHandlers } from './webhooks.ts';
@@ -8,6 +9,7 @@ import { webhooksHandlers } from './webhooks.ts';
 /** One handler per contract method: the typecheck fails if a method has none. */
 export const handlers: Handlers<MethodName> = {
   ...foundationHandlers,
+  ...peopleHandlers,
   ...webhooksHandlers,
   ...auditHandlers,
   ...reportsHandlers,

@@ -16,7 +16,8 @@ async function settingsView(ctx: HandlerContext) {
   const { store, session } = ctx;
   const account = await reportSettings(store, session.accountId);
   const prefs = await userPreferences(store, session.accountId, session.userId);
-  const role = (await ws.findMembership(store, session.accountId, session.userId))?.role;
+  // The role main/rpc.ts looked up for this call (settings.updateAccount is the contract's admin method).
+  const role = ctx.membership?.role;
   return {
     trackingEnabled: account.tracking_enabled,
     retentionDays: account.tracking_retention_days,
@@ -151,24 +152,23 @@ export const reportsHandlers: Handlers<keyof typeof reportsMethods> = {
   'settings.get': (ctx) => settingsView(ctx),
   'settings.update': async (ctx, input) => {
     const { store, session } = ctx;
-    const view = await settingsView(ctx);
-    const accountWide = input.trackingEnabled !== undefined || input.retentionDays !== undefined;
-    if (accountWide && !view.canEditAccount) throw new AppError('forbidden', 'Only owners and admins change tracking and retention settings.');
-    const at = Date.now();
-    await store.transaction(async (tx) => {
-      if (accountWide) {
-        await saveReportSettings(
-          tx,
-          session.accountId,
-          {
-            ...(input.trackingEnabled !== undefined ? { tracking_enabled: input.trackingEnabled } : {}),
-            ...(input.retentionDays !== undefined ? { tracking_retention_days: input.retentionDays } : {}),
-          },
-          at,
-        );
-      }
-      if (input.osNotifications !== undefined) await saveUserPreferences(tx, session.accountId, session.userId, input.osNotifications, at);
-    });
+    if (input.osNotifications !== undefined) await saveUserPreferences(store, session.accountId, session.userId, input.osNotifications, Date.now());
+    ctx.push.publish(session.accountId, 'settings.changed', {});
+    return settingsView(ctx);
+  },
+  'settings.updateAccount': async (ctx, input) => {
+    const { store, session } = ctx;
+    await store.transaction(async (tx) =>
+      saveReportSettings(
+        tx,
+        session.accountId,
+        {
+          ...(input.trackingEnabled !== undefined ? { tracking_enabled: input.trackingEnabled } : {}),
+          ...(input.retentionDays !== undefined ? { tracking_retention_days: input.retentionDays } : {}),
+        },
+        Date.now(),
+      ),
+    );
     ctx.push.publish(session.accountId, 'settings.changed', {});
     return settingsView(ctx);
   },

@@ -1,3 +1,4 @@
+import type { Role } from '../../db/schema.ts';
 import type { Store } from '../../db/store.ts';
 import type { MethodName, Output, ParsedInput } from '../../preload/contract.ts';
 import type { DomainContext } from '../domain/context.ts';
@@ -7,6 +8,10 @@ import type { Session } from '../session.ts';
 /** Everything a handler may use: the app's services plus the caller's session. */
 export interface HandlerContext extends DomainContext {
   app: AppServices;
+  /** The session's role in its account, as main/rpc.ts checked it (null for methods open to `anyone`). */
+  membership: { role: Role; demo: boolean } | null;
+  /** The transport fixed who the session is (a hub's personal access token). */
+  fixed: boolean;
   /** Replace the caller's session (switch account / person). */
   setSession(next: Session): void;
 }

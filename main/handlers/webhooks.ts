@@ -6,10 +6,13 @@ import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTabl
 import * as db from '../../db/webhooks.ts';
 import * as ws from '../../db/workspace.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
-import { AppError, conflict, invalid, notFound } from '../errors.ts';
+import { announce, inCommand } from '../domain/context.ts';
+import { sentToWebhooks } from '../domain/hooks.ts';
+import { conflict, invalid, notFound } from '../errors.ts';
 import { eventType, eventTypes } from '../events/registry.ts';
 import { createDelivery, disableEndpoint, eventBody, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
 import { refuseOutOfScopeUrl } from '../webhooks/network.ts';
+import { endpointChanges, recordEndpointEvent } from '../webhooks/audit.ts';
 import { generateSecret } from '../webhooks/secrets.ts';
 import { webhooksService } from '../webhooks/service.ts';
 import type { HandlerContext, Handlers } from './types.ts';
@@ -25,12 +28,6 @@ function decodeCursor(cursor: string): { at: number; id: string } {
   const m = Buffer.from(cursor, 'base64url').toString('utf8').match(/^(\d+):([0-9a-f-]{36})$/);
   if (!m) throw invalid('The cursor is not valid (it must come from a previous page).', ['cursor']);
   return { at: Number(m[1]), id: m[2] };
-}
-
-/** Managing endpoints and deliveries is for owners and admins (team leads); reading is for every member. */
-async function requireAdmin(ctx: HandlerContext) {
-  const m = await ws.findMembership(ctx.store, ctx.session.accountId, ctx.session.userId);
-  if (!m || (m.role !== 'owner' && m.role !== 'admin')) throw new AppError('forbidden', 'Only owners and admins can manage webhooks.');
 }
 
 async function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, health?: db.EndpointHealth) {
@@ -105,9 +102,10 @@ async function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable) {
   };
 }
 
+/** An endpoint of the account that was not deleted (a deleted one is only reachable through its deliveries). */
 async function requireEndpoint(ctx: HandlerContext, id: string) {
   const ep = await db.findEndpoint(ctx.store, ctx.session.accountId, id);
-  if (!ep) throw notFound('The webhook endpoint');
+  if (!ep || ep.deleted_at != null) throw notFound('The webhook endpoint');
   return ep;
 }
 async function requireDelivery(ctx: HandlerContext, id: string) {
@@ -116,7 +114,9 @@ async function requireDelivery(ctx: HandlerContext, id: string) {
   return d;
 }
 
-const knownTypes = () => new Set(Object.values(eventTypes).map((t) => t.webhookType).concat('webhook.test'));
+/** The webhook types an endpoint can subscribe to: the work events (access events stay in the audit trail). */
+const sentTypes = () => Object.values(eventTypes).filter((t) => sentToWebhooks(t.table));
+const knownTypes = () => new Set(sentTypes().map((t) => t.webhookType).concat('webhook.test'));
 function checkEventTypes(types: string[]) {
   const known = knownTypes();
   types.forEach((t, i) => {
@@ -131,7 +131,7 @@ const announceDelivery = (ctx: HandlerContext, d: { id: string; endpoint_id: str
 export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   'webhooks.eventTypes': async () => ({
     items: [
-      ...Object.values(eventTypes).map((t) => ({ type: t.webhookType, label: t.label, icon: t.icon, sample: eventBody(t.webhookType, String(t.sample.created_at ?? '2026-01-01T09:00:00.000Z'), t.sample) })),
+      ...sentTypes().map((t) => ({ type: t.webhookType, label: t.label, icon: t.icon, sample: eventBody(t.webhookType, String(t.sample.created_at ?? '2026-01-01T09:00:00.000Z'), t.sample) })),
       { type: 'webhook.test', label: 'Test event', icon: 'webhook', sample: eventBody('webhook.test', '2026-01-01T09:00:00.000Z', { endpoint_id: '019a0000-0000-7000-8000-000000000099', message: 'A test event sent from Chronicle.' }) },
     ],
   }),
@@ -155,7 +155,6 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   },
 
   'webhooks.endpoints.create': async (ctx, input) => {
-    await requireAdmin(ctx);
     refuseOutOfScopeUrl(input.url, input.networkScope ?? 'public');
     const svc = webhooksService(ctx.app);
     const secret = generateSecret();
@@ -169,13 +168,16 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
       consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: null, last_failure_at: null,
       creator_id: ctx.session.userId, created_at: now, updated_at: now,
     };
-    await ctx.store.transaction(async (tx) => db.insertEndpoint(tx, row));
+    const event = await inCommand(ctx, async (tx) => {
+      await db.insertEndpoint(tx, row);
+      return recordEndpointEvent(tx, ctx.session, 'webhook_endpoint_created', row, now, {});
+    });
+    announce(ctx, [event]);
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId: row.id });
     return { ...(await endpointView(ctx, row)), secret };
   },
 
   'webhooks.endpoints.update': async (ctx, input) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, input.endpointId);
     refuseOutOfScopeUrl(input.url ?? ep.url, input.networkScope ?? ep.network_scope);
     const patch: Partial<WebhookEndpointsTable> = { updated_at: Date.now() };
@@ -187,55 +189,71 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     if (input.rateLimit !== undefined) patch.rate_limit = input.rateLimit;
     if (input.concurrency !== undefined) patch.concurrency = input.concurrency;
     if (input.headers !== undefined) patch.headers = JSON.stringify(input.headers);
-    await ctx.store.transaction(async (tx) => db.updateEndpoint(tx, ctx.session.accountId, ep.id, patch));
+    const changes = endpointChanges(ep, patch);
+    const event = await inCommand(ctx, async (tx) => {
+      await db.updateEndpoint(tx, ctx.session.accountId, ep.id, patch);
+      // Saving without a difference records nothing.
+      return Object.keys(changes).length ? recordEndpointEvent(tx, ctx.session, 'webhook_endpoint_changed', ep, patch.updated_at!, { changes: JSON.stringify(changes) }) : null;
+    });
+    if (event) announce(ctx, [event]);
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId: ep.id });
     return await endpointView(ctx, await requireEndpoint(ctx, ep.id));
   },
 
   'webhooks.endpoints.disable': async (ctx, { endpointId, reason }) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is already disabled.');
     const person = (await ws.findUser(ctx.store, ctx.session.userId))?.name ?? 'someone';
-    await ctx.store.transaction(async (tx) => disableEndpoint(tx, ep, reason?.length ? reason : `Disabled by ${person}.`, Date.now(), false));
+    const why = reason?.length ? reason : `Disabled by ${person}.`;
+    const at = Date.now();
+    const event = await inCommand(ctx, async (tx) => {
+      await disableEndpoint(tx, ep, why, at, false);
+      return recordEndpointEvent(tx, ctx.session, 'webhook_endpoint_disabled', ep, at, { reason: why });
+    });
+    announce(ctx, [event]);
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
     return await endpointView(ctx, await requireEndpoint(ctx, endpointId));
   },
 
   'webhooks.endpoints.enable': async (ctx, { endpointId }) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'active') throw conflict('The endpoint is already enabled.');
-    await ctx.store.transaction(async (tx) =>
+    const at = Date.now();
+    const event = await inCommand(ctx, async (tx) => {
       await db.updateEndpoint(tx, ctx.session.accountId, ep.id, {
-        status: 'active', disabled_reason: null, disabled_at: null, consecutive_failures: 0, failing_since: null, paused_until: null, updated_at: Date.now(),
-      }),
-    );
+        status: 'active', disabled_reason: null, disabled_at: null, consecutive_failures: 0, failing_since: null, paused_until: null, updated_at: at,
+      });
+      return recordEndpointEvent(tx, ctx.session, 'webhook_endpoint_changed', ep, at, { changes: JSON.stringify({ status: ['disabled', 'active'] }) });
+    });
+    announce(ctx, [event]);
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
     return await endpointView(ctx, await requireEndpoint(ctx, endpointId));
   },
 
   'webhooks.endpoints.rotateSecret': async (ctx, { endpointId }) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);
     const svc = webhooksService(ctx.app);
     const secret = generateSecret();
     const now = Date.now();
     const expires = now + ROTATION_OVERLAP_MS;
-    await ctx.store.transaction(async (tx) =>
+    const event = await inCommand(ctx, async (tx) => {
       await db.updateEndpoint(tx, ctx.session.accountId, ep.id, {
         secret_enc: svc.box.encrypt(secret), previous_secret_enc: ep.secret_enc, previous_secret_expires_at: expires, updated_at: now,
-      }),
-    );
+      });
+      return recordEndpointEvent(tx, ctx.session, 'webhook_secret_rotated', ep, now, { previous_expires_at: expires });
+    });
+    announce(ctx, [event]);
     ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
     return { secret, previousSecretExpiresAt: toIso(expires) };
   },
 
   'webhooks.endpoints.revealSecret': async (ctx, { endpointId }) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);
     const box = webhooksService(ctx.app).box;
     const overlap = ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > Date.now();
+    // Recorded before the secret leaves main: whoever saw it is in the trail.
+    const event = await inCommand(ctx, (tx) => recordEndpointEvent(tx, ctx.session, 'webhook_secret_revealed', ep, Date.now(), {}));
+    announce(ctx, [event]);
     return {
       secret: box.decrypt(ep.secret_enc),
       previousSecret: overlap ? box.decrypt(ep.previous_secret_enc!) : null,
@@ -243,8 +261,20 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     };
   },
 
+  'webhooks.endpoints.delete': async (ctx, { endpointId }) => {
+    const ep = await requireEndpoint(ctx, endpointId);
+    const person = (await ws.findUser(ctx.store, ctx.session.userId))?.name ?? 'someone';
+    const at = Date.now();
+    const { cancelled, event } = await inCommand(ctx, async (tx) => {
+      const n = await db.deleteEndpoint(tx, ctx.session.accountId, ep.id, `Deleted by ${person}.`, at);
+      return { cancelled: n, event: await recordEndpointEvent(tx, ctx.session, 'webhook_endpoint_deleted', ep, at, { cancelled_deliveries: n }) };
+    });
+    announce(ctx, [event]);
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
+    return { endpointId, cancelledDeliveries: cancelled };
+  },
+
   'webhooks.endpoints.sendTest': async (ctx, { endpointId }) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before sending a test event.');
     const now = Date.now();
@@ -274,7 +304,9 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
 
   'webhooks.deliveries.get': async (ctx, { deliveryId }) => {
     const d = await requireDelivery(ctx, deliveryId);
-    const ep = await requireEndpoint(ctx, d.endpoint_id);
+    // Its endpoint may have been deleted since: the delivery and its attempts stay readable.
+    const ep = await db.findEndpoint(ctx.store, ctx.session.accountId, d.endpoint_id);
+    if (!ep) throw notFound('The webhook endpoint');
     return {
       ...deliveryView(d),
       payload: d.payload,
@@ -284,7 +316,6 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   },
 
   'webhooks.deliveries.retry': async (ctx, { deliveryId }) => {
-    await requireAdmin(ctx);
     const d = await requireDelivery(ctx, deliveryId);
     const ep = await requireEndpoint(ctx, d.endpoint_id);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before retrying its deliveries.');
@@ -296,7 +327,6 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   },
 
   'webhooks.deliveries.retryFailed': async (ctx, { endpointId, since }) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before retrying its deliveries.');
     const sinceMs = Date.parse(since);
@@ -317,7 +347,6 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   },
 
   'webhooks.deliveries.cancel': async (ctx, { deliveryId }) => {
-    await requireAdmin(ctx);
     const d = await requireDelivery(ctx, deliveryId);
     if (d.status === 'delivered' || d.status === 'cancelled') throw conflict(`The delivery is already ${d.status}.`);
     if (d.status === 'delivering') throw conflict('The delivery is being sent right now; it cannot be cancelled mid-attempt.');
@@ -334,9 +363,9 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   },
 
   'webhooks.events.resend': async (ctx, { endpointId, eventTable, eventId }) => {
-    await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before resending events to it.');
+    if (!sentToWebhooks(eventTable)) throw invalid('Access events (roles, invitations, tokens, endpoint changes) stay in the audit trail and are not sent to webhooks.', ['eventTable']);
     const type = eventType(eventTable)!;
     const [row] = await loadEventRows(ctx.store, eventTable as EventTableName, [eventId]);
     if (!row || row.account_id !== ctx.session.accountId) throw notFound('The event');

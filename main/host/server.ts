@@ -11,9 +11,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream';
+import { resolveAccessToken } from '../../db/people.ts';
 import type { ErrorBody } from '../../preload/contract.ts';
 import type { App } from '../app.ts';
 import { contentSecurityPolicy } from '../csp.ts';
+import { isAccessTokenShape } from '../domain/tokens.ts';
 import { invoke, type SessionSlot } from '../rpc.ts';
 import { AuthThrottle, type AuthThrottleOptions } from './auth-throttle.ts';
 
@@ -139,6 +141,9 @@ export function startHost(options: HostOptions): Promise<Host> {
     return slot;
   };
 
+  /** A personal access token's session: its person in its account, fixed (no switching), one per request. */
+  const tokenSlot = (p: { accountId: string; userId: string }): SessionSlot => ({ session: { accountId: p.accountId, userId: p.userId }, fixed: true });
+
   const tokenMatches = (candidate: string | undefined | null) => {
     if (!candidate) return false;
     const buf = Buffer.from(candidate);
@@ -182,7 +187,10 @@ export function startHost(options: HostOptions): Promise<Host> {
 
     if (url.pathname.startsWith('/api/')) {
       const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!tokenMatches(bearer)) {
+      // The host's own token (the local desktop's browser window: its sessions are slots, as before), or a
+      // person's personal access token, which fixes the session to its person and account on every request.
+      const person = !tokenMatches(bearer) && bearer && isAccessTokenShape(bearer) ? await resolveAccessToken(app.store, bearer, Date.now()) : undefined;
+      if (!tokenMatches(bearer) && !person) {
         const address = req.socket.remoteAddress ?? 'unknown';
         const waitMs = throttle.failure(address, `${req.method} ${url.pathname.slice(0, 80)}`);
         if (waitMs === null) return void req.socket.destroy();
@@ -195,9 +203,9 @@ export function startHost(options: HostOptions): Promise<Host> {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
         res.write(': connected\n\n');
         // The stream follows its connection's session slot (a switch of account changes what it receives).
-        const entry = { res, slot: { session: null } as SessionSlot };
+        const entry = { res, slot: (person ? tokenSlot(person) : { session: null }) as SessionSlot };
         streams.add(entry);
-        slotFor(sessionHeader(req) ?? url.searchParams.get('session') ?? undefined).then((s) => (entry.slot = s), () => {});
+        if (!person) slotFor(sessionHeader(req) ?? url.searchParams.get('session') ?? undefined).then((s) => (entry.slot = s), () => {});
         const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
         req.on('close', () => {
           clearInterval(ping);
@@ -207,7 +215,7 @@ export function startHost(options: HostOptions): Promise<Host> {
       }
       if (req.method !== 'POST') return sendError(res, { code: 'not_found', message: 'Methods are called with POST /api/<method>.' });
       const method = decodePath(url.pathname.slice('/api/'.length));
-      const slot = await slotFor(sessionHeader(req));
+      const slot = person ? tokenSlot(person) : await slotFor(sessionHeader(req));
       const text = (await readBody(req)).trim();
       let input: unknown = {};
       if (text) {

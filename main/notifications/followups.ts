@@ -5,4 +5,5 @@ import type { FollowUp } from '../domain/hooks.ts';
 export const notificationFollowUps: FollowUp[] = [
   (e) => (e.table === 'comment_added' ? { queue: 'notifications', kind: 'notifications.comment', args: { eventId: e.row.id } } : null),
   (e) => (e.table === 'member_invited' ? { queue: 'notifications', kind: 'notifications.invitation', args: { eventId: e.row.id } } : null),
+  (e) => (e.table === 'invitation_sent' ? { queue: 'notifications', kind: 'notifications.invitationSent', args: { eventId: e.row.id } } : null),
 ];

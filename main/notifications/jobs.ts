@@ -11,6 +11,7 @@ import {
   findInvitationEvent,
   insertNotification,
 } from '../../db/notifications.ts';
+import { invitationNotice } from '../../db/people.ts';
 import type { Tx } from '../../db/store.ts';
 import type { NotificationKind } from '../../db/schema.ts';
 import type { JobContext, JobKind } from '../jobs/types.ts';
@@ -116,6 +117,45 @@ export async function handleInvitation(ctx: JobContext, rawArgs: Record<string, 
   ]);
 }
 
+/**
+ * A pending invitation (invitation_sent, migration 0006): the invitee hears of it in every account they already
+ * belong to (they are not a member of the inviting account yet), where the inbox offers Accept and Decline.
+ * A brand-new person has no inbox yet: on a hub their join token is their way in.
+ */
+export async function handleInvitationSent(ctx: JobContext, rawArgs: Record<string, unknown>): Promise<NotificationResult> {
+  const { eventId } = EventArgs.parse(rawArgs);
+  const ev = await invitationNotice(ctx.store, ctx.job.accountId, eventId);
+  if (!ev || ev.inviteeAccounts.length === 0) return nothing();
+  const parts = ev.inviteeAccounts.map((accountId) =>
+    deliver(ctx, accountId, [
+      {
+        userId: ev.invitee_id,
+        kind: 'invitation',
+        title: `${ev.inviter} invited you to ${ev.account}`,
+        body: `As ${ev.role}. Accept or decline it in your inbox.`,
+        link: null,
+        actorId: ev.creator_id,
+        subjectType: 'invitation_sent',
+        subjectId: ev.id,
+        // One row per account the invitee hears of it in ((user, source) is unique).
+        sourceKey: `invitation_sent:${ev.id}:${accountId}`,
+        at: ev.created_at,
+      },
+    ]),
+  );
+  const created: string[] = [];
+  return {
+    created,
+    commit: async (tx, info) => {
+      created.length = 0;
+      for (const p of parts) {
+        await p.commit(tx, info);
+        created.push(...p.created);
+      }
+    },
+  };
+}
+
 /** The endpoint as people know it (it may have been deleted since the job was enqueued). */
 const labelOf = async (ctx: JobContext, endpointId: string) => (await endpointLabel(ctx.store, ctx.job.accountId, endpointId)) ?? 'A webhook endpoint';
 
@@ -165,6 +205,7 @@ export async function handleDeliveryFailures(ctx: JobContext, rawArgs: Record<st
 export const notificationJobKinds: Record<string, JobKind> = {
   'notifications.comment': { queue: 'notifications', handle: handleComment },
   'notifications.invitation': { queue: 'notifications', handle: handleInvitation },
+  'notifications.invitationSent': { queue: 'notifications', handle: handleInvitationSent },
   'notifications.endpointDisabled': { queue: 'notifications', handle: handleEndpointDisabled },
   'notifications.deliveryFailures': { queue: 'notifications', handle: handleDeliveryFailures },
   'tracking.prune': pruneJobKind,

@@ -74,19 +74,23 @@ export const auditMethods = {
       names: Names,
       nextCursor: z.string().optional(),
     }),
+    { role: 'viewer' },
   ),
   'audit.compare': method(
     z.object({ cardId: Id, fromId: Id, toId: Id }).strict(),
     z.object({ from: VersionSide, to: VersionSide, changes: AttributeChanges, names: Names }),
+    { role: 'viewer' },
   ),
   'audit.cardAt': method(
     z.object({ cardId: Id, at: IsoTime }).strict(),
     z.object({ cardId: Id, at: z.string(), existed: z.boolean(), state: CardState.optional(), names: Names }),
+    { role: 'viewer' },
   ),
+  // Member: a revert is a card change like any other.
   'audit.revert': method(
     z.object({ cardId: Id, versionId: Id }).strict(),
     z.object({ cardId: Id, changes: AttributeChanges }),
-    { write: true },
+    { role: 'member', write: true },
   ),
   'audit.list': method(
     z
@@ -103,6 +107,7 @@ export const auditMethods = {
       .strict()
       .default({ limit: 100 }),
     z.object({ items: z.array(AuditListItem), names: Names, nextCursor: z.string().optional() }),
+    { role: 'viewer' },
   ),
   'audit.verify': method(
     z.object({ runId: RunId.optional() }).strict().default({}),
@@ -115,11 +120,14 @@ export const auditMethods = {
       /** Present when the open workspace is a review bundle: its signature, content and count checks. */
       bundleChecks: z.array(BundleCheck).optional(),
     }),
+    { role: 'viewer' },
   ),
   'audit.export': method(
     z.object({ from: IsoTime.optional(), to: IsoTime.optional(), runId: RunId.optional() }).strict().default({}),
     z.object({ file: z.string(), bytes: z.number().int(), manifest: ManifestView }),
-    { write: true },
+    // Admin: the bundle is signed with the workspace's key (it speaks for the workspace) and written to the host's
+    // data folder; reading the same trail on screen is open to every role.
+    { role: 'admin', write: true },
   ),
   'audit.bundleInfo': method(
     Empty,
@@ -130,6 +138,7 @@ export const auditMethods = {
       workspaceKey: z.object({ algorithm: z.literal('ed25519'), publicKey: z.string(), fingerprint: z.string() }).nullable(),
       readOnly: z.boolean(),
     }),
+    { role: 'viewer' },
   ),
 } as const;
 

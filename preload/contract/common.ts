@@ -21,11 +21,44 @@ export const ErrorBody = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
+/** Roles in an account, highest first: each may do everything the ones below it may. */
+export const roles = ['owner', 'admin', 'member', 'viewer'] as const;
+export type RoleName = (typeof roles)[number];
+
+/**
+ * Who may call a method: the lowest role (in the session's account) it needs, or `anyone` for the few methods that
+ * need no membership in the session's account (the workspace's first run, and answering an invitation, whose
+ * invitee is not a member yet). main/rpc.ts enforces it before any handler runs.
+ */
+export type Access = RoleName | 'anyone';
+
+const rank: Record<RoleName, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+/** Does `role` reach `needed`? */
+export function roleAllows(role: RoleName, needed: Access): boolean {
+  return needed === 'anyone' || rank[role] >= rank[needed];
+}
+
 export interface MethodSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   input: I;
   output: O;
+  /** The minimum role (required on every method). */
+  role: Access;
   /** Methods that change data are refused on a read-only (bundle) workspace. */
   write?: boolean;
+  /** Only in an account the demo seed made (acting as someone else). */
+  demo?: boolean;
+  /** Changes who the session is (another account, person, or a new account): refused where a personal access
+   *  token fixes the session (a hub). */
+  switchesSession?: boolean;
 }
-export const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, opts: { write?: boolean } = {}) =>
+
+export interface MethodOptions {
+  role: Access;
+  write?: boolean;
+  demo?: boolean;
+  switchesSession?: boolean;
+}
+
+export const method = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, opts: MethodOptions) =>
   ({ input, output, ...opts }) satisfies MethodSpec<I, O>;

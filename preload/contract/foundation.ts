@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { Cursor, Empty, Id, IsoTime, Limit, method, NamedRef, page, PersonRef } from './common.ts';
+import { accessEventTableNames } from './access-events.ts';
+import { Cursor, Empty, Id, IsoTime, Limit, method, NamedRef, page, PersonRef, roles } from './common.ts';
 
-export const Role = z.enum(['owner', 'admin', 'member', 'viewer']);
+export const Role = z.enum(roles);
+export { accessEventTableNames };
 export const EventTableName = z.enum([
   'card_created',
   'card_moved',
@@ -9,6 +11,7 @@ export const EventTableName = z.enum([
   'comment_added',
   'member_invited',
   'project_archived',
+  ...accessEventTableNames,
 ]);
 
 export const User = z.object({ id: Id, name: z.string(), email: z.string() });
@@ -69,53 +72,80 @@ const Description = z.string().max(20_000);
 const DueDate = z.iso.date({ message: 'must be a date, e.g. 2026-03-31' });
 
 export const foundationMethods = {
-  'session.get': method(Empty, z.object({ user: User, account: Account, accounts: z.array(Account), role: Role, readOnly: z.boolean() })),
-  'session.switchAccount': method(z.object({ accountId: Id }).strict(), z.object({ user: User, account: Account })),
-  'session.switchUser': method(z.object({ userId: Id }).strict(), z.object({ user: User, account: Account })),
-  'workspace.status': method(Empty, z.object({ empty: z.boolean(), readOnly: z.boolean(), dbFile: z.string() })),
-  'workspace.seedDemo': method(Empty, z.object({ created: z.boolean(), events: z.number().int() }), { write: true }),
+  'session.get': method(
+    Empty,
+    z.object({
+      user: User,
+      account: Account,
+      accounts: z.array(Account),
+      role: Role,
+      readOnly: z.boolean(),
+      /** The account was made by the demo seed: acting as someone else (session.switchUser) is possible. */
+      demo: z.boolean(),
+      /** A personal access token fixes who this session is (a hub): no switching of account or person. */
+      fixed: z.boolean(),
+      /** The workspace is a team hub (PostgreSQL), not a file on this machine. */
+      hub: z.boolean(),
+      /** The contract's methods this person's role allows here (the console shows only these actions). */
+      allowed: z.array(z.string()),
+    }),
+    { role: 'viewer' },
+  ),
+  'session.switchAccount': method(z.object({ accountId: Id }).strict(), z.object({ user: User, account: Account }), { role: 'viewer', switchesSession: true }),
+  'session.switchUser': method(z.object({ userId: Id }).strict(), z.object({ user: User, account: Account }), { role: 'viewer', demo: true, switchesSession: true }),
+  'workspace.status': method(Empty, z.object({ empty: z.boolean(), readOnly: z.boolean(), dbFile: z.string() }), { role: 'anyone' }),
+  'workspace.seedDemo': method(Empty, z.object({ created: z.boolean(), events: z.number().int() }), { role: 'anyone', switchesSession: true, write: true }),
   'workspace.create': method(
     z.object({ accountName: z.string().trim().min(1).max(120), userName: z.string().trim().min(1).max(120), email: z.email() }).strict(),
     z.object({ user: User, account: Account }),
-    { write: true },
+    { role: 'anyone', switchesSession: true, write: true },
   ),
-  'members.list': method(Empty, z.object({ items: z.array(Member) })),
+  'members.list': method(Empty, z.object({ items: z.array(Member) }), { role: 'viewer' }),
   'members.invite': method(
     z.object({ email: z.email(), name: z.string().trim().min(1).max(120), role: Role.exclude(['owner']).default('member') }).strict(),
-    Member,
-    { write: true },
+    // A pending invitation: nobody joins until the invitee accepts. On a hub, `joinToken` is shown once.
+    z.object({
+      id: Id,
+      invitee: User,
+      role: Role.exclude(['owner']),
+      status: z.literal('pending'),
+      expiresAt: z.string(),
+      joinToken: z.string().optional(),
+    }),
+    { role: 'admin', write: true },
   ),
-  'projects.list': method(z.object({ includeArchived: z.boolean().default(true) }).strict().default({ includeArchived: true }), z.object({ items: z.array(Project) })),
+  'projects.list': method(z.object({ includeArchived: z.boolean().default(true) }).strict().default({ includeArchived: true }), z.object({ items: z.array(Project) }), { role: 'viewer' }),
   'projects.create': method(
     z.object({ name: z.string().trim().min(1).max(120), boardName: z.string().trim().min(1).max(120).optional() }).strict(),
     Project,
-    { write: true },
+    { role: 'member', write: true },
   ),
+  // Admin: archiving freezes every board of the project for everyone.
   'projects.archive': method(
     z.object({ projectId: Id, reason: z.string().trim().min(1, 'a reason is required').max(500, 'at most 500 characters') }).strict(),
     Project,
-    { write: true },
+    { role: 'admin', write: true },
   ),
-  'boards.list': method(z.object({ projectId: Id.optional() }).strict().default({}), z.object({ items: z.array(BoardSummary) })),
-  'boards.get': method(z.object({ boardId: Id }).strict(), Board),
+  'boards.list': method(z.object({ projectId: Id.optional() }).strict().default({}), z.object({ items: z.array(BoardSummary) }), { role: 'viewer' }),
+  'boards.get': method(z.object({ boardId: Id }).strict(), Board, { role: 'viewer' }),
   'boards.create': method(
     z.object({ projectId: Id, name: z.string().trim().min(1).max(120), columns: z.array(z.string().trim().min(1).max(60)).min(1).max(20).optional() }).strict(),
     Board,
-    { write: true },
+    { role: 'member', write: true },
   ),
-  'cards.get': method(z.object({ cardId: Id }).strict(), CardDetail),
+  'cards.get': method(z.object({ cardId: Id }).strict(), CardDetail, { role: 'viewer' }),
   'cards.create': method(
     z.object({ boardId: Id, columnId: Id, title: Title, description: Description.optional(), assigneeId: Id.nullable().optional(), dueDate: DueDate.nullable().optional() }).strict(),
     Card,
-    { write: true },
+    { role: 'member', write: true },
   ),
-  'cards.move': method(z.object({ cardId: Id, toColumnId: Id, position: z.number().int().min(0).optional() }).strict(), Card, { write: true }),
+  'cards.move': method(z.object({ cardId: Id, toColumnId: Id, position: z.number().int().min(0).optional() }).strict(), Card, { role: 'member', write: true }),
   'cards.update': method(
     z.object({ cardId: Id, title: Title.optional(), description: Description.optional(), assigneeId: Id.nullable().optional(), dueDate: DueDate.nullable().optional() }).strict(),
     Card,
-    { write: true },
+    { role: 'member', write: true },
   ),
-  'comments.add': method(z.object({ cardId: Id, body: z.string().trim().min(1, 'a comment cannot be empty').max(10_000) }).strict(), Comment, { write: true }),
+  'comments.add': method(z.object({ cardId: Id, body: z.string().trim().min(1, 'a comment cannot be empty').max(10_000) }).strict(), Comment, { role: 'member', write: true }),
   'activity.list': method(
     z
       .object({
@@ -131,6 +161,7 @@ export const foundationMethods = {
       .strict()
       .default({ limit: 50 }),
     page(ActivityItem),
+    { role: 'viewer' },
   ),
 } as const;
 

@@ -112,16 +112,18 @@ export const Settings = z.object({
 });
 
 export const reportsMethods = {
-  'reports.summary': method(ReportRange, ReportSummary),
-  'reports.daily': method(ReportRange, z.object({ items: z.array(DailyRow) })),
-  'reports.webhooks': method(ReportRange, WebhookReport),
-  'reports.export': method(ReportRange.extend({ table: ReportTable }).strict(), z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() })),
+  'reports.summary': method(ReportRange, ReportSummary, { role: 'viewer' }),
+  'reports.daily': method(ReportRange, z.object({ items: z.array(DailyRow) }), { role: 'viewer' }),
+  'reports.webhooks': method(ReportRange, WebhookReport, { role: 'viewer' }),
+  'reports.export': method(ReportRange.extend({ table: ReportTable }).strict(), z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() }), { role: 'viewer' }),
 
+  // Any role: it records the caller's own page views and clicks.
   'tracking.track': method(
     z.object({ events: z.array(TrackingEventInput).min(1, 'send at least one event').max(MAX_TRACKING_BATCH, `at most ${MAX_TRACKING_BATCH} events per batch`) }).strict(),
     z.object({ accepted: z.number().int(), enabled: z.boolean() }),
-    { write: true },
+    { role: 'viewer', write: true },
   ),
+  // Admin: it shows what each person looked at and clicked.
   'tracking.explore': method(
     z
       .object({
@@ -142,31 +144,35 @@ export const reportsMethods = {
       perPerson: z.array(z.object({ id: Id, name: z.string(), count: z.number().int() })),
       metaKeys: z.array(z.string()),
     }),
+    { role: 'admin' },
   ),
 
   'notifications.list': method(
     z.object({ unreadOnly: z.boolean().default(false), cursor: Cursor.optional(), limit: Limit(100, 20) }).strict().default({ unreadOnly: false, limit: 20 }),
     z.object({ items: z.array(Notification), nextCursor: z.string().optional(), unread: z.number().int() }),
+    { role: 'viewer' },
   ),
-  'notifications.unreadCount': method(Empty, z.object({ unread: z.number().int() })),
-  'notifications.markRead': method(z.object({ ids: z.array(Id).min(1).max(200) }).strict(), z.object({ unread: z.number().int() }), { write: true }),
-  'notifications.markAllRead': method(Empty, z.object({ unread: z.number().int() }), { write: true }),
+  'notifications.unreadCount': method(Empty, z.object({ unread: z.number().int() }), { role: 'viewer' }),
+  'notifications.markRead': method(z.object({ ids: z.array(Id).min(1).max(200) }).strict(), z.object({ unread: z.number().int() }), { role: 'viewer', write: true }),
+  'notifications.markAllRead': method(Empty, z.object({ unread: z.number().int() }), { role: 'viewer', write: true }),
 
-  'settings.get': method(Empty, Settings),
-  'settings.update': method(
+  'settings.get': method(Empty, Settings, { role: 'viewer' }),
+  // The person's own preferences: any role.
+  'settings.update': method(z.object({ osNotifications: z.boolean().optional() }).strict(), Settings, { role: 'viewer', write: true }),
+  // Account-wide settings (tracking for everyone, its retention): owners and admins.
+  'settings.updateAccount': method(
     z
       .object({
         trackingEnabled: z.boolean().optional(),
         retentionDays: z.number().int().min(1, 'at least 1 day').max(3650, 'at most 3650 days').optional(),
-        osNotifications: z.boolean().optional(),
       })
       .strict(),
     Settings,
-    { write: true },
+    { role: 'admin', write: true },
   ),
 
-  'activity.lastSeen': method(Empty, z.object({ lastSeenAt: z.string().nullable() })),
-  'activity.markSeen': method(z.object({ at: IsoTime.optional() }).strict().default({}), z.object({ lastSeenAt: z.string() }), { write: true }),
+  'activity.lastSeen': method(Empty, z.object({ lastSeenAt: z.string().nullable() }), { role: 'viewer' }),
+  'activity.markSeen': method(z.object({ at: IsoTime.optional() }).strict().default({}), z.object({ lastSeenAt: z.string() }), { role: 'viewer', write: true }),
 } as const;
 
 export const reportsTopics = {

@@ -1,6 +1,7 @@
 // Contract section for the webhooks area (methods and push topics). Merged into ../contract.ts.
 import { z } from 'zod';
 import { Cursor, Id, IsoTime, Limit, method } from './common.ts';
+import { EventTableName } from './foundation.ts';
 
 export const NetworkScope = z.enum(['public', 'private', 'loopback']);
 export const DeliveryStatus = z.enum(['pending', 'delivering', 'delivered', 'failed', 'retrying', 'cancelled']);
@@ -117,29 +118,42 @@ export const webhooksMethods = {
   'webhooks.eventTypes': method(
     z.object({}).strict().default({}),
     z.object({ items: z.array(z.object({ type: z.string(), label: z.string(), icon: z.string(), sample: z.string() })) }),
+    { role: 'viewer' },
   ),
-  'webhooks.endpoints.list': method(z.object({}).strict().default({}), z.object({ items: z.array(Endpoint) })),
-  'webhooks.endpoints.get': method(z.object({ endpointId: Id }).strict(), Endpoint),
+  'webhooks.endpoints.list': method(z.object({}).strict().default({}), z.object({ items: z.array(Endpoint) }), { role: 'viewer' }),
+  'webhooks.endpoints.get': method(z.object({ endpointId: Id }).strict(), Endpoint, { role: 'viewer' }),
   /** Attempts per hour (succeeded / failed) over the last `hours`, for the endpoint page's chart. */
   'webhooks.endpoints.activity': method(
     z.object({ endpointId: Id, hours: z.number().int().min(1).max(24 * 14).default(24) }).strict(),
     z.object({ buckets: z.array(z.object({ at: z.string(), succeeded: z.number().int(), failed: z.number().int() })) }),
+    { role: 'viewer' },
   ),
-  'webhooks.endpoints.create': method(z.object(EndpointInput).strict(), Endpoint.extend({ secret: z.string() }), { write: true }),
+  'webhooks.endpoints.create': method(z.object(EndpointInput).strict(), Endpoint.extend({ secret: z.string() }), { role: 'admin', write: true }),
   'webhooks.endpoints.update': method(
     z.object({ endpointId: Id, ...EndpointInput, url: WebhookUrl.optional(), eventTypes: EndpointInput.eventTypes.optional() }).strict(),
     Endpoint,
-    { write: true },
+    { role: 'admin', write: true },
   ),
-  'webhooks.endpoints.disable': method(z.object({ endpointId: Id, reason: z.string().trim().max(500).optional() }).strict(), Endpoint, { write: true }),
-  'webhooks.endpoints.enable': method(z.object({ endpointId: Id }).strict(), Endpoint, { write: true }),
+  'webhooks.endpoints.disable': method(z.object({ endpointId: Id, reason: z.string().trim().max(500).optional() }).strict(), Endpoint, { role: 'admin', write: true }),
+  'webhooks.endpoints.enable': method(z.object({ endpointId: Id }).strict(), Endpoint, { role: 'admin', write: true }),
   'webhooks.endpoints.rotateSecret': method(
     z.object({ endpointId: Id }).strict(),
     z.object({ secret: z.string(), previousSecretExpiresAt: z.string() }),
-    { write: true },
+    { role: 'admin', write: true },
   ),
-  'webhooks.endpoints.revealSecret': method(z.object({ endpointId: Id }).strict(), z.object({ secret: z.string(), previousSecret: z.string().nullable(), previousSecretExpiresAt: z.string().nullable() })),
-  'webhooks.endpoints.sendTest': method(z.object({ endpointId: Id }).strict(), DeliverySummary, { write: true }),
+  // A write: each reveal is recorded in the audit trail (webhook_secret_revealed).
+  'webhooks.endpoints.revealSecret': method(z.object({ endpointId: Id }).strict(), z.object({ secret: z.string(), previousSecret: z.string().nullable(), previousSecretExpiresAt: z.string().nullable() }), { role: 'admin', write: true }),
+  /**
+   * Delete an endpoint: it leaves every list and receives nothing more. Its deliveries and attempts are kept for
+   * the record; the ones still waiting (pending or retrying) are cancelled by the person deleting, one being sent
+   * right now finishes its attempt and is not retried.
+   */
+  'webhooks.endpoints.delete': method(
+    z.object({ endpointId: Id }).strict(),
+    z.object({ endpointId: Id, cancelledDeliveries: z.number().int() }),
+    { role: 'admin', write: true },
+  ),
+  'webhooks.endpoints.sendTest': method(z.object({ endpointId: Id }).strict(), DeliverySummary, { role: 'admin', write: true }),
   'webhooks.deliveries.list': method(
     z
       .object({
@@ -154,19 +168,20 @@ export const webhooksMethods = {
       .strict()
       .default({ limit: 100 }),
     z.object({ items: z.array(DeliverySummary), nextCursor: z.string().optional() }),
+    { role: 'viewer' },
   ),
-  'webhooks.deliveries.get': method(z.object({ deliveryId: Id }).strict(), DeliveryDetail),
-  'webhooks.deliveries.retry': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { write: true }),
+  'webhooks.deliveries.get': method(z.object({ deliveryId: Id }).strict(), DeliveryDetail, { role: 'viewer' }),
+  'webhooks.deliveries.retry': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { role: 'admin', write: true }),
   'webhooks.deliveries.retryFailed': method(
     z.object({ endpointId: Id, since: IsoTime }).strict(),
     z.object({ count: z.number().int(), bulkId: Id.nullable() }),
-    { write: true },
+    { role: 'admin', write: true },
   ),
-  'webhooks.deliveries.cancel': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { write: true }),
+  'webhooks.deliveries.cancel': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { role: 'admin', write: true }),
   'webhooks.events.resend': method(
-    z.object({ endpointId: Id, eventTable: z.enum(['card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived']), eventId: Id }).strict(),
+    z.object({ endpointId: Id, eventTable: EventTableName, eventId: Id }).strict(),
     DeliverySummary,
-    { write: true },
+    { role: 'admin', write: true },
   ),
   'jobs.list': method(
     z
@@ -174,6 +189,7 @@ export const webhooksMethods = {
       .strict()
       .default({ limit: 100 }),
     z.object({ items: z.array(JobView), nextCursor: z.string().optional() }),
+    { role: 'viewer' },
   ),
   'jobs.stats': method(
     z.object({}).strict().default({}),
@@ -182,6 +198,7 @@ export const webhooksMethods = {
       recurring: z.array(z.object({ id: Id, kind: z.string(), queue: z.string(), everyMs: z.number().int(), nextRunAt: z.string(), lastRunAt: z.string().nullable(), lastStatus: z.string().nullable(), lastError: z.string().nullable() })),
       dispatcher: z.object({ running: z.boolean(), where: z.string() }),
     }),
+    { role: 'viewer' },
   ),
 } as const;
 

@@ -73,18 +73,25 @@ function TopBar() {
       </div>
       <div className="flex items-center gap-3">
         <NotificationsInbox />
-        <label htmlFor="person-switcher" className="sr-only">Acting as</label>
-        <select
-          id="person-switcher"
-          title="Acting as"
-          className="rounded-md border border-transparent bg-transparent py-1 text-sm hover:border-slate-300 dark:hover:border-slate-700"
-          value={s?.user.id ?? ''}
-          onChange={(e) => switchTo(() => api('session.switchUser', { userId: e.target.value }))}
-        >
-          {members.data?.items.map((m) => (
-            <option key={m.user.id} value={m.user.id}>{m.user.name} ({m.role})</option>
-          ))}
-        </select>
+        {s?.allowed.includes('session.switchUser') ? (
+          // Only in a demo workspace: acting as someone else is recorded (session_switched) and exists nowhere else.
+          <>
+            <label htmlFor="person-switcher" className="sr-only">Acting as (demo)</label>
+            <select
+              id="person-switcher"
+              title="Acting as (demo workspace: each switch is recorded)"
+              className="rounded-md border border-transparent bg-transparent py-1 text-sm hover:border-slate-300 dark:hover:border-slate-700"
+              value={s?.user.id ?? ''}
+              onChange={(e) => switchTo(() => api('session.switchUser', { userId: e.target.value }))}
+            >
+              {members.data?.items.map((m) => (
+                <option key={m.user.id} value={m.user.id}>{m.user.name} ({m.role})</option>
+              ))}
+            </select>
+          </>
+        ) : (
+          s && <span className="text-sm" data-testid="acting-as">{s.user.name} <span className="text-slate-600 dark:text-slate-400">({s.role})</span></span>
+        )}
       </div>
     </header>
   );

@@ -20,6 +20,7 @@ import { useApiMutation } from '../lib/mutations.ts';
 import { keyOf, useApi, useInvalidateOn } from '../lib/queries.ts';
 import { href, useSearchParams } from '../lib/router.tsx';
 import { useWorkspace } from '../lib/workspace.ts';
+import { usePermissions } from '../lib/permissions.tsx';
 
 type Board = Output<'boards.get'>;
 type Card = Board['columns'][number]['cards'][number];
@@ -227,6 +228,7 @@ export function BoardPage({ params }: { params: Record<string, string> }) {
   const boardId = params.boardId;
   const board = useApi('boards.get', { boardId });
   const workspace = useWorkspace();
+  const perms = usePermissions();
   const [search, setSearch] = useSearchParams();
   const openCard = search.get('card');
   const mover = useMoveCard(boardId);
@@ -252,10 +254,12 @@ export function BoardPage({ params }: { params: Record<string, string> }) {
   );
 
   if (board.isPending) return <Skeleton className="p-6" rows={6} />;
+  const viewerOnly = perms.known && !perms.can('cards.move');
   if (board.error) return <div className="p-6"><ErrorNotice error={board.error} title="This board could not be opened" /></div>;
   const b = board.data;
   const archived = b.project.archived;
-  const readOnly = archived || workspace.readOnly;
+  // A viewer reads the board like an archived one: no Move…, no drag, no new cards (rpc.ts would refuse them).
+  const readOnly = archived || workspace.readOnly || viewerOnly;
   const cardsById = new Map(b.columns.flatMap((c) => c.cards).map((c) => [c.id, c]));
   const columnName = (id: string | undefined) => b.columns.find((c) => c.id === id)?.name ?? 'a column';
   /** Where the dragged card would land now: the keyboard's slot, else the place the pointer shows. */
@@ -332,6 +336,11 @@ export function BoardPage({ params }: { params: Record<string, string> }) {
       {archived && (
         <p role="status" className="border-b border-amber-200 bg-amber-50 px-6 py-2 text-sm text-amber-950 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-100">
           This project is archived: its boards are read-only. Cards cannot be added, moved or edited.
+        </p>
+      )}
+      {!archived && !workspace.readOnly && viewerOnly && (
+        <p role="status" data-testid="not-allowed" className="border-b border-slate-200 bg-slate-50 px-6 py-2 text-sm text-slate-800 dark:border-slate-800 dark:bg-slate-900 dark:text-slate-200">
+          {perms.why('add, move or edit cards', 'member')}
         </p>
       )}
       {mover.error && <div className="px-6 pt-3"><ErrorNotice error={mover.error} title="The card could not be moved" /></div>}

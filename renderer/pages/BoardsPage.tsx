@@ -6,6 +6,7 @@ import { useApiMutation } from '../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
 import { href } from '../lib/router.tsx';
 import { useWorkspace } from '../lib/workspace.ts';
+import { NotAllowed, usePermissions } from '../lib/permissions.tsx';
 
 function NewProject() {
   const [open, setOpen] = useState(false);
@@ -62,42 +63,13 @@ function ArchiveProject({ project }: { project: { id: string; name: string } }) 
   );
 }
 
-function InviteMember() {
-  const [open, setOpen] = useState(false);
-  const [form, setForm] = useState({ name: '', email: '', role: 'member' as 'member' | 'admin' | 'viewer' });
-  const invite = useApiMutation('members.invite', ['members.list']);
-  return (
-    <>
-      <Button onClick={() => setOpen(true)}><UserPlus className="size-4" aria-hidden /> Invite</Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title="Invite a member">
-        <form
-          className="space-y-3"
-          onSubmit={(e) => {
-            e.preventDefault();
-            invite.mutate(form, { onSuccess: () => { setOpen(false); setForm({ name: '', email: '', role: 'member' }); } });
-          }}
-        >
-          <label className="block text-sm">Name<input autoFocus className={`${inputClass} mt-1 w-full`} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} required /></label>
-          <label className="block text-sm">E-mail<input type="email" className={`${inputClass} mt-1 w-full`} value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} required /></label>
-          <label className="block text-sm">Role
-            <select className={`${inputClass} mt-1 w-full`} value={form.role} onChange={(e) => setForm({ ...form, role: e.target.value as typeof form.role })}>
-              <option value="member">Member</option><option value="admin">Admin</option><option value="viewer">Viewer</option>
-            </select>
-          </label>
-          {invite.error && <ErrorNotice error={invite.error} />}
-          <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Cancel</Button><Button type="submit" variant="primary" disabled={invite.isPending}>Send invitation</Button></div>
-        </form>
-      </Dialog>
-    </>
-  );
-}
-
 export function BoardsPage(_props: { params: Record<string, string> }) {
   const projects = useApi('projects.list', {});
   const boards = useApi('boards.list', {});
   const members = useApi('members.list', {});
   useInvalidateOn('activity.created', ['boards.list', 'members.list', 'projects.list']);
   const { readOnly } = useWorkspace();
+  const { can, why, known } = usePermissions();
   const cardCount = new Map(boards.data?.items.map((b) => [b.id, b.cardCount]));
   return (
     <div>
@@ -105,7 +77,8 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
         title="Boards"
         description={readOnly ? 'Projects and their boards as they were exported. This review bundle is read-only: nothing can be added, moved or changed.' : 'Projects and their boards. Open a board to move cards; every change is recorded.'}
       >
-        {!readOnly && <NewProject />}
+        {!readOnly && can('projects.create') && <NewProject />}
+        {!readOnly && known && !can('projects.create') && <NotAllowed>{why('create projects or change cards', 'member')}</NotAllowed>}
       </PageHeader>
       <div className="grid gap-6 p-6 lg:grid-cols-[1fr_18rem]">
         <section aria-label="Projects" className="space-y-4">
@@ -127,7 +100,7 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
                   </div>
                   <div className="flex items-center gap-1">
                     <a className="rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800" href={href('/', { projectId: p.id })}>Timeline</a>
-                    {!p.archived && !readOnly && <ArchiveProject project={p} />}
+                    {!p.archived && !readOnly && can('projects.archive') && <ArchiveProject project={p} />}
                   </div>
                 </div>
                 <ul className="grid gap-2 p-3 sm:grid-cols-2 xl:grid-cols-3">
@@ -145,7 +118,11 @@ export function BoardsPage(_props: { params: Record<string, string> }) {
           )}
         </section>
         <aside aria-label="Members" className="space-y-2">
-          <div className="flex items-center justify-between"><h2 className="font-medium">Members</h2>{!readOnly && <InviteMember />}</div>
+          <div className="flex items-center justify-between"><h2 className="font-medium">Members</h2>{!readOnly && can('members.invite') && (
+            // Invitations live on the People page: they stay pending there and show their one-time join token.
+            <a href={href('/people')} className="inline-flex items-center gap-1 rounded-md border border-slate-300 px-2 py-1 text-sm hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800"><UserPlus className="size-4" aria-hidden /> Invite…</a>
+          )}</div>
+          {!readOnly && known && !can('members.invite') && <NotAllowed>{why('invite people')}</NotAllowed>}
           <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-900 dark:border-slate-800">
             {members.data?.items.map((m) => (
               <li key={m.id} className="flex items-center justify-between px-3 py-2 text-sm">

@@ -50,11 +50,13 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
     if (settings.data) setDays(String(settings.data.retentionDays));
   }, [settings.data?.retentionDays]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const update = async (input: Parameters<typeof api<'settings.update'>>[1], what: string) => {
+  // Account-wide settings (tracking, retention) are an admin's method; the person's own preferences are anyone's.
+  const update = async (input: { trackingEnabled?: boolean; retentionDays?: number; osNotifications?: boolean }, what: string) => {
     setError(null);
     setSaved(null);
     try {
-      const next = await api('settings.update', input!);
+      const { osNotifications, ...account } = input;
+      const next = osNotifications !== undefined ? await api('settings.update', { osNotifications }) : await api('settings.updateAccount', account);
       qc.setQueryData(['settings.get', {}], next);
       setSaved(what);
     } catch (e) {

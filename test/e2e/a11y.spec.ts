@@ -29,6 +29,8 @@ async function pages(server: Server) {
     { name: 'board', hash: `#/boards/${board.id}`, title: /^Sprint board · Chronicle$/, ready: (p: Page) => p.getByTestId('card').first() },
     { name: 'card panel', hash: `#/boards/${board.id}?card=${card.id}`, title: /^Sprint board · Chronicle$/, ready: (p: Page) => p.getByRole('dialog').getByLabel('Title') },
     { name: 'audit trail', hash: '#/audit', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('feed', { name: 'Card changes' }).locator('article').first() },
+    { name: 'audit access changes', hash: '#/audit?tab=access', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByTestId('access-changes') },
+    { name: 'people', hash: '#/people', title: /^People · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Personal access tokens' }) },
     { name: 'audit integrity', hash: '#/audit?tab=integrity', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('button', { name: 'Verify the chain' }) },
     { name: 'audit bundles', hash: '#/audit?tab=bundles', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('button', { name: 'Export bundle' }) },
     { name: 'card history', hash: `#/audit/cards/${card.id}`, title: /^History · .+ · Chronicle$/, ready: (p: Page) => p.getByRole('list', { name: 'Versions, newest first' }) },
@@ -102,6 +104,8 @@ test('the audit tabs move with the arrow keys', async ({ page, server }) => {
   const trail = page.getByRole('tab', { name: 'Trail' });
   await expect(trail).toHaveAttribute('aria-selected', 'true');
   await trail.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: 'Access changes' })).toBeFocused();
   await page.keyboard.press('ArrowRight');
   const integrity = page.getByRole('tab', { name: 'Integrity' });
   await expect(integrity).toBeFocused();

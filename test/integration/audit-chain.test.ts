@@ -334,6 +334,8 @@ describe('migration 0003', () => {
       [ids(1), 1, ids(6)], [ids(1), 2, ids(5)], [ids(2), 1, ids(7)],
     ]);
     expect(links[0].prev_hash).toBe(GENESIS);
+    // Today's verifier reads every event table of today's schema: bring the store up to date first.
+    await migrate(s);
     expect(await verifyChain(s, ids(1), { chunk: 97 })).toMatchObject({ ok: true, checked: 2 });
     expect(await verifyChain(s, ids(2), { chunk: 97 })).toMatchObject({ ok: true, checked: 1 });
   });

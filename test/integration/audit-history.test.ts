@@ -8,7 +8,7 @@ import type { App } from '../../main/app.ts';
 import { verifyChain } from '../../main/audit/verify.ts';
 import { applyCardChanges, createCard, moveCard, updateCard } from '../../main/domain/cards.ts';
 import type { DomainContext } from '../../main/domain/context.ts';
-import { inviteMember } from '../../main/domain/members.ts';
+import { acceptInvitation, inviteMember } from '../../main/domain/members.ts';
 import { createProject } from '../../main/domain/projects.ts';
 import { createAccount, prng } from '../../main/demo.ts';
 import { PushBus } from '../../main/push.ts';
@@ -41,7 +41,9 @@ beforeAll(async () => {
   people = [userId];
   for (const [name, email] of [['Bruno Costa', 'bruno@history.test'], ['Chen Wei', 'chen@history.test']]) {
     tick();
-    people.push((await inviteMember(ctx, { name, email, role: 'member' })).user_id);
+    const { invitation, invitee } = await inviteMember(ctx, { name, email, role: 'member' });
+    await acceptInvitation({ ...ctx, session: { accountId: ctx.session.accountId, userId: invitee.id } }, { invitationId: invitation.id, inviteeId: invitee.id });
+    people.push(invitee.id);
   }
   tick();
   const card = await createCard(ctx, { boardId: board.board.id, columnId: columns[0], title: 'Fix login', description: 'Short text.' });

@@ -21,6 +21,20 @@ COLUMNS = {
   'comment_added': ['account_id', 'card_id', 'comment_id', 'created_at', 'creator_id', 'id'],
   'member_invited': ['account_id', 'created_at', 'creator_id', 'id', 'invitee_id', 'membership_id', 'role'],
   'project_archived': ['account_id', 'created_at', 'creator_id', 'id', 'project_id', 'reason'],
+  'member_role_changed': ['account_id', 'created_at', 'creator_id', 'from_role', 'id', 'member_id', 'membership_id', 'to_role'],
+  'invitation_sent': ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id', 'invitee_id', 'role'],
+  'invitation_accepted': ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id', 'membership_id', 'role'],
+  'invitation_declined': ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id'],
+  'invitation_revoked': ['account_id', 'created_at', 'creator_id', 'id', 'invitation_id', 'invitee_id'],
+  'token_created': ['account_id', 'created_at', 'creator_id', 'id', 'person_id', 'source', 'token_id'],
+  'token_revoked': ['account_id', 'created_at', 'creator_id', 'id', 'person_id', 'token_id'],
+  'webhook_endpoint_created': ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  'webhook_endpoint_changed': ['account_id', 'changes', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  'webhook_endpoint_disabled': ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin', 'reason'],
+  'webhook_endpoint_deleted': ['account_id', 'cancelled_deliveries', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  'webhook_secret_revealed': ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin'],
+  'webhook_secret_rotated': ['account_id', 'created_at', 'creator_id', 'endpoint_id', 'id', 'origin', 'previous_expires_at'],
+  'session_switched': ['account_id', 'created_at', 'creator_id', 'from_user_id', 'id', 'to_user_id'],
 }
 def value(v):
     if v is None: return 'null'

@@ -1,11 +1,12 @@
 // Domain commands against a real store (a SQLite file, a PostgreSQL database): what each command writes
 // (exactly), and that every refusal writes nothing at all.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
 import { moveCard } from '../../main/domain/cards.ts';
 import { addComment } from '../../main/domain/comments.ts';
 import type { DomainContext } from '../../main/domain/context.ts';
-import { followUps, type RecordedEvent } from '../../main/domain/hooks.ts';
+import { followUps, sentToWebhooks, type RecordedEvent } from '../../main/domain/hooks.ts';
 import { archiveProject } from '../../main/domain/projects.ts';
 import { prng } from '../../main/demo.ts';
 import { caller, openTestApp, sqlCount, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
@@ -14,6 +15,7 @@ const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f
 const FOUNDATION_TABLES = [
   'accounts', 'users', 'memberships', 'projects', 'boards', 'columns', 'cards', 'comments', 'card_subscriptions',
   'card_created', 'card_moved', 'card_updated', 'comment_added', 'member_invited', 'project_archived', 'activities', 'jobs',
+  'invitations', 'invitation_sent', 'invitation_accepted',
 ];
 
 let app: App;
@@ -89,6 +91,11 @@ async function expectRecorded(
     (j) => (JSON.parse(j.args as string) as { eventId?: unknown }).eventId === event.id,
   );
   const fanout = jobs.filter((j) => j.kind === 'webhooks.fanout');
+  // Access events (invitations, roles, tokens…) stay in the audit trail: no webhook fan-out.
+  if (!sentToWebhooks(table)) {
+    expect(fanout).toHaveLength(0);
+    return { result, event, activity };
+  }
   expect(fanout).toHaveLength(1);
   expect(fanout[0]).toMatchObject({
     account_id: acme.accountId,
@@ -212,19 +219,28 @@ describe('commands write exactly their rows', () => {
     expect(event).toEqual({ id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at, comment_id: comment.id, card_id: cardId });
   });
 
-  it('members.invite: a new person, the membership, member_invited (no board or project), the fan-out job', async () => {
-    const { result, event } = await expectRecorded('member_invited', { boardId: null, projectId: null }, { users: 1, memberships: 1 }, () =>
+  it('members.invite: a pending invitation (nobody joins yet), invitation_sent (no board or project), no webhook fan-out', async () => {
+    const { result, event } = await expectRecorded('invitation_sent', { boardId: null, projectId: null }, { users: 1, invitations: 1 }, () =>
       api.call('members.invite', { email: 'Kai@Acme.test', name: 'Kai Moreno', role: 'viewer' }),
     );
-    const m = result as { id: string; user: { id: string; email: string } };
-    expect(m.user.email).toBe('kai@acme.test');
-    expect(event).toEqual({ id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at, membership_id: m.id, invitee_id: m.user.id, role: 'viewer' });
-    // An existing person of another account joins without a second users row.
+    const inv = result as { id: string; status: string; joinToken?: string; invitee: { id: string; email: string } };
+    expect(inv.invitee.email).toBe('kai@acme.test');
+    expect(inv.status).toBe('pending');
+    expect(event).toEqual({ id: event.id, account_id: acme.accountId, creator_id: ana, created_at: event.created_at, invitation_id: inv.id, invitee_id: inv.invitee.id, role: 'viewer' });
+    expect(await row(`SELECT count(*) AS n FROM memberships WHERE user_id = ?`, inv.invitee.id)).toEqual({ n: 0 });
+    // The one-time join token is kept as its SHA-256 only.
+    expect(inv.joinToken).toMatch(/^chrj_[A-Za-z0-9_-]{43}$/);
+    expect(await row(`SELECT join_token_hash FROM invitations WHERE id = ?`, inv.id)).toEqual({ join_token_hash: createHash('sha256').update(inv.joinToken!).digest('hex') });
+    // An existing person of another account: a pending invitation for that person, no second users row, and never
+    // a membership made behind their back.
     const gus = (await row<{ id: string }>(`SELECT id FROM users WHERE email = 'gus@globex.test'`)).id;
-    await expectRecorded('member_invited', { boardId: null, projectId: null }, { memberships: 1 }, () =>
+    const { result: forGus } = await expectRecorded('invitation_sent', { boardId: null, projectId: null }, { invitations: 1 }, () =>
       api.call('members.invite', { email: 'gus@globex.test', name: 'Gus', role: 'member' }),
     );
-    expect(await row(`SELECT role FROM memberships WHERE account_id = ? AND user_id = ?`, acme.accountId, gus)).toEqual({ role: 'member' });
+    expect((forGus as { invitee: { id: string } }).invitee.id).toBe(gus);
+    expect(await row(`SELECT count(*) AS n FROM memberships WHERE account_id = ? AND user_id = ?`, acme.accountId, gus)).toEqual({ n: 0 });
+    // Inviting again while one is pending is refused and writes nothing.
+    await expectRefused('conflict', () => api.raw('members.invite', { email: 'gus@globex.test', name: 'Gus', role: 'admin' }), /pending invitation/);
   });
 
   it('projects.archive: the project row, project_archived with the trimmed reason, the activity (project only), the fan-out job', async () => {

@@ -375,7 +375,7 @@ describe('query plans', () => {
 
 describe('subjects', () => {
   it('every activity’s subject is its event row, whatever the mix of types on the page', async () => {
-    for (const types of [undefined, ['card_moved', 'comment_added'], ['member_invited']]) {
+    for (const types of [undefined, ['card_moved', 'comment_added'], ['invitation_sent', 'invitation_accepted']]) {
       const page = await listActivitiesWithSubjects(app.store, { accountId: acme.accountId, types, limit: 200 });
       expect(page.length).toBeGreaterThan(0);
       if (!types) expect(new Set(page.map((p) => p.activity.subject_type)).size).toBeGreaterThanOrEqual(4);
@@ -420,7 +420,7 @@ describe('descriptions', () => {
     const page = await api.call('activity.list', { limit: 7 });
     expect(page.items.map((i) => i.description)).toEqual([
       'Ana Lima archived Side quest: Not now.',
-      'Ana Lima invited Lu Andrade as viewer',
+      'Ana Lima invited Lu Andrade to join as viewer',
       'Ana Lima commented on Fix the feed fast',
       'Ana Lima changed the title, due date of Fix the feed fast',
       'Ana Lima moved Fix the feed fast from To do to Doing',

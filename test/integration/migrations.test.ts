@@ -1,7 +1,7 @@
 // One describe per migration version (Signal Desktop style), on the store of this run: what the version creates,
 // and how opening fails safely (a failing migration, a schema from a newer Chronicle, a file that is not a
 // database, a PostgreSQL database that belongs to something else). Versions 0002–0004 have their own files
-// (webhooks-migration, audit-chain, reports-migration); 0005 is here.
+// (webhooks-migration, audit-chain, reports-migration); 0005 and 0006 are here.
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -338,18 +338,57 @@ describe(`migration 0005 (processes) on ${testStore}`, () => {
   });
 });
 
-describe(`migration 0006 (job lanes) on ${testStore}`, () => {
-  it('splits the ready index into a lane without keys and one ordered by key, keeping queued jobs claimable', async () => {
+describe(`migration 0006 (people) on ${testStore}`, () => {
+  it('lowercases e-mails and renames (never merges) duplicates, then makes users.email unique; adds invitations, tokens, the access event tables', async () => {
     const location = await storeAtVersion1();
     const s = track(await openStore(location, { migrate: false }));
     await migrate(s, { upTo: 5 });
+    const u = (n: number) => `019a0000-0000-7000-8000-0000000001${String(n).padStart(2, '0')}`;
+    // Two rows for one person's e-mail (different case, spaces), as older versions could write, and a third person.
+    await sqlRows(
+      s,
+      `INSERT INTO users (id, account_id, name, email, created_at) VALUES (?, ?, 'Ana', 'ana@acme.test', 1), (?, ?, 'Ana again', ' ANA@acme.test ', 2), (?, ?, 'Bo', 'Bo@Acme.test', 3)`,
+      u(1), ACME, u(2), ACME, u(3), ACME,
+    );
+    await migrate(s, { upTo: 6 });
+    expect(await schemaVersion(s)).toBe(6);
+    expect(await sqlRows(s, 'SELECT id, email FROM users ORDER BY id')).toEqual([
+      { id: u(1), email: 'ana@acme.test' },
+      { id: u(2), email: `ana+duplicate-${u(2)}@acme.test` },
+      { id: u(3), email: 'bo@acme.test' },
+    ]);
+    // One person per e-mail from now on.
+    await expect(sqlRows(s, `INSERT INTO users (id, account_id, name, email, created_at) VALUES (?, ?, 'X', 'bo@acme.test', 4)`, u(4), ACME)).rejects.toThrow(/unique|UNIQUE/);
+    expect(await indexNames(s)).toEqual(expect.arrayContaining(['users_email', 'invitations_pending', 'access_tokens_account']));
+    expect(await tableNames(s)).toEqual(expect.arrayContaining([
+      'invitations', 'access_tokens', 'member_role_changed', 'invitation_sent', 'invitation_accepted', 'invitation_declined', 'invitation_revoked',
+      'token_created', 'token_revoked', 'webhook_endpoint_created', 'webhook_endpoint_changed', 'webhook_endpoint_disabled',
+      'webhook_endpoint_deleted', 'webhook_secret_revealed', 'webhook_secret_rotated', 'session_switched',
+    ]));
+    // Existing accounts are not demos; a token is kept only as a 64-digit hash.
+    expect((await sqlRows<{ demo: unknown }>(s, 'SELECT demo FROM accounts')).map((r) => Boolean(r.demo))).toEqual([false]);
+    await expect(
+      sqlRows(s, `INSERT INTO access_tokens (id, account_id, user_id, name, token_hash, prefix, created_by, created_at) VALUES (?, ?, ?, 'x', 'chr_plaintext', 'chr_', ?, 5)`, u(5), ACME, u(1), u(1)),
+    ).rejects.toThrow(/check|CHECK/);
+    // One pending invitation per person and account.
+    const inv = `INSERT INTO invitations (id, account_id, invitee_id, role, invited_by, created_at, expires_at) VALUES (?, ?, ?, 'member', ?, 6, 9)`;
+    await sqlRows(s, inv, u(6), ACME, u(3), u(1));
+    await expect(sqlRows(s, inv, u(7), ACME, u(3), u(1))).rejects.toThrow(/unique|UNIQUE/);
+  });
+});
+
+describe(`migration 0008 (job lanes) on ${testStore}`, () => {
+  it('splits the ready index into a lane without keys and one ordered by key, keeping queued jobs claimable', async () => {
+    const location = await storeAtVersion1();
+    const s = track(await openStore(location, { migrate: false }));
+    await migrate(s, { upTo: 7 });
     await sqlRows(
       s,
       `INSERT INTO jobs (id, account_id, queue, kind, args, run_at, concurrency_key, created_at) VALUES ('019a0000-0000-7000-8000-0000000000c1', ?, 'webhooks', 'webhooks.deliver', '{}', 5, 'endpoint:b', 5), ('019a0000-0000-7000-8000-0000000000c2', ?, 'webhooks', 'webhooks.deliver', '{}', 5, 'endpoint:a', 5), ('019a0000-0000-7000-8000-0000000000c3', ?, 'webhooks', 'webhooks.fanout', '{}', 5, NULL, 5)`,
       ACME, ACME, ACME,
     );
-    await migrate(s, { upTo: 6 });
-    expect(await schemaVersion(s)).toBe(6);
+    await migrate(s, { upTo: 8 });
+    expect(await schemaVersion(s)).toBe(8);
     const names = await indexNames(s);
     expect(names).toEqual(expect.arrayContaining(['jobs_ready_keyed', 'jobs_ready_unkeyed', 'jobs_claimed_by']));
     expect(names).not.toContain('jobs_ready_priority');

@@ -6,6 +6,7 @@ import { JobRunner } from '../../main/jobs/runner.ts';
 import type { JobContext } from '../../main/jobs/types.ts';
 import { notificationJobKinds, type NotificationResult } from '../../main/notifications/jobs.ts';
 import { osNotificationFor } from '../../main/notifications/os.ts';
+import { addMember } from '../support/people.ts';
 import { caller, openTestApp, sqlCount, sqlRow, sqlRows } from '../support/workspace.ts';
 
 let app: App;
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const s = await c.call('session.get', {});
   accountId = s.account.id;
   const owner = s.user.id;
-  const invite = async (name: string, role: 'member' | 'admin') => (await c.call('members.invite', { email: `${name.toLowerCase()}@notify.test`, name, role })).user.id;
+  const invite = (name: string, role: 'member' | 'admin') => addMember(app, c, { email: `${name.toLowerCase()}@notify.test`, name, role });
   people = { owner, a: await invite('Alpha', 'member'), b: await invite('Bravo', 'member'), c: await invite('Charlie', 'member') };
   people.admin = await invite('Delta', 'admin');
 });
@@ -103,13 +104,21 @@ describe('notification jobs', () => {
     expect(await recipientsOf(await runKind('notifications.comment', { eventId: ev }))).toEqual([people.a]);
   });
 
-  it('an invitation notifies the invitee only', async () => {
-    const m = await (await caller(app)).call('members.invite', { email: 'echo@notify.test', name: 'Echo', role: 'member' });
-    const ev = await sqlRow<{ id: string }>(app, 'SELECT id FROM member_invited WHERE membership_id = ?', m.id);
-    const job = (await jobFor('notifications.invitation', ev.id))!;
-    const ids = await runKind('notifications.invitation', JSON.parse(job.args));
-    expect(await recipientsOf(ids)).toEqual([m.user.id]);
-    expect((await sqlRow(app, 'SELECT title FROM notifications WHERE id = ?', ids[0])).title).toBe('Ana Lima invited you to Acme Product');
+  it('a pending invitation reaches the invitee in the accounts they already belong to, and nobody else', async () => {
+    // Gus belongs to Globex only: he hears of Acme's invitation there (he is no member of Acme yet).
+    const gus = await sqlRow<{ id: string }>(app, "SELECT id FROM users WHERE email = 'gus@globex.test'");
+    const globex = await sqlRow<{ account_id: string }>(app, 'SELECT account_id FROM memberships WHERE user_id = ?', gus.id);
+    const inv = await (await caller(app)).call('members.invite', { email: 'gus@globex.test', name: 'Gus', role: 'member' });
+    expect(inv.invitee.id).toBe(gus.id);
+    const ev = await sqlRow<{ id: string }>(app, 'SELECT id FROM invitation_sent WHERE invitation_id = ?', inv.id);
+    const job = (await jobFor('notifications.invitationSent', ev.id))!;
+    const ids = await runKind('notifications.invitationSent', JSON.parse(job.args));
+    expect(await recipientsOf(ids)).toEqual([gus.id]);
+    expect(await sqlRow(app, 'SELECT title, account_id FROM notifications WHERE id = ?', ids[0])).toEqual({ title: 'Ana Lima invited you to Acme Product', account_id: globex.account_id });
+    // A brand-new person has no inbox yet (their way in is the join token): no notification at all.
+    const echo = await (await caller(app)).call('members.invite', { email: 'echo@notify.test', name: 'Echo', role: 'member' });
+    const ev2 = await sqlRow<{ id: string }>(app, 'SELECT id FROM invitation_sent WHERE invitation_id = ?', echo.id);
+    expect(await runKind('notifications.invitationSent', JSON.parse((await jobFor('notifications.invitationSent', ev2.id))!.args))).toEqual([]);
   });
 
   it('a disabled endpoint and a burst of failed deliveries notify the owners and admins, not members', async () => {

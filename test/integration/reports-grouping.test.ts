@@ -15,7 +15,9 @@ const ops = { id: uuid(), name: 'Ops' };
 const cards = { login: uuid(), dark: uuid(), csv: uuid() };
 const titles: Record<string, string> = { [cards.login]: 'Fix login', [cards.dark]: 'Dark mode', [cards.csv]: 'Export CSV' };
 
-function item(type: FeedItem['subjectType'], who: { id: string; name: string }, minutesAgo: number, card: string, board = design): FeedItem {
+type WorkType = Extract<FeedItem['subjectType'], 'card_moved' | 'comment_added' | 'card_updated' | 'card_created' | 'member_invited' | 'project_archived'>;
+
+function item(type: WorkType, who: { id: string; name: string }, minutesAgo: number, card: string, board = design): FeedItem {
   const description = {
     card_moved: `${who.name} moved ${titles[card]} from To do to Doing`,
     comment_added: `${who.name} commented on ${titles[card]}`,

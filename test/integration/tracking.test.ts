@@ -100,7 +100,7 @@ describe('tracking.track through the host', () => {
 
   it('records nothing when tracking is off, and members cannot switch it back on', async () => {
     const c = t.client();
-    expect((await c.post('settings.update', { trackingEnabled: false })).body.trackingEnabled).toBe(false);
+    expect((await c.post('settings.updateAccount', { trackingEnabled: false })).body.trackingEnabled).toBe(false);
     const before = await count();
     const r = await c.post('tracking.track', { events: [pageView('/')] });
     expect(r.body).toEqual({ accepted: 0, enabled: false });
@@ -110,14 +110,14 @@ describe('tracking.track through the host', () => {
     const member = members.find((m: { role: string }) => m.role === 'member');
     const other = t.client();
     await other.post('session.switchUser', { userId: member.user.id });
-    const refused = await other.post('settings.update', { trackingEnabled: true });
+    const refused = await other.post('settings.updateAccount', { trackingEnabled: true });
     expect(refused.status).toBe(403);
     expect((await other.post('settings.update', { osNotifications: false })).body.osNotifications).toBe(false);
-    expect((await c.post('settings.update', { trackingEnabled: true, retentionDays: 30 })).body).toMatchObject({ trackingEnabled: true, retentionDays: 30, osNotifications: true });
+    expect((await c.post('settings.updateAccount', { trackingEnabled: true, retentionDays: 30 })).body).toMatchObject({ trackingEnabled: true, retentionDays: 30, osNotifications: true });
     // Each setting is saved on its own: changing one leaves the other as it was.
-    expect((await c.post('settings.update', { retentionDays: 45 })).body).toMatchObject({ trackingEnabled: true, retentionDays: 45 });
-    expect((await c.post('settings.update', { trackingEnabled: false })).body).toMatchObject({ trackingEnabled: false, retentionDays: 45 });
-    expect((await c.post('settings.update', { trackingEnabled: true, retentionDays: 30 })).body).toMatchObject({ trackingEnabled: true, retentionDays: 30 });
+    expect((await c.post('settings.updateAccount', { retentionDays: 45 })).body).toMatchObject({ trackingEnabled: true, retentionDays: 45 });
+    expect((await c.post('settings.updateAccount', { trackingEnabled: false })).body).toMatchObject({ trackingEnabled: false, retentionDays: 45 });
+    expect((await c.post('settings.updateAccount', { trackingEnabled: true, retentionDays: 30 })).body).toMatchObject({ trackingEnabled: true, retentionDays: 30 });
     expect((await other.post('settings.get', {})).body).toMatchObject({ trackingEnabled: true, retentionDays: 30, osNotifications: false });
   });
 

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
+import { addMember } from '../support/people.ts';
 import { caller, onSqlite, openTestApp, sqlCount, sqlRow, sqlRows, tableNames } from '../support/workspace.ts';
 import { attemptsOf, deliveriesOf, emitEvent, jobsFor, receiver, startRunner, waitFor, type Receiver, type TestRunner } from './webhooks-support.ts';
 
@@ -102,10 +103,9 @@ describe('bad input', () => {
     expect((await other.call('webhooks.endpoints.list', {})).items.map((e) => e.id)).not.toContain(mine.id);
     // A viewer of the first account.
     const members = await call('members.list', {});
-    let viewer = members.items.find((m) => m.role === 'viewer');
-    if (!viewer) viewer = await call('members.invite', { email: 'viewer@acme.test', name: 'Vera Viewer', role: 'viewer' });
+    const viewerId = members.items.find((m) => m.role === 'viewer')?.user.id ?? (await addMember(app, await caller(app), { email: 'viewer@acme.test', name: 'Vera Viewer', role: 'viewer' }));
     const v = await caller(app);
-    await v.call('session.switchUser', { userId: viewer.user.id });
+    await v.call('session.switchUser', { userId: viewerId });
     const r = await v.raw('webhooks.endpoints.create', { url: rx.url, eventTypes: ['*'] });
     expect(r.ok ? 'ok' : r.error.code).toBe('forbidden');
     expect((await v.call('webhooks.endpoints.list', {})).items.length).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { CheckCircle2, Download, FileLock2, ShieldAlert, ShieldCheck, X } from '
 import { useEffect, useMemo, useState } from 'react';
 import { Tab, TabList, TabPanel, Tabs } from 'react-aria-components';
 import type { Input, Output } from '../../../preload/contract.ts';
+import { accessEventTableNames } from '../../../preload/contract/access-events.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api, subscribe, type ContractError } from '../../lib/client.ts';
@@ -16,6 +17,7 @@ import { attributeLabels, ChangeList, kindLabels, ProgressBar, type Names } from
 
 const tabs = [
   ['trail', 'Trail'],
+  ['access', 'Access changes'],
   ['integrity', 'Integrity'],
   ['bundles', 'Review bundles'],
 ] as const;
@@ -350,6 +352,40 @@ function Bundles() {
   );
 }
 
+/**
+ * Who may do what, and who changed that: role changes, invitations, tokens, webhook endpoint management and secret
+ * reveals, demo switches. The same chained event rows as the rest of the trail, read through the activity feed.
+ */
+function AccessChanges() {
+  const list = useInfiniteQuery({
+    queryKey: ['activity.list', 'access'],
+    queryFn: ({ pageParam }) => api('activity.list', { types: [...accessEventTableNames], limit: 50, ...(pageParam ? { cursor: pageParam } : {}) }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  useEffect(() => subscribe('activity.created', (a) => { if ((accessEventTableNames as readonly string[]).includes(a.subjectType)) void list.refetch(); }), [list]);
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  return (
+    <section aria-label="Access changes" className="p-6">
+      <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">Roles, invitations, personal access tokens, webhook endpoints and their secrets: each change is an event in the chained trail.</p>
+      {list.isPending ? <Skeleton rows={5} /> : list.error ? <ErrorNotice error={list.error} /> : items.length === 0 ? (
+        <EmptyState title="No access changes yet">Inviting someone, changing a role or managing a webhook endpoint is recorded here.</EmptyState>
+      ) : (
+        <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 dark:divide-slate-900 dark:border-slate-800" data-testid="access-changes">
+          {items.map((i) => (
+            <li key={i.id} className="flex items-start gap-3 px-4 py-2 text-sm">
+              <Icon name={i.icon} className="mt-0.5 size-4 text-slate-600 dark:text-slate-400" />
+              <span className="min-w-0 flex-1">{i.description}</span>
+              <span className="shrink-0 text-xs text-slate-600 dark:text-slate-400"><RelativeTime iso={i.createdAt} /></span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {list.hasNextPage && <Button className="mt-3" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>Show older</Button>}
+    </section>
+  );
+}
+
 export function AuditPage(_props: { params: Record<string, string> }) {
   const [params, setParams] = useSearchParams();
   const tab = (tabs.find(([t]) => t === params.get('tab'))?.[0] ?? 'trail') as TabId;
@@ -373,7 +409,7 @@ export function AuditPage(_props: { params: Record<string, string> }) {
         </TabList>
         {tabs.map(([t]) => (
           <TabPanel key={t} id={t} className="flex min-h-0 flex-1 flex-col overflow-auto outline-none">
-            {t === 'trail' ? <Trail /> : t === 'integrity' ? <Integrity /> : <Bundles />}
+            {t === 'trail' ? <Trail /> : t === 'access' ? <AccessChanges /> : t === 'integrity' ? <Integrity /> : <Bundles />}
           </TabPanel>
         ))}
       </Tabs>

@@ -7,6 +7,7 @@ import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
 import { href, navigate } from '../../lib/router.tsx';
 import { Badge, Code, CopyButton, curlFor, errorKindWords, prettyJson } from './shared.tsx';
+import { NotAllowed, usePermissions } from '../../lib/permissions.tsx';
 
 function Headers({ headers, label }: { headers: Record<string, string> | null; label: string }) {
   if (!headers) return <p className="text-xs text-slate-600 dark:text-slate-400">None received.</p>;
@@ -28,6 +29,7 @@ export function DeliveryPage({ params }: { params: Record<string, string> }) {
   const retry = useApiMutation('webhooks.deliveries.retry', ['webhooks.deliveries.get', 'webhooks.deliveries.list']);
   const cancel = useApiMutation('webhooks.deliveries.cancel', ['webhooks.deliveries.get', 'webhooks.deliveries.list']);
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const { can, why } = usePermissions();
   if (d.isLoading) return <div className="p-6"><Skeleton rows={6} /></div>;
   if (d.error || !d.data) return <div className="p-6"><ErrorNotice error={d.error} title="This delivery could not be loaded" /></div>;
   const x = d.data;
@@ -36,8 +38,14 @@ export function DeliveryPage({ params }: { params: Record<string, string> }) {
     <div>
       <PageHeader title={`Delivery of ${x.eventType}`} description={<>to <a className="underline" href={href(`/webhooks/endpoints/${x.endpoint.id}`)}>{x.endpoint.url}</a> · webhook-id <code className="text-xs">{x.id}</code></>}>
         <Button variant="ghost" onClick={() => navigate(`/webhooks/endpoints/${x.endpoint.id}`)}><ArrowLeft className="size-4" aria-hidden /> Endpoint</Button>
-        <Button variant="primary" onClick={() => retry.mutate({ deliveryId })} disabled={retry.isPending || x.status === 'delivering'}><RefreshCw className="size-4" aria-hidden /> Retry now</Button>
-        <Button onClick={() => { cancel.reset(); setConfirmCancel(true); }} disabled={!canCancel || cancel.isPending}><Ban className="size-4" aria-hidden /> Cancel</Button>
+        {can('webhooks.deliveries.retry') ? (
+          <>
+            <Button variant="primary" onClick={() => retry.mutate({ deliveryId })} disabled={retry.isPending || x.status === 'delivering'}><RefreshCw className="size-4" aria-hidden /> Retry now</Button>
+            <Button onClick={() => { cancel.reset(); setConfirmCancel(true); }} disabled={!canCancel || cancel.isPending}><Ban className="size-4" aria-hidden /> Cancel</Button>
+          </>
+        ) : (
+          <NotAllowed>{why('retry or cancel deliveries')}</NotAllowed>
+        )}
       </PageHeader>
       <ConfirmDialog
         open={confirmCancel}

@@ -2,7 +2,7 @@
 // through the URL, live).
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { Output } from '../../../preload/contract.ts';
-import { ArrowLeft, Eye, KeyRound, Pencil, Power, RefreshCw, Send } from 'lucide-react';
+import { ArrowLeft, Eye, KeyRound, Pencil, Power, RefreshCw, Send, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
@@ -16,6 +16,7 @@ import { formatLocal, fromLocalInput, timeZone, toLocalInput } from '../../lib/t
 import { EndpointForm } from './EndpointForm.tsx';
 import { Badge, CopyButton, ms, scopeWords, type DeliveryStatus } from './shared.tsx';
 import { SecretOnce } from './WebhooksPage.tsx';
+import { NotAllowed, usePermissions } from '../../lib/permissions.tsx';
 
 const statuses: DeliveryStatus[] = ['pending', 'delivering', 'delivered', 'retrying', 'failed', 'cancelled'];
 
@@ -258,6 +259,27 @@ function Reveal({ endpointId }: { endpointId: string }) {
   );
 }
 
+/** Delete: the endpoint leaves the list and receives nothing more; its deliveries stay, the waiting ones cancelled. */
+function DeleteEndpoint({ endpointId, url }: { endpointId: string; url: string }) {
+  const [open, setOpen] = useState(false);
+  const del = useApiMutation('webhooks.endpoints.delete', ['webhooks.endpoints.list']);
+  return (
+    <>
+      <Button variant="danger" onClick={() => { del.reset(); setOpen(true); }}><Trash2 className="size-4" aria-hidden /> Delete</Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="Delete this endpoint?">
+        <div className="space-y-3 text-sm">
+          <p>{url} will receive nothing more and leaves the list. Its deliveries and attempts are kept for the record; the ones still waiting are cancelled. The deletion is recorded in the audit trail.</p>
+          {del.error && <ErrorNotice error={del.error} />}
+          <div className="flex justify-end gap-2">
+            <Button onClick={() => setOpen(false)}>Cancel</Button>
+            <Button variant="danger" disabled={del.isPending} onClick={() => del.mutate({ endpointId }, { onSuccess: () => { setOpen(false); navigate('/webhooks'); } })}>Delete endpoint</Button>
+          </div>
+        </div>
+      </Dialog>
+    </>
+  );
+}
+
 export function EndpointPage({ params }: { params: Record<string, string> }) {
   const endpointId = params.id;
   const ep = useApi('webhooks.endpoints.get', { endpointId });
@@ -268,6 +290,7 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
   const test = useApiMutation('webhooks.endpoints.sendTest', ['webhooks.deliveries.list']);
   const enable = useApiMutation('webhooks.endpoints.enable', [...invalidates]);
   const [rotated, setRotated] = useState<{ secret: string; previousSecretExpiresAt: string } | null>(null);
+  const { can, why } = usePermissions();
   if (ep.isLoading) return <div className="p-6"><Skeleton rows={6} /></div>;
   if (ep.error || !ep.data) return <div className="p-6"><ErrorNotice error={ep.error} title="This endpoint could not be loaded" /><a className="mt-3 inline-block text-indigo-700 underline dark:text-indigo-300" href={href('/webhooks')}>Back to webhooks</a></div>;
   const e = ep.data;
@@ -277,14 +300,21 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
     <div className="flex flex-col">
       <PageHeader title={e.url} documentTitle={`Endpoint ${e.url}`} description={e.description || undefined}>
         <Button variant="ghost" onClick={() => navigate('/webhooks')}><ArrowLeft className="size-4" aria-hidden /> Endpoints</Button>
-        <Button onClick={() => test.mutate({ endpointId })} disabled={test.isPending || e.status === 'disabled'}><Send className="size-4" aria-hidden /> Send test event</Button>
-        <RetryFailed endpointId={endpointId} />
-        <EditEndpoint endpoint={e} />
-        {e.status === 'active'
-          ? <DisableEndpoint endpoint={e} />
-          : <Button variant="primary" onClick={() => enable.mutate({ endpointId })} disabled={enable.isPending}><Power className="size-4" aria-hidden /> Enable</Button>}
-        <RotateSecret endpointId={endpointId} onRotated={setRotated} />
-        <Reveal endpointId={endpointId} />
+        {can('webhooks.endpoints.update') ? (
+          <>
+            <Button onClick={() => test.mutate({ endpointId })} disabled={test.isPending || e.status === 'disabled'}><Send className="size-4" aria-hidden /> Send test event</Button>
+            <RetryFailed endpointId={endpointId} />
+            <EditEndpoint endpoint={e} />
+            {e.status === 'active'
+              ? <DisableEndpoint endpoint={e} />
+              : <Button variant="primary" onClick={() => enable.mutate({ endpointId })} disabled={enable.isPending}><Power className="size-4" aria-hidden /> Enable</Button>}
+            <RotateSecret endpointId={endpointId} onRotated={setRotated} />
+            <Reveal endpointId={endpointId} />
+            <DeleteEndpoint endpointId={endpointId} url={e.url} />
+          </>
+        ) : (
+          <NotAllowed>{why('test, retry, edit, disable or delete endpoints, or see their secrets')}</NotAllowed>
+        )}
       </PageHeader>
       <div className="space-y-4 p-6">
         {actionError && <ErrorNotice error={actionError} />}

@@ -9,6 +9,7 @@ import { href } from '../../lib/router.tsx';
 import { useWorkspace } from '../../lib/workspace.ts';
 import { EndpointForm } from './EndpointForm.tsx';
 import { Badge, Code, CopyButton, prettyJson } from './shared.tsx';
+import { NotAllowed, usePermissions } from '../../lib/permissions.tsx';
 
 export function SecretOnce({ secret, onClose, title = 'Endpoint created', note }: { secret: string | null; onClose(): void; title?: string; note?: string }) {
   return (
@@ -73,6 +74,7 @@ function EventCatalogue() {
 
 export function WebhooksPage(_props: { params: Record<string, string> }) {
   const { readOnly } = useWorkspace();
+  const { can, why, known } = usePermissions();
   const endpoints = useApi('webhooks.endpoints.list', {}, { enabled: !readOnly });
   useInvalidateOn('webhooks.endpoint.updated', ['webhooks.endpoints.list']);
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.list']);
@@ -80,7 +82,8 @@ export function WebhooksPage(_props: { params: Record<string, string> }) {
     <div>
       <PageHeader title="Webhooks" description="Endpoints that receive your team’s events, signed per Standard Webhooks.">
         <a href={href('/jobs')} className="text-sm text-indigo-700 underline dark:text-indigo-300">Jobs and queues</a>
-        {!readOnly && <NewEndpoint />}
+        {!readOnly && can('webhooks.endpoints.create') && <NewEndpoint />}
+        {!readOnly && known && !can('webhooks.endpoints.create') && <NotAllowed>{why('add or change endpoints')}</NotAllowed>}
       </PageHeader>
       <div className="p-6">
         {readOnly && (

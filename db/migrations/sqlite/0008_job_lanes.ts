@@ -5,8 +5,8 @@ import type { Migration } from '../types.ts';
 // deliveries never hides them; jobs with a key (deliveries to an endpoint) are indexed by key first, so a claim
 // visits each endpoint with work in a few index seeks and reads only the jobs it will take, however long one slow
 // or paused endpoint's backlog is. Claims are taken back by the process registry (0005), not by heartbeat times.
-export const migration0006: Migration = {
-  version: 6,
+export const migration0008: Migration = {
+  version: 8,
   name: 'job lanes',
   async up(tx) {
     await tx.script(`

@@ -1,8 +1,8 @@
 import type { Migration } from '../types.ts';
 
-// Two lanes for the claim (twin of ../sqlite/0006_job_lanes.ts); ties in write order (`seq`).
-export const migration0006: Migration = {
-  version: 6,
+// Two lanes for the claim (twin of ../sqlite/0008_job_lanes.ts); ties in write order (`seq`).
+export const migration0008: Migration = {
+  version: 8,
   name: 'job lanes',
   async up(tx) {
     await tx.script(`
