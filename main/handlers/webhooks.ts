@@ -165,7 +165,7 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
       event_types: JSON.stringify(checkEventTypes(input.eventTypes)), secret_enc: svc.box.encrypt(secret),
       previous_secret_enc: null, previous_secret_expires_at: null, status: 'active', disabled_reason: null, disabled_at: null,
       retry_schedule: input.retrySchedule ? JSON.stringify(input.retrySchedule) : null, rate_limit: input.rateLimit ?? null,
-      concurrency: input.concurrency ?? 4, headers: JSON.stringify(input.headers ?? {}), network_scope: input.networkScope ?? 'public',
+      concurrency: input.concurrency ?? 4, headers: JSON.stringify(input.headers ?? {}), headers_in_clear: Object.keys(input.headers ?? {}).length > 0, network_scope: input.networkScope ?? 'public',
       consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: null, last_failure_at: null,
       creator_id: ctx.session.userId, created_at: now, updated_at: now,
     };

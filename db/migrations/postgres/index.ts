@@ -5,5 +5,7 @@ import { migration0002 } from './0002_webhooks.ts';
 import { migration0003 } from './0003_audit.ts';
 import { migration0004 } from './0004_reports.ts';
 import { migration0005 } from './0005_processes.ts';
+import { migration0007 } from './0007_keys_and_checks.ts';
 
-export const postgresMigrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005];
+// Version 6 is another branch's (roles and invitations); it is listed here when that branch is merged.
+export const postgresMigrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0007];
