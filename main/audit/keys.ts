@@ -22,7 +22,7 @@ export const auditKeySpec: DataKeySpec = {
   name: 'audit-signing',
   fileName: SIGNING_KEY_FILE,
   label: 'The audit signing key',
-  protects: 'review-bundle signing key',
+  protects: 'its review-bundle signing key',
   sample: sealedAuditSample,
 };
 

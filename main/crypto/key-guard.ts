@@ -27,7 +27,7 @@ export interface DataKeySpec {
   fileName: string;
   /** "The webhook secrets key" */
   label: string;
-  /** What it seals, for sentences: "endpoint signing secrets and custom header values". */
+  /** What it seals, for "holds … sealed with it": "endpoint signing secrets and custom header values". */
   protects: string;
   /** One value this workspace stores sealed with the key (null when there is none yet). */
   sample(db: Db): Promise<string | null>;
@@ -58,7 +58,9 @@ export interface OpenKeyOptions {
   now?: number;
 }
 
-const where = 'Put that file back (a backup made with `chronicle backup` holds it), or start Chronicle with the folder that holds it (--data-dir or CHRONICLE_DATA_DIR; on a hub, the data folder every process of the hub shares).';
+const folders = 'or start Chronicle with the folder that holds it (--data-dir or CHRONICLE_DATA_DIR; on a hub, the data folder every process of the hub shares).';
+const where = `Put that file back (a backup made with \`chronicle backup\` holds it), ${folders}`;
+const whereRight = `Put the right key file in its place (a backup made with \`chronicle backup\` holds it), ${folders}`;
 
 /** Load the key file of `spec` for this workspace, or say why it cannot be used. Never throws for a bad key. */
 export async function openDataKey(db: Db, dataDir: string, spec: DataKeySpec, opts: OpenKeyOptions = {}): Promise<DataKeyStatus> {
@@ -90,7 +92,7 @@ export async function openDataKey(db: Db, dataDir: string, spec: DataKeySpec, op
   const found = keyFingerprint(key);
   const different = (expectedNow: string | null): DataKeyStatus => ({
     ...base, state: 'different', key: null, found, expected: expectedNow,
-    sentence: `${spec.label} in ${file} (key fingerprint ${found}) is not the one this workspace's ${spec.protects} were sealed with${expectedNow ? ` (key fingerprint ${expectedNow})` : ''}, so they cannot be read with it. ${where}`,
+    sentence: `${spec.label} in ${file} (key fingerprint ${found}) is not the key this workspace sealed ${spec.protects} with${expectedNow ? ` (key fingerprint ${expectedNow})` : ''}, so they cannot be read with it. ${whereRight}`,
   });
   if (expected && expected !== found) return different(expected);
   if (!expected && sample) {
@@ -114,7 +116,7 @@ export async function claimFingerprint(db: Db, status: DataKeyStatus, now = Date
   if (status.state !== 'ok' || !status.found) return status.sentence ?? `${status.label} is not available.`;
   const recorded = await recordFingerprint(db, status.name, status.found, now);
   if (recorded === status.found) return null;
-  return `${status.label} in ${status.file} (key fingerprint ${status.found}) is not the one this workspace's other secrets were sealed with (key fingerprint ${recorded}). ${where}`;
+  return `${status.label} in ${status.file} (key fingerprint ${status.found}) is not the one this workspace's other secrets were sealed with (key fingerprint ${recorded}). ${whereRight}`;
 }
 
 /** A data key's file exists (for backups and restores, which copy key files as they are). */
