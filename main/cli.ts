@@ -8,6 +8,7 @@ import { dispatch, dispatchHelp } from './cli/dispatch.ts';
 import { migrateCommand, migrateHelp } from './cli/migrate.ts';
 import { reports, reportsHelp } from './cli/reports.ts';
 import { serve, serveHelp } from './cli/serve.ts';
+import { backupCommand, backupHelp, checkCommand, checkHelp, restoreCommand, restoreHelp } from './cli/storage.ts';
 
 interface Command {
   run(argv: string[]): Promise<void>;
@@ -22,6 +23,9 @@ export const commands: Record<string, Command> = {
   copy: { run: copyCommand, help: copyHelp },
   audit: { run: audit, help: auditHelp },
   reports: { run: reports, help: reportsHelp },
+  backup: { run: backupCommand, help: backupHelp },
+  restore: { run: restoreCommand, help: restoreHelp },
+  check: { run: checkCommand, help: checkHelp },
 };
 
 function usage(): string {

@@ -11,6 +11,7 @@ import { jobKinds } from '../jobs/kinds.ts';
 import { sealClearHeaders } from './headers.ts';
 import { SecretBox, webhookKeySpec, type Encrypter } from './secrets.ts';
 import { WEBHOOKS_QUEUE } from './deliver.ts';
+import { onStorageDamage } from '../storage/health.ts';
 
 /** Every queue but the webhooks one (what a hub process without the webhook key works). */
 const otherQueues = () => [...new Set(Object.values(jobKinds).map((k) => k.queue))].filter((q) => q !== WEBHOOKS_QUEUE);
@@ -104,6 +105,8 @@ export const jobsService = {
     };
     const worker = new Worker(url, { workerData: data, execArgv, name: 'chronicle-jobs' });
     svc.worker = worker;
+    // Nothing more is written on top of a damaged file (main/storage/health.ts): the dispatcher stops.
+    onStorageDamage(app, () => jobsService.stop(app));
     // A worker that cannot start must not keep the workspace from opening: the console works without background
     // jobs (the Jobs page says the dispatcher is not running) and `chronicle dispatch` can run them instead.
     await new Promise<void>((resolve) => {
