@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { auditMethods, auditTopics } from './contract/audit.ts';
 import { foundationMethods, foundationTopics } from './contract/foundation.ts';
 import { reportsMethods, reportsTopics } from './contract/reports.ts';
+import { storageMethods, storageTopics } from './contract/storage.ts';
 import { webhooksMethods, webhooksTopics } from './contract/webhooks.ts';
 
 export const methods = {
@@ -11,6 +12,7 @@ export const methods = {
   ...webhooksMethods,
   ...auditMethods,
   ...reportsMethods,
+  ...storageMethods,
 } as const;
 
 export const topics = {
@@ -18,6 +20,7 @@ export const topics = {
   ...webhooksTopics,
   ...auditTopics,
   ...reportsTopics,
+  ...storageTopics,
 } as const;
 
 export type Methods = typeof methods;

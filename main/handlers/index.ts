@@ -2,6 +2,7 @@ import type { MethodName } from '../../preload/contract.ts';
 import { auditHandlers } from './audit.ts';
 import { foundationHandlers } from './foundation.ts';
 import { reportsHandlers } from './reports.ts';
+import { storageHandlers } from './storage.ts';
 import type { Handlers } from './types.ts';
 import { webhooksHandlers } from './webhooks.ts';
 
@@ -11,4 +12,5 @@ export const handlers: Handlers<MethodName> = {
   ...webhooksHandlers,
   ...auditHandlers,
   ...reportsHandlers,
+  ...storageHandlers,
 };

@@ -51,7 +51,7 @@ export function lastBackup(app: AppServices): BackupInfo | null {
 function damageSentence(app: AppServices, r: CheckResult): string {
   const last = lastBackup(app);
   const restore = last
-    ? `The last backup is ${last.folder} (taken ${last.createdAt}): stop Chronicle and run \`chronicle restore --from ${last.folder} --db ${app.location}\`.`
+    ? `The last backup is ${last.folder} (taken ${last.createdAt}): stop Chronicle and run \`chronicle restore --from ${last.folder} --db ${app.location} --force\` (the damaged file is kept aside).`
     : `There is no backup in ${backupsFolder(app)}; copies taken before migrations, if any, are there too. Take what can still be read (Export) before anything else.`;
   return `${app.location} is damaged: SQLite's ${r.kind === 'quick' ? 'quick' : 'full'} integrity check found ${r.problems.length === 1 ? 'a problem' : `${r.problems.length}${r.problems.length >= 20 ? '+' : ''} problems`} (${r.problems[0]}). Chronicle stopped writing to it. ${restore}`;
 }
