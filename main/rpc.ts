@@ -61,7 +61,7 @@ export async function invoke(app: AppServices, slot: SessionSlot, method: string
   } catch (err) {
     const error = toErrorBody(err, method, app.location);
     // A statement that hit a damaged page: stop writing to the file from now on (main/storage/health.ts).
-    if (error.code === 'storage_corrupt' && app.local && !storageDamage(app)) await markStorageDamaged(app, { sentence: error.message, problems: [error.message] });
+    if (error.code === 'storage_corrupt' && app.local && !storageDamage(app)) markStorageDamaged(app, { sentence: error.message, problems: [error.message] });
     return { ok: false, error };
   }
 }

@@ -14,7 +14,7 @@ export interface StorageDamage {
 
 interface HealthState {
   damage: StorageDamage | null;
-  onDamage: ((damage: StorageDamage) => void | Promise<void>)[];
+  onDamage: ((damage: StorageDamage) => unknown)[];
 }
 
 function state(app: AppServices): HealthState {
@@ -31,21 +31,22 @@ export function storageDamage(app: AppServices): StorageDamage | null {
 }
 
 /** Called once when damage is first found (e.g. the jobs service stops its worker). */
-export function onStorageDamage(app: AppServices, fn: (damage: StorageDamage) => void | Promise<void>): void {
+export function onStorageDamage(app: AppServices, fn: (damage: StorageDamage) => unknown): void {
   state(app).onDamage.push(fn);
 }
 
 /** Record damage (the first report wins; later ones add nothing) and tell the services that write. */
-export async function markStorageDamaged(app: AppServices, damage: Omit<StorageDamage, 'at'>): Promise<void> {
+export function markStorageDamaged(app: AppServices, found: Omit<StorageDamage, 'at'>): void {
   const s = state(app);
   if (s.damage) return;
-  s.damage = { ...damage, at: Date.now() };
+  s.damage = { ...found, at: Date.now() };
   console.error(`Chronicle: ${s.damage.sentence}`);
+  // Not awaited: the request that found the damage answers now, while writers stop (a dispatcher may take a few
+  // seconds to finish the attempts it has in flight).
+  const damage = s.damage;
   for (const fn of s.onDamage) {
-    try {
-      await fn(s.damage);
-    } catch (err) {
-      console.error('[storage] stopping a writer after damage failed:', err);
-    }
+    void Promise.resolve()
+      .then(() => fn(damage))
+      .catch((err: unknown) => console.error('[storage] stopping a writer after damage failed:', err));
   }
 }

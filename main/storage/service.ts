@@ -82,7 +82,7 @@ export function runStorageCheck(app: AppServices, kind: CheckKind): Promise<Chec
     } catch {
       // A damaged or full file may refuse even this row; the result still counts.
     }
-    if (!result.ok) await markStorageDamaged(app, { sentence: damageSentence(app, result), problems: result.problems });
+    if (!result.ok) markStorageDamaged(app, { sentence: damageSentence(app, result), problems: result.problems });
     return result;
   })().finally(() => s.running.delete(kind));
   s.running.set(kind, run);

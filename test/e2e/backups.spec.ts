@@ -69,7 +69,16 @@ test('a damaged file is said on the Settings page with the backup to restore; ch
   try {
     // The quick check runs a few seconds after the workspace opens.
     await expect.poll(async () => (await server.api('storage.status', {})).damage?.sentence ?? null, { timeout: 30_000 }).toContain('is damaged');
-    await page.goto(`${server.url}#/settings`);
+    // Every page says so above its content, with the way to Settings.
+    await page.goto(`${server.url}#/`);
+    const banner = page.getByRole('alert').filter({ hasText: 'The workspace file is damaged: Chronicle stopped writing to it.' });
+    await expect(banner).toBeVisible();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAxeClean(page, 'timeline with the damage banner (dark)');
+    await save(page, 'timeline-damaged-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await banner.getByRole('link', { name: 'Restore the last backup' }).click();
+    await expect(page).toHaveURL(/#\/settings/);
     const alert = page.getByRole('region', { name: 'Backups and integrity' }).getByRole('alert');
     await expect(alert).toContainText('The workspace file is damaged; changes are refused');
     await expect(alert).toContainText("SQLite's quick integrity check found");

@@ -64,7 +64,7 @@ describe.runIf(onSqlite)('Settings → Backups on a workspace file', () => {
   });
 
   it('once damage is known, status says so and the restore command replaces the damaged file (--force)', async () => {
-    await markStorageDamaged(app, { sentence: 'Test: the file is damaged.', problems: ['Tree 9 page 9: btreeInitPage() returns error code 11'] });
+    markStorageDamaged(app, { sentence: 'Test: the file is damaged.', problems: ['Tree 9 page 9: btreeInitPage() returns error code 11'] });
     const s = await (await caller(app)).call('storage.status', {});
     expect(s.damage).toMatchObject({ sentence: 'Test: the file is damaged.', problems: ['Tree 9 page 9: btreeInitPage() returns error code 11'] });
     expect(s.restoreCommand).toMatch(/ --force$/);
