@@ -41,15 +41,25 @@ export const storageHandlers: Handlers<keyof typeof storageMethods> = {
     const damage = storageDamage(app);
     const file = kind === 'file' && checksApply(app);
     const backups = file && manage ? listBackups(backupsFolder(app)) : [];
+    // On a damaged file these reads may fail themselves: the damage is still shown (it is what matters then).
+    const orNothing = async <T>(read: () => Promise<T[]>): Promise<T[]> => {
+      try {
+        return await read();
+      } catch (err) {
+        if (!damage) throw err;
+        return [];
+      }
+    };
     const keys = manage && kind !== 'bundle'
-      ? [webhooksService(app).keyStatus, await openDataKey(app.store, app.dataDir, auditKeySpec, { create: false })].map(keyView)
+      ? await orNothing(async () => [webhooksService(app).keyStatus, await openDataKey(app.store, app.dataDir, auditKeySpec, { create: false })].map(keyView))
       : [];
+    const checks = file ? await orNothing(async () => (await lastChecks(app.store)).map(checkView)) : [];
     return {
       kind,
       location: app.location,
       canManage: manage,
       damage: damage ? { sentence: damage.sentence, problems: damage.problems, at: new Date(damage.at).toISOString() } : null,
-      checks: file ? (await lastChecks(app.store)).map(checkView) : [],
+      checks,
       backupsNote: kind === 'hub' ? HUB_BACKUP_SENTENCE : kind === 'bundle' ? BUNDLE_NOTE : null,
       backupsFolder: file && manage ? backupsFolder(app) : null,
       backups: backups.map(backupView),

@@ -205,6 +205,12 @@ describe.runIf(onSqlite)('the copy taken before a migration', () => {
     const back = new Database(path.join(dir, 'back.db'), { readonly: true });
     expect(back.pragma('user_version', { simple: true })).toBe(5);
     back.close();
+    // Over the migrated file (schema newer than the copy's): refused without --force, the file untouched.
+    const before = fs.readFileSync(file);
+    const newer = await runChronicle(['restore', '--from', path.join(backups, copies[0]), '--db', file]);
+    expect(newer.code).toBe(1);
+    expect(newer.stderr).toBe(`chronicle restore: ${file} has a newer schema (${latestVersion}) than the backup (5). Nothing was changed; add --force to replace it anyway (it is kept aside as ${newer.stderr.match(/kept aside as (w\.db\.before-restore-\S+Z)\)/)?.[1]}).\n`);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 
   it('chronicle migrate copies the file first and says where', async () => {
