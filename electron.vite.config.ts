@@ -7,7 +7,7 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('main/index.ts'), 'jobs-worker': resolve('main/jobs/worker.ts') } },
+      rollupOptions: { input: { index: resolve('main/index.ts'), 'jobs-worker': resolve('main/jobs/worker.ts'), 'storage-check-worker': resolve('main/storage/check-worker.ts') } },
     },
   },
   preload: {

@@ -19,11 +19,14 @@ export const copiedTables = [
   'jobs', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'recurring_tasks',
   'audit_chain', 'audit_keys',
   'report_daily', 'report_user_daily', 'tracking_events', 'notifications', 'notification_reads', 'report_settings',
-  'user_preferences', 'activity_last_seen',
+  'user_preferences', 'activity_last_seen', 'data_keys',
 ] as const;
 
-/** Tables of a running store, not of the workspace: who is dispatching now, send slots, cross-process signals. */
-export const notCopied = ['processes', 'job_throttles', 'push_outbox', 'chronicle_schema'] as const;
+/**
+ * Tables of a running store, not of the workspace: who is dispatching now, send slots, cross-process signals, and
+ * the integrity checks of the source's own file (the target is checked on its own).
+ */
+export const notCopied = ['processes', 'job_throttles', 'push_outbox', 'chronicle_schema', 'storage_checks'] as const;
 
 /** The store's own tables (not the driver's), sorted. */
 export async function storeTables(db: Db): Promise<string[]> {

@@ -8,7 +8,8 @@ import { createPrivateFile } from './private-file.ts';
 import { Database, SqliteStore, type SqliteConnection } from './store-sqlite.ts';
 import { PostgresStore } from './store-postgres.ts';
 import { isHubLocation, redactLocation, type Store, type Tx } from './store.ts';
-import { describeConnectError } from './errors.ts';
+import { describeConnectError, describeStorageError } from './errors.ts';
+import { backupBeforeMigration } from './backup.ts';
 
 export class DatabaseError extends Error {
   constructor(
@@ -33,6 +34,11 @@ export interface OpenOptions {
    * kill -9; only a power cut may lose the last few, which for at-least-once bookkeeping means work runs again.
    */
   synchronous?: 'full' | 'normal';
+  /**
+   * SQLite: copy an existing file into the `backups` folder beside it before migrations change it (default true;
+   * the last few copies are kept, db/backup.ts).
+   */
+  backupBeforeMigration?: boolean;
   /** PostgreSQL pool size. */
   poolSize?: number;
   /** Shown in pg_stat_activity (which process holds a connection). */
@@ -47,7 +53,19 @@ export async function openStore(location: string, options: OpenOptions = {}): Pr
   }
   const store = new SqliteStore(openSqliteFile(location, options), { location, readonly: options.readonly ?? false });
   try {
-    if (options.migrate !== false && !options.readonly) await migrate(store);
+    if (options.migrate !== false && !options.readonly) {
+      const from = await schemaVersion(store);
+      const to = latestOf(migrationsByDialect.sqlite);
+      // A file that already holds a workspace (schema > 0) is copied before anything changes it.
+      if (from > 0 && from < to && location !== ':memory:' && options.backupBeforeMigration !== false) {
+        try {
+          await backupBeforeMigration(store, location, from, to);
+        } catch (err) {
+          throw new DatabaseError('db_migration_failed', `${location} was not migrated (schema ${from} → ${to}): the copy taken before a migration could not be written (${(err as Error).message}). Free space in its folder and open it again.`);
+        }
+      }
+      await migrate(store);
+    }
   } catch (err) {
     await store.close();
     throw err;
@@ -98,9 +116,15 @@ function openSqliteFile(file: string, options: OpenOptions): SqliteConnection {
     // A refused file must not stay open (a leaked handle keeps it locked on Windows).
     if (sqlite?.open) sqlite.close();
     if (err instanceof DatabaseError) throw err;
+    // A read-only folder, a full disk, a damaged file: said as what it is (db/errors.ts), not SQLite's wording.
+    // ("file is not a database" stays as it is: at open it is more often the wrong file than a damaged one.)
+    const storage = (err as { code?: string }).code === 'SQLITE_NOTADB' ? null : describeStorageError(err, file);
+    if (storage && storage.code !== 'conflict' && storage.code !== 'storage_busy') throw new DatabaseError('db_unreadable', `Cannot open ${file}: ${storage.message}`);
     throw new DatabaseError('db_unreadable', `Cannot open ${file}: ${(err as Error).message}`);
   }
 }
+
+const latestOf = (list: readonly Migration[]) => (list.length ? list[list.length - 1].version : 0);
 
 function refuseNewer(current: number, where: string, known = latestVersion): void {
   if (current > known) {

@@ -57,3 +57,10 @@ export async function removeStaleProcess(db: Db, id: string, staleMs: number, no
     : await rawRun(db, `DELETE FROM processes WHERE id = ? AND heartbeat_at < ?`, [id, now - staleMs]);
   return n === 1;
 }
+
+/** Processes whose heartbeat is younger than `aliveMs` (someone is running on this workspace). */
+export function activeProcesses(db: Db, aliveMs: number, now: number): Promise<ProcessesTable[]> {
+  return db.dialect === 'postgres'
+    ? rawAll<ProcessesTable>(db, `SELECT * FROM processes WHERE heartbeat_at >= ${serverNow} - ? ORDER BY id`, [aliveMs])
+    : rawAll<ProcessesTable>(db, `SELECT * FROM processes WHERE heartbeat_at >= ? ORDER BY id`, [now - aliveMs]);
+}

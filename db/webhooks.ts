@@ -225,3 +225,23 @@ export function attemptsPerHour(db: Db, accountId: string, endpointId: string, s
     [accountId, endpointId, since],
   );
 }
+
+// ---- Custom headers (sealed with the webhook data key; main/webhooks/headers.ts) ----
+
+/** Endpoints whose custom header values are still in clear (written before migration 0007). */
+export function endpointsWithClearHeaders(db: Db): Promise<{ id: string; account_id: string; headers: string }[]> {
+  return rawAll(db, `SELECT id, account_id, headers FROM webhook_endpoints WHERE headers_in_clear = ? ORDER BY id`, [true]);
+}
+
+export async function setSealedHeaders(tx: Tx, id: string, headers: string): Promise<void> {
+  await rawRun(tx, `UPDATE webhook_endpoints SET headers = ?, headers_in_clear = ? WHERE id = ?`, [headers, false, id]);
+}
+
+/** An endpoint's attempts in id order, a page at a time (rewriting their logged request headers). */
+export function attemptHeadersPage(db: Db, endpointId: string, afterId: string, limit: number): Promise<{ id: string; request_headers: string }[]> {
+  return rawAll(db, `SELECT id, request_headers FROM webhook_attempts WHERE endpoint_id = ? AND id > ? ORDER BY id LIMIT ?`, [endpointId, afterId, limit]);
+}
+
+export async function setAttemptRequestHeaders(tx: Tx, id: string, requestHeaders: string): Promise<void> {
+  await rawRun(tx, `UPDATE webhook_attempts SET request_headers = ? WHERE id = ?`, [requestHeaders, id]);
+}

@@ -6,6 +6,7 @@ import type { AppServices } from './handlers/types.ts';
 import { PushBus } from './push.ts';
 import type { Session } from './session.ts';
 import { startAreaServices, stopAreaServices } from './services.ts';
+import type { StorageCheckOptions } from './storage/service.ts';
 
 export interface AppOptions extends OpenOptions {
   /** A SQLite file path, or a postgres:// URL of a hub. */
@@ -14,6 +15,8 @@ export interface AppOptions extends OpenOptions {
   dataDir?: string;
   /** Start background work (job runner, webhook dispatcher). Off for one-shot CLI commands and some tests. */
   background?: boolean;
+  /** When the file's integrity checks run (main/storage/service.ts); false: not at all. */
+  storageChecks?: StorageCheckOptions | false;
 }
 
 export interface App extends AppServices {
@@ -40,7 +43,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
   };
   try {
-    await startAreaServices(app, { background: options.background ?? true, nativeBinding: options.nativeBinding });
+    await startAreaServices(app, { background: options.background ?? true, nativeBinding: options.nativeBinding, storageChecks: options.storageChecks });
   } catch (err) {
     await app.close();
     throw err;

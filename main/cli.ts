@@ -9,6 +9,7 @@ import { migrateCommand, migrateHelp } from './cli/migrate.ts';
 import { reports, reportsHelp } from './cli/reports.ts';
 import { serve, serveHelp } from './cli/serve.ts';
 import { tokens, tokensHelp } from './cli/tokens.ts';
+import { backupCommand, backupHelp, checkCommand, checkHelp, restoreCommand, restoreHelp } from './cli/storage.ts';
 
 interface Command {
   run(argv: string[]): Promise<void>;
@@ -24,6 +25,9 @@ export const commands: Record<string, Command> = {
   audit: { run: audit, help: auditHelp },
   reports: { run: reports, help: reportsHelp },
   tokens: { run: tokens, help: tokensHelp },
+  backup: { run: backupCommand, help: backupHelp },
+  restore: { run: restoreCommand, help: restoreHelp },
+  check: { run: checkCommand, help: checkHelp },
 };
 
 function usage(): string {

@@ -7,6 +7,13 @@ export type ErrorCode =
   | 'forbidden'
   | 'read_only'
   | 'unauthorized'
+  /** A data key file is missing or is not the one the workspace's secrets were sealed with (main/crypto/key-guard.ts). */
+  | 'key_unavailable'
+  /** The workspace file is damaged, its disk is full, its folder read-only, or reading it failed (db/errors.ts). */
+  | 'storage_corrupt'
+  | 'storage_full'
+  | 'storage_read_only'
+  | 'storage_io'
   | 'internal';
 
 /** An error meant for the person: a code, a sentence, and optionally the offending fields. */

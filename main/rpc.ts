@@ -7,6 +7,7 @@ import { AppError } from './errors.ts';
 import { handlers } from './handlers/index.ts';
 import type { AppServices, HandlerContext } from './handlers/types.ts';
 import type { Session } from './session.ts';
+import { markStorageDamaged, storageDamage } from './storage/health.ts';
 
 /** A transport's handle on its caller's session (one per window or host connection). */
 export interface SessionSlot {
@@ -57,6 +58,8 @@ export async function invoke(app: AppServices, slot: SessionSlot, method: string
       }
       membership = { role: found.role, demo: found.demo };
     }
+    const damage = storageDamage(app);
+    if (damage && spec.write) throw new AppError('storage_corrupt', damage.sentence);
     const parsed = (spec.input as z.ZodType).safeParse(rawInput ?? {});
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
@@ -85,13 +88,17 @@ export async function invoke(app: AppServices, slot: SessionSlot, method: string
     }
     return { ok: true, result: checked.data };
   } catch (err) {
-    return { ok: false, error: toErrorBody(err, method) };
+    const error = toErrorBody(err, method, app.location);
+    // A statement that hit a damaged page: stop writing to the file from now on (main/storage/health.ts).
+    if (error.code === 'storage_corrupt' && app.local && !storageDamage(app)) markStorageDamaged(app, { sentence: error.message, problems: [error.message] });
+    return { ok: false, error };
   }
 }
 
-export function toErrorBody(err: unknown, method = ''): ErrorBody {
+/** `location`: the workspace file (or redacted hub URL), named in storage sentences. */
+export function toErrorBody(err: unknown, method = '', location?: string): ErrorBody {
   if (err instanceof AppError) return err.toBody();
-  const storage = describeStorageError(err);
+  const storage = describeStorageError(err, location);
   if (storage) return { code: storage.code === 'storage_busy' ? 'conflict' : storage.code, message: storage.message };
   console.error(`[rpc] ${method} failed:`, err);
   return { code: 'internal', message: 'Something went wrong on Chronicle’s side; the details were logged.' };

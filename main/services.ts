@@ -2,17 +2,20 @@
 // with it. Each area adds one start/stop pair here.
 import type { AppServices } from './handlers/types.ts';
 import { pushRelayService } from './push-relay.ts';
+import { storageChecksService, type StorageCheckOptions } from './storage/service.ts';
 import { jobsService } from './webhooks/service.ts';
 
 export interface ServiceOptions {
   /** Start long-running background work (off for one-shot CLI commands and some tests). */
   background: boolean;
   nativeBinding?: string;
+  /** When the workspace file's integrity checks run (false: never, e.g. tests that damage the file themselves). */
+  storageChecks?: StorageCheckOptions | false;
 }
 
 type Service = { name: string; start(app: AppServices, opts: ServiceOptions): void | Promise<void>; stop(app: AppServices): void | Promise<void> };
 
-export const services: Service[] = [jobsService, pushRelayService];
+export const services: Service[] = [storageChecksService, jobsService, pushRelayService];
 
 export async function startAreaServices(app: AppServices, opts: ServiceOptions): Promise<void> {
   for (const s of services) await s.start(app, opts);

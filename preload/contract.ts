@@ -5,6 +5,7 @@ import { auditMethods, auditTopics } from './contract/audit.ts';
 import { foundationMethods, foundationTopics } from './contract/foundation.ts';
 import { peopleMethods, peopleTopics } from './contract/people.ts';
 import { reportsMethods, reportsTopics } from './contract/reports.ts';
+import { storageMethods, storageTopics } from './contract/storage.ts';
 import { webhooksMethods, webhooksTopics } from './contract/webhooks.ts';
 
 export const methods = {
@@ -13,6 +14,7 @@ export const methods = {
   ...webhooksMethods,
   ...auditMethods,
   ...reportsMethods,
+  ...storageMethods,
 } as const;
 
 export const topics = {
@@ -21,6 +23,7 @@ export const topics = {
   ...webhooksTopics,
   ...auditTopics,
   ...reportsTopics,
+  ...storageTopics,
 } as const;
 
 export type Methods = typeof methods;

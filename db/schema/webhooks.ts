@@ -14,8 +14,13 @@ export interface WebhookEndpointsTable {
   /** JSON array of delays in ms, or null for the default schedule. */
   retry_schedule: string | null;
   rate_limit: number | null; concurrency: number;
-  /** JSON object of extra request headers. */
+  /**
+   * JSON object of extra request headers: name → value sealed with the webhook data key (main/webhooks/headers.ts).
+   * Names are in clear (views list them without the key); values never are, except in rows written before
+   * migration 0007 until the first open with the key seals them (`headers_in_clear`).
+   */
   headers: string;
+  headers_in_clear: boolean;
   network_scope: NetworkScope;
   consecutive_failures: number; failing_since: number | null; paused_until: number | null;
   last_success_at: number | null; last_failure_at: number | null;

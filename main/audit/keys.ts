@@ -10,10 +10,21 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { currentKey, ensureKeyRow, type AuditKeyRow } from '../../db/audit.ts';
 import { newId } from '../../db/ids.ts';
+import { sealedAuditSample } from '../../db/keys.ts';
 import type { Db, Store } from '../../db/store.ts';
 import { loadDataKey, seal, unseal } from '../crypto/at-rest.ts';
+import { claimFingerprint, openDataKey, type DataKeySpec } from '../crypto/key-guard.ts';
 
 export const SIGNING_KEY_FILE = 'audit-signing.key';
+
+/** The audit data key as main/crypto/key-guard.ts checks it against the workspace. */
+export const auditKeySpec: DataKeySpec = {
+  name: 'audit-signing',
+  fileName: SIGNING_KEY_FILE,
+  label: 'The audit signing key',
+  protects: 'its review-bundle signing key',
+  sample: sealedAuditSample,
+};
 
 export interface PublicKeyInfo {
   algorithm: 'ed25519';
@@ -42,8 +53,11 @@ export async function workspacePublicKey(db: Db): Promise<PublicKeyInfo | null> 
 export async function ensureSigningKey(store: Store, dataDir: string): Promise<PublicKeyInfo> {
   const existing = await workspacePublicKey(store);
   if (existing) return existing;
-  const { row } = await ensureKeyRow(store, () => {
-    const dataKey = loadSigningDataKey(dataDir, true)!;
+  // Made only where nothing is sealed yet (the guard never makes a key over sealed rows).
+  const status = await openDataKey(store, dataDir, auditKeySpec);
+  if (!status.key) throw new Error(status.sentence ?? `${auditKeySpec.label} is not available.`);
+  const dataKey = status.key;
+  const { row, created } = await ensureKeyRow(store, () => {
     const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
     const pub = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
     return {
@@ -55,6 +69,11 @@ export async function ensureSigningKey(store: Store, dataDir: string): Promise<P
       created_at: Date.now(),
     };
   });
+  // Only the process whose key sealed the row records it (another one of a hub may have made it meanwhile).
+  if (created) {
+    const refused = await claimFingerprint(store, status);
+    if (refused) throw new Error(refused);
+  }
   return publicInfo(row);
 }
 

@@ -2,7 +2,9 @@ import { openStore } from '../../db/open.ts';
 import { redactLocation } from '../../db/store.ts';
 import { defaultDataDir } from '../data-dir.ts';
 import { JobRunner } from '../jobs/runner.ts';
-import { loadSecretKey } from '../webhooks/secrets.ts';
+import { openDataKey } from '../crypto/key-guard.ts';
+import { sealClearHeaders } from '../webhooks/headers.ts';
+import { SecretBox, webhookKeySpec } from '../webhooks/secrets.ts';
 import { intFlag, parseFlags, requireFlag } from './args.ts';
 
 export const dispatchHelp = `chronicle dispatch --db FILE|postgres://… [--concurrency N] [--queues a,b] [--data-dir DIR]
@@ -48,7 +50,15 @@ export async function dispatch(argv: string[]) {
     connectTimeoutMs: intFlag(values['connect-timeout-ms'], '--connect-timeout-ms', 5_000, 100, 600_000),
   };
   const store = await openStore(location, { synchronous: 'normal', applicationName: 'chronicle-dispatch' });
-  const key = loadSecretKey(dataDir);
+  // A dispatcher without the workspace's webhook key (a wrong --data-dir, a lost file) would fail every delivery
+  // other dispatchers could send: it refuses to start, with the sentence, and never makes a key over sealed rows.
+  const keyStatus = await openDataKey(store, dataDir, webhookKeySpec);
+  if (!keyStatus.key) {
+    await store.close();
+    throw new Error(`${keyStatus.sentence} This dispatcher did not start.`);
+  }
+  const key = keyStatus.key;
+  await sealClearHeaders(store, new SecretBox(key));
   const runner = new JobRunner({
     store,
     dataDir,

@@ -3,6 +3,7 @@ import { auditHandlers } from './audit.ts';
 import { foundationHandlers } from './foundation.ts';
 import { peopleHandlers } from './people.ts';
 import { reportsHandlers } from './reports.ts';
+import { storageHandlers } from './storage.ts';
 import type { Handlers } from './types.ts';
 import { webhooksHandlers } from './webhooks.ts';
 
@@ -13,4 +14,5 @@ export const handlers: Handlers<MethodName> = {
   ...webhooksHandlers,
   ...auditHandlers,
   ...reportsHandlers,
+  ...storageHandlers,
 };

@@ -8,9 +8,11 @@ import * as ws from '../../db/workspace.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
 import { announce, inCommand } from '../domain/context.ts';
 import { sentToWebhooks } from '../domain/hooks.ts';
-import { conflict, invalid, notFound } from '../errors.ts';
+import { AppError, conflict, invalid, notFound } from '../errors.ts';
 import { eventType, eventTypes } from '../events/registry.ts';
 import { createDelivery, disableEndpoint, eventBody, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
+import { claimFingerprint } from '../crypto/key-guard.ts';
+import { headerNames, maskedHeaders, openHeaders, redactHeaders, sealHeaders, updatedHeaders } from '../webhooks/headers.ts';
 import { refuseOutOfScopeUrl } from '../webhooks/network.ts';
 import { endpointChanges, recordEndpointEvent } from '../webhooks/audit.ts';
 import { generateSecret } from '../webhooks/secrets.ts';
@@ -45,7 +47,7 @@ async function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, heal
     retrySchedule: ep.retry_schedule ? (JSON.parse(ep.retry_schedule) as number[]) : null,
     rateLimit: ep.rate_limit,
     concurrency: ep.concurrency,
-    headers: JSON.parse(ep.headers) as Record<string, string>,
+    headers: maskedHeaders(ep),
     networkScope: ep.network_scope,
     previousSecretExpiresAt: ep.previous_secret_expires_at && ep.previous_secret_expires_at > Date.now() ? toIso(ep.previous_secret_expires_at) : null,
     pausedUntil: ep.paused_until && ep.paused_until > Date.now() ? toIso(ep.paused_until) : null,
@@ -82,12 +84,13 @@ function deliveryView(d: Pick<WebhookDeliveriesTable, 'id' | 'endpoint_id' | 'ev
   };
 }
 
-async function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable) {
+/** `customNames`: the endpoint's custom headers now, redacted again here (attempts are logged redacted already). */
+async function attemptView(ctx: HandlerContext, a: WebhookAttemptsTable, customNames: string[]) {
   const by = a.triggered_by ? await ws.findUser(ctx.store, a.triggered_by) : null;
   return {
     id: a.id,
     url: a.url,
-    requestHeaders: JSON.parse(a.request_headers) as Record<string, string>,
+    requestHeaders: redactHeaders(JSON.parse(a.request_headers) as Record<string, string>, customNames),
     bodySize: a.body_size,
     responseStatus: a.response_status,
     responseHeaders: a.response_headers ? (JSON.parse(a.response_headers) as Record<string, string>) : null,
@@ -164,11 +167,14 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
       event_types: JSON.stringify(checkEventTypes(input.eventTypes)), secret_enc: svc.box.encrypt(secret),
       previous_secret_enc: null, previous_secret_expires_at: null, status: 'active', disabled_reason: null, disabled_at: null,
       retry_schedule: input.retrySchedule ? JSON.stringify(input.retrySchedule) : null, rate_limit: input.rateLimit ?? null,
-      concurrency: input.concurrency ?? 4, headers: JSON.stringify(input.headers ?? {}), network_scope: input.networkScope ?? 'public',
+      concurrency: input.concurrency ?? 4, headers: sealHeaders(svc.box, input.headers ?? {}), headers_in_clear: false, network_scope: input.networkScope ?? 'public',
       consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: null, last_failure_at: null,
       creator_id: ctx.session.userId, created_at: now, updated_at: now,
     };
     const event = await inCommand(ctx, async (tx) => {
+      // The first row this key seals records its fingerprint; a hub process with another key is refused here.
+      const refused = await claimFingerprint(tx, svc.keyStatus, now);
+      if (refused) throw new AppError('key_unavailable', refused);
       await db.insertEndpoint(tx, row);
       return recordEndpointEvent(tx, ctx.session, 'webhook_endpoint_created', row, now, {});
     });
@@ -188,7 +194,10 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     if (input.retrySchedule !== undefined) patch.retry_schedule = input.retrySchedule ? JSON.stringify(input.retrySchedule) : null;
     if (input.rateLimit !== undefined) patch.rate_limit = input.rateLimit;
     if (input.concurrency !== undefined) patch.concurrency = input.concurrency;
-    if (input.headers !== undefined) patch.headers = JSON.stringify(input.headers);
+    if (input.headers !== undefined) {
+      patch.headers = updatedHeaders(webhooksService(ctx.app).box, ep, input.headers);
+      patch.headers_in_clear = false;
+    }
     const changes = endpointChanges(ep, patch);
     const event = await inCommand(ctx, async (tx) => {
       await db.updateEndpoint(tx, ctx.session.accountId, ep.id, patch);
@@ -274,6 +283,11 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     return { endpointId, cancelledDeliveries: cancelled };
   },
 
+  'webhooks.endpoints.revealHeaders': async (ctx, { endpointId }) => {
+    const ep = await requireEndpoint(ctx, endpointId);
+    return { headers: openHeaders(webhooksService(ctx.app).box, ep) };
+  },
+
   'webhooks.endpoints.sendTest': async (ctx, { endpointId }) => {
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before sending a test event.');
@@ -311,7 +325,7 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
       ...deliveryView(d),
       payload: d.payload,
       endpoint: { id: ep.id, url: ep.url, description: ep.description },
-      attemptList: await Promise.all((await db.listAttempts(ctx.store, ctx.session.accountId, d.id)).map((a) => attemptView(ctx, a))),
+      attemptList: await Promise.all((await db.listAttempts(ctx.store, ctx.session.accountId, d.id)).map((a) => attemptView(ctx, a, headerNames(ep)))),
     };
   },
 

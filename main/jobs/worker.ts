@@ -15,6 +15,8 @@ export interface WorkerData {
   nativeBinding?: string;
   config: Record<string, unknown>;
   concurrency?: number;
+  /** Queues to work (default: all). */
+  queues?: string[] | null;
   pollMs?: number;
   staleMs?: number;
   heartbeatMs?: number;
@@ -40,6 +42,7 @@ try {
     dataDir: data.dataDir,
     config: data.config,
     concurrency: data.concurrency,
+    queues: data.queues ?? null,
     pollMs: data.pollMs,
     staleMs: data.staleMs,
     heartbeatMs: data.heartbeatMs,

@@ -13,6 +13,7 @@ import type { ClaimedJob, JobContext, JobKind, JobResult } from '../jobs/types.t
 import { Pools, sendAttempt, type AttemptResult } from './http.ts';
 import { dispatchOptions, parseRetryAfter, withJitter, type WebhookDispatchOptions } from './options.ts';
 import { classifyAddress } from './network.ts';
+import { headerNames, openHeaders, redactHeaders } from './headers.ts';
 import { SecretBox, signatureHeader } from './secrets.ts';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
@@ -107,21 +108,27 @@ interface Resources {
   close(): Promise<void>;
 }
 
-/** Config passed to the runner: `config.webhooks = { secretKey (base64), ...WebhookDispatchOptions overrides }`. */
+/**
+ * Config passed to the runner: `config.webhooks = { secretKey (base64), ...WebhookDispatchOptions overrides }`, or
+ * `keyProblem` (the key guard's sentence) instead of the key when this process has no usable one.
+ */
 export interface WebhooksRunnerConfig extends Partial<WebhookDispatchOptions> {
-  secretKey: string;
+  secretKey?: string;
+  keyProblem?: string | null;
 }
 
 function resources(ctx: JobContext): Resources {
   let r = ctx.resources.get('webhooks') as Resources | undefined;
   if (!r) {
-    const cfg = ctx.config.webhooks as WebhooksRunnerConfig | undefined;
-    if (!cfg?.secretKey) throw new Error('The webhook dispatcher was started without the secret key.');
-    const { secretKey, ...overrides } = cfg;
+    const { secretKey, keyProblem, ...overrides } = (ctx.config.webhooks as WebhooksRunnerConfig | undefined) ?? {};
     const options = dispatchOptions(overrides);
     const pools = new Pools(options);
+    const box = new SecretBox(secretKey ? Buffer.from(secretKey, 'base64') : null, {
+      unavailable: keyProblem ?? 'The webhook dispatcher was started without the webhook secrets key.',
+      keyName: `the webhook secrets key of this dispatcher (data folder ${ctx.dataDir})`,
+    });
     r = {
-      options, pools, box: new SecretBox(Buffer.from(secretKey, 'base64')), secrets: new Map(), burst: new Map(), offlineUntil: 0,
+      options, pools, box, secrets: new Map(), burst: new Map(), offlineUntil: 0,
       close: () => pools.close(),
     };
     ctx.resources.set('webhooks', r);
@@ -207,16 +214,6 @@ function describeFailure(r: AttemptResult): string {
   return 'The attempt failed.';
 }
 
-const REDACT = new Set(['webhook-signature', 'authorization', 'cookie', 'x-api-key', 'proxy-authorization']);
-export function redactHeaders(h: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (k === 'webhook-signature') out[k] = v.split(' ').map((p) => p.replace(/,.*/, ',<redacted>')).join(' ');
-    else out[k] = REDACT.has(k.toLowerCase()) ? '<redacted>' : v;
-  }
-  return out;
-}
-
 function isLoopbackUrl(url: URL): boolean {
   const h = url.hostname.replace(/^\[|\]$/g, '');
   return h === 'localhost' || classifyAddress(h) === 'loopback';
@@ -265,9 +262,20 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   if (ctx.signal.aborted) return putBack(now, 'The dispatcher stopped before sending; it will be sent when it starts again.');
 
   const ts = Math.floor(now / 1000);
-  const secrets = [secretOf(r, ep.secret_enc)];
-  if (ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > now) secrets.push(secretOf(r, ep.previous_secret_enc));
-  const custom = JSON.parse(ep.headers) as Record<string, string>;
+  let secrets: string[];
+  let custom: Record<string, string>;
+  try {
+    secrets = [secretOf(r, ep.secret_enc)];
+    if (ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > now) secrets.push(secretOf(r, ep.previous_secret_enc));
+    custom = openHeaders(r.box, ep);
+  } catch (err) {
+    // No usable data key (missing, or another one): retrying cannot help until a person puts the key back, so the
+    // delivery ends failed with the key's sentence (retry it afterwards) instead of retrying for ever.
+    if ((err as { code?: string }).code !== 'key_unavailable') throw err;
+    publish();
+    const why = `Not sent: ${(err as Error).message} Then retry this delivery.`;
+    return { note: why, commit: async (tx, { ownsClaim }) => { if (ownsClaim) await db.setDeliveryState(tx, d.id, { status: 'failed', next_attempt_at: null, last_error: why, updated_at: ctx.now() }); } };
+  }
   const headers: Record<string, string> = {
     ...custom,
     'content-type': 'application/json',
@@ -297,7 +305,7 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
     commit: async (tx, { ownsClaim, batch }) => {
       await db.insertAttempt(tx, {
         id: orderedId(at), account_id: d.account_id, delivery_id: d.id, endpoint_id: ep.id, url: ep.url,
-        request_headers: JSON.stringify(redactHeaders(headers)), body_size: Buffer.byteLength(d.payload),
+        request_headers: JSON.stringify(redactHeaders(headers, headerNames(ep))), body_size: Buffer.byteLength(d.payload),
         response_status: result.status, response_headers: result.headers ? JSON.stringify(result.headers) : null,
         response_body: result.body, response_truncated: result.truncated,
         error_kind: result.errorKind ?? (decision.status === 'delivered' ? null : 'http'),

@@ -1,11 +1,20 @@
 // The webhooks/jobs background service on the main thread: the secret box handlers use, and the job runner in a
 // worker thread (its own connection) that the app and `chronicle serve` start when `background` is true.
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { signalOrigin } from '../../db/signals.ts';
 import type { AppServices } from '../handlers/types.ts';
 import type { ServiceOptions } from '../services.ts';
 import type { FromWorker, ToWorker, WorkerData } from '../jobs/worker.ts';
-import { loadSecretKey, SecretBox, type Encrypter } from './secrets.ts';
+import { openDataKey, type DataKeyStatus } from '../crypto/key-guard.ts';
+import { jobKinds } from '../jobs/kinds.ts';
+import { sealClearHeaders } from './headers.ts';
+import { SecretBox, webhookKeySpec, type Encrypter } from './secrets.ts';
+import { WEBHOOKS_QUEUE } from './deliver.ts';
+import { onStorageDamage } from '../storage/health.ts';
+
+/** Every queue but the webhooks one (what a hub process without the webhook key works). */
+const otherQueues = () => [...new Set(Object.values(jobKinds).map((k) => k.queue))].filter((q) => q !== WEBHOOKS_QUEUE);
 
 let injectedEncrypter: Encrypter | null = null;
 
@@ -15,29 +24,56 @@ export function setSecretEncrypter(encrypter: Encrypter | null): void {
 }
 
 export interface WebhooksService {
-  key: Buffer;
+  /** The webhook data key, null when this process has no usable one (see `keyStatus`). */
+  key: Buffer | null;
+  /** Seals and opens secrets; without a usable key every use is refused with the key's sentence. */
   box: SecretBox;
+  /** What main/crypto/key-guard.ts found: the key, or why it cannot be used. */
+  keyStatus: DataKeyStatus;
   worker: Worker | null;
   workerId: string | null;
   /** Ask the dispatcher to look for work now (after a commit that enqueued jobs). */
   wake(): void;
 }
 
-/** The service of an open workspace (created on first use, also when background work is off). */
-export function webhooksService(app: AppServices): WebhooksService {
-  let svc = app.services.webhooks as WebhooksService | undefined;
-  if (!svc) {
-    const key = loadSecretKey(app.dataDir, injectedEncrypter);
-    const created: WebhooksService = {
-      key,
-      box: new SecretBox(key),
-      worker: null,
-      workerId: null,
-      wake: () => created.worker?.postMessage({ type: 'wake' } satisfies ToWorker),
-    };
-    svc = created;
-    app.services.webhooks = svc;
+const bundleHasNoWebhooks = 'A review bundle holds no webhooks (no endpoints, no secrets).';
+
+/**
+ * Check the workspace's webhook data key (never making one over sealed rows), seal custom headers still in clear,
+ * and hang the service on the app. Runs once per open workspace, before anything uses the service.
+ */
+export async function openWebhooksService(app: AppServices): Promise<WebhooksService> {
+  const existing = app.services.webhooks as WebhooksService | undefined;
+  if (existing) return existing;
+  const keyStatus: DataKeyStatus = app.readOnly
+    ? { name: 'webhook-secrets', label: webhookKeySpec.label, state: 'unused', file: path.join(app.dataDir, webhookKeySpec.fileName), key: null, found: null, expected: null, sentence: null }
+    : await openDataKey(app.store, app.dataDir, webhookKeySpec, { encrypter: injectedEncrypter });
+  const box = new SecretBox(keyStatus.key, {
+    unavailable: keyStatus.sentence ?? (app.readOnly ? bundleHasNoWebhooks : undefined),
+    keyName: `the webhook secrets key in ${keyStatus.file}${keyStatus.found ? ` (key fingerprint ${keyStatus.found})` : ''}`,
+  });
+  if (keyStatus.state === 'ok' && !app.readOnly) {
+    const sealed = await sealClearHeaders(app.store, box);
+    if (sealed.endpoints) {
+      console.error(`[webhooks] sealed the custom header values of ${sealed.endpoints} endpoint(s) and redacted them in ${sealed.attempts} logged attempt(s)${sealed.scrubbed ? '' : '; the old file pages go at the next checkpoint'}.`);
+    }
   }
+  const created: WebhooksService = {
+    key: keyStatus.key,
+    box,
+    keyStatus,
+    worker: null,
+    workerId: null,
+    wake: () => created.worker?.postMessage({ type: 'wake' } satisfies ToWorker),
+  };
+  app.services.webhooks = created;
+  return created;
+}
+
+/** The service of an open workspace (opened by the jobs service when the workspace opens). */
+export function webhooksService(app: AppServices): WebhooksService {
+  const svc = app.services.webhooks as WebhooksService | undefined;
+  if (!svc) throw new Error('The webhooks service is used before the workspace finished opening.');
   return svc;
 }
 
@@ -53,7 +89,8 @@ const unsubscribers = new WeakMap<AppServices, () => void>();
 export const jobsService = {
   name: 'jobs',
   async start(app: AppServices, opts: ServiceOptions): Promise<void> {
-    const svc = webhooksService(app);
+    const svc = await openWebhooksService(app);
+    if (svc.keyStatus.sentence) console.error(`Chronicle: ${svc.keyStatus.sentence}`);
     if (!opts.background || app.readOnly) return;
     const { url, execArgv } = workerUrl();
     const data: WorkerData = {
@@ -61,10 +98,15 @@ export const jobsService = {
       dataDir: app.dataDir,
       origin: signalOrigin(),
       nativeBinding: opts.nativeBinding,
-      config: { webhooks: { secretKey: svc.key.toString('base64') } },
+      config: { webhooks: svc.key ? { secretKey: svc.key.toString('base64') } : { keyProblem: svc.keyStatus.sentence } },
+      // On a hub, a process without the right key leaves deliveries to the dispatchers that have it (they would
+      // fail here); on a file, nothing else could send them, so they end failed with the key's sentence.
+      queues: svc.key || app.local ? null : otherQueues(),
     };
     const worker = new Worker(url, { workerData: data, execArgv, name: 'chronicle-jobs' });
     svc.worker = worker;
+    // Nothing more is written on top of a damaged file (main/storage/health.ts): the dispatcher stops.
+    onStorageDamage(app, () => jobsService.stop(app));
     // A worker that cannot start must not keep the workspace from opening: the console works without background
     // jobs (the Jobs page says the dispatcher is not running) and `chronicle dispatch` can run them instead.
     await new Promise<void>((resolve) => {

@@ -19,6 +19,7 @@ const CustomHeaders = z
   .record(HeaderName, z.string().max(1000).regex(/^[^\r\n]*$/, 'must be on one line'))
   .refine((h) => Object.keys(h).length <= 20, { message: 'at most 20 headers' })
   .refine((h) => !Object.keys(h).some((k) => reservedHeaders.test(k)), { message: 'cannot override Chronicle’s own headers (content-type, webhook-*, user-agent, …)' });
+export { MASKED_HEADER_VALUE } from './constants.ts';
 const RetrySchedule = z.array(z.number().int().min(1000, 'each delay must be at least 1000 ms').max(7 * 86_400_000)).min(1).max(20);
 
 export const Endpoint = z.object({
@@ -32,6 +33,7 @@ export const Endpoint = z.object({
   retrySchedule: z.array(z.number()).nullable(),
   rateLimit: z.number().nullable(),
   concurrency: z.number().int(),
+  /** Custom header names, each with MASKED_HEADER_VALUE. */
   headers: z.record(z.string(), z.string()),
   networkScope: NetworkScope,
   /** Previous secret still signing until this time (rotation overlap). */
@@ -153,6 +155,8 @@ export const webhooksMethods = {
     z.object({ endpointId: Id, cancelledDeliveries: z.number().int() }),
     { role: 'admin', write: true },
   ),
+  /** The custom header values in clear (owners and admins only). */
+  'webhooks.endpoints.revealHeaders': method(z.object({ endpointId: Id }).strict(), z.object({ headers: z.record(z.string(), z.string()) }), { role: 'admin' }),
   'webhooks.endpoints.sendTest': method(z.object({ endpointId: Id }).strict(), DeliverySummary, { role: 'admin', write: true }),
   'webhooks.deliveries.list': method(
     z

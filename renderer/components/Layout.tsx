@@ -11,6 +11,7 @@ import { Icon } from './Icon.tsx';
 import { setDocumentTitle } from './ui.tsx';
 import { NotificationsInbox } from './NotificationsInbox.tsx';
 import { ReadOnlyBanner } from '../pages/audit/ReadOnlyBanner.tsx';
+import { DamageBanner } from '../pages/settings/DamageBanner.tsx';
 
 const routePatterns = routes.map((r) => r.pattern);
 
@@ -143,6 +144,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <div className="flex min-w-0 flex-1 flex-col">
         <TopBar />
         <ReadOnlyBanner />
+        <DamageBanner />
         <main id="main-content" tabIndex={-1} className="min-h-0 flex-1 overflow-auto focus:outline-none">{children}</main>
       </div>
     </div>

@@ -1,10 +1,12 @@
-// Settings: where the workspace lives, tracking on/off and its retention, OS notifications for this person.
+// Settings: where the workspace lives, its backups and integrity, tracking on/off and its retention, OS notifications
+// for this person.
 import { useQueryClient } from '@tanstack/react-query';
 import { Copy, Database } from 'lucide-react';
 import { useEffect, useState, type ReactNode } from 'react';
 import { Button, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, isElectron } from '../lib/client.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
+import { BackupsSection } from './settings/BackupsSection.tsx';
 
 function Toggle({ id, checked, disabled, onChange, label }: { id: string; checked: boolean; disabled?: boolean; onChange: (v: boolean) => void; label: string }) {
   return (
@@ -70,7 +72,7 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
 
   return (
     <div>
-      <PageHeader title="Settings" description="This workspace file, tracking and notifications." />
+      <PageHeader title="Settings" description="This workspace file, its backups and integrity, tracking and notifications." />
       <div className="max-w-3xl space-y-6 p-6">
         <section aria-labelledby="ws-title" className="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
           <h2 id="ws-title" className="mb-2 flex items-center gap-2 text-sm font-semibold"><Database className="size-4" aria-hidden="true" /> Workspace file</h2>
@@ -97,8 +99,10 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
               {status.data.readOnly && <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs text-amber-900 dark:bg-amber-900 dark:text-amber-100">Read-only</span>}
             </div>
           )}
-          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">Everything in this console (events, reports, tracking, notifications) is stored in this one SQLite file. Back it up by copying it while Chronicle is closed.</p>
+          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">Everything in this console (events, reports, tracking, notifications) is stored in this one SQLite file. Back it up under Backups below (or with <code>chronicle backup</code>), with its key files.</p>
         </section>
+
+        <BackupsSection />
 
         <section aria-labelledby="tracking-title" className="rounded-lg border border-slate-200 px-4 py-2 dark:border-slate-800">
           <h2 id="tracking-title" className="pt-2 text-sm font-semibold">Tracking and notifications</h2>

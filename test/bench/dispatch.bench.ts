@@ -122,7 +122,7 @@ async function sqliteRun(): Promise<void> {
 
   await commitDeliveries(app, [endpointId], bodies);
   const runnerStore = await openStore(app.connectTo, { synchronous: 'normal' });
-  const runner = new JobRunner({ store: runnerStore, dataDir: app.dataDir, concurrency: RUNNER_BUDGET, pollMs: 10, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key.toString('base64') } } });
+  const runner = new JobRunner({ store: runnerStore, dataDir: app.dataDir, concurrency: RUNNER_BUDGET, pollMs: 10, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key!.toString('base64') } } });
   const start = performance.now();
   await runner.start();
   // Watch the runner's own counter (a count(*) every few ms would steal the dispatcher's CPU), then check the rows.

@@ -95,7 +95,7 @@ async function scenario(slow: number, slowConcurrency: number): Promise<{ p50: n
   });
 
   // The product's defaults: 32 delivery slots, 4 for fan-out and notifications.
-  const runner = new JobRunner({ store: app.store, dataDir: app.dataDir, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key.toString('base64') } } });
+  const runner = new JobRunner({ store: app.store, dataDir: app.dataDir, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key!.toString('base64') } } });
   await runner.start();
   const filled = Math.min(slow * slowConcurrency, 24);
   const deadline = Date.now() + 20_000;

@@ -16,9 +16,8 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: { demo?: boolean; args?: string[] } = {}): Promise<Server> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-e2e-'));
-  const dbFile = path.join(dir, 'workspace.db');
+export async function startServer(opts: { demo?: boolean; args?: string[]; dbFile?: string } = {}): Promise<Server> {
+  const dbFile = opts.dbFile ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-e2e-')), 'workspace.db');
   const args = ['main/bin/chronicle.mjs', 'serve', '--db', dbFile, '--port', '0', ...(opts.demo === false ? [] : ['--demo']), ...(opts.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';

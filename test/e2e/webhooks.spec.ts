@@ -167,14 +167,16 @@ test('every endpoint setting is edited in the UI, and the create form offers the
   await create.getByRole('button', { name: 'Create endpoint' }).click();
   await page.getByRole('button', { name: 'Done' }).click();
   const created = (await server.api('webhooks.endpoints.list', {})).items.find((e: { url: string }) => e.url === 'https://hooks.example.com/chronicle');
-  expect(created).toMatchObject({ description: 'Team bot', eventTypes: ['card.moved'], retrySchedule: [10_000, 60_000, 3_600_000], rateLimit: 5, concurrency: 2, headers: { 'X-Team': 'ops' }, networkScope: 'public' });
+  expect(created).toMatchObject({ description: 'Team bot', eventTypes: ['card.moved'], retrySchedule: [10_000, 60_000, 3_600_000], rateLimit: 5, concurrency: 2, headers: { 'X-Team': '••••••••' }, networkScope: 'public' });
+  // Header values are secrets: masked in every view, revealed on request.
+  expect(await server.api('webhooks.endpoints.revealHeaders', { endpointId: created.id })).toEqual({ headers: { 'X-Team': 'ops' } });
 
   await page.getByRole('link', { name: 'https://hooks.example.com/chronicle' }).click();
   await page.getByRole('button', { name: 'Edit' }).click();
   const edit = page.getByRole('dialog', { name: 'Edit endpoint' });
   // The form shows the endpoint as it is.
   await expect(edit.getByLabel('Retry delays')).toHaveValue('10s, 1m, 1h');
-  await expect(edit.getByLabel('Header 1 value')).toHaveValue('ops');
+  await expect(edit.getByLabel('Header 1 value')).toHaveValue('••••••••');
   await edit.getByLabel('URL').fill('https://hooks.example.com/v2');
   await edit.getByLabel(/^Description/).fill('Team bot, v2');
   await edit.getByLabel(/comment\.added/).check();

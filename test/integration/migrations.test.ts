@@ -304,7 +304,9 @@ describe.runIf(onPostgres)('opening PostgreSQL databases that are not what they 
     for (const r of results) expect(r.code, r.err).toBe(0);
     const applied = results.filter((r) => /migrations? applied/.test(r.out));
     expect(applied).toHaveLength(1);
-    expect(applied[0].out).toMatch(new RegExp(`schema 0 → ${latestVersion} \\(${latestVersion} migrations applied\\)`));
+    // Versions may have gaps while branches are apart (one listed per version that exists).
+    const count = migrationsByDialect[testStore].length;
+    expect(applied[0].out).toMatch(new RegExp(`schema 0 → ${latestVersion} \\(${count} migrations applied\\)`));
     expect(results.filter((r) => /up to date/.test(r.out))).toHaveLength(3);
     const s = track(await openStore(url));
     expect(await schemaVersion(s)).toBe(latestVersion);

@@ -63,7 +63,7 @@ export async function startRunner(
   opts: { staleMs?: number; heartbeatMs?: number; concurrency?: number; workerId?: string } = {},
 ) {
   const store = await openStore(app.connectTo, { synchronous: 'normal', poolSize: 4 });
-  const key = webhooksService(app).key;
+  const key = webhooksService(app).key!;
   const runner = new JobRunner({
     store,
     dataDir: app.dataDir,

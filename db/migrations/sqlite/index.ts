@@ -7,6 +7,7 @@ import { migration0003 } from './0003_audit.ts';
 import { migration0004 } from './0004_reports.ts';
 import { migration0005 } from './0005_processes.ts';
 import { migration0006 } from './0006_people.ts';
+import { migration0007 } from './0007_keys_and_checks.ts';
 import { migration0008 } from './0008_job_lanes.ts';
 
-export const sqliteMigrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0008];
+export const sqliteMigrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005, migration0006, migration0007, migration0008];

@@ -4,6 +4,7 @@
 import { AlertTriangle, Plus, X } from 'lucide-react';
 import { useId, useState } from 'react';
 import type { Input, Output } from '../../../preload/contract.ts';
+import { MASKED_HEADER_VALUE } from '../../../preload/contract/constants.ts';
 import { Button, ErrorNotice, inputClass } from '../../components/ui.tsx';
 import { scopeWarning, type Scope } from '../../lib/addressScope.ts';
 import { useApi } from '../../lib/queries.ts';
@@ -176,6 +177,7 @@ export function EndpointForm({ endpoint, submitLabel, busy, error, onSubmit, onC
       </div>
       <fieldset className="space-y-2 text-sm">
         <legend className="font-medium">Custom headers <span className="font-normal text-slate-600 dark:text-slate-400">(sent with every delivery)</span></legend>
+        {f.headers.some((h) => h.value === MASKED_HEADER_VALUE) && <p className="text-xs text-slate-600 dark:text-slate-400">Values are stored encrypted and shown as {MASKED_HEADER_VALUE}; leave one as it is to keep it, or type a new value.</p>}
         {f.headers.map((h, i) => (
           <div key={i} className="flex items-center gap-2">
             <input aria-label={`Header ${i + 1} name`} placeholder="X-Team" className={`${inputClass} w-40 font-mono`} value={h.name} onChange={(e) => set({ headers: f.headers.map((x, j) => (j === i ? { ...x, name: e.target.value } : x)) })} />

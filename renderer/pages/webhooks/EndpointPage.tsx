@@ -280,6 +280,31 @@ function DeleteEndpoint({ endpointId, url }: { endpointId: string; url: string }
   );
 }
 
+/** Custom header values are secrets: shown masked, revealed on request (owners and admins). */
+function RevealHeaders({ endpointId }: { endpointId: string }) {
+  const [data, setData] = useState<Record<string, string> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <>
+      <Button variant="ghost" className="!px-1.5 !py-0.5 text-xs" onClick={() => api('webhooks.endpoints.revealHeaders', { endpointId }).then((r) => setData(r.headers), setError)}><Eye className="size-3.5" aria-hidden /> Reveal values</Button>
+      <Dialog open={data !== null || error !== null} onClose={() => { setData(null); setError(null); }} title="Custom header values">
+        <div className="space-y-3 text-sm">
+          {error !== null && <ErrorNotice error={error} title="The values could not be revealed" />}
+          {data && (
+            <>
+              <dl className="space-y-1" data-testid="revealed-headers">
+                {Object.entries(data).map(([k, v]) => <div key={k} className="flex gap-2 font-mono text-xs"><dt className="font-semibold">{k}:</dt><dd className="break-all">{v}</dd></div>)}
+              </dl>
+              <p className="text-xs text-slate-600 dark:text-slate-400">Stored encrypted; shown masked everywhere else, and redacted in attempt logs and Copy as curl.</p>
+              <div className="flex justify-end"><Button variant="primary" onClick={() => setData(null)}>Done</Button></div>
+            </>
+          )}
+        </div>
+      </Dialog>
+    </>
+  );
+}
+
 export function EndpointPage({ params }: { params: Record<string, string> }) {
   const endpointId = params.id;
   const ep = useApi('webhooks.endpoints.get', { endpointId });
@@ -328,7 +353,7 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Network scope</dt><dd>{scopeWords[e.networkScope]}</dd></div>
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Retries</dt><dd>{(e.retrySchedule ?? [5000, 300000, 1800000, 7200000, 18000000, 36000000, 36000000]).map(ms).join(', ')}{e.retrySchedule ? '' : ' (default)'}</dd></div>
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Limits</dt><dd>{e.concurrency} at once{e.rateLimit ? `, ${e.rateLimit}/s` : ''}</dd></div>
-          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Custom headers</dt><dd className="text-xs">{Object.keys(e.headers).length ? <code>{Object.keys(e.headers).join(', ')}</code> : 'None'}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Custom headers</dt><dd className="text-xs">{Object.keys(e.headers).length ? <><code>{Object.keys(e.headers).join(', ')}</code> <RevealHeaders endpointId={endpointId} /></> : 'None'}</dd></div>
           {e.previousSecretExpiresAt && <div className="col-span-2"><dt className="text-xs text-slate-600 dark:text-slate-400">Secret rotation</dt><dd>Old and new secrets both sign until <RelativeTime iso={e.previousSecretExpiresAt} />.</dd></div>}
         </dl>
         <ActivityChart endpointId={endpointId} />
