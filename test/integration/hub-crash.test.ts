@@ -47,7 +47,7 @@ describe(`kill -9 of dispatchers on ${testStore}`, { timeout: 300_000 }, () => {
         setTimeout(() => {
           finish();
           res.end('ok');
-        }, 5 + Math.floor(Math.random() * 20));
+        }, 20 + Math.floor(Math.random() * 40)); // long enough that the work outlasts several kills
       });
     });
     server.keepAliveTimeout = 60_000;
@@ -101,7 +101,7 @@ describe(`kill -9 of dispatchers on ${testStore}`, { timeout: 300_000 }, () => {
       const deadline = Date.now() + 240_000;
       while ((await delivered()) < DELIVERIES) {
         if (Date.now() > deadline) throw new Error(`only ${await delivered()} of ${DELIVERIES} delivered after ${kills} kills`);
-        await new Promise((r) => setTimeout(r, 300 + Math.random() * 600));
+        await new Promise((r) => setTimeout(r, 200 + Math.random() * 400));
         const alive = [...children];
         if (alive.length && kills < 12) {
           alive[Math.floor(Math.random() * alive.length)].kill('SIGKILL');

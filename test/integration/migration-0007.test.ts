@@ -29,7 +29,7 @@ describe(`migration 0007 (keys and checks) on ${testStore}`, () => {
       await insert(WITHOUT, '{}');
       expect(await tableNames(s)).not.toContain('data_keys');
 
-      await migrate(s);
+      await migrate(s, { upTo: 7 });
       expect(await schemaVersion(s)).toBe(7);
       expect(await tableNames(s)).toEqual(expect.arrayContaining(['data_keys', 'storage_checks']));
       const rows = await sqlRows<{ id: string; headers: string; headers_in_clear: unknown }>(s, `SELECT id, headers, headers_in_clear FROM webhook_endpoints ORDER BY id`);

@@ -59,7 +59,7 @@ describe.runIf(onSqlite)('Settings → Backups on a workspace file', () => {
     const s = await (await caller(app, slot)).call('storage.status', {});
     expect(s).toMatchObject({ kind: 'file', canManage: false, backups: [], keys: [], backupsFolder: null, restoreCommand: null });
     for (const m of ['storage.backup', 'storage.check']) {
-      expect(await errorOf(m, {}, slot), m).toEqual({ code: 'forbidden', message: 'Only owners and admins can back up the workspace or run its checks.' });
+      expect(await errorOf(m, {}, slot), m).toEqual({ code: 'forbidden', message: 'Only owners and admins of this account can do this; you are a member.' });
     }
   });
 

@@ -113,9 +113,10 @@ describe('custom headers written in clear before they were sealed', () => {
   it('are sealed, and redacted in logged attempts, at the first open with the key', async () => {
     const location = await tempLocation();
     const dataDir = onSqlite ? path.dirname(location) : tempDir('chronicle-keys-');
-    // A workspace as an older Chronicle left it: schema 5, a clear header value, an attempt that logged it.
+    // A workspace as an older Chronicle left it: schema 6 (before sealing), a clear header value, an attempt that
+    // logged it.
     const old = await openStore(location, { migrate: false, check: false });
-    await migrate(old, { upTo: 5 });
+    await migrate(old, { upTo: 6 });
     await seedDemo(old, { seed: 3, events: 20 });
     const account = (await sqlRow(old, 'SELECT id FROM accounts ORDER BY name LIMIT 1')).id;
     const user = (await sqlRow(old, 'SELECT user_id FROM memberships WHERE account_id = ? ORDER BY created_at LIMIT 1', account)).user_id;
