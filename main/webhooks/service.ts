@@ -2,6 +2,7 @@
 // worker thread (its own connection) that the app and `chronicle serve` start when `background` is true.
 import { Worker } from 'node:worker_threads';
 import { signalOrigin } from '../../db/signals.ts';
+import { AppError } from '../errors.ts';
 import type { AppServices } from '../handlers/types.ts';
 import type { ServiceOptions } from '../services.ts';
 import type { FromWorker, ToWorker, WorkerData } from '../jobs/worker.ts';
@@ -23,10 +24,15 @@ export interface WebhooksService {
   wake(): void;
 }
 
-/** The service of an open workspace (created on first use, also when background work is off). */
+/**
+ * The service of an open workspace (created on first use, also when background work is off). A read-only
+ * workspace (a review bundle) has none: it holds no webhooks, and loading the key would create
+ * `webhook-secrets.key` beside the bundle.
+ */
 export function webhooksService(app: AppServices): WebhooksService {
   let svc = app.services.webhooks as WebhooksService | undefined;
   if (!svc) {
+    if (app.readOnly) throw new AppError('read_only', 'This workspace is open read-only (a review bundle): it holds no webhooks or their secrets.');
     const key = loadSecretKey(app.dataDir, injectedEncrypter);
     const created: WebhooksService = {
       key,
@@ -53,8 +59,9 @@ const unsubscribers = new WeakMap<AppServices, () => void>();
 export const jobsService = {
   name: 'jobs',
   async start(app: AppServices, opts: ServiceOptions): Promise<void> {
+    if (app.readOnly) return; // nothing runs on a review bundle, and nothing is written next to it
     const svc = webhooksService(app);
-    if (!opts.background || app.readOnly) return;
+    if (!opts.background) return;
     const { url, execArgv } = workerUrl();
     const data: WorkerData = {
       location: app.connectTo,
