@@ -1,6 +1,7 @@
 import type { MethodName } from '../../preload/contract.ts';
 import { auditHandlers } from './audit.ts';
 import { foundationHandlers } from './foundation.ts';
+import { jobsHandlers } from './jobs.ts';
 import { reportsHandlers } from './reports.ts';
 import type { Handlers } from './types.ts';
 import { webhooksHandlers } from './webhooks.ts';
@@ -9,6 +10,7 @@ import { webhooksHandlers } from './webhooks.ts';
 export const handlers: Handlers<MethodName> = {
   ...foundationHandlers,
   ...webhooksHandlers,
+  ...jobsHandlers,
   ...auditHandlers,
   ...reportsHandlers,
 };
