@@ -188,12 +188,15 @@ export async function undeliveredIds(
   ).map((r) => r.id);
 }
 
-/** Deliveries of an endpoint waiting for an attempt (not attempted yet, or waiting to retry), with their jobs. */
-export function waitingDeliveries(db: Db, accountId: string, endpointId: string): Promise<{ id: string; job_id: string | null }[]> {
+/**
+ * Deliveries of an endpoint waiting for an attempt (not attempted yet, or waiting to retry), with their jobs;
+ * with `dueBy`, only those due no later than it (the ones a breaker pause ending then holds).
+ */
+export function waitingDeliveries(db: Db, accountId: string, endpointId: string, dueBy?: number): Promise<{ id: string; job_id: string | null }[]> {
   return rawAll<{ id: string; job_id: string | null }>(
     db,
-    `SELECT id, job_id FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status IN ('pending', 'retrying') ORDER BY id`,
-    [accountId, endpointId],
+    `SELECT id, job_id FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status IN ('pending', 'retrying')${dueBy === undefined ? '' : ' AND next_attempt_at <= ?'} ORDER BY id`,
+    dueBy === undefined ? [accountId, endpointId] : [accountId, endpointId, dueBy],
   );
 }
 

@@ -348,6 +348,14 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
  * this one transaction: the runner holds the write lock for all of it, so the endpoint row changes only through
  * the writes below, which keep the cached copy in step (successes in a row then cost no SQL at all).
  */
+/** Make the deliveries held by a breaker pause (due by its end) due at `now`, with their jobs. */
+export async function releaseHeld(tx: Tx, accountId: string, endpointId: string, pauseEnd: number, now: number): Promise<number> {
+  const held = await db.waitingDeliveries(tx, accountId, endpointId, pauseEnd);
+  const n = await db.makeDeliveriesDue(tx, held.map((w) => w.id), now, PAUSED_NOTE);
+  await jobsDb.runJobsNow(tx, held.flatMap((w) => (w.job_id ? [w.job_id] : [])), now);
+  return n;
+}
+
 async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions, batch?: Map<string, unknown>): Promise<void> {
   const cacheKey = `webhooks:endpoint:${endpointId}`;
   const cached = batch?.get(cacheKey) as WebhookEndpointsTable | undefined;
@@ -361,7 +369,11 @@ async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string,
   if (decision.status === 'delivered') {
     if (ep.consecutive_failures !== 0 || ep.paused_until !== null || ep.failing_since !== null || (ep.last_success_at ?? 0) < at - 1000) {
       const hadFailures = ep.consecutive_failures !== 0;
+      const pauseEnd = ep.paused_until;
       await update({ consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: at });
+      // The receiver answers again (a manual Retry now, say): the deliveries the breaker held until the end of its
+      // pause go now, instead of waiting out a pause that is over.
+      if (pauseEnd !== null && pauseEnd > at) await releaseHeld(tx, ep.account_id, ep.id, pauseEnd, at);
       if (hadFailures) ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
     }
     return;

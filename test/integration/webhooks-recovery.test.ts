@@ -140,6 +140,31 @@ describe('recovery', () => {
     expect(again.ok ? '' : again.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('not paused') });
   });
 
+  it('a success that ends the pause (one Retry now) releases the deliveries the breaker held, not only the one retried', async () => {
+    let healthy = false;
+    const r = await rx((_q, res) => res.writeHead(healthy ? 200 : 500).end());
+    runner = await startRunner(app, { breakerThreshold: 2, breakerCoolOffMs: 3_600_000 });
+    const { call } = await caller(app);
+    const ep = await call('webhooks.endpoints.create', { url: r.url, eventTypes: ['card.created'], networkScope: 'loopback', retrySchedule: [DAY, DAY] });
+    for (let i = 0; i < 2; i++) {
+      await emitEvent(app, `release ${i}`);
+      await waitFor(async () => (await deliveriesOf(app, ep.id)).filter((d) => d.status === 'retrying').length === i + 1, `failure ${i + 1}`);
+    }
+    for (let i = 0; i < 2; i++) await emitEvent(app, `held by breaker ${i}`);
+    await waitFor(async () => (await deliveriesOf(app, ep.id)).filter((d) => d.last_error?.startsWith('Paused until')).length === 2, 'two held by the breaker');
+
+    healthy = true;
+    const [first, second] = await deliveriesOf(app, ep.id);
+    await call('webhooks.deliveries.retry', { deliveryId: first.id });
+    // The held ones go at once (before the fix they waited out the hour); the one waiting for its own retry in a
+    // day keeps its schedule.
+    await waitFor(async () => (await deliveriesOf(app, ep.id)).filter((d) => d.status === 'delivered').length === 3, 'the retried one and both held ones delivered', 20_000);
+    const after = await deliveriesOf(app, ep.id);
+    expect(after.find((d) => d.id === second.id)).toMatchObject({ status: 'retrying' });
+    expect(after.filter((d) => d.last_error?.startsWith('Paused until'))).toHaveLength(0);
+    expect((await call('webhooks.endpoints.get', { endpointId: ep.id })).pausedUntil).toBeNull();
+  });
+
   it('bulk retry takes every delivery not delivered since a time, with counts per state before confirming', async () => {
     let healthy = false;
     const r = await rx((_q, res) => res.writeHead(healthy ? 200 : 500).end());
