@@ -23,6 +23,7 @@ async function pages(server: Server) {
   const endpoints = (await server.api('webhooks.endpoints.list', {})).items;
   const endpoint = endpoints[0] ?? (await server.api('webhooks.endpoints.create', { url: 'http://127.0.0.1:9/hooks', eventTypes: ['*'], networkScope: 'loopback', description: 'axe check' }));
   const test = await server.api('webhooks.endpoints.sendTest', { endpointId: endpoint.id });
+  const job = (await server.api('jobs.list', { limit: 1 })).items[0];
   return [
     { name: 'timeline', hash: '#/', title: /^Timeline · Chronicle$/, ready: (p: Page) => p.getByRole('feed', { name: 'Activity' }).locator('article').first() },
     { name: 'boards', hash: '#/boards', title: /^Boards · Chronicle$/, ready: (p: Page) => p.getByRole('link', { name: /Sprint board/ }) },
@@ -36,6 +37,7 @@ async function pages(server: Server) {
     { name: 'endpoint', hash: `#/webhooks/endpoints/${endpoint.id}`, title: /^Endpoint .+ · Chronicle$/, ready: (p: Page) => p.getByRole('list', { name: 'Deliveries' }) },
     { name: 'delivery', hash: `#/webhooks/deliveries/${test.id}`, title: /^Delivery of webhook.test · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Delivery of webhook.test' }) },
     { name: 'jobs', hash: '#/jobs', title: /^Jobs · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Queues' }) },
+    { name: 'job', hash: `#/jobs/${job.id}`, title: /^Job .+ · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Arguments' }) },
     { name: 'reports', hash: '#/reports?range=90', title: /^Reports · Chronicle$/, ready: (p: Page) => p.locator('#daily-title') },
     { name: 'tracking', hash: '#/tracking?range=7', title: /^Tracking · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Tracking', exact: true }) },
     { name: 'settings', hash: '#/settings', title: /^Settings · Chronicle$/, ready: (p: Page) => p.getByRole('switch', { name: 'Record usage tracking' }) },
