@@ -318,6 +318,16 @@ export async function discardJob(tx: Tx, accountId: string, id: string, now: num
   );
 }
 
+/** Cancel waiting jobs (an endpoint deleted with its deliveries): running and finished ones are left alone. */
+export async function cancelWaitingJobs(tx: Tx, ids: readonly string[], now: number, note: string): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    n += await rawRun(tx, `UPDATE jobs SET status = 'cancelled', finished_at = ?, last_error = ? WHERE id IN (${marks(part.length)}) AND status = 'ready'`, [now, note, ...part]);
+  }
+  return n;
+}
+
 /**
  * A job that finished `done` but failed at its work for good (a delivery that ended failed): `failed`, with the
  * reason, in the transaction that records it (after the runner's finishJob). True if it changed the row.

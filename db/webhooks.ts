@@ -219,6 +219,34 @@ export async function makeDeliveriesDue(tx: Tx, ids: readonly string[], now: num
   return n;
 }
 
+// ---- Deleting an endpoint
+
+/** How many of an endpoint's deliveries are being attempted right now (a delete waits for them). */
+export async function countDelivering(db: Db, accountId: string, endpointId: string): Promise<number> {
+  return (await rawFirst<{ n: number }>(
+    db,
+    `SELECT count(*) AS n FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status = 'delivering'`,
+    [accountId, endpointId],
+  ))!.n;
+}
+
+/** The jobs of an endpoint's deliveries (to cancel with it). */
+export async function endpointDeliveryJobIds(db: Db, accountId: string, endpointId: string): Promise<string[]> {
+  return (await rawAll<{ job_id: string }>(
+    db,
+    `SELECT job_id FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND job_id IS NOT NULL ORDER BY id`,
+    [accountId, endpointId],
+  )).map((r) => r.job_id);
+}
+
+/** Delete an endpoint with its delivery log (attempts, then deliveries, then the endpoint): counts removed. */
+export async function deleteEndpoint(tx: Tx, accountId: string, endpointId: string): Promise<{ deliveries: number; attempts: number }> {
+  const attempts = await rawRun(tx, `DELETE FROM webhook_attempts WHERE account_id = ? AND endpoint_id = ?`, [accountId, endpointId]);
+  const deliveries = await rawRun(tx, `DELETE FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ?`, [accountId, endpointId]);
+  await rawRun(tx, `DELETE FROM webhook_endpoints WHERE account_id = ? AND id = ?`, [accountId, endpointId]);
+  return { deliveries, attempts };
+}
+
 /** Pending/retrying/delivering deliveries whose job is gone or finished (repaired by the sweep). */
 export function orphanDeliveries(db: Db, accountId: string, limit: number) {
   return rawAll<{ id: string; endpoint_id: string; status: DeliveryStatus; job_id: string | null }>(

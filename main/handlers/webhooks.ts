@@ -221,6 +221,24 @@ export const webhooksHandlers: Handlers<Exclude<keyof typeof webhooksMethods, 'j
     return await endpointView(ctx, await requireEndpoint(ctx, ep.id));
   },
 
+  'webhooks.endpoints.delete': async (ctx, { endpointId }) => {
+    await requireAdmin(ctx);
+    const ep = await requireEndpoint(ctx, endpointId);
+    const person = (await ws.findUser(ctx.store, ctx.session.userId))?.name ?? 'someone';
+    const deleted = await ctx.store.transaction(async (tx) => {
+      // An attempt under way would record its result against a delivery that is gone: wait for it.
+      if ((await db.countDelivering(tx, ctx.session.accountId, ep.id)) > 0) {
+        throw conflict('One of its deliveries is being sent right now; try again in a few seconds.');
+      }
+      const now = Date.now();
+      const jobIds = await db.endpointDeliveryJobIds(tx, ctx.session.accountId, ep.id);
+      const jobsCancelled = await jobsDb.cancelWaitingJobs(tx, jobIds, now, `Its endpoint was deleted by ${person}.`);
+      return { ...(await db.deleteEndpoint(tx, ctx.session.accountId, ep.id)), jobsCancelled };
+    });
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
+    return { deleted };
+  },
+
   'webhooks.endpoints.disable': async (ctx, { endpointId, reason }) => {
     await requireAdmin(ctx);
     const ep = await requireEndpoint(ctx, endpointId);

@@ -177,6 +177,15 @@ export const webhooksMethods = {
     Endpoint,
     { write: true },
   ),
+  /**
+   * Delete an endpoint with its delivery log: its waiting deliveries are not sent (their jobs are cancelled).
+   * Refused while one of its deliveries is being attempted.
+   */
+  'webhooks.endpoints.delete': method(
+    z.object({ endpointId: Id }).strict(),
+    z.object({ deleted: z.object({ deliveries: z.number().int(), attempts: z.number().int(), jobsCancelled: z.number().int() }) }),
+    { write: true },
+  ),
   'webhooks.endpoints.disable': method(z.object({ endpointId: Id, reason: z.string().trim().max(500).optional() }).strict(), Endpoint, { write: true }),
   'webhooks.endpoints.enable': method(z.object({ endpointId: Id }).strict(), Endpoint, { write: true }),
   'webhooks.endpoints.rotateSecret': method(

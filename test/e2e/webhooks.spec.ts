@@ -224,3 +224,23 @@ test('the form warns at once when a literal address is outside the network scope
   await expect(form.getByLabel('Network scope')).toHaveValue('loopback');
   await expect(warning).toHaveCount(0);
 });
+
+test('an endpoint is deleted with its log only after confirming', async ({ page, server }) => {
+  const ep = await server.api('webhooks.endpoints.create', { url: 'http://127.0.0.1:9/delete-me', eventTypes: ['*'], networkScope: 'loopback', description: 'Old receiver' });
+  await server.api('webhooks.endpoints.sendTest', { endpointId: ep.id });
+  await page.goto(`${server.url}#/webhooks/endpoints/${ep.id}`);
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete this endpoint?' });
+  await expect(dialog).toContainText('removes it with its delivery log');
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await expect(dialog).toBeHidden();
+  expect((await server.api('webhooks.endpoints.get', { endpointId: ep.id })).id).toBe(ep.id);
+
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(dialog.getByRole('button', { name: 'Delete endpoint' })).toBeDisabled();
+  await dialog.getByLabel(/Type delete to confirm/).fill('delete');
+  await dialog.getByRole('button', { name: 'Delete endpoint' }).click();
+  await expect(page.getByRole('heading', { name: 'Webhooks', exact: true })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'http://127.0.0.1:9/delete-me' })).toHaveCount(0);
+  expect((await server.api('webhooks.endpoints.list', {})).items.map((e: { id: string }) => e.id)).not.toContain(ep.id);
+});

@@ -274,3 +274,54 @@ describe('Copy as curl, freshly signed', () => {
     expect((await raw('webhooks.deliveries.signedCurl', { deliveryId: '019a0000-0000-7000-8000-000000000001' })).ok).toBe(false);
   });
 });
+
+describe('deleting an endpoint', () => {
+  it('removes it with its delivery log, cancels its waiting jobs, waits for an attempt under way, and is for admins only', async () => {
+    let release: () => void = () => {};
+    let hold = false;
+    const r = await rx((_q, res) => {
+      if (hold) release = () => res.writeHead(500).end();
+      else res.writeHead(500).end();
+    });
+    runner = await startRunner(app, { attemptTimeoutMs: 20_000 });
+    const { call, raw } = await caller(app);
+    const ep = await call('webhooks.endpoints.create', { url: r.url, eventTypes: ['card.created'], networkScope: 'loopback', retrySchedule: [DAY, DAY] });
+    const keep = await call('webhooks.endpoints.create', { url: r.url, eventTypes: ['card.created'], networkScope: 'loopback', retrySchedule: [DAY, DAY] });
+    await emitEvent(app, 'delete 1');
+    await waitFor(async () => (await deliveriesOf(app, ep.id))[0]?.status === 'retrying' && (await deliveriesOf(app, keep.id))[0]?.status === 'retrying', 'both retrying');
+    // An attempt under way: the delete is refused until it ends.
+    hold = true;
+    const [d] = await deliveriesOf(app, ep.id);
+    await call('webhooks.deliveries.retry', { deliveryId: d.id });
+    await waitFor(async () => (await deliveriesOf(app, ep.id))[0].status === 'delivering', 'being attempted');
+    const busy = await raw('webhooks.endpoints.delete', { endpointId: ep.id });
+    expect(busy.ok ? '' : busy.error).toMatchObject({ code: 'conflict', message: expect.stringContaining('being sent right now') });
+    release();
+    hold = false;
+    await waitFor(async () => (await deliveriesOf(app, ep.id))[0].status === 'retrying', 'the attempt ended');
+
+    // A member may not delete it.
+    const member = (await call('members.list', {})).items.find((m) => m.role === 'member')!;
+    const m = await caller(app);
+    await m.call('session.switchUser', { userId: member.user.id });
+    const refused = await m.raw('webhooks.endpoints.delete', { endpointId: ep.id });
+    expect(refused.ok ? '' : refused.error.code).toBe('forbidden');
+
+    const jobId = (await deliveriesOf(app, ep.id))[0].job_id;
+    const result = await call('webhooks.endpoints.delete', { endpointId: ep.id });
+    expect(result.deleted).toEqual({ deliveries: 1, attempts: 2, jobsCancelled: 1 });
+    expect(await sqlCount(app, 'SELECT count(*) AS n FROM webhook_endpoints WHERE id = ?', ep.id)).toBe(0);
+    expect(await sqlCount(app, 'SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ?', ep.id)).toBe(0);
+    expect(await sqlCount(app, 'SELECT count(*) AS n FROM webhook_attempts WHERE endpoint_id = ?', ep.id)).toBe(0);
+    expect(await sqlRow(app, 'SELECT status, last_error FROM jobs WHERE id = ?', jobId)).toMatchObject({ status: 'cancelled', last_error: expect.stringMatching(/^Its endpoint was deleted by /) });
+    const gone = await raw('webhooks.endpoints.get', { endpointId: ep.id });
+    expect(gone.ok ? '' : gone.error.code).toBe('not_found');
+    expect((await call('webhooks.endpoints.list', {})).items.map((e) => e.id)).not.toContain(ep.id);
+    // The other endpoint keeps its deliveries; a new event no longer goes to the deleted one.
+    expect(await deliveriesOf(app, keep.id)).toHaveLength(1);
+    await sqlRows(app, `UPDATE webhook_endpoints SET status = 'active' WHERE id = ?`, keep.id);
+    await emitEvent(app, 'delete 2');
+    await waitFor(async () => (await deliveriesOf(app, keep.id)).length === 2, 'the kept endpoint gets the new event');
+    expect(await sqlCount(app, 'SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = ?', ep.id)).toBe(0);
+  });
+});

@@ -2,7 +2,7 @@
 // through the URL, live).
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { Output } from '../../../preload/contract.ts';
-import { ArrowLeft, Eye, KeyRound, Pencil, Play, Power, RefreshCw, Send } from 'lucide-react';
+import { ArrowLeft, Eye, KeyRound, Pencil, Play, Power, RefreshCw, Send, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
@@ -265,6 +265,33 @@ function DisableEndpoint({ endpoint }: { endpoint: Output<'webhooks.endpoints.ge
   );
 }
 
+function DeleteEndpoint({ endpoint }: { endpoint: Output<'webhooks.endpoints.get'> }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const del = useApiMutation('webhooks.endpoints.delete', ['webhooks.endpoints.list']);
+  return (
+    <>
+      <Button variant="danger" onClick={() => { del.reset(); setTyped(''); setOpen(true); }}><Trash2 className="size-4" aria-hidden /> Delete</Button>
+      <ConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title="Delete this endpoint?"
+        cancelLabel="Keep it"
+        confirmLabel={del.isPending ? 'Deleting…' : 'Delete endpoint'}
+        danger
+        busy={del.isPending || typed.trim() !== 'delete'}
+        error={del.error ? <ErrorNotice error={del.error} title="The endpoint was not deleted" /> : null}
+        onConfirm={() => del.mutate({ endpointId: endpoint.id }, { onSuccess: () => { setOpen(false); navigate('/webhooks'); } })}
+      >
+        <p>Deleting <span className="font-medium break-all">{endpoint.url}</span> removes it with its delivery log ({endpoint.health.total} deliveries in the last {endpoint.health.windowDays} days). Deliveries still waiting are not sent. This cannot be undone; <em>Disable</em> keeps everything instead.</p>
+        <label className="block">Type <strong>delete</strong> to confirm
+          <input className={`${inputClass} mt-1 w-full`} value={typed} autoComplete="off" onChange={(e) => setTyped(e.target.value)} />
+        </label>
+      </ConfirmDialog>
+    </>
+  );
+}
+
 function RotateSecret({ endpointId, onRotated }: { endpointId: string; onRotated(r: { secret: string; previousSecretExpiresAt: string }): void }) {
   const [open, setOpen] = useState(false);
   const rotate = useApiMutation('webhooks.endpoints.rotateSecret', ['webhooks.endpoints.get', 'webhooks.endpoints.list']);
@@ -338,6 +365,7 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
           : <Button variant="primary" onClick={() => enable.mutate({ endpointId })} disabled={enable.isPending}><Power className="size-4" aria-hidden /> Enable</Button>}
         <RotateSecret endpointId={endpointId} onRotated={setRotated} />
         <Reveal endpointId={endpointId} />
+        <DeleteEndpoint endpoint={e} />
       </PageHeader>
       <div className="space-y-4 p-6">
         {actionError && <ErrorNotice error={actionError} />}
