@@ -12,10 +12,12 @@ import { api, subscribe, type ContractError } from '../../lib/client.ts';
 import { useApi } from '../../lib/queries.ts';
 import { href, useSearchParams } from '../../lib/router.tsx';
 import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
+import { AllChanges } from './AllChanges.tsx';
 import { attributeLabels, ChangeList, kindLabels, ProgressBar, type Names } from './diff.tsx';
 
 const tabs = [
   ['trail', 'Trail'],
+  ['all', 'Every change'],
   ['integrity', 'Integrity'],
   ['bundles', 'Review bundles'],
 ] as const;
@@ -373,7 +375,7 @@ export function AuditPage(_props: { params: Record<string, string> }) {
         </TabList>
         {tabs.map(([t]) => (
           <TabPanel key={t} id={t} className="flex min-h-0 flex-1 flex-col overflow-auto outline-none">
-            {t === 'trail' ? <Trail /> : t === 'integrity' ? <Integrity /> : <Bundles />}
+            {t === 'trail' ? <Trail /> : t === 'all' ? <AllChanges /> : t === 'integrity' ? <Integrity /> : <Bundles />}
           </TabPanel>
         ))}
       </Tabs>
