@@ -3,7 +3,7 @@ import { publishOnCommit } from '../../db/signals.ts';
 import type { CardsTable } from '../../db/schema.ts';
 import * as ws from '../../db/workspace.ts';
 import { conflict, invalid } from '../errors.ts';
-import { auditedCardAttributes, noiseCardAttributes, type AuditedCardAttribute, type CardChanges } from '../events/card-updated.ts';
+import { auditedCardAttributes, noiseCardAttributes, REVERT_KEY, type AuditedCardAttribute, type CardChanges } from '../events/card-updated.ts';
 import { announce, inCommand, now, type DomainContext } from './context.ts';
 import { requireColumn, requireColumnWithCount, requireMember, requireMove, requireWritableBoard, requireWritableCard } from './guards.ts';
 import { recordEvent } from './record.ts';
@@ -136,6 +136,7 @@ export async function applyCardChanges(
   ctx: DomainContext,
   cardId: string,
   set: Partial<Pick<CardsTable, AuditedCardAttribute>>,
+  opts: { revertOf?: string } = {},
 ): Promise<CardsTable> {
   const { session } = ctx;
   const at = now(ctx);
@@ -172,7 +173,7 @@ export async function applyCardChanges(
     const event = await recordEvent(
       tx,
       'card_updated',
-      { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, changes: JSON.stringify(changes) },
+      { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, changes: JSON.stringify(opts.revertOf ? { ...changes, [REVERT_KEY]: opts.revertOf } : changes) },
       { boardId: card.board_id, projectId },
     );
     return { card: next, event };

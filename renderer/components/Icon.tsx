@@ -1,6 +1,6 @@
 import {
   Activity, Archive, ArrowRight, Bell, ChartColumn, ClipboardList, Cog, KanbanSquare, MessageSquare, MousePointerClick,
-  Pencil, ShieldCheck, SquarePlus, UserPlus, Webhook, Workflow, type LucideIcon,
+  Pencil, RotateCcw, ShieldCheck, SquarePlus, UserPlus, Webhook, Workflow, type LucideIcon,
 } from 'lucide-react';
 
 /** Icons by the names event modules use (Lucide's names). Unknown names fall back to `activity`. */
@@ -16,6 +16,7 @@ const byName: Record<string, LucideIcon> = {
   'message-square': MessageSquare,
   'mouse-pointer-click': MousePointerClick,
   pencil: Pencil,
+  'rotate-ccw': RotateCcw,
   'shield-check': ShieldCheck,
   'square-plus': SquarePlus,
   'user-plus': UserPlus,

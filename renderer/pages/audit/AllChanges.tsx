@@ -130,7 +130,7 @@ export function AllChanges() {
                 >
                   <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
                     <Icon name={item.icon} className="size-4 text-slate-600 dark:text-slate-400" />
-                    <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-300">{typeLabels[item.subjectType]}</span>
+                    <span className="rounded bg-slate-100 px-1.5 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-300">{item.subject.revert_of ? 'Revert' : typeLabels[item.subjectType]}</span>
                     <span>{item.description}</span>
                     {item.board && <span className="text-slate-600 dark:text-slate-400">on {item.board.name}</span>}
                     <span className="text-slate-600 dark:text-slate-400">·</span>

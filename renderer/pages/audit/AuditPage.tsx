@@ -146,7 +146,7 @@ function Trail() {
                   <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
                     <Icon name={kindIcons[item.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
                     <span className="font-medium">{item.updater.name}</span>
-                    <span className="text-slate-600 dark:text-slate-400">{kindLabels[item.kind].toLowerCase()}</span>
+                    <span className="text-slate-600 dark:text-slate-400">{item.revertOf ? `reverted to version ${item.revertOf.number}` : kindLabels[item.kind].toLowerCase()}</span>
                     <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/audit/cards/${item.card.id}`)}>{item.card.title}</a>
                     {item.board && <span className="text-slate-600 dark:text-slate-400">on {item.board.name}</span>}
                     <span className="text-slate-600 dark:text-slate-400">·</span>
