@@ -156,6 +156,18 @@ test('a hanging attempt shows as in progress; Copy as curl offers a freshly sign
     const ts = Number(/webhook-timestamp: (\d+)/.exec((await cmd.textContent())!)![1]);
     expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(30);
     await axeClean(page, 'delivery signed curl');
+
+    // A member may not see the secret: no signed command, and the page says plainly the logged one will not verify.
+    const member = (await server.api('members.list', {})).items.find((m: { role: string }) => m.role === 'member');
+    await page.getByTitle('Acting as').selectOption(member.user.id);
+    await expect(page.getByTitle('Acting as')).toHaveValue(member.user.id);
+    await page.goto(`${server.url}#/webhooks/deliveries/${d.id}`);
+    await expect(page.getByText(/this will not verify; only owners and admins can make a signed one/)).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Send it yourself' })).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Make a signed curl command' })).toHaveCount(0);
+    const owner = (await server.api('members.list', {})).items.find((m: { role: string }) => m.role === 'owner');
+    await page.getByTitle('Acting as').selectOption(owner.user.id);
+    await expect(page.getByTitle('Acting as')).toHaveValue(owner.user.id);
   } finally {
     for (const r of rx.state.release.splice(0)) r();
     await rx.close();

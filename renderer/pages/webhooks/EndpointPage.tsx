@@ -170,6 +170,7 @@ function RetryUndelivered({ endpointId }: { endpointId: string }) {
             <input type="datetime-local" className={`${inputClass} mt-1 w-full`} value={since} max={toLocalInput(Date.now())} onChange={(e) => setSince(e.target.value)} required />
           </label>
           {at && <p className="text-xs text-slate-600 dark:text-slate-400">That is {formatLocal(at, { seconds: false })} ({new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC).</p>}
+          {at && Date.parse(at) > Date.now() && <p role="alert" className="text-sm text-red-800 dark:text-red-300">That moment is in the future: choose one in the past.</p>}
           {preview.error && <ErrorNotice error={preview.error} title="The deliveries could not be counted" />}
           {counts && (
             <fieldset className="space-y-1" aria-describedby="retry-total">
