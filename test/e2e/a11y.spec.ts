@@ -30,6 +30,7 @@ async function pages(server: Server) {
     { name: 'board', hash: `#/boards/${board.id}`, title: /^Sprint board · Chronicle$/, ready: (p: Page) => p.getByTestId('card').first() },
     { name: 'card panel', hash: `#/boards/${board.id}?card=${card.id}`, title: /^Sprint board · Chronicle$/, ready: (p: Page) => p.getByRole('dialog').getByLabel('Title') },
     { name: 'audit trail', hash: '#/audit', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('feed', { name: 'Card changes' }).locator('article').first() },
+    { name: 'audit every change', hash: '#/audit?tab=all', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('feed', { name: 'Every change' }).locator('article').first() },
     { name: 'audit integrity', hash: '#/audit?tab=integrity', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('button', { name: 'Verify the chain' }) },
     { name: 'audit bundles', hash: '#/audit?tab=bundles', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('button', { name: 'Export bundle' }) },
     { name: 'card history', hash: `#/audit/cards/${card.id}`, title: /^History · .+ · Chronicle$/, ready: (p: Page) => p.getByRole('list', { name: 'Versions, newest first' }) },
@@ -104,6 +105,11 @@ test('the audit tabs move with the arrow keys', async ({ page, server }) => {
   const trail = page.getByRole('tab', { name: 'Trail' });
   await expect(trail).toHaveAttribute('aria-selected', 'true');
   await trail.focus();
+  await page.keyboard.press('ArrowRight');
+  const every = page.getByRole('tab', { name: 'Every change' });
+  await expect(every).toBeFocused();
+  await expect(every).toHaveAttribute('aria-selected', 'true');
+  await expect(page).toHaveURL(/tab=all/);
   await page.keyboard.press('ArrowRight');
   const integrity = page.getByRole('tab', { name: 'Integrity' });
   await expect(integrity).toBeFocused();
