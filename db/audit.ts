@@ -353,6 +353,38 @@ export async function findVersion(db: Db, accountId: string, cardId: string, id:
   return rawFirst<VersionRow>(db, sql, values);
 }
 
+/** How many versions of a card are at or before `key` (the number of the version at `key`, oldest = 1). */
+export async function countVersionsUpTo(db: Db, accountId: string, cardId: string, key: VersionKey): Promise<number> {
+  const { values, p } = params();
+  const arm = (table: string) =>
+    `SELECT count(*) AS n FROM ${table} WHERE card_id = ${p(cardId)} AND account_id = ${p(accountId)} AND (created_at, id) <= (${p(key.createdAt)}, ${p(key.id)})`;
+  const rows = await rawAll<{ n: number }>(db, `${arm('card_created')} UNION ALL ${arm('card_updated')} UNION ALL ${arm('card_moved')}`, values);
+  return rows.reduce((sum, r) => sum + Number(r.n), 0);
+}
+
+/** Versions of the account's cards by event id (any card): one statement. */
+export async function findVersionsByIds(db: Db, accountId: string, ids: readonly string[]): Promise<VersionRow[]> {
+  if (ids.length === 0) return [];
+  const { values, p } = params();
+  const where = () => `id IN (${ids.map((id) => p(id)).join(', ')}) AND account_id = ${p(accountId)}`;
+  const sql = `SELECT ${createdCols} FROM card_created WHERE ${where()}
+    UNION ALL SELECT ${updatedCols} FROM card_updated WHERE ${where()}
+    UNION ALL SELECT ${movedCols} FROM card_moved WHERE ${where()}`;
+  return rawAll<VersionRow>(db, sql, values);
+}
+
+/** The number of each version (oldest of its card = 1), for many versions in one statement. */
+export async function versionNumbers(db: Db, accountId: string, versions: readonly { id: string; card_id: string; created_at: number }[]): Promise<Map<string, number>> {
+  if (versions.length === 0) return new Map();
+  const { values, p } = params();
+  const upTo = (table: string, v: { id: string; card_id: string; created_at: number }) =>
+    `(SELECT count(*) FROM ${table} WHERE card_id = ${p(v.card_id)} AND account_id = ${p(accountId)} AND (created_at, id) <= (${p(v.created_at)}, ${p(v.id)}))`;
+  const sql = versions
+    .map((v) => `SELECT CAST(${p(v.id)} AS TEXT) AS id, ${upTo('card_created', v)} + ${upTo('card_updated', v)} + ${upTo('card_moved', v)} AS n`)
+    .join(' UNION ALL ');
+  return new Map((await rawAll<{ id: string; n: number }>(db, sql, values)).map((r) => [r.id, Number(r.n)]));
+}
+
 export async function cardCreation(db: Db, accountId: string, cardId: string): Promise<VersionRow | undefined> {
   return rawFirst<VersionRow>(db, `SELECT ${createdCols} FROM card_created WHERE card_id = ? AND account_id = ? ORDER BY created_at, id LIMIT 1`, [cardId, accountId]);
 }

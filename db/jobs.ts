@@ -189,6 +189,17 @@ export async function requeueJob(db: Db, id: string, runAt: number, opts: { prio
   );
 }
 
+/** Make waiting (`ready`) jobs due at `now` (resume of a paused endpoint); running and finished jobs are left alone. */
+export async function runJobsNow(tx: Tx, ids: readonly string[], now: number): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    n += await rawRun(tx, `UPDATE jobs SET run_at = ? WHERE id IN (${marks(part.length)}) AND status = 'ready' AND run_at > ?`, [now, ...part, now]);
+  }
+  if (n > 0) await wakeRunnersOnCommit(tx);
+  return n;
+}
+
 /** Change a job's arguments and priority (the deliver job of a manual retry goes back to a scheduled one). */
 export async function setJobArgs(tx: Db, id: string, args: Record<string, unknown>, priority: number): Promise<void> {
   await rawRun(tx, `UPDATE jobs SET args = ?, priority = ? WHERE id = ?`, [JSON.stringify(args), priority, id]);
@@ -244,6 +255,11 @@ export async function takeThrottleSlot(tx: Tx, key: string, intervalMs: number, 
 
 export interface QueueStats { queue: string; ready: number; scheduled: number; claimed: number; done: number; failed: number; cancelled: number }
 
+// A job can finish `done` and still have failed at its work: older deliver jobs ended `done` with the error text
+// when their delivery ended failed (they are marked `failed` now, see markDoneJobFailed). Both read
+// as failed here: the job ids of the account's failed deliveries (a small set, read once per statement).
+const failedWork = `id IN (SELECT job_id FROM webhook_deliveries WHERE account_id = ? AND status = 'failed' AND job_id IS NOT NULL)`;
+
 export function queueStats(db: Db, accountId: string, now: number): Promise<QueueStats[]> {
   return rawAll<QueueStats>(
     db,
@@ -251,31 +267,101 @@ export function queueStats(db: Db, accountId: string, now: number): Promise<Queu
        count(*) FILTER (WHERE status = 'ready' AND run_at <= ?) AS ready,
        count(*) FILTER (WHERE status = 'ready' AND run_at > ?) AS scheduled,
        count(*) FILTER (WHERE status = 'claimed') AS claimed,
-       count(*) FILTER (WHERE status = 'done') AS done,
-       count(*) FILTER (WHERE status = 'failed') AS failed,
+       count(*) FILTER (WHERE status = 'done' AND NOT (${failedWork})) AS done,
+       count(*) FILTER (WHERE status = 'failed' OR (status = 'done' AND ${failedWork})) AS failed,
        count(*) FILTER (WHERE status = 'cancelled') AS cancelled
      FROM jobs WHERE account_id = ? GROUP BY queue ORDER BY queue`,
-    [now, now, accountId],
+    [now, now, accountId, accountId, accountId],
   );
 }
 
 export type JobListFilter = 'ready' | 'scheduled' | 'claimed' | 'done' | 'failed' | 'cancelled';
 
-export function listJobs(
+/** A row of the jobs page: `failed_work` is true for a `done` job whose work failed (see failedWork). */
+export type JobListRow = JobRow & { failed_work: boolean };
+
+export async function listJobs(
   db: Db,
   accountId: string,
   opts: { status?: JobListFilter; queue?: string; kind?: string; before?: { at: number; id: string }; limit: number; now: number },
-): Promise<JobRow[]> {
+): Promise<JobListRow[]> {
   const where = ['account_id = ?'];
-  const params: unknown[] = [accountId];
+  const params: unknown[] = [accountId, accountId];
   if (opts.status === 'ready') { where.push(`status = 'ready' AND run_at <= ?`); params.push(opts.now); }
   else if (opts.status === 'scheduled') { where.push(`status = 'ready' AND run_at > ?`); params.push(opts.now); }
+  else if (opts.status === 'failed') { where.push(`(status = 'failed' OR (status = 'done' AND ${failedWork}))`); params.push(accountId); }
+  else if (opts.status === 'done') { where.push(`status = 'done' AND NOT (${failedWork})`); params.push(accountId); }
   else if (opts.status) { where.push('status = ?'); params.push(opts.status); }
   if (opts.queue) { where.push('queue = ?'); params.push(opts.queue); }
   if (opts.kind) { where.push('kind = ?'); params.push(opts.kind); }
   if (opts.before) { where.push('(created_at < ? OR (created_at = ? AND id < ?))'); params.push(opts.before.at, opts.before.at, opts.before.id); }
   params.push(opts.limit);
-  return rawAll<JobRow>(db, `SELECT * FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`, params);
+  const rows = await rawAll<JobRow & { failed_work: unknown }>(
+    db,
+    `SELECT *, CASE WHEN status = 'done' AND ${failedWork} THEN 1 ELSE 0 END AS failed_work
+     FROM jobs WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    params,
+  );
+  return rows.map((r) => ({ ...r, failed_work: Number(r.failed_work) === 1 }));
+}
+
+/** One job of the account, with `failed_work` (see failedWork); undefined for another account's id. */
+export async function findAccountJob(db: Db, accountId: string, id: string): Promise<JobListRow | undefined> {
+  const row = await rawFirst<JobRow & { failed_work: unknown }>(
+    db,
+    `SELECT *, CASE WHEN status = 'done' AND ${failedWork} THEN 1 ELSE 0 END AS failed_work FROM jobs WHERE id = ? AND account_id = ?`,
+    [accountId, id, accountId],
+  );
+  return row && { ...row, failed_work: Number(row.failed_work) === 1 };
+}
+
+/**
+ * Run a job again now (jobs.retry): a failed or discarded one, or a waiting one at once. Never a running
+ * (claimed) or a finished one: conditional on the status it was read in, so a claim in between wins. Its last
+ * error is cleared (the next run writes its own).
+ */
+export async function retryJob(tx: Tx, accountId: string, id: string, now: number): Promise<boolean> {
+  const n = await rawRun(
+    tx,
+    `UPDATE jobs SET status = 'ready', run_at = ?, last_error = NULL, finished_at = NULL, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL
+     WHERE id = ? AND account_id = ? AND status IN ('ready', 'failed', 'cancelled')`,
+    [now, id, accountId],
+  );
+  if (n === 1) await wakeRunnersOnCommit(tx);
+  return n === 1;
+}
+
+/**
+ * Discard a waiting or failed job (jobs.discard): `cancelled`, with `note` saying who. A claimed job is never
+ * discarded mid-run: the update is conditional, so of a claim and a discard at the same moment exactly one wins
+ * (PostgreSQL re-checks the condition after the row lock; SQLite has one writer).
+ */
+export async function discardJob(tx: Tx, accountId: string, id: string, now: number, note: string): Promise<boolean> {
+  return (
+    (await rawRun(
+      tx,
+      `UPDATE jobs SET status = 'cancelled', finished_at = ?, last_error = ? WHERE id = ? AND account_id = ? AND status IN ('ready', 'failed')`,
+      [now, note, id, accountId],
+    )) === 1
+  );
+}
+
+/** Cancel waiting jobs (an endpoint deleted with its deliveries): running and finished ones are left alone. */
+export async function cancelWaitingJobs(tx: Tx, ids: readonly string[], now: number, note: string): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    n += await rawRun(tx, `UPDATE jobs SET status = 'cancelled', finished_at = ?, last_error = ? WHERE id IN (${marks(part.length)}) AND status = 'ready'`, [now, note, ...part]);
+  }
+  return n;
+}
+
+/**
+ * A job that finished `done` but failed at its work for good (a delivery that ended failed): `failed`, with the
+ * reason, in the transaction that records it (after the runner's finishJob). True if it changed the row.
+ */
+export async function markDoneJobFailed(db: Db, id: string, error: string): Promise<boolean> {
+  return (await rawRun(db, `UPDATE jobs SET status = 'failed', last_error = ? WHERE id = ? AND status = 'done'`, [error, id])) === 1;
 }
 
 // ---- Recurring tasks

@@ -67,6 +67,17 @@ export function markAllRead(db: Db, accountId: string, userId: string, at: numbe
 export const findNotificationIds = (db: Db, accountId: string, ids: string[]) =>
   all(db, db.q.selectFrom('notifications').select(['id', 'user_id']).where('account_id', '=', accountId).where('id', 'in', ids).orderBy('id'));
 
+/** Notifications written for these sources (`source_key`), with their recipients' names (a job's detail). */
+export function notificationsBySource(db: Db, accountId: string, keys: readonly string[]) {
+  if (keys.length === 0) return Promise.resolve([]);
+  return rawAll<{ id: string; title: string; user_id: string; user_name: string; created_at: number }>(
+    db,
+    `SELECT n.id, n.title, n.user_id, u.name AS user_name, n.created_at FROM notifications n JOIN users u ON u.id = n.user_id
+     WHERE n.account_id = ? AND n.source_key IN (${marks(keys.length)}) ORDER BY n.created_at, n.id LIMIT 200`,
+    [accountId, ...keys],
+  );
+}
+
 /** Owners and admins of an account (who hears about webhook trouble). */
 export const accountAdmins = async (db: Db, accountId: string) =>
   (await all(db, db.q.selectFrom('memberships').select('user_id').where('account_id', '=', accountId).where('role', 'in', ['owner', 'admin']).orderBy('user_id'))).map(

@@ -69,17 +69,36 @@ export function subscribedEndpoints(db: Db, accountId: string, type: string, at:
   );
 }
 
-export interface EndpointHealth { endpoint_id: string; total: number; delivered: number; failed: number; pending: number; last_failure_at: number | null }
+export interface EndpointHealth {
+  endpoint_id: string; total: number; delivered: number; failed: number; pending: number; delivering: number; cancelled: number;
+  last_failure_at: number | null;
+}
 
-/** Success rate over the last `since` window, per endpoint of the account: one query. */
+/** Deliveries created since `since`, per endpoint of the account, by where they are now: one query. */
 export async function endpointHealth(db: Db, accountId: string, since: number): Promise<Map<string, EndpointHealth>> {
   const rows = await rawAll<EndpointHealth>(
     db,
     `SELECT endpoint_id, count(*) AS total, count(*) FILTER (WHERE status = 'delivered') AS delivered, count(*) FILTER (WHERE status = 'failed') AS failed,
        count(*) FILTER (WHERE status IN ('pending', 'retrying', 'delivering')) AS pending,
+       count(*) FILTER (WHERE status = 'delivering') AS delivering,
+       count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
        max(CASE WHEN status IN ('failed', 'retrying') THEN updated_at END) AS last_failure_at
      FROM webhook_deliveries WHERE account_id = ? AND created_at >= ? GROUP BY endpoint_id`,
     [accountId, since],
+  );
+  return new Map(rows.map((r) => [r.endpoint_id, r]));
+}
+
+export interface AttemptHealth { endpoint_id: string; succeeded: number; failed: number }
+
+/** Attempts made since `since`, per endpoint, by outcome: one query over the (endpoint, time) index. */
+export async function attemptHealth(db: Db, accountId: string, endpointIds: readonly string[], since: number): Promise<Map<string, AttemptHealth>> {
+  if (endpointIds.length === 0) return new Map();
+  const rows = await rawAll<AttemptHealth>(
+    db,
+    `SELECT endpoint_id, count(*) FILTER (WHERE error_kind IS NULL) AS succeeded, count(*) FILTER (WHERE error_kind IS NOT NULL) AS failed
+     FROM webhook_attempts WHERE endpoint_id IN (${marks(endpointIds.length)}) AND account_id = ? AND created_at >= ? GROUP BY endpoint_id`,
+    [...endpointIds, accountId, since],
   );
   return new Map(rows.map((r) => [r.endpoint_id, r]));
 }
@@ -153,18 +172,98 @@ export async function unmarkDelivering(tx: Tx, ids: string[], now: number): Prom
   );
 }
 
-export async function failedDeliveryIds(db: Db, accountId: string, endpointId: string, since: number, afterId: string, limit: number): Promise<string[]> {
+// ---- Not delivered: bulk retry and resume
+
+export type UndeliveredState = 'failed' | 'retrying' | 'pending' | 'paused';
+
+/**
+ * The state a delivery that is not delivered is in, as SQL: `failed`; `paused` when it waits (pending or
+ * retrying) for a time no later than the end of the endpoint's pause (the dispatcher would hold it until then);
+ * else its status. `?` is the pause's end (-1 when the endpoint is not paused: nothing is due before that).
+ */
+const undeliveredState = `CASE WHEN status = 'failed' THEN 'failed' WHEN next_attempt_at <= ? THEN 'paused' ELSE status END`;
+const undeliveredWhere = `account_id = ? AND endpoint_id = ? AND status IN ('failed', 'retrying', 'pending') AND updated_at >= ?`;
+
+/** Deliveries of an endpoint not delivered whose last change is since `since`, per state, and how many are in flight. */
+export async function undeliveredCounts(db: Db, accountId: string, endpointId: string, since: number, pausedUntil: number): Promise<{ counts: Record<UndeliveredState, number>; delivering: number }> {
+  const rows = await rawAll<{ state: UndeliveredState; n: number }>(
+    db,
+    `SELECT state, count(*) AS n FROM (SELECT ${undeliveredState} AS state FROM webhook_deliveries WHERE ${undeliveredWhere}) s GROUP BY state`,
+    [pausedUntil, accountId, endpointId, since],
+  );
+  const counts: Record<UndeliveredState, number> = { failed: 0, retrying: 0, pending: 0, paused: 0 };
+  for (const r of rows) counts[r.state] = r.n;
+  const delivering = (await rawFirst<{ n: number }>(
+    db,
+    `SELECT count(*) AS n FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status = 'delivering' AND updated_at >= ?`,
+    [accountId, endpointId, since],
+  ))!.n;
+  return { counts, delivering };
+}
+
+/** A page of those deliveries' ids in the given states, in id order after `afterId`. */
+export async function undeliveredIds(
+  db: Db, accountId: string, endpointId: string, since: number, pausedUntil: number, states: readonly UndeliveredState[], afterId: string, limit: number,
+): Promise<string[]> {
+  if (states.length === 0) return [];
   return (
     await rawAll<{ id: string }>(
       db,
-      `SELECT id FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status = 'failed' AND updated_at >= ? AND id > ? ORDER BY id LIMIT ?`,
-      [accountId, endpointId, since, afterId, limit],
+      `SELECT id FROM webhook_deliveries WHERE ${undeliveredWhere} AND id > ? AND ${undeliveredState} IN (${marks(states.length)}) ORDER BY id LIMIT ?`,
+      [accountId, endpointId, since, afterId, pausedUntil, ...states, limit],
     )
   ).map((r) => r.id);
 }
 
-export async function countFailed(db: Db, accountId: string, endpointId: string, since: number): Promise<number> {
-  return (await rawFirst<{ n: number }>(db, `SELECT count(*) AS n FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status = 'failed' AND updated_at >= ?`, [accountId, endpointId, since]))!.n;
+/**
+ * Deliveries of an endpoint waiting for an attempt (not attempted yet, or waiting to retry), with their jobs;
+ * with `dueBy`, only those due no later than it (the ones a breaker pause ending then holds).
+ */
+export function waitingDeliveries(db: Db, accountId: string, endpointId: string, dueBy?: number): Promise<{ id: string; job_id: string | null }[]> {
+  return rawAll<{ id: string; job_id: string | null }>(
+    db,
+    `SELECT id, job_id FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status IN ('pending', 'retrying')${dueBy === undefined ? '' : ' AND next_attempt_at <= ?'} ORDER BY id`,
+    dueBy === undefined ? [accountId, endpointId] : [accountId, endpointId, dueBy],
+  );
+}
+
+/**
+ * Make waiting deliveries due at `now` (resume). A `last_error` that only said why it waited (it starts with
+ * `waitNote`, e.g. the breaker's "Paused until …") is cleared: it was not an attempt's error.
+ */
+export async function makeDeliveriesDue(tx: Tx, ids: readonly string[], now: number, waitNote: string): Promise<number> {
+  let n = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    n += await rawRun(
+      tx,
+      `UPDATE webhook_deliveries SET next_attempt_at = ?, updated_at = ?,
+         last_error = CASE WHEN last_error LIKE ? THEN NULL ELSE last_error END
+       WHERE id IN (${marks(part.length)}) AND status IN ('pending', 'retrying')`,
+      [now, now, `${waitNote.replace(/[%_]/g, '')}%`, ...part],
+    );
+  }
+  return n;
+}
+
+// ---- Deleting an endpoint
+
+/** How many of an endpoint's deliveries are being attempted right now (a delete waits for them). */
+export async function countDelivering(db: Db, accountId: string, endpointId: string): Promise<number> {
+  return (await rawFirst<{ n: number }>(
+    db,
+    `SELECT count(*) AS n FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND status = 'delivering'`,
+    [accountId, endpointId],
+  ))!.n;
+}
+
+/** The jobs of an endpoint's deliveries (to cancel with it). */
+export async function endpointDeliveryJobIds(db: Db, accountId: string, endpointId: string): Promise<string[]> {
+  return (await rawAll<{ job_id: string }>(
+    db,
+    `SELECT job_id FROM webhook_deliveries WHERE account_id = ? AND endpoint_id = ? AND job_id IS NOT NULL ORDER BY id`,
+    [accountId, endpointId],
+  )).map((r) => r.job_id);
 }
 
 /** Pending/retrying/delivering deliveries whose job is gone or finished (repaired by the sweep). */
@@ -212,7 +311,8 @@ export async function pruneOld(tx: Tx, accountId: string, before: number): Promi
     [accountId, accountId, before],
   );
   const deliveries = await rawRun(tx, `DELETE FROM webhook_deliveries WHERE account_id = ? AND created_at < ? AND status IN ('delivered', 'failed', 'cancelled')`, [accountId, before]);
-  const jobs = await rawRun(tx, `DELETE FROM jobs WHERE account_id = ? AND status IN ('done', 'cancelled') AND finished_at < ?`, [accountId, before]);
+  // Failed jobs too (their deliveries, failed for good, go at the same age): nothing would ever remove them.
+  const jobs = await rawRun(tx, `DELETE FROM jobs WHERE account_id = ? AND status IN ('done', 'failed', 'cancelled') AND finished_at < ?`, [accountId, before]);
   return { attempts, deliveries, jobs };
 }
 

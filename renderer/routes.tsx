@@ -6,6 +6,7 @@ import { BoardPage } from './pages/BoardPage.tsx';
 import { BoardsPage } from './pages/BoardsPage.tsx';
 import { DeliveryPage } from './pages/webhooks/DeliveryPage.tsx';
 import { EndpointPage } from './pages/webhooks/EndpointPage.tsx';
+import { JobPage } from './pages/webhooks/JobPage.tsx';
 import { JobsPage } from './pages/webhooks/JobsPage.tsx';
 import { PeoplePage } from './pages/PeoplePage.tsx';
 import { ReportsPage } from './pages/reports/ReportsPage.tsx';
@@ -33,6 +34,7 @@ export const routes: RouteDef[] = [
   { pattern: '/webhooks/endpoints/:id', page: EndpointPage, title: 'Endpoint' },
   { pattern: '/webhooks/deliveries/:id', page: DeliveryPage, title: 'Delivery' },
   { pattern: '/jobs', page: JobsPage, nav: { label: 'Jobs', icon: 'workflow' } },
+  { pattern: '/jobs/:id', page: JobPage, title: 'Job' },
   { pattern: '/reports', page: ReportsPage, nav: { label: 'Reports', icon: 'chart-column' } },
   { pattern: '/tracking', page: TrackingPage, nav: { label: 'Tracking', icon: 'mouse-pointer-click' } },
   { pattern: '/people', page: PeoplePage, nav: { label: 'People', icon: 'users' } },

@@ -2,7 +2,7 @@
 // moment, comparison of any two versions, revert, and the account-wide audit list. Every page costs a fixed
 // number of statements (versions, then names in bulk), never one per row.
 import {
-  auditListPage, cardChangesAfter, cardCreation, cardVersionsPage, findVersion, loadAccountNames, loadCards,
+  auditListPage, cardChangesAfter, cardCreation, cardVersionsPage, countVersionsUpTo, findVersion, findVersionsByIds, versionNumbers, loadAccountNames, loadCards,
   type VersionKey, type VersionRow,
 } from '../../db/audit.ts';
 import { toIso } from '../../db/ids.ts';
@@ -12,7 +12,7 @@ import * as ws from '../../db/workspace.ts';
 import { applyCardChanges } from '../domain/cards.ts';
 import type { DomainContext } from '../domain/context.ts';
 import { conflict, notFound } from '../errors.ts';
-import { ignoredCardAttributes, parseChanges } from '../events/card-updated.ts';
+import { ignoredCardAttributes, parseChanges, revertOf } from '../events/card-updated.ts';
 import { decodeCursor, encodeCursor } from '../feed.ts';
 
 /** The attributes a past state is rebuilt for (position is noise: other cards' moves shift it unrecorded). */
@@ -34,6 +34,24 @@ export function versionChanges(v: VersionRow): Changes {
   const changes = parseChanges(v.changes ?? '{}') as Changes;
   for (const a of ignoredCardAttributes) delete changes[a];
   return changes;
+}
+
+/** The versions the reverts among `rows` went back to, with their numbers: two statements for a whole page. */
+async function revertTargets(db: Db, accountId: string, rows: VersionRow[]): Promise<Map<string, { id: string; number: number } | null>> {
+  const ids = [...new Set(rows.flatMap((r) => (r.kind === 'card_updated' ? [revertOf(r.changes)].filter((x): x is string => x !== null) : [])))];
+  const out = new Map<string, { id: string; number: number } | null>(ids.map((id) => [id, null]));
+  if (ids.length === 0) return out;
+  const targets = await findVersionsByIds(db, accountId, ids);
+  const numbers = await versionNumbers(db, accountId, targets);
+  for (const t of targets) out.set(t.id, { id: t.id, number: numbers.get(t.id)! });
+  return out;
+}
+
+/** A created version's changes: every field the card started with (empty ones left out). */
+function initialChanges(s: CardState): Changes {
+  const out: Changes = {};
+  for (const attr of stateAttributes) if (s[attr] !== null && s[attr] !== '') out[attr] = [null, s[attr]];
+  return out;
 }
 
 function stateOf(card: CardsTable): CardState {
@@ -94,14 +112,32 @@ export async function cardHistory(db: Db, accountId: string, input: { cardId: st
   const hasMore = rows.length > input.limit;
   const page = hasMore ? rows.slice(0, input.limit) : rows;
   const changes = page.map(versionChanges);
+  // The created version shows every initial field: the creation event holds the title and column; the rest is
+  // the card as it was just after it (rebuilt by undoing every later recorded change, each of which keeps its
+  // old value).
+  const created = page.findIndex((r) => r.kind === 'card_created');
+  if (created >= 0) {
+    const r = page[created];
+    const initial = await stateAt(db, accountId, card, { createdAt: r.created_at, id: r.id });
+    if (initial) changes[created] = initialChanges(initial);
+  }
+  // Versions are numbered from the oldest (1); a revert names the number of the version it went back to.
+  const first = page[0];
+  const firstNumber = first ? await countVersionsUpTo(db, accountId, card.id, { createdAt: first.created_at, id: first.id }) : 0;
+  const reverts = await revertTargets(db, accountId, page);
   const names = await namesFor(db, [...page.map((r) => r.creator_id), ...idsIn(changes, 'assignee_id')], idsIn(changes, 'column_id'));
-  const items = page.map((r, i) => ({
-    id: r.id,
-    kind: r.kind,
-    changes: changes[i],
-    updater: { id: r.creator_id, name: names.users[r.creator_id] ?? 'Unknown' },
-    createdAt: toIso(r.created_at),
-  }));
+  const items = page.map((r, i) => {
+    const target = r.kind === 'card_updated' ? revertOf(r.changes) : null;
+    return {
+      id: r.id,
+      kind: r.kind,
+      number: firstNumber - i,
+      revertOf: target ? reverts.get(target) ?? null : null,
+      changes: changes[i],
+      updater: { id: r.creator_id, name: names.users[r.creator_id] ?? 'Unknown' },
+      createdAt: toIso(r.created_at),
+    };
+  });
   const last = page[page.length - 1];
   return {
     card: { id: card.id, title: card.title, boardId: card.board_id },
@@ -167,7 +203,7 @@ export async function revertCard(ctx: DomainContext, input: { cardId: string; ve
   }
   if (Object.keys(set).length === 0) throw conflict('The card already matches that version: there is nothing to revert.');
   if (set.title !== undefined && !set.title) throw conflict('That version has no title to go back to.');
-  await applyCardChanges(ctx, card.id, set as Parameters<typeof applyCardChanges>[2]);
+  await applyCardChanges(ctx, card.id, set as Parameters<typeof applyCardChanges>[2], { revertOf: v.id });
   return { cardId: card.id, changes };
 }
 
@@ -206,14 +242,17 @@ export async function auditList(db: Db, accountId: string, input: AuditListInput
   }
   const boards = await loadAccountNames(db, 'boards', [...boardIds]);
   const names = await namesFor(db, [...page.map((r) => r.creator_id), ...idsIn(changes, 'assignee_id')], idsIn(changes, 'column_id'));
+  const reverts = await revertTargets(db, accountId, page);
   const items = page.map((r, i) => {
     const card = cards.get(r.card_id);
+    const target = r.kind === 'card_updated' ? revertOf(r.changes) : null;
     const boardId = r.board_id ?? card?.board_id ?? null;
     return {
       id: r.id,
       kind: r.kind,
       card: { id: r.card_id, title: card?.title ?? 'Unknown card' },
       board: boardId ? { id: boardId, name: boards.get(boardId) ?? 'Unknown board' } : null,
+      revertOf: target ? reverts.get(target) ?? null : null,
       changes: changes[i],
       updater: { id: r.creator_id, name: names.users[r.creator_id] ?? 'Unknown' },
       createdAt: toIso(r.created_at),

@@ -6,13 +6,14 @@ import { redactLocation, type Store } from '../../db/store.ts';
 import { defaultDataDir } from '../data-dir.ts';
 import { exportBundle, verifyBundleFile } from '../audit/bundle.ts';
 import { verifyChain } from '../audit/verify.ts';
+import { resolveAccount } from './account.ts';
 import { parseFlags, requireFlag, UsageError } from './args.ts';
 
 export const auditHelp = `chronicle audit verify|export|verify-bundle …
-  chronicle audit verify --db FILE|URL [--account ID]
+  chronicle audit verify --db FILE|URL [--account ID|NAME]
       Walk the hash chain of every account (or one) and report the first broken link.
       Exit status: 0 intact, 1 broken, 2 usage error.
-  chronicle audit export --db FILE|URL --out BUNDLE [--account ID] [--from DATE --to DATE] [--data-dir DIR]
+  chronicle audit export --db FILE|URL --out BUNDLE [--account ID|NAME] [--from DATE --to DATE] [--data-dir DIR]
       Write a signed review bundle (one SQLite file, from a workspace file or a postgres:// hub alike) with one
       account's trail. --account is needed when the workspace has several accounts. DATE is 2026-03-31 or an ISO
       time; --to DATE (a day) includes that day. --data-dir: the folder holding audit-signing.key (default: beside
@@ -66,8 +67,8 @@ async function verifyCmd(argv: string[]) {
   const location = requireFlag(values.db, '--db');
   const store = await openWorkspace(location);
   try {
-    const accounts = (await accountsWithChains(store)).filter((a) => !values.account || a.id === values.account);
-    if (values.account && accounts.length === 0) throw new UsageError(`There is no account ${values.account} in ${redactLocation(location)}.`);
+    const all = await accountsWithChains(store);
+    const accounts = values.account ? [resolveAccount(all, values.account, redactLocation(location))] : all;
     let allOk = true;
     for (const a of accounts) {
       const p = progressPrinter(`Verifying ${a.name}`);
@@ -111,8 +112,8 @@ async function exportCmd(argv: string[]) {
         throw new UsageError(`${shown} has ${accounts.length} accounts; pick one with --account:\n${accounts.map((a) => `  ${a.id}  ${a.name}`).join('\n')}`);
       }
       accountId = accounts[0].id;
-    } else if (!accounts.some((a) => a.id === accountId)) {
-      throw new UsageError(`There is no account ${accountId} in ${shown}.`);
+    } else {
+      accountId = resolveAccount(accounts, accountId, shown).id;
     }
     const tty = process.stderr.isTTY;
     let lastPhase = '';

@@ -4,9 +4,10 @@ import { checkRollups, dumpRollups, rebuildRollups } from '../../db/reports.ts';
 import { isHubLocation } from '../../db/store.ts';
 import * as ws from '../../db/workspace.ts';
 import { resolveRange, summary } from '../reports/summary.ts';
+import { resolveAccount } from './account.ts';
 import { intFlag, parseFlags, requireFlag, UsageError } from './args.ts';
 
-export const reportsHelp = `chronicle reports --db FILE|postgres://… [--days N | --from DAY --to DAY] [--account NAME] [--board ID] [--check] [--rebuild]
+export const reportsHelp = `chronicle reports --db FILE|postgres://… [--days N | --from DAY --to DAY] [--account ID|NAME] [--board ID] [--check] [--rebuild]
   Print reports.summary as JSON (UTC days; default the last 30 days of the first account).
   --check      recompute the rollups from the activities and compare (exit 1 if they differ); changes nothing
   --rebuild    recompute the rollups from the activities and store them`;
@@ -46,8 +47,8 @@ export async function reports(argv: string[]) {
       return;
     }
     const accounts = await ws.listAllAccounts(app.store);
-    const account = values.account ? accounts.find((a) => a.name === values.account) : accounts[0];
-    if (!account) throw new UsageError(values.account ? `No account is named “${values.account}”.` : 'The workspace has no account.');
+    const account = values.account ? resolveAccount(accounts, values.account, app.location) : accounts[0];
+    if (!account) throw new UsageError('The workspace has no account.');
     const to = day(values.to, '--to') ?? new Date().toISOString().slice(0, 10);
     const from = day(values.from, '--from') ?? new Date(Date.parse(`${to}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
     let range;

@@ -1,8 +1,9 @@
 import { newId } from '../../db/ids.ts';
+import { publishOnCommit } from '../../db/signals.ts';
 import type { CardsTable } from '../../db/schema.ts';
 import * as ws from '../../db/workspace.ts';
 import { conflict, invalid } from '../errors.ts';
-import { auditedCardAttributes, noiseCardAttributes, type AuditedCardAttribute, type CardChanges } from '../events/card-updated.ts';
+import { auditedCardAttributes, noiseCardAttributes, REVERT_KEY, type AuditedCardAttribute, type CardChanges } from '../events/card-updated.ts';
 import { announce, inCommand, now, type DomainContext } from './context.ts';
 import { requireColumn, requireColumnWithCount, requireMember, requireMove, requireWritableBoard, requireWritableCard } from './guards.ts';
 import { recordEvent } from './record.ts';
@@ -78,7 +79,10 @@ export async function moveCard(ctx: DomainContext, input: MoveCardInput): Promis
       await ws.closeGap(tx, card.column_id, card.position);
       await ws.openGap(tx, to.id, position);
       await ws.updateCardRow(tx, session.accountId, card.id, { position, updated_at: at });
-      return { card: { ...card, position, updated_at: at }, event: null };
+      // No event, but other windows (of this process and of others sharing the store) must see the new order:
+      // the message travels inside this transaction to other processes, like an event's.
+      await publishOnCommit(tx, [boardChanged(session.accountId, card.board_id)]);
+      return { card: { ...card, position, updated_at: at }, event: null, reordered: true };
     }
     const position = Math.min(input.position ?? count, count);
     await ws.moveCardRow(tx, session.accountId, {
@@ -93,11 +97,17 @@ export async function moveCard(ctx: DomainContext, input: MoveCardInput): Promis
       },
       { boardId: card.board_id, projectId },
     );
-    return { card: { ...card, column_id: to.id, position, updated_at: at }, event };
+    return { card: { ...card, column_id: to.id, position, updated_at: at }, event, reordered: false };
   });
   if (result.event) announce(ctx, [result.event]);
+  if (result.reordered) {
+    const m = boardChanged(session.accountId, result.card.board_id);
+    ctx.push.publish(m.accountId, m.topic, m.payload, 'committed');
+  }
   return result.card;
 }
+
+const boardChanged = (accountId: string, boardId: string) => ({ accountId, topic: 'board.changed' as const, payload: { boardId } });
 
 export interface UpdateCardInput {
   cardId: string;
@@ -126,6 +136,7 @@ export async function applyCardChanges(
   ctx: DomainContext,
   cardId: string,
   set: Partial<Pick<CardsTable, AuditedCardAttribute>>,
+  opts: { revertOf?: string } = {},
 ): Promise<CardsTable> {
   const { session } = ctx;
   const at = now(ctx);
@@ -162,7 +173,7 @@ export async function applyCardChanges(
     const event = await recordEvent(
       tx,
       'card_updated',
-      { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, changes: JSON.stringify(changes) },
+      { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, changes: JSON.stringify(opts.revertOf ? { ...changes, [REVERT_KEY]: opts.revertOf } : changes) },
       { boardId: card.board_id, projectId },
     );
     return { card: next, event };

@@ -11,8 +11,23 @@ export const noiseCardAttributes: readonly AuditedCardAttribute[] = ['position']
 
 export type CardChanges = Partial<Record<AuditedCardAttribute, [unknown, unknown]>>;
 
+/**
+ * A revert records, beside the attribute changes, the version it went back to (`changes.$revert_of`, an event
+ * id): it is part of the event's bytes, so the chain covers it. Keys starting with `$` are not attributes.
+ */
+export const REVERT_KEY = '$revert_of';
+
 export function parseChanges(json: string): CardChanges {
-  return JSON.parse(json) as CardChanges;
+  const all = JSON.parse(json) as Record<string, unknown>;
+  for (const k of Object.keys(all)) if (k.startsWith('$')) delete all[k];
+  return all as CardChanges;
+}
+
+/** The version a revert went back to, or null for a plain edit. */
+export function revertOf(json: string | null): string | null {
+  if (!json) return null;
+  const v = (JSON.parse(json) as Record<string, unknown>)[REVERT_KEY];
+  return typeof v === 'string' ? v : null;
 }
 
 const attributeLabels: Record<AuditedCardAttribute, string> = {
@@ -39,6 +54,7 @@ export const cardUpdated: EventType<'card_updated'> = {
     id: row.id,
     card_id: row.card_id,
     changes: parseChanges(row.changes),
+    ...(revertOf(row.changes) ? { revert_of: revertOf(row.changes) } : {}),
     creator_id: row.creator_id,
     created_at: toIso(row.created_at),
   }),

@@ -2,6 +2,7 @@ import type { MethodName } from '../../preload/contract.ts';
 import { auditHandlers } from './audit.ts';
 import { foundationHandlers } from './foundation.ts';
 import { peopleHandlers } from './people.ts';
+import { jobsHandlers } from './jobs.ts';
 import { reportsHandlers } from './reports.ts';
 import { storageHandlers } from './storage.ts';
 import type { Handlers } from './types.ts';
@@ -12,6 +13,7 @@ export const handlers: Handlers<MethodName> = {
   ...foundationHandlers,
   ...peopleHandlers,
   ...webhooksHandlers,
+  ...jobsHandlers,
   ...auditHandlers,
   ...reportsHandlers,
   ...storageHandlers,

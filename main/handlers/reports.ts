@@ -4,6 +4,7 @@ import { trackingAggregates, reportSettings, saveReportSettings, saveUserPrefere
 import * as ws from '../../db/workspace.ts';
 import type { reportsMethods } from '../../preload/contract/reports.ts';
 import { requireMember } from '../domain/guards.ts';
+import { notificationLink } from '../notifications/jobs.ts';
 import { AppError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from '../feed.ts';
 import { dailyByType, dayString, parseDay, resolveRange, summary, toCsv } from '../reports/summary.ts';
@@ -123,7 +124,7 @@ export const reportsHandlers: Handlers<keyof typeof reportsMethods> = {
       kind: n.kind,
       title: n.title,
       body: n.body,
-      link: n.link,
+      link: notificationLink(n),
       actor: n.actor_id && n.actor_name ? { id: n.actor_id, name: n.actor_name } : null,
       read: n.read_at !== null,
       createdAt: toIso(n.created_at),

@@ -10,9 +10,11 @@ import { announce, inCommand } from '../domain/context.ts';
 import { sentToWebhooks } from '../domain/hooks.ts';
 import { AppError, conflict, invalid, notFound } from '../errors.ts';
 import { eventType, eventTypes } from '../events/registry.ts';
-import { createDelivery, disableEndpoint, eventBody, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
 import { claimFingerprint } from '../crypto/key-guard.ts';
+import { jobView } from '../jobs/view.ts';
+import { createDelivery, disableEndpoint, eventBody, PAUSED_NOTE, requestHeaders, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
 import { headerNames, maskedHeaders, openHeaders, redactHeaders, sealHeaders, updatedHeaders } from '../webhooks/headers.ts';
+import { dispatchOptions } from '../webhooks/options.ts';
 import { refuseOutOfScopeUrl } from '../webhooks/network.ts';
 import { endpointChanges, recordEndpointEvent } from '../webhooks/audit.ts';
 import { generateSecret } from '../webhooks/secrets.ts';
@@ -32,9 +34,12 @@ function decodeCursor(cursor: string): { at: number; id: string } {
   return { at: Number(m[1]), id: m[2] };
 }
 
-async function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, health?: db.EndpointHealth) {
-  const h = health ?? (await db.endpointHealth(ctx.store, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS)).get(ep.id);
+async function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, health?: { deliveries?: db.EndpointHealth; attempts?: db.AttemptHealth }) {
+  const since = Date.now() - HEALTH_WINDOW_MS;
+  const h = health ? health.deliveries : (await db.endpointHealth(ctx.store, ctx.session.accountId, since)).get(ep.id);
+  const a = health ? health.attempts : (await db.attemptHealth(ctx.store, ctx.session.accountId, [ep.id], since)).get(ep.id);
   const finished = (h?.delivered ?? 0) + (h?.failed ?? 0);
+  const attempts = (a?.succeeded ?? 0) + (a?.failed ?? 0);
   const creator = await ws.findUser(ctx.store, ep.creator_id);
   return {
     id: ep.id,
@@ -58,11 +63,15 @@ async function endpointView(ctx: HandlerContext, ep: WebhookEndpointsTable, heal
     creator: { id: ep.creator_id, name: creator?.name ?? 'Unknown' },
     createdAt: toIso(ep.created_at),
     health: {
+      windowDays: HEALTH_WINDOW_MS / 86_400_000,
       total: h?.total ?? 0,
       delivered: h?.delivered ?? 0,
       failed: h?.failed ?? 0,
       pending: h?.pending ?? 0,
+      delivering: h?.delivering ?? 0,
+      cancelled: h?.cancelled ?? 0,
       successRate: finished ? (h!.delivered ?? 0) / finished : null,
+      attempts: { total: attempts, succeeded: a?.succeeded ?? 0, failed: a?.failed ?? 0, successRate: attempts ? (a!.succeeded ?? 0) / attempts : null },
     },
   };
 }
@@ -79,6 +88,8 @@ function deliveryView(d: Pick<WebhookDeliveriesTable, 'id' | 'endpoint_id' | 'ev
     lastStatus: d.last_status,
     lastError: d.last_error,
     deliveredAt: iso(d.delivered_at),
+    // The claim marks a delivery `delivering` at the moment its attempt starts (db/webhooks.ts markDelivering).
+    attemptStartedAt: d.status === 'delivering' ? toIso(d.updated_at) : null,
     createdAt: toIso(d.created_at),
     updatedAt: toIso(d.updated_at),
   };
@@ -128,10 +139,25 @@ function checkEventTypes(types: string[]) {
   return [...new Set(types)];
 }
 
+/** The end of an endpoint's breaker pause, or -1 when it is not paused (see db/webhooks.ts undeliveredState). */
+const pauseEnd = (ep: WebhookEndpointsTable) => (ep.paused_until !== null && ep.paused_until > Date.now() ? ep.paused_until : -1);
+
+/** A cancelled delivery says who ended it (the delivery has no column for it: its last_error carries it). */
+export async function cancelledBy(ctx: HandlerContext, how = ''): Promise<string> {
+  const name = (await ws.findUser(ctx.store, ctx.session.userId))?.name ?? 'someone';
+  return `Cancelled by ${name}${how}.`;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+function curlCommand(url: string, headers: Record<string, string>, body: string): string {
+  return [`curl -X POST ${shellQuote(url)}`, ...Object.entries(headers).map(([k, v]) => `  -H ${shellQuote(`${k}: ${v}`)}`), `  --data-raw ${shellQuote(body)}`].join(' \\\n');
+}
+
 const announceDelivery = (ctx: HandlerContext, d: { id: string; endpoint_id: string }) =>
   ctx.push.publish(ctx.session.accountId, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: d.endpoint_id });
 
-export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
+/** Every method of the webhooks section but the job actions (main/handlers/jobs.ts). */
+export const webhooksHandlers: Handlers<Exclude<keyof typeof webhooksMethods, 'jobs.get' | 'jobs.retry' | 'jobs.discard'>> = {
   'webhooks.eventTypes': async () => ({
     items: [
       ...sentTypes().map((t) => ({ type: t.webhookType, label: t.label, icon: t.icon, sample: eventBody(t.webhookType, String(t.sample.created_at ?? '2026-01-01T09:00:00.000Z'), t.sample) })),
@@ -140,8 +166,11 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
   }),
 
   'webhooks.endpoints.list': async (ctx) => {
-    const health = await db.endpointHealth(ctx.store, ctx.session.accountId, Date.now() - HEALTH_WINDOW_MS);
-    return { items: await Promise.all((await db.listEndpoints(ctx.store, ctx.session.accountId)).map((ep) => endpointView(ctx, ep, health.get(ep.id)))) };
+    const since = Date.now() - HEALTH_WINDOW_MS;
+    const endpoints = await db.listEndpoints(ctx.store, ctx.session.accountId);
+    const deliveries = await db.endpointHealth(ctx.store, ctx.session.accountId, since);
+    const attempts = await db.attemptHealth(ctx.store, ctx.session.accountId, endpoints.map((ep) => ep.id), since);
+    return { items: await Promise.all(endpoints.map((ep) => endpointView(ctx, ep, { deliveries: deliveries.get(ep.id), attempts: attempts.get(ep.id) }))) };
   },
   'webhooks.endpoints.get': async (ctx, { endpointId }) => await endpointView(ctx, await requireEndpoint(ctx, endpointId)),
   'webhooks.endpoints.activity': async (ctx, { endpointId, hours }) => {
@@ -301,6 +330,25 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     return deliveryView(d);
   },
 
+  'webhooks.endpoints.resume': async (ctx, { endpointId }) => {
+    const ep = await requireEndpoint(ctx, endpointId);
+    if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it instead (that also clears its pause).');
+    const now = Date.now();
+    if (!(ep.paused_until !== null && ep.paused_until > now)) throw conflict('The endpoint is not paused: its deliveries are already sent as they come due.');
+    const released = await ctx.store.transaction(async (tx) => {
+      // The breaker's failure count stays: one more failure pauses it again (a receiver still broken is not
+      // hammered), and the 5-day disable clock keeps running from the first failure.
+      await db.updateEndpoint(tx, ctx.session.accountId, ep.id, { paused_until: null, updated_at: now });
+      const waiting = await db.waitingDeliveries(tx, ctx.session.accountId, ep.id);
+      const n = await db.makeDeliveriesDue(tx, waiting.map((w) => w.id), now, PAUSED_NOTE);
+      await jobsDb.runJobsNow(tx, waiting.flatMap((w) => (w.job_id ? [w.job_id] : [])), now);
+      return n;
+    });
+    ctx.push.publish(ctx.session.accountId, 'webhooks.endpoint.updated', { endpointId });
+    webhooksService(ctx.app).wake();
+    return { endpoint: await endpointView(ctx, await requireEndpoint(ctx, endpointId)), released };
+  },
+
   'webhooks.deliveries.list': async (ctx, input) => {
     if (input.endpointId) await requireEndpoint(ctx, input.endpointId);
     const from = input.from ? Date.parse(input.from) : undefined;
@@ -340,24 +388,45 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     return deliveryView(await requireDelivery(ctx, deliveryId));
   },
 
-  'webhooks.deliveries.retryFailed': async (ctx, { endpointId, since }) => {
+  'webhooks.deliveries.retryPreview': async (ctx, { endpointId, since }) => {
+    const ep = await requireEndpoint(ctx, endpointId);
+    const sinceMs = Date.parse(since);
+    if (sinceMs > Date.now()) throw invalid('“since” must not be in the future.', ['since']);
+    const { counts, delivering } = await db.undeliveredCounts(ctx.store, ctx.session.accountId, ep.id, sinceMs, pauseEnd(ep));
+    return { counts, total: counts.failed + counts.retrying + counts.pending + counts.paused, delivering };
+  },
+
+  'webhooks.deliveries.retryFailed': async (ctx, { endpointId, since, states }) => {
     const ep = await requireEndpoint(ctx, endpointId);
     if (ep.status === 'disabled') throw conflict('The endpoint is disabled: enable it before retrying its deliveries.');
     const sinceMs = Date.parse(since);
     if (sinceMs > Date.now()) throw invalid('“since” must not be in the future.', ['since']);
+    const chosen = [...new Set(states ?? (['failed', 'retrying', 'pending', 'paused'] as const))];
     const now = Date.now();
     const result = await ctx.store.transaction(async (tx) => {
-      const count = await db.countFailed(tx, ctx.session.accountId, endpointId, sinceMs);
-      if (count === 0) return { count, bulkId: null };
+      const { counts: all } = await db.undeliveredCounts(tx, ctx.session.accountId, endpointId, sinceMs, pauseEnd(ep));
+      const counts = { failed: 0, retrying: 0, pending: 0, paused: 0 };
+      for (const st of chosen) counts[st] = all[st];
+      const count = counts.failed + counts.retrying + counts.pending + counts.paused;
+      if (count === 0) return { count, counts, bulkId: null };
       const bulkId = newId(now);
       await jobsDb.enqueueJob(tx, {
         id: bulkId, accountId: ctx.session.accountId, queue: WEBHOOKS_QUEUE, kind: 'webhooks.retryFailed',
-        args: { endpointId, since: sinceMs, by: ctx.session.userId, bulkId, total: count }, runAt: now, priority: 5, maxAttempts: 5, createdAt: now,
+        args: { endpointId, since: sinceMs, states: chosen, by: ctx.session.userId, bulkId, total: count }, runAt: now, priority: 5, maxAttempts: 5, createdAt: now,
       });
-      return { count, bulkId };
+      return { count, counts, bulkId };
     });
     webhooksService(ctx.app).wake();
     return result;
+  },
+
+  'webhooks.deliveries.signedCurl': async (ctx, { deliveryId }) => {
+    const d = await requireDelivery(ctx, deliveryId);
+    const ep = await requireEndpoint(ctx, d.endpoint_id);
+    const box = webhooksService(ctx.app).box;
+    const now = Date.now();
+    const headers = requestHeaders(ep, d, (enc) => box.decrypt(enc), now, dispatchOptions().userAgent, openHeaders(box, ep));
+    return { command: curlCommand(ep.url, headers, d.payload), url: ep.url, headers, body: d.payload, signedAt: toIso(now) };
   },
 
   'webhooks.deliveries.cancel': async (ctx, { deliveryId }) => {
@@ -370,7 +439,7 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
         const job = await jobsDb.findJob(tx, d.job_id);
         if (job?.status === 'claimed') throw conflict('The delivery is being sent right now; it cannot be cancelled mid-attempt.');
       }
-      await db.setDeliveryState(tx, d.id, { status: 'cancelled', next_attempt_at: null, updated_at: now });
+      await db.setDeliveryState(tx, d.id, { status: 'cancelled', next_attempt_at: null, last_error: await cancelledBy(ctx), updated_at: now });
     });
     announceDelivery(ctx, d);
     return deliveryView(await requireDelivery(ctx, deliveryId));
@@ -402,12 +471,7 @@ export const webhooksHandlers: Handlers<keyof typeof webhooksMethods> = {
     const items = rows.slice(0, input.limit);
     const last = items[items.length - 1];
     return {
-      items: items.map((j) => ({
-        id: j.id, queue: j.queue, kind: j.kind, args: JSON.parse(j.args) as Record<string, unknown>,
-        status: j.status === 'ready' && j.run_at > now ? ('scheduled' as const) : j.status,
-        priority: j.priority, runAt: toIso(j.run_at), attempts: j.attempts, maxAttempts: j.max_attempts, claimedBy: j.claimed_by,
-        heartbeatAt: iso(j.heartbeat_at), lastError: j.last_error, finishedAt: iso(j.finished_at), createdAt: toIso(j.created_at),
-      })),
+      items: items.map((j) => jobView(j, now)),
       ...(more && last ? { nextCursor: encodeCursor(last.created_at, last.id) } : {}),
     };
   },

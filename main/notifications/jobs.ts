@@ -70,6 +70,16 @@ export function deliver(ctx: JobContext, accountId: string, drafts: Draft[]): No
 
 const nothing = (): NotificationResult => ({ created: [], commit: async () => {} });
 
+/**
+ * Where a notification opens: the exact object it is about. Rows written before links named the object (the
+ * endpoint ones opened `/webhooks?endpoint=…`, the list) are answered with the link their subject gives.
+ */
+export function notificationLink(n: { link: string | null; subject_type: string | null; subject_id: string | null }): string | null {
+  if (n.subject_type === 'webhook_endpoint' && n.subject_id) return endpointLink(n.subject_id);
+  return n.link;
+}
+const endpointLink = (endpointId: string) => `/webhooks/endpoints/${endpointId}`;
+
 const snippet = (text: string, max = 140) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export async function handleComment(ctx: JobContext, rawArgs: Record<string, unknown>): Promise<NotificationResult> {
@@ -171,7 +181,7 @@ export async function handleEndpointDisabled(ctx: JobContext, rawArgs: Record<st
       kind: 'endpoint_disabled' as const,
       title: `${label} was disabled`,
       body: snippet(reason, 300),
-      link: `/webhooks?endpoint=${endpointId}`,
+      link: endpointLink(endpointId),
       actorId: null,
       subjectType: 'webhook_endpoint',
       subjectId: endpointId,
@@ -193,7 +203,7 @@ export async function handleDeliveryFailures(ctx: JobContext, rawArgs: Record<st
       kind: 'delivery_failures' as const,
       title: `${failures} failed deliveries to ${label}`,
       body: `Deliveries have been failing since ${sinceIso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}.`,
-      link: `/webhooks?endpoint=${endpointId}`,
+      link: endpointLink(endpointId),
       actorId: null,
       subjectType: 'webhook_endpoint',
       subjectId: endpointId,

@@ -214,6 +214,37 @@ function describeFailure(r: AttemptResult): string {
   return 'The attempt failed.';
 }
 
+/** How the breaker's hold reads on a delivery (`last_error`); resume clears it. */
+export const PAUSED_NOTE = 'Paused until';
+
+/**
+ * The request headers of an attempt at `now`: the endpoint's custom headers, then Chronicle's own, signed with
+ * every secret that signs right now (both during a rotation's overlap). `decrypt` opens an encrypted secret;
+ * `custom` are the endpoint's header values opened (webhooks/headers.ts openHeaders).
+ * The dispatcher sends exactly these; a freshly signed curl command (webhooks.deliveries.signedCurl) carries them too.
+ */
+export function requestHeaders(
+  ep: Pick<WebhookEndpointsTable, 'secret_enc' | 'previous_secret_enc' | 'previous_secret_expires_at'>,
+  d: Pick<WebhookDeliveriesTable, 'id' | 'payload' | 'event_type'>,
+  decrypt: (enc: string) => string,
+  now: number,
+  userAgent: string,
+  custom: Record<string, string>,
+): Record<string, string> {
+  const ts = Math.floor(now / 1000);
+  const secrets = [decrypt(ep.secret_enc)];
+  if (ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > now) secrets.push(decrypt(ep.previous_secret_enc));
+  return {
+    ...custom,
+    'content-type': 'application/json',
+    'user-agent': userAgent,
+    'webhook-id': d.id,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signatureHeader(secrets, d.id, ts, d.payload),
+    'x-webhook-event': d.event_type,
+  };
+}
+
 function isLoopbackUrl(url: URL): boolean {
   const h = url.hostname.replace(/^\[|\]$/g, '');
   return h === 'localhost' || classifyAddress(h) === 'loopback';
@@ -244,10 +275,17 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   if (ep.status === 'disabled') {
     publish();
     const why = `Not sent: the endpoint is disabled (${ep.disabled_reason ?? 'by a person'}). Enable it, then retry.`;
-    return { note: why, commit: async (tx, { ownsClaim }) => { if (ownsClaim) await db.setDeliveryState(tx, d.id, { status: 'failed', next_attempt_at: null, last_error: why, updated_at: ctx.now() }); } };
+    return {
+      note: why,
+      commit: async (tx, { ownsClaim }) => {
+        if (!ownsClaim) return;
+        await db.setDeliveryState(tx, d.id, { status: 'failed', next_attempt_at: null, last_error: why, updated_at: ctx.now() });
+        await jobsDb.markDoneJobFailed(tx, ctx.job.id, why);
+      },
+    };
   }
   if (!manual && ep.paused_until !== null && ep.paused_until > now) {
-    return putBack(ep.paused_until, `Paused until ${toIso(ep.paused_until)}: the endpoint failed ${ep.consecutive_failures} times in a row (circuit breaker).`);
+    return putBack(ep.paused_until, `${PAUSED_NOTE} ${toIso(ep.paused_until)}: the endpoint failed ${ep.consecutive_failures} times in a row (circuit breaker).`);
   }
   const url = new URL(ep.url);
   const loopback = isLoopbackUrl(url);
@@ -261,13 +299,9 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   }
   if (ctx.signal.aborted) return putBack(now, 'The dispatcher stopped before sending; it will be sent when it starts again.');
 
-  const ts = Math.floor(now / 1000);
-  let secrets: string[];
-  let custom: Record<string, string>;
+  let headers: Record<string, string>;
   try {
-    secrets = [secretOf(r, ep.secret_enc)];
-    if (ep.previous_secret_enc && ep.previous_secret_expires_at && ep.previous_secret_expires_at > now) secrets.push(secretOf(r, ep.previous_secret_enc));
-    custom = openHeaders(r.box, ep);
+    headers = requestHeaders(ep, d, (enc) => secretOf(r, enc), now, o.userAgent, openHeaders(r.box, ep));
   } catch (err) {
     // No usable data key (missing, or another one): retrying cannot help until a person puts the key back, so the
     // delivery ends failed with the key's sentence (retry it afterwards) instead of retrying for ever.
@@ -276,15 +310,6 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
     const why = `Not sent: ${(err as Error).message} Then retry this delivery.`;
     return { note: why, commit: async (tx, { ownsClaim }) => { if (ownsClaim) await db.setDeliveryState(tx, d.id, { status: 'failed', next_attempt_at: null, last_error: why, updated_at: ctx.now() }); } };
   }
-  const headers: Record<string, string> = {
-    ...custom,
-    'content-type': 'application/json',
-    'user-agent': o.userAgent,
-    'webhook-id': d.id,
-    'webhook-timestamp': String(ts),
-    'webhook-signature': signatureHeader(secrets, d.id, ts, d.payload),
-    'x-webhook-event': d.event_type,
-  };
   const pool = r.pools.get({ endpointId: ep.id, origin: url.origin, scope: ep.network_scope, connections: ep.concurrency });
   const result = await sendAttempt(pool, url, ep.network_scope, headers, d.payload, o, ctx.signal);
   const at = ctx.now();
@@ -319,6 +344,8 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
         delivered_at: decision.status === 'delivered' ? at : d.delivered_at, updated_at: at,
       });
       if (manual && decision.status === 'retrying') await jobsDb.setJobArgs(tx, ctx.job.id, { deliveryId: d.id }, 0);
+      // The delivery failed for good: so did its job (the Jobs page counts it as failed, with the reason).
+      if (decision.status === 'failed') await jobsDb.markDoneJobFailed(tx, ctx.job.id, describeFailure(result));
       await recordEndpointHealth(tx, ctx, ep.id, decision, at, o, batch);
     },
   };
@@ -329,6 +356,14 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
  * this one transaction: the runner holds the write lock for all of it, so the endpoint row changes only through
  * the writes below, which keep the cached copy in step (successes in a row then cost no SQL at all).
  */
+/** Make the deliveries held by a breaker pause (due by its end) due at `now`, with their jobs. */
+export async function releaseHeld(tx: Tx, accountId: string, endpointId: string, pauseEnd: number, now: number): Promise<number> {
+  const held = await db.waitingDeliveries(tx, accountId, endpointId, pauseEnd);
+  const n = await db.makeDeliveriesDue(tx, held.map((w) => w.id), now, PAUSED_NOTE);
+  await jobsDb.runJobsNow(tx, held.flatMap((w) => (w.job_id ? [w.job_id] : [])), now);
+  return n;
+}
+
 async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions, batch?: Map<string, unknown>): Promise<void> {
   const cacheKey = `webhooks:endpoint:${endpointId}`;
   const cached = batch?.get(cacheKey) as WebhookEndpointsTable | undefined;
@@ -342,7 +377,11 @@ async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string,
   if (decision.status === 'delivered') {
     if (ep.consecutive_failures !== 0 || ep.paused_until !== null || ep.failing_since !== null || (ep.last_success_at ?? 0) < at - 1000) {
       const hadFailures = ep.consecutive_failures !== 0;
+      const pauseEnd = ep.paused_until;
       await update({ consecutive_failures: 0, failing_since: null, paused_until: null, last_success_at: at });
+      // The receiver answers again (a manual Retry now, say): the deliveries the breaker held until the end of its
+      // pause go now, instead of waiting out a pause that is over.
+      if (pauseEnd !== null && pauseEnd > at) await releaseHeld(tx, ep.account_id, ep.id, pauseEnd, at);
       if (hadFailures) ctx.publish(ep.account_id, 'webhooks.endpoint.updated', { endpointId: ep.id });
     }
     return;
@@ -415,6 +454,7 @@ async function prune(ctx: JobContext): Promise<JobResult> {
   return { note: `Pruned ${n.deliveries} deliveries, ${n.attempts} attempts and ${n.jobs} finished jobs older than 30 days.` };
 }
 
+/** Bulk retry (webhooks.deliveries.retryFailed): the endpoint's undelivered deliveries in `states`, in pages. */
 async function retryFailed(ctx: JobContext, args: Record<string, unknown>): Promise<JobResult> {
   const s = ctx.store;
   const endpointId = String(args.endpointId);
@@ -422,17 +462,22 @@ async function retryFailed(ctx: JobContext, args: Record<string, unknown>): Prom
   const total = Number(args.total);
   const bulkId = String(args.bulkId);
   const by = typeof args.by === 'string' ? args.by : null;
+  // Jobs enqueued before states could be chosen retried failed deliveries only.
+  const states = (Array.isArray(args.states) ? args.states : ['failed']) as db.UndeliveredState[];
+  const ep = await db.endpointById(s, endpointId);
+  // The pause as the job sees it when it starts: `paused` deliveries are the ones the breaker holds.
+  const pausedUntil = ep?.paused_until && ep.paused_until > ctx.now() ? ep.paused_until : -1;
   let done = 0;
   let after = '';
   for (;;) {
-    const ids = await db.failedDeliveryIds(s, ctx.job.accountId, endpointId, since, after, 200);
+    const ids = await db.undeliveredIds(s, ctx.job.accountId, endpointId, since, pausedUntil, states, after, 200);
     if (ids.length === 0 || ctx.signal.aborted) break;
     done += await s.transaction(async (tx) => {
       const now = ctx.now();
       let n = 0;
       for (const id of ids) {
         const d = await db.deliveryById(tx, id);
-        if (d && d.status === 'failed' && (await requeueDelivery(tx, d, now, by))) n++;
+        if (d && (d.status === 'failed' || d.status === 'retrying' || d.status === 'pending') && (await requeueDelivery(tx, d, now, by))) n++;
       }
       return n;
     });
@@ -441,7 +486,8 @@ async function retryFailed(ctx: JobContext, args: Record<string, unknown>): Prom
     await new Promise((r) => setImmediate(r));
   }
   ctx.publish(ctx.job.accountId, 'webhooks.bulk.progress', { bulkId, endpointId, done, total: Math.max(total, done), finished: true });
-  return { note: `Queued ${done} failed deliveries again.` };
+  ctx.publish(ctx.job.accountId, 'webhooks.endpoint.updated', { endpointId });
+  return { note: `Queued ${done} deliveries again (${states.join(', ')}).` };
 }
 
 function deliveryIdsOf(jobs: ClaimedJob[]): string[] {

@@ -13,6 +13,10 @@ export const Names = z.object({ users: z.record(z.string(), z.string()), columns
 export const CardVersion = z.object({
   id: Id,
   kind: VersionKind,
+  /** The version's number, the oldest being 1. */
+  number: z.number().int().min(1),
+  /** For a revert: the version it went back to (null when that version is no longer in the trail). */
+  revertOf: z.object({ id: Id, number: z.number().int().min(1) }).nullable(),
   changes: AttributeChanges,
   updater: PersonRef,
   createdAt: z.string(),
@@ -33,6 +37,8 @@ export const AuditListItem = z.object({
   kind: VersionKind,
   card: z.object({ id: Id, title: z.string() }),
   board: NamedRef.nullable(),
+  /** For a revert: the version of the card it went back to. */
+  revertOf: z.object({ id: Id, number: z.number().int().min(1) }).nullable(),
   changes: AttributeChanges,
   updater: PersonRef,
   createdAt: z.string(),

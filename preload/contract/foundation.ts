@@ -168,6 +168,8 @@ export const foundationMethods = {
 export const foundationTopics = {
   /** A new activity was committed in the session's account. */
   'activity.created': z.object({ id: Id, subjectType: EventTableName, boardId: Id.nullable(), projectId: Id.nullable(), createdAt: z.string() }),
+  /** A board's layout changed without an event (a reorder within a column): refetch that board. */
+  'board.changed': z.object({ boardId: Id }),
   /** Something about the workspace changed (demo seeded, account data reset): refetch everything. */
   'workspace.changed': z.object({}),
 } as const;

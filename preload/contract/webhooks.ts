@@ -45,7 +45,25 @@ export const Endpoint = z.object({
   lastFailureAt: z.string().nullable(),
   creator: z.object({ id: Id, name: z.string() }),
   createdAt: z.string(),
-  health: z.object({ total: z.number().int(), delivered: z.number().int(), failed: z.number().int(), pending: z.number().int(), successRate: z.number().nullable() }),
+  /**
+   * The last 7 days, counted two ways: deliveries (created in the window) by where they are now, and attempts
+   * (made in the window) by outcome. One delivery can take many attempts.
+   */
+  health: z.object({
+    windowDays: z.number().int(),
+    /** Deliveries created in the window. */
+    total: z.number().int(),
+    delivered: z.number().int(),
+    /** Failed for good (retries exhausted, blocked, 410) or not sent because the endpoint is disabled. */
+    failed: z.number().int(),
+    /** Waiting: not attempted yet, waiting to retry, or being attempted right now (`delivering`). */
+    pending: z.number().int(),
+    delivering: z.number().int(),
+    cancelled: z.number().int(),
+    /** delivered / (delivered + failed): of deliveries that ended, the share delivered. */
+    successRate: z.number().nullable(),
+    attempts: z.object({ total: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), successRate: z.number().nullable() }),
+  }),
 });
 
 export const DeliverySummary = z.object({
@@ -59,9 +77,15 @@ export const DeliverySummary = z.object({
   lastStatus: z.number().int().nullable(),
   lastError: z.string().nullable(),
   deliveredAt: z.string().nullable(),
+  /** When the attempt being made right now started (status `delivering`), else null. */
+  attemptStartedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+
+/** Where a delivery that is not delivered stands, for bulk retry: `paused` waits for the circuit breaker. */
+export const UndeliveredState = z.enum(['failed', 'retrying', 'pending', 'paused']);
+const UndeliveredCounts = z.object({ failed: z.number().int(), retrying: z.number().int(), pending: z.number().int(), paused: z.number().int() });
 
 export const Attempt = z.object({
   id: Id,
@@ -116,6 +140,28 @@ export const JobView = z.object({
   createdAt: z.string(),
 });
 
+/** What a job works on, as links to open (a delivery, an endpoint, a card, …). */
+export const JobLink = z.object({ type: z.enum(['delivery', 'endpoint', 'card', 'board', 'event', 'notification']), id: z.string(), label: z.string(), href: z.string().nullable() });
+export const JobDetail = JobView.extend({
+  claimedAt: z.string().nullable(),
+  concurrencyKey: z.string().nullable(),
+  /** `failed` also for a job that finished but whose work failed (an older deliver job whose delivery failed). */
+  failedWork: z.boolean(),
+  links: z.array(JobLink),
+  /** A deliver job's attempts (the delivery's attempt log), newest last. */
+  attemptLog: z.array(z.object({ id: Id, at: z.string(), outcome: z.enum(['succeeded', 'failed']), status: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int(), trigger: z.enum(['scheduled', 'manual']) })),
+  /** Notifications the job wrote, with their recipients. */
+  notifications: z.array(z.object({ id: Id, title: z.string(), recipient: z.object({ id: Id, name: z.string() }), createdAt: z.string() })),
+  /** What retry and discard would do with it now, in words (null = allowed). */
+  retryBlocked: z.string().nullable(),
+  discardBlocked: z.string().nullable(),
+});
+const JobIds = z.array(Id).min(1, 'choose at least one job').max(500, 'at most 500 jobs at once');
+const JobBulkResult = z.object({
+  done: z.array(Id),
+  skipped: z.array(z.object({ id: Id, reason: z.string() })),
+});
+
 export const webhooksMethods = {
   'webhooks.eventTypes': method(
     z.object({}).strict().default({}),
@@ -158,6 +204,12 @@ export const webhooksMethods = {
   /** The custom header values in clear (owners and admins only). */
   'webhooks.endpoints.revealHeaders': method(z.object({ endpointId: Id }).strict(), z.object({ headers: z.record(z.string(), z.string()) }), { role: 'admin' }),
   'webhooks.endpoints.sendTest': method(z.object({ endpointId: Id }).strict(), DeliverySummary, { role: 'admin', write: true }),
+  /** Resume a paused endpoint now: the circuit breaker's pause ends and every waiting delivery is due at once. */
+  'webhooks.endpoints.resume': method(
+    z.object({ endpointId: Id }).strict(),
+    z.object({ endpoint: Endpoint, released: z.number().int() }),
+    { role: 'admin', write: true },
+  ),
   'webhooks.deliveries.list': method(
     z
       .object({
@@ -176,10 +228,29 @@ export const webhooksMethods = {
   ),
   'webhooks.deliveries.get': method(z.object({ deliveryId: Id }).strict(), DeliveryDetail, { role: 'viewer' }),
   'webhooks.deliveries.retry': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { role: 'admin', write: true }),
-  'webhooks.deliveries.retryFailed': method(
+  /** What a bulk retry since `since` would take: deliveries not delivered (last changed since then), per state. */
+  'webhooks.deliveries.retryPreview': method(
     z.object({ endpointId: Id, since: IsoTime }).strict(),
-    z.object({ count: z.number().int(), bulkId: Id.nullable() }),
+    z.object({ counts: UndeliveredCounts, total: z.number().int(), delivering: z.number().int() }),
+    { role: 'admin' },
+  ),
+  /**
+   * Bulk retry: every delivery of the endpoint not delivered whose last change is since `since`, in the chosen
+   * states (default all four), is queued for an attempt now, as a job with progress (`webhooks.bulk.progress`).
+   */
+  'webhooks.deliveries.retryFailed': method(
+    z.object({ endpointId: Id, since: IsoTime, states: z.array(UndeliveredState).min(1).optional() }).strict(),
+    z.object({ count: z.number().int(), counts: UndeliveredCounts, bulkId: Id.nullable() }),
     { role: 'admin', write: true },
+  ),
+  /**
+   * A curl command that re-sends the delivery as the dispatcher would now, signed with the endpoint's current
+   * secret(s) at the current time (so a verifying receiver accepts it for its tolerance window, usually 5 min).
+   */
+  'webhooks.deliveries.signedCurl': method(
+    z.object({ deliveryId: Id }).strict(),
+    z.object({ command: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string(), signedAt: z.string() }),
+    { role: 'admin' },
   ),
   'webhooks.deliveries.cancel': method(z.object({ deliveryId: Id }).strict(), DeliverySummary, { role: 'admin', write: true }),
   'webhooks.events.resend': method(
@@ -195,6 +266,11 @@ export const webhooksMethods = {
     z.object({ items: z.array(JobView), nextCursor: z.string().optional() }),
     { role: 'viewer' },
   ),
+  'jobs.get': method(z.object({ jobId: Id }).strict(), JobDetail, { role: 'viewer' }),
+  /** Run jobs again now: failed or discarded ones, or waiting ones at once. A running job is skipped. */
+  'jobs.retry': method(z.object({ ids: JobIds }).strict(), JobBulkResult, { role: 'admin', write: true }),
+  /** Discard waiting or failed jobs (never a running one): a delivery's job ends its delivery, cancelled by you. */
+  'jobs.discard': method(z.object({ ids: JobIds }).strict(), JobBulkResult, { role: 'admin', write: true }),
   'jobs.stats': method(
     z.object({}).strict().default({}),
     z.object({

@@ -200,7 +200,7 @@ export function CardHistory({ cardId, readOnly = false }: { cardId: string; read
       )}
       <ol className="space-y-2" aria-label="Versions, newest first">
         {versions.map((v, i) => (
-          <li key={v.id} className="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-version={v.id}>
+          <li key={v.id} id={`version-${v.id}`} className="rounded-lg border border-slate-200 p-3 dark:border-slate-800" data-version={v.id}>
             <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
               <input
                 type="checkbox"
@@ -209,9 +209,12 @@ export function CardHistory({ cardId, readOnly = false }: { cardId: string; read
                 onChange={() => toggle(v.id)}
                 aria-label={`Compare the version of ${formatLocal(v.createdAt)}`}
               />
-              <Icon name={kindIcons[v.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
+              <Icon name={v.revertOf ? 'rotate-ccw' : kindIcons[v.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
+              <span className="rounded bg-slate-100 px-1.5 text-xs tabular-nums text-slate-700 dark:bg-slate-800 dark:text-slate-300">Version {v.number}</span>
               <span className="font-medium">{v.updater.name}</span>
-              <span className="text-slate-600 dark:text-slate-400">{kindLabels[v.kind].toLowerCase()} the card</span>
+              <span className="text-slate-600 dark:text-slate-400" data-testid="version-what">
+                {v.revertOf ? <>reverted the card to <a className="text-indigo-700 underline dark:text-indigo-300" href={`#version-${v.revertOf.id}`}>version {v.revertOf.number}</a></> : `${kindLabels[v.kind].toLowerCase()} the card`}
+              </span>
               <span className="text-slate-600 dark:text-slate-400">·</span>
               <span className="text-slate-600 dark:text-slate-400"><RelativeTime iso={v.createdAt} /></span>
               {i === 0 && <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs dark:bg-slate-800">Current</span>}

@@ -1,6 +1,6 @@
 import {
   Activity, Archive, ArrowRight, Bell, ChartColumn, CirclePause, ClipboardList, Cog, Eye, KanbanSquare, KeyRound, KeySquare, MailPlus, MailX,
-  MessageSquare, MousePointerClick, Pencil, Repeat, RotateCw, Settings2, ShieldCheck, SquarePlus, Trash2, UserCheck, UserCog, UserPlus, Users,
+  MessageSquare, MousePointerClick, Pencil, Repeat, RotateCcw, RotateCw, Settings2, ShieldCheck, SquarePlus, Trash2, UserCheck, UserCog, UserPlus, Users,
   UserX, Webhook, Workflow, type LucideIcon,
 } from 'lucide-react';
 
@@ -17,6 +17,7 @@ const byName: Record<string, LucideIcon> = {
   'message-square': MessageSquare,
   'mouse-pointer-click': MousePointerClick,
   pencil: Pencil,
+  'rotate-ccw': RotateCcw,
   'shield-check': ShieldCheck,
   'square-plus': SquarePlus,
   'user-plus': UserPlus,

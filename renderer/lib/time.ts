@@ -27,3 +27,11 @@ export function fromLocalInput(v: string, endOfMinute = false): string | null {
   const d = new Date(`${v}${endOfMinute ? ':59.999' : ''}`);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
+
+/**
+ * A sentence written by the host with ISO times in it ("Paused until 2026-03-31T12:05:09.000Z: …"), with each time
+ * in the person's zone (named).
+ */
+export function localizeTimes(text: string): string {
+  return text.replace(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z\b/g, (iso) => formatLocal(iso));
+}

@@ -234,6 +234,8 @@ export function BoardPage({ params }: { params: Record<string, string> }) {
   const mover = useMoveCard(boardId);
   // Any change in the account (another window's move, an archive) refreshes what this board shows.
   useInvalidateOn('activity.created', ['boards.get', 'activity.list', ...cardChangeQueries]);
+  // A reorder within a column records no event; it is announced on its own.
+  useInvalidateOn('board.changed', ['boards.get']);
   const [paneOpen, setPaneOpen] = useState(() => localStorage.getItem(paneKey) !== 'closed');
   const togglePane = () => setPaneOpen((o) => { localStorage.setItem(paneKey, o ? 'closed' : 'open'); return !o; });
 

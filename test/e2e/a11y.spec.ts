@@ -23,12 +23,14 @@ async function pages(server: Server) {
   const endpoints = (await server.api('webhooks.endpoints.list', {})).items;
   const endpoint = endpoints[0] ?? (await server.api('webhooks.endpoints.create', { url: 'http://127.0.0.1:9/hooks', eventTypes: ['*'], networkScope: 'loopback', description: 'axe check' }));
   const test = await server.api('webhooks.endpoints.sendTest', { endpointId: endpoint.id });
+  const job = (await server.api('jobs.list', { limit: 1 })).items[0];
   return [
     { name: 'timeline', hash: '#/', title: /^Timeline · Chronicle$/, ready: (p: Page) => p.getByRole('feed', { name: 'Activity' }).locator('article').first() },
     { name: 'boards', hash: '#/boards', title: /^Boards · Chronicle$/, ready: (p: Page) => p.getByRole('link', { name: /Sprint board/ }) },
     { name: 'board', hash: `#/boards/${board.id}`, title: /^Sprint board · Chronicle$/, ready: (p: Page) => p.getByTestId('card').first() },
     { name: 'card panel', hash: `#/boards/${board.id}?card=${card.id}`, title: /^Sprint board · Chronicle$/, ready: (p: Page) => p.getByRole('dialog').getByLabel('Title') },
     { name: 'audit trail', hash: '#/audit', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('feed', { name: 'Card changes' }).locator('article').first() },
+    { name: 'audit every change', hash: '#/audit?tab=all', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('feed', { name: 'Every change' }).locator('article').first() },
     { name: 'audit access changes', hash: '#/audit?tab=access', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByTestId('access-changes') },
     { name: 'people', hash: '#/people', title: /^People · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Personal access tokens' }) },
     { name: 'audit integrity', hash: '#/audit?tab=integrity', title: /^Audit · Chronicle$/, ready: (p: Page) => p.getByRole('button', { name: 'Verify the chain' }) },
@@ -38,6 +40,7 @@ async function pages(server: Server) {
     { name: 'endpoint', hash: `#/webhooks/endpoints/${endpoint.id}`, title: /^Endpoint .+ · Chronicle$/, ready: (p: Page) => p.getByRole('list', { name: 'Deliveries' }) },
     { name: 'delivery', hash: `#/webhooks/deliveries/${test.id}`, title: /^Delivery of webhook.test · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Delivery of webhook.test' }) },
     { name: 'jobs', hash: '#/jobs', title: /^Jobs · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Queues' }) },
+    { name: 'job', hash: `#/jobs/${job.id}`, title: /^Job .+ · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Arguments' }) },
     { name: 'reports', hash: '#/reports?range=90', title: /^Reports · Chronicle$/, ready: (p: Page) => p.locator('#daily-title') },
     { name: 'tracking', hash: '#/tracking?range=7', title: /^Tracking · Chronicle$/, ready: (p: Page) => p.getByRole('heading', { name: 'Tracking', exact: true }) },
     { name: 'settings', hash: '#/settings', title: /^Settings · Chronicle$/, ready: (p: Page) => p.getByRole('switch', { name: 'Record usage tracking' }) },
@@ -104,6 +107,11 @@ test('the audit tabs move with the arrow keys', async ({ page, server }) => {
   const trail = page.getByRole('tab', { name: 'Trail' });
   await expect(trail).toHaveAttribute('aria-selected', 'true');
   await trail.focus();
+  await page.keyboard.press('ArrowRight');
+  const every = page.getByRole('tab', { name: 'Every change' });
+  await expect(every).toBeFocused();
+  await expect(every).toHaveAttribute('aria-selected', 'true');
+  await expect(page).toHaveURL(/tab=all/);
   await page.keyboard.press('ArrowRight');
   await expect(page.getByRole('tab', { name: 'Access changes' })).toBeFocused();
   await page.keyboard.press('ArrowRight');

@@ -1,6 +1,7 @@
 // The audit area in Chromium against the real `chronicle serve`: the trail with URL filters, a card's history
 // (word diffs, compare, as-of, revert with confirmation), the integrity panel on an intact and a tampered
 // workspace, bundle export with progress, and a bundle opened read-only with its banner.
+import AxeBuilder from '@axe-core/playwright';
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -103,6 +104,8 @@ test('a card’s history: word diff, compare, as of, and revert with confirmatio
 
   // Revert to the version before the last title change, confirming in the dialog.
   const target = versions.nth(1);
+  const targetNumber = Number(/Version (\d+)/.exec((await target.textContent())!)![1]);
+  expect(targetNumber).toBe(hist.items.length - 1);
   await target.getByRole('button', { name: 'Revert to this' }).click();
   const dialog = page.getByRole('dialog', { name: 'Revert this card?' });
   await expect(dialog).toContainText('What changes');
@@ -110,8 +113,12 @@ test('a card’s history: word diff, compare, as of, and revert with confirmatio
   await page.screenshot({ path: shot('revert-confirm') });
   await dialog.getByRole('button', { name: 'Revert card' }).click();
   await expect(dialog).toBeHidden();
-  await expect(versions.first()).toContainText('edited the card');
+  // A revert reads as a revert, naming the version it went back to (not as a plain edit).
+  await expect(versions.first().getByTestId('version-what')).toHaveText(`reverted the card to version ${targetNumber}`);
+  await expect(versions.first()).toContainText(`Version ${hist.items.length + 1}`);
   await expect(versions.first().locator('[data-attribute="title"]')).toContainText('Export hangs');
+  await page.goto(`${server.url}#/audit?card=${card.id}`);
+  await expect(page.getByRole('feed', { name: 'Card changes' }).locator('article').first()).toContainText(`reverted to version ${targetNumber}`);
   const now = await server.api('cards.get', { cardId: card.id });
   expect(now.title).toBe('Export hangs');
   await page.emulateMedia({ colorScheme: 'dark' });
@@ -194,5 +201,52 @@ test('a bundle opened with serve --bundle is read-only, with a banner, and still
     expect((await res.json()).error).toMatchObject({ code: 'read_only', message: expect.stringContaining('read-only') });
   } finally {
     await review.stop();
+  }
+});
+
+test('Every change lists invitations with the role granted, archives, comments and card creation, filtered in the URL', async ({ page, server }) => {
+  const stamp = Date.now().toString(36);
+  await server.api('members.invite', { email: `audit-${stamp}@example.com`, name: `Invitee ${stamp}`, role: 'admin' });
+  const project = await server.api('projects.create', { name: `Archive me ${stamp}` });
+  await server.api('projects.archive', { projectId: project.id, reason: `Done with it ${stamp}` });
+  const board = (await server.api('boards.list', {})).items.find((b: { archived: boolean }) => !b.archived);
+  const full = await server.api('boards.get', { boardId: board.id });
+  const assignee = (await server.api('members.list', {})).items.find((m: { role: string }) => m.role === 'member').user;
+  const card = await server.api('cards.create', { boardId: board.id, columnId: full.columns[0].id, title: `Audited card ${stamp}`, description: 'Written at creation', assigneeId: assignee.id, dueDate: '2026-12-31' });
+  await server.api('comments.add', { cardId: card.id, body: `A remark worth keeping ${stamp}` });
+
+  await page.goto(`${server.url}#/audit`);
+  await page.getByRole('tab', { name: 'Every change' }).click();
+  const feed = page.getByRole('feed', { name: 'Every change' });
+  const invite = feed.locator('article[data-type="member_invited"]').filter({ hasText: `Invitee ${stamp}` });
+  await expect(invite).toContainText('Role granted: admin');
+  await expect(feed.locator('article[data-type="project_archived"]').filter({ hasText: `Archive me ${stamp}` })).toContainText(`Reason: Done with it ${stamp}`);
+  await expect(feed.locator('article[data-type="comment_added"]').filter({ hasText: `A remark worth keeping ${stamp}` })).toBeVisible();
+  const created = feed.locator('article[data-type="card_created"]').filter({ hasText: `Audited card ${stamp}` });
+  await expect(created).toBeVisible();
+  await expect(created.getByRole('link', { name: 'Card history' })).toHaveAttribute('href', `#/audit/cards/${card.id}`);
+
+  // Its created version carries every initial field, the assignee too.
+  await created.getByRole('link', { name: 'Card history' }).click();
+  const first = page.getByRole('list', { name: 'Versions, newest first' }).locator('> li').last();
+  await expect(first).toContainText('Version 1');
+  await expect(first.locator('[data-attribute="assignee_id"]')).toContainText(assignee.name);
+  await expect(first.locator('[data-attribute="description"]')).toContainText('Written at creation');
+  await expect(first.locator('[data-attribute="due_date"]')).toBeVisible();
+  await page.goBack();
+
+  // The filter is in the URL: a reload shows invitations only.
+  await page.getByRole('combobox', { name: /^Change/ }).selectOption('member_invited');
+  await expect(page).toHaveURL(/tab=all/);
+  await expect(page).toHaveURL(/type=member_invited/);
+  await page.reload();
+  await expect(feed.locator('article').first()).toBeVisible();
+  expect(await feed.locator('article:not([data-type="member_invited"])').count()).toBe(0);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(300);
+    const results = await new AxeBuilder({ page }).analyze();
+    expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), `axe (${scheme})`).toEqual([]);
+    if (process.env.CHRONICLE_SHOTS) await page.screenshot({ path: `${process.env.CHRONICLE_SHOTS}/audit-every-change-${scheme}.png` });
   }
 });

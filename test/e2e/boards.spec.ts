@@ -235,3 +235,26 @@ test('archiving a project makes its board read-only at once, in this window and 
   await watcher.ctx.close();
   await actor.ctx.close();
 });
+
+test('a reorder within a column shows at once in another open window', async ({ browser, page, server }) => {
+  const b = await board(server, 'Bugs');
+  const col = b.columns.find((c) => c.cards.length >= 2)!;
+  const [first, second] = col.cards;
+  const ctx = await browser.newContext();
+  const watcher = await ctx.newPage();
+  try {
+    await watcher.goto(`${server.url}#/boards/${b.id}`);
+    await expect(column(watcher, col.name).getByTestId('card').first()).toHaveAttribute('data-card-title', first.title);
+    await page.goto(`${server.url}#/boards/${b.id}`);
+    await pickUp(page, first.id);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    await expect.poll(async () => (await cardOf(server, first.id)).position).toBe(1);
+    // The other window did nothing: the order arrives by push (a reorder records no event), well before the
+    // board's cached copy would go stale.
+    await expect(column(watcher, col.name).getByTestId('card').first()).toHaveAttribute('data-card-title', second.title, { timeout: 2000 });
+    await expect(column(watcher, col.name).getByTestId('card').nth(1)).toHaveAttribute('data-card-title', first.title);
+  } finally {
+    await ctx.close();
+  }
+});

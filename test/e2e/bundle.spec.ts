@@ -50,6 +50,8 @@ test('a review bundle offers no write, makes no write call, and says what it hol
   const file = path.join(dir, 'review.chronicle-bundle');
   const out = spawnSync(process.execPath, ['main/bin/chronicle.mjs', 'audit', 'export', '--db', server.dbFile, '--out', file, '--account', session.account.id], { encoding: 'utf8' });
   expect(out.status, out.stderr).toBe(0);
+  const folder = () => fs.readdirSync(dir).sort().map((f) => `${f}:${fs.readFileSync(path.join(dir, f)).toString('base64')}`);
+  const before = folder();
   const review = await serveBundle(file);
   const calls = recordCalls(page);
   try {
@@ -121,4 +123,6 @@ test('a review bundle offers no write, makes no write call, and says what it hol
   } finally {
     await review.stop();
   }
+  // Serving wrote nothing next to the bundle (no webhook-secrets.key, no journal) and left its bytes alone.
+  expect(folder()).toEqual(before);
 });

@@ -60,7 +60,7 @@ test('every page, light and dark', async ({ page, server }) => {
       await expect(p.getByRole('dialog')).toBeVisible();
     }],
     ['endpoint-retry-failed', `#/webhooks/endpoints/${ep.id}`, async (p) => {
-      await p.getByRole('button', { name: 'Retry failed…' }).click();
+      await p.getByRole('button', { name: 'Retry undelivered…' }).click();
       await expect(p.getByRole('dialog')).toBeVisible();
     }],
     ['delivery', `#/webhooks/deliveries/${d.id}`, async (p) => { await expect(p.getByRole('heading', { name: 'Delivery of webhook.test' })).toBeVisible(); }],

@@ -81,13 +81,13 @@ test('bad input in the endpoint form is explained in words', async ({ page, serv
 test.describe('in the person’s time zone', () => {
   test.use({ timezoneId: 'Asia/Kolkata' });
 
-  test('Retry failed… is filled and read in the person’s zone, and names it', async ({ page, server }) => {
+  test('Retry undelivered… is filled and read in the person’s zone, and names it', async ({ page, server }) => {
     const ep = await server.api('webhooks.endpoints.create', { url: 'http://127.0.0.1:9/zone', eventTypes: ['*'], networkScope: 'loopback' });
     await page.goto(`${server.url}#/webhooks/endpoints/${ep.id}`);
-    await page.getByRole('button', { name: 'Retry failed…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Retry failed deliveries' });
-    const input = dialog.getByLabel(/Failed since/);
-    await expect(dialog.getByText(/Failed since \(your time, Asia\/(Kolkata|Calcutta)\)/)).toBeVisible();
+    await page.getByRole('button', { name: 'Retry undelivered…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Retry deliveries not delivered' });
+    const input = dialog.getByLabel(/last changed since/);
+    await expect(dialog.getByText(/last changed since \(your time, Asia\/(Kolkata|Calcutta)\)/)).toBeVisible();
     // A day ago on Kolkata's wall clock (UTC+5:30), not on UTC's.
     const parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
       .formatToParts(new Date(Date.now() - 86_400_000));
@@ -95,11 +95,13 @@ test.describe('in the person’s time zone', () => {
     const expected = `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
     const value = await input.inputValue();
     expect(Math.abs(Date.parse(`${value}:00Z`) - Date.parse(`${expected}:00Z`))).toBeLessThanOrEqual(60_000);
+    // The counts are read for the time as the person means it, and the zone is named beside the UTC time.
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/webhooks.deliveries.retryPreview') && JSON.parse(r.postData()!).since === '2026-01-10T03:30:00.000Z');
     await input.fill('2026-01-10T09:00');
-    const sent = page.waitForRequest((r) => r.url().endsWith('/api/webhooks.deliveries.retryFailed'));
-    await dialog.getByRole('button', { name: 'Retry them' }).click();
-    expect(JSON.parse((await sent).postData()!).since).toBe('2026-01-10T03:30:00.000Z');
-    await expect(dialog.getByRole('status')).toContainText('nothing to retry');
+    await sent;
+    await expect(dialog.getByText(/GMT\+5:30 \(2026-01-10 03:30 UTC\)/)).toBeVisible();
+    await expect(dialog.getByText('Nothing to retry in the chosen states.')).toBeVisible();
+    await expect(dialog.getByRole('button', { name: 'Retry', exact: true })).toBeDisabled();
   });
 });
 
@@ -223,4 +225,24 @@ test('the form warns at once when a literal address is outside the network scope
   await warning.getByRole('button', { name: /^Allow/ }).click();
   await expect(form.getByLabel('Network scope')).toHaveValue('loopback');
   await expect(warning).toHaveCount(0);
+});
+
+test('an endpoint is deleted with its log only after confirming', async ({ page, server }) => {
+  const ep = await server.api('webhooks.endpoints.create', { url: 'http://127.0.0.1:9/delete-me', eventTypes: ['*'], networkScope: 'loopback', description: 'Old receiver' });
+  await server.api('webhooks.endpoints.sendTest', { endpointId: ep.id });
+  await page.goto(`${server.url}#/webhooks/endpoints/${ep.id}`);
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete this endpoint?' });
+  await expect(dialog).toContainText('its deliveries still waiting are cancelled');
+  await dialog.getByRole('button', { name: 'Keep it' }).click();
+  await expect(dialog).toBeHidden();
+  expect((await server.api('webhooks.endpoints.get', { endpointId: ep.id })).id).toBe(ep.id);
+
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(dialog.getByRole('button', { name: 'Delete endpoint' })).toBeDisabled();
+  await dialog.getByLabel(/Type delete to confirm/).fill('delete');
+  await dialog.getByRole('button', { name: 'Delete endpoint' }).click();
+  await expect(page.getByRole('heading', { name: 'Webhooks', exact: true })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'http://127.0.0.1:9/delete-me' })).toHaveCount(0);
+  expect((await server.api('webhooks.endpoints.list', {})).items.map((e: { id: string }) => e.id)).not.toContain(ep.id);
 });

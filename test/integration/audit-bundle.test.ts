@@ -373,6 +373,30 @@ async function exportWhileWriting(app: App, api: Awaited<ReturnType<typeof calle
 }
 
 describe('a bundle opened read-only through the host', () => {
+  it('writes nothing next to the bundle: no key file, no journal, every file of its folder unchanged', async () => {
+    const served = elsewhere();
+    const dir = path.dirname(served);
+    const snapshot = () => Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+    const before = snapshot();
+    // The default data folder of a file is its own folder: what `chronicle serve --bundle B` opens.
+    const review = await createApp({ location: served, readonly: true, migrate: false, background: true });
+    const { host, client } = await openTestHost(review);
+    try {
+      const c = client();
+      for (const m of ['session.get', 'activity.list', 'audit.list', 'audit.bundleInfo', 'audit.verify', 'webhooks.endpoints.list', 'webhooks.eventTypes', 'jobs.stats', 'notifications.list', 'settings.get']) {
+        const r = await c.post(m, {});
+        expect(r.status === 200 || r.body.error?.code === 'read_only', `${m}: ${JSON.stringify(r.body).slice(0, 200)}`).toBe(true);
+      }
+      const reveal = await c.post('webhooks.endpoints.revealSecret', { endpointId: '019a0000-0000-7000-8000-000000000001' });
+      expect(reveal.status).toBeGreaterThanOrEqual(400);
+    } finally {
+      await host.close();
+      await review.close();
+    }
+    expect(fs.existsSync(path.join(dir, 'webhook-secrets.key'))).toBe(false);
+    expect(snapshot()).toEqual(before);
+  });
+
   it('serves timelines, audit and verification, and refuses every write with a clear message', async () => {
     const served = elsewhere();
     const review = await createApp({ location: served, readonly: true, migrate: false, background: false });

@@ -191,6 +191,42 @@ describe('audit.compare and audit.revert', () => {
   });
 });
 
+describe('created versions and reverts', () => {
+  it('the created version carries every initial field; a revert names the version it went back to, on both lists', async () => {
+    api.slot.session = { ...api.slot.session!, userId: people[0] };
+    const boardId = (await sqlRow<CardsTable>(app, 'SELECT * FROM cards WHERE id = ?', cardId))!.board_id;
+    const card = await api.call('cards.create', { boardId, columnId: columns[1], title: 'Born complete', description: 'Set at creation.', assigneeId: people[1], dueDate: '2026-06-30' });
+    const created = (await api.call('audit.cardHistory', { cardId: card.id, limit: 50 })).items;
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({
+      kind: 'card_created', number: 1, revertOf: null,
+      changes: { title: [null, 'Born complete'], description: [null, 'Set at creation.'], column_id: [null, columns[1]], assignee_id: [null, people[1]], due_date: [null, '2026-06-30'] },
+    });
+
+    await api.call('cards.update', { cardId: card.id, title: 'Renamed', assigneeId: people[2] });
+    const v1 = created[0];
+    const reverted = await api.call('audit.revert', { cardId: card.id, versionId: v1.id });
+    expect(reverted.changes).toEqual({ title: ['Renamed', 'Born complete'], assignee_id: [people[2], people[1]] });
+    const history = (await api.call('audit.cardHistory', { cardId: card.id, limit: 50 })).items;
+    expect(history.map((v) => [v.number, v.kind, v.revertOf?.number ?? null])).toEqual([[3, 'card_updated', 1], [2, 'card_updated', null], [1, 'card_created', null]]);
+    // The created version still shows what the card started with, not what it is now.
+    expect(history[2].changes.assignee_id).toEqual([null, people[1]]);
+    expect(history[0].changes).toEqual(reverted.changes); // the marker is not an attribute
+    // Paged one at a time, the numbers hold.
+    const page2 = await api.call('audit.cardHistory', { cardId: card.id, limit: 1, cursor: (await api.call('audit.cardHistory', { cardId: card.id, limit: 1 })).nextCursor });
+    expect(page2.items.map((v) => v.number)).toEqual([2]);
+
+    const listed = (await api.call('audit.list', { cardId: card.id, limit: 10 })).items;
+    expect(listed.map((i) => i.revertOf?.number ?? null)).toEqual([1, null, null]);
+    // The public JSON (webhooks, the activity feed) says it is a revert, and its changes are attributes only.
+    const activity = (await api.call('activity.list', { types: ['card_updated'], limit: 5 })).items.find((a) => a.subjectId === history[0].id)!;
+    expect(activity.subject).toMatchObject({ revert_of: v1.id, changes: reverted.changes });
+    expect(Object.keys(activity.subject.changes as object)).not.toContain('$revert_of');
+    expect(activity.description).toMatch(/changed the title, assignee of Born complete/);
+    expect((await verifyChain(app.store, api.slot.session!.accountId)).ok).toBe(true);
+  });
+});
+
 describe('audit.list', () => {
   let bigApp: App;
   let big: Awaited<ReturnType<typeof caller>>;

@@ -143,7 +143,28 @@ describe('notification jobs', () => {
       named, accountId, people.owner,
     );
     const [n1] = await runKind('notifications.endpointDisabled', { endpointId: named, reason: 'HTTP 410' });
-    expect((await sqlRow(app, 'SELECT title, body, link FROM notifications WHERE id = ?', n1))).toEqual({ title: 'CRM sync was disabled', body: 'HTTP 410', link: `/webhooks?endpoint=${named}` });
+    // It opens that endpoint, not the list of endpoints.
+    expect((await sqlRow(app, 'SELECT title, body, link FROM notifications WHERE id = ?', n1))).toEqual({ title: 'CRM sync was disabled', body: 'HTTP 410', link: `/webhooks/endpoints/${named}` });
+    const [burst] = await runKind('notifications.deliveryFailures', { endpointId: named, failures: 10, since: new Date().toISOString() });
+    expect((await sqlRow(app, 'SELECT title, link FROM notifications WHERE id = ?', burst))).toEqual({ title: '10 failed deliveries to CRM sync', link: `/webhooks/endpoints/${named}` });
+  });
+
+  it('the inbox opens the exact endpoint for rows written with the old list link too', async () => {
+    const endpointId = crypto.randomUUID();
+    const old = crypto.randomUUID();
+    const comment = crypto.randomUUID();
+    const at = Date.now() + 60_000; // newest first: these two lead the inbox
+    await sqlRows(
+      app,
+      `INSERT INTO notifications (id, account_id, user_id, kind, title, body, link, actor_id, subject_type, subject_id, source_key, created_at)
+       VALUES (?, ?, ?, 'delivery_failures', '10 failed deliveries to CRM', 'Failing since …', ?, NULL, 'webhook_endpoint', ?, ?, ?),
+              (?, ?, ?, 'comment', 'Alpha commented on X', 'Hi', '/boards/b?card=c', ?, 'comment_added', ?, ?, ?)`,
+      old, accountId, people.admin, `/webhooks?endpoint=${endpointId}`, endpointId, `job:${old}`, at,
+      comment, accountId, people.admin, people.a, crypto.randomUUID(), `comment_added:${comment}`, at - 1,
+    );
+    const inbox = await as(people.admin!).call('notifications.list', { limit: 5 });
+    expect(inbox.items.find((n) => n.id === old)!.link).toBe(`/webhooks/endpoints/${endpointId}`);
+    expect(inbox.items.find((n) => n.id === comment)!.link).toBe('/boards/b?card=c');
   });
 });
 

@@ -13,10 +13,12 @@ import { api, subscribe, type ContractError } from '../../lib/client.ts';
 import { useApi } from '../../lib/queries.ts';
 import { href, useSearchParams } from '../../lib/router.tsx';
 import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
+import { AllChanges } from './AllChanges.tsx';
 import { attributeLabels, ChangeList, kindLabels, ProgressBar, type Names } from './diff.tsx';
 
 const tabs = [
   ['trail', 'Trail'],
+  ['all', 'Every change'],
   ['access', 'Access changes'],
   ['integrity', 'Integrity'],
   ['bundles', 'Review bundles'],
@@ -146,7 +148,7 @@ function Trail() {
                   <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
                     <Icon name={kindIcons[item.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
                     <span className="font-medium">{item.updater.name}</span>
-                    <span className="text-slate-600 dark:text-slate-400">{kindLabels[item.kind].toLowerCase()}</span>
+                    <span className="text-slate-600 dark:text-slate-400">{item.revertOf ? `reverted to version ${item.revertOf.number}` : kindLabels[item.kind].toLowerCase()}</span>
                     <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/audit/cards/${item.card.id}`)}>{item.card.title}</a>
                     {item.board && <span className="text-slate-600 dark:text-slate-400">on {item.board.name}</span>}
                     <span className="text-slate-600 dark:text-slate-400">·</span>
@@ -409,7 +411,7 @@ export function AuditPage(_props: { params: Record<string, string> }) {
         </TabList>
         {tabs.map(([t]) => (
           <TabPanel key={t} id={t} className="flex min-h-0 flex-1 flex-col overflow-auto outline-none">
-            {t === 'trail' ? <Trail /> : t === 'access' ? <AccessChanges /> : t === 'integrity' ? <Integrity /> : <Bundles />}
+            {t === 'trail' ? <Trail /> : t === 'all' ? <AllChanges /> : t === 'access' ? <AccessChanges /> : t === 'integrity' ? <Integrity /> : <Bundles />}
           </TabPanel>
         ))}
       </Tabs>

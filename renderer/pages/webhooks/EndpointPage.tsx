@@ -2,7 +2,7 @@
 // through the URL, live).
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { Output } from '../../../preload/contract.ts';
-import { ArrowLeft, Eye, KeyRound, Pencil, Power, RefreshCw, Send, Trash2 } from 'lucide-react';
+import { ArrowLeft, Eye, KeyRound, Pencil, Play, Power, RefreshCw, Send, Trash2 } from 'lucide-react';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ConfirmDialog, Dialog } from '../../components/Dialog.tsx';
@@ -12,7 +12,7 @@ import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn, usePush } from '../../lib/queries.ts';
 import { href, navigate, useSearchParams } from '../../lib/router.tsx';
-import { formatLocal, fromLocalInput, timeZone, toLocalInput } from '../../lib/time.ts';
+import { formatLocal, fromLocalInput, localizeTimes, timeZone, toLocalInput } from '../../lib/time.ts';
 import { EndpointForm } from './EndpointForm.tsx';
 import { Badge, CopyButton, ms, scopeWords, type DeliveryStatus } from './shared.tsx';
 import { SecretOnce } from './WebhooksPage.tsx';
@@ -78,10 +78,11 @@ function Deliveries({ endpointId }: { endpointId: string }) {
                   href={href(`/webhooks/deliveries/${d.id}`)}
                   className="grid h-full grid-cols-[7rem_10rem_1fr_6rem_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm hover:bg-slate-50 dark:border-slate-900 dark:hover:bg-slate-900"
                 >
-                  <Badge value={d.status} />
+                  {/* Held by the circuit breaker: waiting, and says so (the host's note names the pause). */}
+                  {(d.status === 'pending' || d.status === 'retrying') && d.lastError?.startsWith('Paused until') ? <Badge value="paused" label={`${d.status} · paused`} /> : <Badge value={d.status} />}
                   <code className="truncate text-xs">{d.eventType}</code>
-                  <span className="truncate text-xs text-slate-600 dark:text-slate-400" title={d.lastError ?? undefined}>
-                    {d.lastError ?? (d.status === 'delivered' ? `Answered ${d.lastStatus}` : d.nextAttemptAt ? 'Waiting for its attempt' : '')}
+                  <span className="truncate text-xs text-slate-600 dark:text-slate-400" title={d.lastError ? localizeTimes(d.lastError) : undefined}>
+                    {d.status === 'delivering' && d.attemptStartedAt ? <>Attempt in progress, started <RelativeTime iso={d.attemptStartedAt} /></> : (d.lastError && localizeTimes(d.lastError)) ?? (d.status === 'delivered' ? `Answered ${d.lastStatus}` : d.nextAttemptAt ? 'Waiting for its attempt' : '')}
                   </span>
                   <span className="text-xs text-slate-600 dark:text-slate-400">{d.attempts} attempt{d.attempts === 1 ? '' : 's'}</span>
                   <span className="text-xs text-slate-600 dark:text-slate-400">{d.nextAttemptAt && d.status === 'retrying' ? <>next <RelativeTime iso={d.nextAttemptAt} /></> : <RelativeTime iso={d.createdAt} />}</span>
@@ -122,36 +123,73 @@ function ActivityChart({ endpointId }: { endpointId: string }) {
   );
 }
 
-function RetryFailed({ endpointId }: { endpointId: string }) {
+type UndeliveredState = 'failed' | 'retrying' | 'pending' | 'paused';
+const stateWords: Record<UndeliveredState, string> = {
+  failed: 'Failed for good (retries exhausted)',
+  retrying: 'Waiting to retry',
+  pending: 'Not attempted yet',
+  paused: 'Held by the circuit breaker (paused)',
+};
+
+/**
+ * Bulk retry of every delivery not delivered since a time: the counts per state are read first (a preview), the
+ * person chooses the states and confirms, then a bulk job queues them with a progress bar.
+ */
+function RetryUndelivered({ endpointId }: { endpointId: string }) {
   const [open, setOpen] = useState(false);
   // A datetime-local input holds the person's wall-clock time: fill it, and read it, in their zone.
   const [since, setSince] = useState(() => toLocalInput(Date.now() - 86_400_000));
+  const [chosen, setChosen] = useState<Record<UndeliveredState, boolean>>({ failed: true, retrying: true, pending: true, paused: true });
   const [progress, setProgress] = useState<{ bulkId: string; done: number; total: number; finished: boolean } | null>(null);
-  const retry = useApiMutation('webhooks.deliveries.retryFailed', ['webhooks.deliveries.list']);
+  const at = fromLocalInput(since);
+  const preview = useApi('webhooks.deliveries.retryPreview', { endpointId, since: at ?? new Date().toISOString() }, { enabled: open && at !== null && Date.parse(at) <= Date.now() });
+  useInvalidateOn('webhooks.delivery.updated', ['webhooks.deliveries.retryPreview']);
+  const retry = useApiMutation('webhooks.deliveries.retryFailed', ['webhooks.deliveries.list', 'webhooks.deliveries.retryPreview', 'webhooks.endpoints.get']);
   usePush('webhooks.bulk.progress', (p) => {
     if (p.endpointId === endpointId) setProgress((cur) => (!cur || cur.bulkId === p.bulkId ? p : cur));
   });
   const pct = progress ? Math.round((100 * progress.done) / Math.max(1, progress.total)) : 0;
+  const states = (Object.keys(stateWords) as UndeliveredState[]).filter((k) => chosen[k]);
+  const counts = preview.data?.counts;
+  const selected = counts ? states.reduce((n, k) => n + counts[k], 0) : 0;
+  const running = progress !== null && !progress.finished;
   return (
     <>
-      <Button onClick={() => { setOpen(true); setProgress(null); retry.reset(); }}><RefreshCw className="size-4" aria-hidden /> Retry failed…</Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title="Retry failed deliveries">
+      <Button onClick={() => { setOpen(true); setProgress(null); retry.reset(); }}><RefreshCw className="size-4" aria-hidden /> Retry undelivered…</Button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="Retry deliveries not delivered">
         <form
           className="space-y-3 text-sm"
           onSubmit={(e) => {
             e.preventDefault();
-            const at = fromLocalInput(since);
-            if (!at) return;
-            retry.mutate({ endpointId, since: at }, {
+            if (!at || states.length === 0 || selected === 0) return;
+            retry.mutate({ endpointId, since: at, states }, {
               onSuccess: (r) => setProgress(r.bulkId ? { bulkId: r.bulkId, done: 0, total: r.count, finished: false } : null),
             });
           }}
         >
-          <label className="block">Failed since (your time, {timeZone()})
-            <input type="datetime-local" className={`${inputClass} mt-1 w-full`} value={since} onChange={(e) => setSince(e.target.value)} required />
+          <label className="block">Not delivered, last changed since (your time, {timeZone()})
+            <input type="datetime-local" className={`${inputClass} mt-1 w-full`} value={since} max={toLocalInput(Date.now())} onChange={(e) => setSince(e.target.value)} required />
           </label>
-          {fromLocalInput(since) && <p className="text-xs text-slate-600 dark:text-slate-400">That is {formatLocal(fromLocalInput(since)!, { seconds: false })} ({new Date(fromLocalInput(since)!).toISOString().slice(0, 16).replace('T', ' ')} UTC).</p>}
-          {retry.data && retry.data.count === 0 && <p role="status">No delivery failed since then: nothing to retry.</p>}
+          {at && <p className="text-xs text-slate-600 dark:text-slate-400">That is {formatLocal(at, { seconds: false })} ({new Date(at).toISOString().slice(0, 16).replace('T', ' ')} UTC).</p>}
+          {at && Date.parse(at) > Date.now() && <p role="alert" className="text-sm text-red-800 dark:text-red-300">That moment is in the future: choose one in the past.</p>}
+          {preview.error && <ErrorNotice error={preview.error} title="The deliveries could not be counted" />}
+          {counts && (
+            <fieldset className="space-y-1" aria-describedby="retry-total">
+              <legend className="mb-1 font-medium">Retry these now</legend>
+              {(Object.keys(stateWords) as UndeliveredState[]).map((k) => (
+                <label key={k} className="flex items-center gap-2">
+                  <input type="checkbox" checked={chosen[k]} disabled={running} onChange={(e) => setChosen((c) => ({ ...c, [k]: e.target.checked }))} />
+                  <span className="flex-1">{stateWords[k]}</span>
+                  <span className="tabular-nums" data-testid={`retry-count-${k}`}>{counts[k]}</span>
+                </label>
+              ))}
+              <p id="retry-total" className="pt-1 font-medium" aria-live="polite">
+                {selected === 0 ? 'Nothing to retry in the chosen states.' : `${selected} ${selected === 1 ? 'delivery' : 'deliveries'} will be attempted now, each as a manual attempt by you.`}
+              </p>
+              {preview.data!.delivering > 0 && <p className="text-xs text-slate-600 dark:text-slate-400">{preview.data!.delivering} being attempted right now {preview.data!.delivering === 1 ? 'is' : 'are'} left alone.</p>}
+            </fieldset>
+          )}
+          {retry.data && retry.data.count === 0 && <p role="status">Nothing is waiting since then any more: nothing was retried.</p>}
           {progress && (
             <div role="status" aria-live="polite">
               <p>{progress.finished ? `Queued all ${progress.done} deliveries again.` : `Queuing ${progress.done} of ${progress.total}…`}</p>
@@ -161,9 +199,24 @@ function RetryFailed({ endpointId }: { endpointId: string }) {
             </div>
           )}
           {retry.error && <ErrorNotice error={retry.error} title="The retry was not started" />}
-          <div className="flex justify-end gap-2"><Button onClick={() => setOpen(false)}>Close</Button><Button type="submit" variant="primary" disabled={retry.isPending || (progress !== null && !progress.finished)}>Retry them</Button></div>
+          <div className="flex justify-end gap-2">
+            <Button onClick={() => setOpen(false)}>Close</Button>
+            <Button type="submit" variant="primary" disabled={retry.isPending || running || !counts || selected === 0}>{selected > 0 ? `Retry ${selected}` : 'Retry'}</Button>
+          </div>
         </form>
       </Dialog>
+    </>
+  );
+}
+
+/** Resume now: the breaker's pause ends and every waiting delivery is sent at once. */
+function ResumeEndpoint({ endpoint }: { endpoint: Output<'webhooks.endpoints.get'> }) {
+  const resume = useApiMutation('webhooks.endpoints.resume', ['webhooks.endpoints.get', 'webhooks.endpoints.list', 'webhooks.deliveries.list']);
+  return (
+    <>
+      <Button variant="primary" onClick={() => resume.mutate({ endpointId: endpoint.id })} disabled={resume.isPending}><Play className="size-4" aria-hidden /> Resume now</Button>
+      {resume.data && <p role="status" className="sr-only">Resumed: {resume.data.released} waiting deliveries are sent now.</p>}
+      {resume.error && <ErrorNotice error={resume.error} title="The endpoint was not resumed" />}
     </>
   );
 }
@@ -214,6 +267,33 @@ function DisableEndpoint({ endpoint }: { endpoint: Output<'webhooks.endpoints.ge
   );
 }
 
+function DeleteEndpoint({ endpoint }: { endpoint: Output<'webhooks.endpoints.get'> }) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
+  const del = useApiMutation('webhooks.endpoints.delete', ['webhooks.endpoints.list']);
+  return (
+    <>
+      <Button variant="danger" onClick={() => { del.reset(); setTyped(''); setOpen(true); }}><Trash2 className="size-4" aria-hidden /> Delete</Button>
+      <ConfirmDialog
+        open={open}
+        onClose={() => setOpen(false)}
+        title="Delete this endpoint?"
+        cancelLabel="Keep it"
+        confirmLabel={del.isPending ? 'Deleting…' : 'Delete endpoint'}
+        danger
+        busy={del.isPending || typed.trim() !== 'delete'}
+        error={del.error ? <ErrorNotice error={del.error} title="The endpoint was not deleted" /> : null}
+        onConfirm={() => del.mutate({ endpointId: endpoint.id }, { onSuccess: () => { setOpen(false); navigate('/webhooks'); } })}
+      >
+        <p>Deleting <span className="font-medium break-all">{endpoint.url}</span> stops every delivery to it: it leaves the list, and its deliveries still waiting are cancelled. Its delivery log ({endpoint.health.total} deliveries in the last {endpoint.health.windowDays} days) is kept for the record, and the deletion is recorded in the audit trail. This cannot be undone; <em>Disable</em> keeps it instead.</p>
+        <label className="block">Type <strong>delete</strong> to confirm
+          <input className={`${inputClass} mt-1 w-full`} value={typed} autoComplete="off" onChange={(e) => setTyped(e.target.value)} />
+        </label>
+      </ConfirmDialog>
+    </>
+  );
+}
+
 function RotateSecret({ endpointId, onRotated }: { endpointId: string; onRotated(r: { secret: string; previousSecretExpiresAt: string }): void }) {
   const [open, setOpen] = useState(false);
   const rotate = useApiMutation('webhooks.endpoints.rotateSecret', ['webhooks.endpoints.get', 'webhooks.endpoints.list']);
@@ -253,27 +333,6 @@ function Reveal({ endpointId }: { endpointId: string }) {
               <div className="flex justify-end gap-2"><CopyButton text={data.secret} label="Copy" /><Button variant="primary" onClick={() => setData(null)}>Done</Button></div>
             </>
           )}
-        </div>
-      </Dialog>
-    </>
-  );
-}
-
-/** Delete: the endpoint leaves the list and receives nothing more; its deliveries stay, the waiting ones cancelled. */
-function DeleteEndpoint({ endpointId, url }: { endpointId: string; url: string }) {
-  const [open, setOpen] = useState(false);
-  const del = useApiMutation('webhooks.endpoints.delete', ['webhooks.endpoints.list']);
-  return (
-    <>
-      <Button variant="danger" onClick={() => { del.reset(); setOpen(true); }}><Trash2 className="size-4" aria-hidden /> Delete</Button>
-      <Dialog open={open} onClose={() => setOpen(false)} title="Delete this endpoint?">
-        <div className="space-y-3 text-sm">
-          <p>{url} will receive nothing more and leaves the list. Its deliveries and attempts are kept for the record; the ones still waiting are cancelled. The deletion is recorded in the audit trail.</p>
-          {del.error && <ErrorNotice error={del.error} />}
-          <div className="flex justify-end gap-2">
-            <Button onClick={() => setOpen(false)}>Cancel</Button>
-            <Button variant="danger" disabled={del.isPending} onClick={() => del.mutate({ endpointId }, { onSuccess: () => { setOpen(false); navigate('/webhooks'); } })}>Delete endpoint</Button>
-          </div>
         </div>
       </Dialog>
     </>
@@ -328,14 +387,15 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
         {can('webhooks.endpoints.update') ? (
           <>
             <Button onClick={() => test.mutate({ endpointId })} disabled={test.isPending || e.status === 'disabled'}><Send className="size-4" aria-hidden /> Send test event</Button>
-            <RetryFailed endpointId={endpointId} />
+            {state === 'paused' && <ResumeEndpoint endpoint={e} />}
+            <RetryUndelivered endpointId={endpointId} />
             <EditEndpoint endpoint={e} />
             {e.status === 'active'
               ? <DisableEndpoint endpoint={e} />
               : <Button variant="primary" onClick={() => enable.mutate({ endpointId })} disabled={enable.isPending}><Power className="size-4" aria-hidden /> Enable</Button>}
             <RotateSecret endpointId={endpointId} onRotated={setRotated} />
             <Reveal endpointId={endpointId} />
-            <DeleteEndpoint endpointId={endpointId} url={e.url} />
+            <DeleteEndpoint endpoint={e} />
           </>
         ) : (
           <NotAllowed>{why('test, retry, edit, disable or delete endpoints, or see their secrets')}</NotAllowed>
@@ -346,7 +406,8 @@ export function EndpointPage({ params }: { params: Record<string, string> }) {
         {test.data && <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">Test event queued. <a className="underline" href={href(`/webhooks/deliveries/${test.data.id}`)}>Follow its delivery</a>.</p>}
         <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-4">
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">State</dt><dd><Badge value={state} /> {e.disabledReason && <span className="block text-xs text-slate-600 dark:text-slate-400">{e.disabledReason}</span>}{state === 'paused' && <span className="block text-xs text-slate-600 dark:text-slate-400">Paused after {e.consecutiveFailures} failures in a row; resumes <RelativeTime iso={e.pausedUntil!} />.</span>}</dd></div>
-          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Success (7 days)</dt><dd>{e.health.successRate === null ? 'No deliveries yet' : `${(e.health.successRate * 100).toFixed(1)} % of ${e.health.delivered + e.health.failed}`}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Deliveries (last {e.health.windowDays} days)</dt><dd data-testid="health-deliveries">{e.health.total === 0 ? 'None yet' : <>{e.health.successRate === null ? 'None ended yet' : `${(e.health.successRate * 100).toFixed(1)} % delivered`} <span className="block text-xs text-slate-600 dark:text-slate-400">of {e.health.total}: {e.health.delivered} delivered, {e.health.failed} failed, {e.health.pending} waiting{e.health.delivering ? ` (${e.health.delivering} in progress)` : ''}{e.health.cancelled ? `, ${e.health.cancelled} cancelled` : ''}</span></>}</dd></div>
+          <div><dt className="text-xs text-slate-600 dark:text-slate-400">Attempts (last {e.health.windowDays} days)</dt><dd data-testid="health-attempts">{e.health.attempts.total === 0 ? 'None yet' : <>{`${((e.health.attempts.successRate ?? 0) * 100).toFixed(1)} % succeeded`} <span className="block text-xs text-slate-600 dark:text-slate-400">of {e.health.attempts.total}: {e.health.attempts.failed} failed</span></>}</dd></div>
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Last failure</dt><dd>{e.lastFailureAt ? <RelativeTime iso={e.lastFailureAt} /> : 'Never'}</dd></div>
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Last success</dt><dd>{e.lastSuccessAt ? <RelativeTime iso={e.lastSuccessAt} /> : 'Never'}</dd></div>
           <div><dt className="text-xs text-slate-600 dark:text-slate-400">Events</dt><dd className="text-xs">{e.eventTypes.includes('*') ? 'All events' : e.eventTypes.join(', ')}</dd></div>

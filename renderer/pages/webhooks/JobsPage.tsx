@@ -1,23 +1,48 @@
 // The durable queue: counts per queue, recurring tasks with their next run, and the jobs themselves (failed ones
 // with their error in words).
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { Workflow } from 'lucide-react';
-import { EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
+import { RefreshCw, Trash2, Workflow } from 'lucide-react';
+import { useState } from 'react';
+import { ConfirmDialog } from '../../components/Dialog.tsx';
+import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api } from '../../lib/client.ts';
 import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
-import { useSearchParams } from '../../lib/router.tsx';
+import { useApiMutation } from '../../lib/mutations.ts';
+import { href, useSearchParams } from '../../lib/router.tsx';
 import { useWorkspace } from '../../lib/workspace.ts';
 import { Badge, ms } from './shared.tsx';
 
 type JobStatus = 'ready' | 'scheduled' | 'claimed' | 'done' | 'failed' | 'cancelled';
-const statusLabels: Record<JobStatus, string> = { ready: 'Ready', scheduled: 'Scheduled', claimed: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' };
+export const statusLabels: Record<JobStatus, string> = { ready: 'Ready', scheduled: 'Scheduled', claimed: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' };
+
+/** Whether this person may retry or discard jobs (owners and admins, in a workspace that is not read-only). */
+export function useMayManageJobs(): boolean {
+  const session = useApi('session.get', {});
+  const { readOnly } = useWorkspace();
+  return !readOnly && (session.data?.role === 'owner' || session.data?.role === 'admin');
+}
+
+/** What a bulk retry or discard did: how many, and each skipped job with its reason. */
+export function BulkOutcome({ verb, result }: { verb: string; result: { done: string[]; skipped: { id: string; reason: string }[] } }) {
+  return (
+    <div role="status" className="rounded-md border border-slate-200 p-3 text-sm dark:border-slate-800">
+      <p>{verb} {result.done.length} {result.done.length === 1 ? 'job' : 'jobs'}.{result.skipped.length > 0 ? ` ${result.skipped.length} skipped:` : ''}</p>
+      {result.skipped.length > 0 && (
+        <ul className="mt-1 list-disc pl-5 text-xs text-slate-700 dark:text-slate-300">
+          {result.skipped.slice(0, 20).map((s) => <li key={s.id}><code>{s.id.slice(-8)}</code>: {s.reason}</li>)}
+        </ul>
+      )}
+    </div>
+  );
+}
 
 function JobList() {
   const [search, setSearch] = useSearchParams();
   const status = (search.get('status') as JobStatus | null) ?? undefined;
   const queue = search.get('queue') ?? undefined;
-  const input = { limit: 200, ...(status ? { status } : {}), ...(queue ? { queue } : {}) };
+  const kind = search.get('kind') ?? undefined;
+  const input = { limit: 200, ...(status ? { status } : {}), ...(queue ? { queue } : {}), ...(kind ? { kind } : {}) };
   const list = useInfiniteQuery({
     queryKey: ['jobs.list', input],
     queryFn: ({ pageParam }) => api('jobs.list', { ...input, ...(pageParam ? { cursor: pageParam } : {}) }),
@@ -27,40 +52,79 @@ function JobList() {
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   const { scrollRef: parent, virtualizer: virtual, virtualItems: items, onKeyDown } = useInfiniteVirtualList({ count: rows.length, query: list, estimateSize: 52, overscan: 10, prefetchWithin: 20 });
+  const may = useMayManageJobs();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [confirmDiscard, setConfirmDiscard] = useState(false);
+  const retry = useApiMutation('jobs.retry', ['jobs.list', 'jobs.stats', 'jobs.get']);
+  const discard = useApiMutation('jobs.discard', ['jobs.list', 'jobs.stats', 'jobs.get']);
+  const kinds = [...new Set(rows.map((j) => j.kind).concat(kind ? [kind] : []))].sort();
+  const toggle = (id: string, on: boolean) => setSelected((cur) => { const next = new Set(cur); if (on) next.add(id); else next.delete(id); return next; });
+  const ids = [...selected].slice(0, 500);
+  const allShown = rows.length > 0 && rows.every((j) => selected.has(j.id));
+  const outcome = retry.data ? { verb: 'Retried', result: retry.data } : discard.data ? { verb: 'Discarded', result: discard.data } : null;
   return (
     <section aria-labelledby="jobs-title">
       <div className="flex flex-wrap items-center gap-3 py-3">
         <h2 id="jobs-title" className="text-sm font-semibold">Jobs</h2>
         <label className="text-sm">Status{' '}
-          <select className={inputClass} value={status ?? ''} onChange={(e) => setSearch({ status: e.target.value || null })}>
+          <select className={inputClass} value={status ?? ''} onChange={(e) => { setSelected(new Set()); setSearch({ status: e.target.value || null }); }}>
             <option value="">Any</option>
             {(Object.keys(statusLabels) as JobStatus[]).map((s) => <option key={s} value={s}>{statusLabels[s]}</option>)}
           </select>
         </label>
+        <label className="text-sm">Kind{' '}
+          <select className={inputClass} value={kind ?? ''} onChange={(e) => { setSelected(new Set()); setSearch({ kind: e.target.value || null }); }}>
+            <option value="">Any</option>
+            {kinds.map((k) => <option key={k} value={k}>{k}</option>)}
+          </select>
+        </label>
         {queue && <button type="button" className="text-sm text-indigo-700 underline dark:text-indigo-300" onClick={() => setSearch({ queue: null })}>Queue “{queue}” ✕</button>}
+        {may && rows.length > 0 && (
+          <div className="ml-auto flex items-center gap-2">
+            <label className="flex items-center gap-1 text-sm"><input type="checkbox" checked={allShown} onChange={(e) => setSelected(e.target.checked ? new Set(rows.slice(0, 500).map((j) => j.id)) : new Set())} /> Select all shown</label>
+            <Button disabled={ids.length === 0 || retry.isPending} onClick={() => { discard.reset(); retry.mutate({ ids }, { onSuccess: () => setSelected(new Set()) }); }}><RefreshCw className="size-4" aria-hidden /> Retry {ids.length || ''}</Button>
+            <Button variant="danger" disabled={ids.length === 0 || discard.isPending} onClick={() => { retry.reset(); discard.reset(); setConfirmDiscard(true); }}><Trash2 className="size-4" aria-hidden /> Discard {ids.length || ''}</Button>
+          </div>
+        )}
       </div>
+      <ConfirmDialog
+        open={confirmDiscard}
+        onClose={() => setConfirmDiscard(false)}
+        title={`Discard ${ids.length} ${ids.length === 1 ? 'job' : 'jobs'}?`}
+        cancelLabel="Keep them"
+        confirmLabel={discard.isPending ? 'Discarding…' : 'Discard'}
+        danger
+        busy={discard.isPending}
+        error={discard.error ? <ErrorNotice error={discard.error} title="Nothing was discarded" /> : null}
+        onConfirm={() => discard.mutate({ ids }, { onSuccess: () => { setConfirmDiscard(false); setSelected(new Set()); } })}
+      >
+        <p>Waiting and failed jobs are discarded; a running one is never stopped mid-run and is skipped. A webhook delivery whose job is discarded ends <em>cancelled</em>, with your name. Retry brings a discarded job back.</p>
+      </ConfirmDialog>
+      {outcome && <BulkOutcome verb={outcome.verb} result={outcome.result} />}
+      {retry.error && <ErrorNotice error={retry.error} title="Nothing was retried" />}
       {list.isLoading && <Skeleton rows={5} />}
       {list.error && <ErrorNotice error={list.error} title="The jobs could not be loaded" />}
       {list.data && rows.length === 0 && <EmptyState title="No jobs match">Jobs appear as events are recorded (webhook fan-out, notifications) and as recurring tasks come due.</EmptyState>}
       {rows.length > 0 && (
-        <div ref={parent} className="h-[28rem] overflow-auto rounded-md border border-slate-200 dark:border-slate-800" role="list" aria-label="Jobs" onKeyDown={onKeyDown}>
+        <div ref={parent} className="mt-2 h-[28rem] overflow-auto rounded-md border border-slate-200 dark:border-slate-800" role="list" aria-label="Jobs" onKeyDown={onKeyDown}>
           <div style={{ height: virtual.getTotalSize(), position: 'relative' }}>
             {items.map((v) => {
               const j = rows[v.index];
               return (
                 <div
                   role="listitem"
-                  data-index={v.index}
-                  tabIndex={0}
                   key={j.id}
                   style={{ position: 'absolute', top: 0, left: 0, right: 0, height: v.size, transform: `translateY(${v.start}px)` }}
-                  className="grid grid-cols-[6rem_14rem_7rem_1fr_9rem] items-center gap-3 border-b border-slate-100 px-3 text-sm dark:border-slate-900"
+                  className="flex items-center border-b border-slate-100 text-sm dark:border-slate-900"
                 >
-                  <Badge value={j.status} label={statusLabels[j.status]} />
-                  <span className="truncate"><code className="text-xs">{j.kind}</code><span className="block text-xs text-slate-600 dark:text-slate-400">queue {j.queue}</span></span>
-                  <span className="text-xs text-slate-600 dark:text-slate-400">{j.attempts} / {j.maxAttempts > 1000 ? '∞' : j.maxAttempts} tries</span>
-                  <span className={`line-clamp-2 text-xs ${j.status === 'failed' ? 'text-red-700 dark:text-red-400' : 'text-slate-600 dark:text-slate-400'}`} title={j.lastError ?? undefined}>{j.lastError ?? ''}</span>
-                  <span className="text-xs text-slate-600 dark:text-slate-400">{j.status === 'scheduled' || j.status === 'ready' ? <>runs <RelativeTime iso={j.runAt} /></> : j.finishedAt ? <>finished <RelativeTime iso={j.finishedAt} /></> : <RelativeTime iso={j.createdAt} />}</span>
+                  {may && <input type="checkbox" className="ml-3" aria-label={`Select job ${j.kind} ${j.id.slice(-8)}`} checked={selected.has(j.id)} onChange={(e) => toggle(j.id, e.target.checked)} />}
+                  <a data-index={v.index} href={href(`/jobs/${j.id}`)} className="grid h-full flex-1 grid-cols-[6rem_14rem_7rem_1fr_9rem] items-center gap-3 px-3 hover:bg-slate-50 dark:hover:bg-slate-900">
+                    <Badge value={j.status} label={statusLabels[j.status]} />
+                    <span className="truncate"><code className="text-xs">{j.kind}</code><span className="block text-xs text-slate-600 dark:text-slate-400">queue {j.queue}</span></span>
+                    <span className="text-xs text-slate-600 dark:text-slate-400">{j.attempts} / {j.maxAttempts > 1000 ? '∞' : j.maxAttempts} tries</span>
+                    <span className={`line-clamp-2 text-xs ${j.status === 'failed' ? 'text-red-700 dark:text-red-400' : 'text-slate-600 dark:text-slate-400'}`} title={j.lastError ?? undefined}>{j.lastError ?? ''}</span>
+                    <span className="text-xs text-slate-600 dark:text-slate-400">{j.status === 'scheduled' || j.status === 'ready' ? <>runs <RelativeTime iso={j.runAt} /></> : j.finishedAt ? <>finished <RelativeTime iso={j.finishedAt} /></> : <RelativeTime iso={j.createdAt} />}</span>
+                  </a>
                 </div>
               );
             })}

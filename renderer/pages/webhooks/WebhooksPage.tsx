@@ -1,11 +1,11 @@
 // Webhook endpoints: their health at a glance, a form to add one, the event-type catalogue with samples.
 import { AlertTriangle, KeyRound, Plus, Webhook } from 'lucide-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Button, EmptyState, ErrorNotice, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn } from '../../lib/queries.ts';
-import { href } from '../../lib/router.tsx';
+import { href, navigate, useSearchParams } from '../../lib/router.tsx';
 import { useWorkspace } from '../../lib/workspace.ts';
 import { EndpointForm } from './EndpointForm.tsx';
 import { Badge, Code, CopyButton, prettyJson } from './shared.tsx';
@@ -75,6 +75,12 @@ function EventCatalogue() {
 export function WebhooksPage(_props: { params: Record<string, string> }) {
   const { readOnly } = useWorkspace();
   const { can, why, known } = usePermissions();
+  // `#/webhooks?endpoint=ID` (the link of older notifications, and bookmarks of it) opens that endpoint.
+  const [search] = useSearchParams();
+  const linked = search.get('endpoint');
+  useEffect(() => {
+    if (linked) navigate(`/webhooks/endpoints/${encodeURIComponent(linked)}`, undefined, { replace: true });
+  }, [linked]);
   const endpoints = useApi('webhooks.endpoints.list', {}, { enabled: !readOnly });
   useInvalidateOn('webhooks.endpoint.updated', ['webhooks.endpoints.list']);
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.endpoints.list']);

@@ -87,7 +87,7 @@ export function prettyJson(text: string | null): string {
 
 export function Code({ children, label }: { children: string; label: string }) {
   return (
-    <pre aria-label={label} className="max-h-80 overflow-auto rounded-md bg-slate-50 p-3 text-xs leading-relaxed text-slate-800 dark:bg-slate-950 dark:text-slate-200">
+    <pre aria-label={label} tabIndex={0} className="max-h-80 overflow-auto rounded-md bg-slate-50 p-3 text-xs leading-relaxed text-slate-800 dark:bg-slate-950 dark:text-slate-200">
       {children || '(empty)'}
     </pre>
   );
