@@ -14,7 +14,7 @@ export interface SessionSlot {
 export type RpcResult = { ok: true; result: unknown } | { ok: false; error: ErrorBody };
 
 /** Methods that work before the workspace has any account. */
-const sessionless = new Set<MethodName>(['workspace.status', 'workspace.seedDemo', 'workspace.create']);
+const sessionless = new Set<MethodName>(['workspace.status', 'workspace.seedDemo', 'workspace.create', 'connection.get']);
 
 /**
  * The one entry point both transports call: validate the input against the contract, run the handler with the

@@ -2,6 +2,7 @@
 // IPC and the browser host) serve exactly this, through the same handlers. Sections live beside it, one per area.
 import type { z } from 'zod';
 import { auditMethods, auditTopics } from './contract/audit.ts';
+import { connectionMethods, connectionTopics } from './contract/connection.ts';
 import { foundationMethods, foundationTopics } from './contract/foundation.ts';
 import { reportsMethods, reportsTopics } from './contract/reports.ts';
 import { webhooksMethods, webhooksTopics } from './contract/webhooks.ts';
@@ -11,6 +12,7 @@ export const methods = {
   ...webhooksMethods,
   ...auditMethods,
   ...reportsMethods,
+  ...connectionMethods,
 } as const;
 
 export const topics = {
@@ -18,6 +20,7 @@ export const topics = {
   ...webhooksTopics,
   ...auditTopics,
   ...reportsTopics,
+  ...connectionTopics,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,5 +1,6 @@
 import type { MethodName } from '../../preload/contract.ts';
 import { auditHandlers } from './audit.ts';
+import { connectionHandlers } from './connection.ts';
 import { foundationHandlers } from './foundation.ts';
 import { reportsHandlers } from './reports.ts';
 import type { Handlers } from './types.ts';
@@ -11,4 +12,5 @@ export const handlers: Handlers<MethodName> = {
   ...webhooksHandlers,
   ...auditHandlers,
   ...reportsHandlers,
+  ...connectionHandlers,
 };
