@@ -69,6 +69,7 @@ const statusOf: Record<string, number> = {
   internal: 500,
   storage_unavailable: 503,
   hub_unreachable: 503,
+  hub_token_refused: 403,
 };
 
 const mime: Record<string, string> = {

@@ -137,7 +137,8 @@ export class HubClient {
       this.setReachable(true);
       if (res.ok) return { ok: true, result: body };
       if (res.status === 401) {
-        return { ok: false, error: { code: 'unauthorized', message: `The hub at ${this.origin} did not accept the personal token: it may have been revoked or mistyped.` } };
+        // Not `unauthorized`: that is what a local page hears when its own (local) token is wrong.
+        return { ok: false, error: { code: 'hub_token_refused', message: `The hub at ${this.origin} did not accept the personal token: it may have been revoked or mistyped.` } };
       }
       return { ok: false, error: body?.error ?? { code: 'internal', message: `The hub at ${this.origin} answered ${res.status}.` } };
     }

@@ -1,7 +1,7 @@
 // The hub's door: `chronicle serve --listen` beyond loopback only over TLS (a throwaway certificate made with
 // openssl here) or behind a TLS proxy, and the throttle keyed by the proxy's client address only then. Real
 // processes (`node main/bin/chronicle.mjs serve`) and a real host in-process for the log lines.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -10,22 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
 import { startHost } from '../../main/host/server.ts';
 import { clientAddress, isLoopback, listenRefusal, parseListen } from '../../main/host/listen.ts';
+import { throwawayCertificate } from '../support/tls.ts';
 import { openTestApp, tempDir, tempLocation } from '../support/workspace.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'main/bin/chronicle.mjs');
 const built = fs.existsSync(path.join(root, 'out/renderer/index.html'));
-
-/** A throwaway self-signed certificate for 127.0.0.1 (its own CA). */
-export function throwawayCertificate(dir = tempDir('chronicle-tls-')) {
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' });
-  return { cert, key, pem: fs.readFileSync(cert) };
-}
 
 const children: ChildProcess[] = [];
 afterEach(async () => {
