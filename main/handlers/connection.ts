@@ -1,6 +1,19 @@
+import { AppError } from '../errors.ts';
 import type { Handlers } from './types.ts';
 
-/** A workspace answering for itself is no forwarded hub (main/hub-client answers this method when it forwards). */
-export const connectionHandlers: Handlers<'connection.get'> = {
+const desktopOnly = () =>
+  new AppError('invalid_input', 'Connecting to a team hub is done in the desktop app (Settings → Team hub), or with `chronicle serve --hub URL --token-file F` for a browser.');
+
+/**
+ * A workspace answering for itself is no forwarded hub. When the desktop app or `serve --hub` forwards, its
+ * forwarding layer (main/hub-client) answers these methods before they could reach a handler.
+ */
+export const connectionHandlers: Handlers<'connection.get' | 'connection.connect' | 'connection.disconnect'> = {
   'connection.get': () => ({ hub: null }),
+  'connection.connect': () => {
+    throw desktopOnly();
+  },
+  'connection.disconnect': () => {
+    throw desktopOnly();
+  },
 };

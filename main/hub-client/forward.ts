@@ -39,6 +39,9 @@ export function hubBackend(client: HubClient): HubBackend {
         if (!who.has(keyOf(sessionId))) remember(sessionId, await client.call('session.get', {}, sessionId));
         return { ok: true, result: connection(sessionId) };
       }
+      if (method === 'connection.connect' || method === 'connection.disconnect') {
+        return { ok: false, error: { code: 'invalid_input', message: `This console was started for the hub at ${client.origin} (\`chronicle serve --hub\`): start it again to use another hub or none.` } };
+      }
       const answer = await client.call(method, input, sessionId);
       // Every answer naming the session's person and account keeps "which person" current (a switch included).
       if (method.startsWith('session.') || method === 'workspace.create') remember(sessionId, answer);

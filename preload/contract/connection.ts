@@ -24,6 +24,20 @@ export const Connection = z.object({
 
 export const connectionMethods = {
   'connection.get': method(Empty, Connection),
+  /**
+   * Desktop app only: forward this window's console to a team hub. The token is checked with the hub, kept
+   * encrypted in main (never sent back to the renderer) and used for every call until `connection.disconnect`.
+   */
+  'connection.connect': method(
+    z
+      .object({
+        url: z.string().trim().min(1, 'the hub address is required').max(2000),
+        token: z.string().trim().min(8, 'a personal token is at least 8 characters').max(500),
+      })
+      .strict(),
+    Connection,
+  ),
+  'connection.disconnect': method(Empty, Connection),
 };
 
 export const connectionTopics = {

@@ -1,0 +1,184 @@
+// The desktop app connected to a team hub: which hub (kept across restarts), its personal token kept encrypted
+// (the at-rest helper's AES-GCM under a data key that the OS keychain wraps, Electron's safeStorage passed in as
+// an `Encrypter`), and the routing of each window's calls and pushes: to the hub while connected, to the local
+// workspace otherwise. Electron-free, so it runs and is tested under plain Node; main/index.ts only wires it.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { Connection } from '../../preload/contract/connection.ts';
+import { loadDataKey, seal, unseal, type Encrypter } from '../crypto/at-rest.ts';
+import type { RpcResult } from '../rpc.ts';
+import { HubClient, hubOrigin } from './client.ts';
+import { hubBackend, type HubBackend } from './forward.ts';
+
+type ConnectionState = z.output<typeof Connection>;
+
+const KEY_FILE = 'hub-token.key';
+const STATE_FILE = 'hub-connection.json';
+
+interface StoredConnection {
+  v: 1;
+  url: string;
+  /** The personal token, sealed with the data key in KEY_FILE. */
+  token: string;
+}
+
+/** The hub's address and its token on disk: the token only ever sealed, both files mode 0600. */
+export class HubCredentials {
+  constructor(
+    private readonly dir: string,
+    private readonly encrypter: Encrypter | null,
+  ) {}
+
+  private key(): Buffer {
+    return loadDataKey(this.dir, KEY_FILE, { create: true, encrypter: this.encrypter });
+  }
+
+  save(url: string, token: string): void {
+    const stored: StoredConnection = { v: 1, url, token: seal(this.key(), Buffer.from(token, 'utf8')) };
+    fs.mkdirSync(this.dir, { recursive: true });
+    const file = path.join(this.dir, STATE_FILE);
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(stored), { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  }
+
+  load(): { url: string; token: string } | null {
+    const file = path.join(this.dir, STATE_FILE);
+    if (!fs.existsSync(file)) return null;
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as StoredConnection;
+    return { url: stored.url, token: unseal(this.key(), stored.token).toString('utf8') };
+  }
+
+  clear(): void {
+    fs.rmSync(path.join(this.dir, STATE_FILE), { force: true });
+  }
+}
+
+export interface DesktopHubOptions {
+  credentials: HubCredentials;
+  /** Extra CA certificate(s) for hubs (PEM), e.g. from CHRONICLE_HUB_CA. */
+  ca?: string | Buffer;
+  log?: (line: string) => void;
+  /** Tests shorten the read retries. */
+  readRetryDelaysMs?: number[];
+}
+
+type Send = (topic: string, payload: unknown) => void;
+
+export class DesktopHub {
+  private backend: HubBackend | null = null;
+  private readonly windows = new Map<string, { send: Send; stop: (() => void) | null }>();
+  private readonly instance = crypto.randomBytes(6).toString('hex');
+
+  constructor(private readonly opts: DesktopHubOptions) {}
+
+  get connected(): boolean {
+    return this.backend !== null;
+  }
+
+  /** At start: reconnect to the hub saved last time, if any. A saved token that cannot be read is dropped with a line. */
+  restore(): void {
+    let saved: { url: string; token: string } | null = null;
+    try {
+      saved = this.opts.credentials.load();
+    } catch (err) {
+      this.opts.log?.(`Chronicle: the saved team hub connection cannot be read (${(err as Error).message}); connect again.`);
+    }
+    if (saved) this.use(saved.url, saved.token);
+  }
+
+  /** The hub's session id for a window: stable for the window, unique to this app run. */
+  private sessionOf(windowKey: string): string {
+    return `desk${this.instance}${windowKey}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64);
+  }
+
+  private client(url: string, token: string): HubClient {
+    return new HubClient({ url, token, ca: this.opts.ca, log: this.opts.log, readRetryDelaysMs: this.opts.readRetryDelaysMs });
+  }
+
+  private use(url: string, token: string): void {
+    const previous = this.backend;
+    this.backend = hubBackend(this.client(url, token));
+    for (const [key, w] of this.windows) {
+      w.stop?.();
+      w.stop = this.backend.openStream(this.sessionOf(key), w.send);
+    }
+    void previous?.close();
+  }
+
+  private state(windowKey: string): ConnectionState {
+    return this.backend ? this.backend.connection(this.sessionOf(windowKey)) : { hub: null };
+  }
+
+  /** Check the token with the hub, then keep it (sealed) and forward every window to that hub. */
+  async connect(windowKey: string, url: string, token: string): Promise<RpcResult> {
+    let origin: string;
+    try {
+      origin = hubOrigin(url);
+    } catch (err) {
+      return { ok: false, error: { code: 'invalid_input', message: (err as Error).message, issues: [{ path: ['url'], message: (err as Error).message }] } };
+    }
+    const trial = this.client(origin, token);
+    const answer = await trial.call('session.get', {}, this.sessionOf(windowKey));
+    await trial.close();
+    if (!answer.ok) return answer;
+    this.opts.credentials.save(origin, token.trim());
+    this.use(origin, token.trim());
+    const state = await this.backend!.invoke(this.sessionOf(windowKey), 'connection.get', {});
+    this.broadcast();
+    return state;
+  }
+
+  disconnect(): RpcResult {
+    this.opts.credentials.clear();
+    const previous = this.backend;
+    this.backend = null;
+    for (const w of this.windows.values()) {
+      w.stop?.();
+      w.stop = null;
+    }
+    void previous?.close();
+    this.broadcast();
+    return { ok: true, result: { hub: null } };
+  }
+
+  private broadcast(): void {
+    for (const [key, w] of this.windows) w.send('connection.changed', this.state(key));
+  }
+
+  /**
+   * One window's call: the connection methods are answered here; everything else goes to the hub while
+   * connected, else to `local` (the workspace's own `invoke`).
+   */
+  async invoke(windowKey: string, method: string, input: unknown, local: () => Promise<RpcResult>): Promise<RpcResult> {
+    if (method === 'connection.connect') {
+      const i = (input ?? {}) as { url?: unknown; token?: unknown };
+      if (typeof i.url !== 'string' || typeof i.token !== 'string' || i.token.trim().length < 8) {
+        return { ok: false, error: { code: 'invalid_input', message: 'Give the hub’s address and a personal token (at least 8 characters).' } };
+      }
+      return this.connect(windowKey, i.url, i.token);
+    }
+    if (method === 'connection.disconnect') return this.disconnect();
+    if (!this.backend) return local();
+    return this.backend.invoke(this.sessionOf(windowKey), method, input);
+  }
+
+  /** A window opened: while connected it receives the hub's pushes (and `connection.changed`). */
+  attachWindow(windowKey: string, send: Send): () => void {
+    const entry = { send, stop: this.backend ? this.backend.openStream(this.sessionOf(windowKey), send) : null };
+    this.windows.set(windowKey, entry);
+    return () => {
+      entry.stop?.();
+      this.windows.delete(windowKey);
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.windows.values()) w.stop?.();
+    this.windows.clear();
+    await this.backend?.close();
+    this.backend = null;
+  }
+}
