@@ -93,7 +93,11 @@ async function openBundle(ws: App): Promise<void> {
     filters: [{ name: 'Chronicle review bundle', extensions: ['chronicle-bundle'] }, { name: 'All files', extensions: ['*'] }],
   });
   if (choice.canceled || !choice.filePaths[0]) return;
-  const file = choice.filePaths[0];
+  await openBundleFile(ws, choice.filePaths[0]);
+}
+
+/** A review bundle (chosen, or a hub's offline copy) read-only in a window of its own. */
+async function openBundleFile(ws: App, file: string): Promise<void> {
   let bundle: App;
   try {
     bundle = await createApp({ location: file, readonly: true, migrate: false, background: false, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
@@ -129,6 +133,8 @@ async function start(): Promise<void> {
   const hubCa = process.env.CHRONICLE_HUB_CA;
   desktopHub = new DesktopHub({
     credentials: new HubCredentials(path.join(electronApp.getPath('userData'), 'hub'), keychain),
+    offlineDir: path.join(electronApp.getPath('userData'), 'hub', 'offline'),
+    openBundle: (file) => openBundleFile(ws, file),
     ca: hubCa ? fs.readFileSync(hubCa) : undefined,
     log: (line) => console.error(line),
   });

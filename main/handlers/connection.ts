@@ -8,12 +8,18 @@ const desktopOnly = () =>
  * A workspace answering for itself is no forwarded hub. When the desktop app or `serve --hub` forwards, its
  * forwarding layer (main/hub-client) answers these methods before they could reach a handler.
  */
-export const connectionHandlers: Handlers<'connection.get' | 'connection.connect' | 'connection.disconnect'> = {
+export const connectionHandlers: Handlers<'connection.get' | 'connection.connect' | 'connection.disconnect' | 'connection.downloadOffline' | 'connection.openOffline'> = {
   'connection.get': () => ({ hub: null }),
   'connection.connect': () => {
     throw desktopOnly();
   },
   'connection.disconnect': () => {
+    throw desktopOnly();
+  },
+  'connection.downloadOffline': () => {
+    throw desktopOnly();
+  },
+  'connection.openOffline': () => {
     throw desktopOnly();
   },
 };

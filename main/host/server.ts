@@ -28,6 +28,11 @@ export interface HostBackend {
   invoke(sessionId: string | undefined, method: string, input: unknown): Promise<RpcResult>;
   /** Start sending push topics for one tab's stream; returns the function that stops it. */
   openStream(sessionId: string | undefined, send: (topic: string, payload: unknown) => void): () => void;
+  /**
+   * A signed review bundle of the session's account (`audit.export`) as a file to send, removed once sent:
+   * GET /api/audit.bundle, what *Download for offline review* on a desktop fetches. Absent: not offered.
+   */
+  exportBundle?(sessionId: string | undefined, input: { from?: string; to?: string }): Promise<{ ok: true; file: string } | { ok: false; error: ErrorBody }>;
   close(): Promise<void>;
 }
 
@@ -170,6 +175,10 @@ export function localBackend(app: App): HostBackend {
       slotFor(sessionId).then((s) => (entry.slot = s), () => {});
       return () => void streams.delete(entry);
     },
+    async exportBundle(sessionId, input) {
+      const answer = await invoke(app, await slotFor(sessionId), 'audit.export', input);
+      return answer.ok ? { ok: true, file: (answer.result as { file: string }).file } : answer;
+    },
     async close() {
       unsubscribe();
     },
@@ -259,6 +268,26 @@ export function startHost(options: HostOptions): Promise<Host> {
           clearInterval(ping);
           stop();
           streams.delete(entry);
+        });
+        return;
+      }
+      if (url.pathname === '/api/audit.bundle' && req.method === 'GET' && backend.exportBundle) {
+        const range: { from?: string; to?: string } = {};
+        for (const k of ['from', 'to'] as const) {
+          const v = url.searchParams.get(k);
+          if (v) range[k] = v;
+        }
+        const made = await backend.exportBundle(sessionHeader(req), range);
+        if (!made.ok) return sendError(res, made.error);
+        const size = fs.statSync(made.file).size;
+        res.writeHead(200, {
+          'content-type': 'application/vnd.chronicle.review-bundle', 'content-length': String(size), 'cache-control': 'no-store',
+          'content-disposition': `attachment; filename="${path.basename(made.file)}"`, 'x-content-type-options': 'nosniff',
+        });
+        // A download copy: the hub keeps no file per download.
+        pipeline(fs.createReadStream(made.file), res, (err) => {
+          fs.rm(made.file, { force: true }, () => {});
+          if (err && !res.destroyed) res.destroy(err);
         });
         return;
       }

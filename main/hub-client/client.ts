@@ -5,6 +5,9 @@
 // When the hub cannot be reached, nothing is queued: reads are retried a few times and then answer
 // `hub_unreachable`; writes are never retried (a write that may have reached the hub must not run twice) and
 // answer `hub_unreachable` with a sentence saying whether the change was sent.
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Agent, fetch, type Response } from 'undici';
 import { isMethodName, methods, type ErrorBody } from '../../preload/contract.ts';
 import type { RpcResult } from '../rpc.ts';
@@ -148,6 +151,32 @@ export class HubClient {
       ? 'The change was not sent and nothing was kept to send later: make it again once the hub is back.'
       : 'Chronicle cannot tell whether the hub applied the change; nothing was kept to send later: check before making it again.';
     return { ok: false, error: { code: 'hub_unreachable', message: `${sentence} ${outcome}` } };
+  }
+
+  /** Download the session account's signed review bundle (GET /api/audit.bundle) into `toFile`. */
+  async downloadBundle(sessionId: string | undefined, range: { from?: string; to?: string }, toFile: string): Promise<{ ok: true } | { ok: false; error: ErrorBody }> {
+    const query = new URLSearchParams(Object.entries(range).filter(([, v]) => v) as [string, string][]);
+    let res: Response;
+    try {
+      res = await fetch(`${this.origin}/api/audit.bundle?${query}`, { dispatcher: this.agent, headers: this.headers(sessionId), signal: AbortSignal.timeout(10 * this.timeoutMs) });
+    } catch (err) {
+      const f = describeFailure(err, this.origin);
+      this.setReachable(false, f.sentence);
+      return { ok: false, error: { code: 'hub_unreachable', message: `${f.sentence} No bundle was downloaded.` } };
+    }
+    this.setReachable(true);
+    if (!res.ok || !res.body) {
+      const body = (await res.json().catch(() => null)) as { error?: ErrorBody } | null;
+      if (res.status === 401) return { ok: false, error: { code: 'hub_token_refused', message: `The hub at ${this.origin} did not accept the personal token.` } };
+      return { ok: false, error: body?.error ?? { code: 'internal', message: `The hub at ${this.origin} answered ${res.status} to the bundle download.` } };
+    }
+    try {
+      await pipeline(Readable.fromWeb(res.body as never), fs.createWriteStream(toFile, { mode: 0o600 }));
+    } catch (err) {
+      fs.rmSync(toFile, { force: true });
+      return { ok: false, error: { code: 'hub_unreachable', message: `The bundle download from ${this.origin} broke off (${(err as Error).message}); nothing was kept.` } };
+    }
+    return { ok: true };
   }
 
   /**

@@ -11,6 +11,7 @@ import { loadDataKey, seal, unseal, type Encrypter } from '../crypto/at-rest.ts'
 import type { RpcResult } from '../rpc.ts';
 import { HubClient, hubOrigin } from './client.ts';
 import { hubBackend, type HubBackend } from './forward.ts';
+import { checkArrivedBundle, OfflineCopies } from './offline.ts';
 
 type ConnectionState = z.output<typeof Connection>;
 
@@ -61,6 +62,10 @@ export interface DesktopHubOptions {
   /** Extra CA certificate(s) for hubs (PEM), e.g. from CHRONICLE_HUB_CA. */
   ca?: string | Buffer;
   log?: (line: string) => void;
+  /** Where offline review copies are kept (one per hub account). */
+  offlineDir: string;
+  /** Open a review bundle read-only (the shell: a window of its own). */
+  openBundle: (file: string) => Promise<void>;
   /** Tests shorten the read retries. */
   readRetryDelaysMs?: number[];
 }
@@ -69,10 +74,14 @@ type Send = (topic: string, payload: unknown) => void;
 
 export class DesktopHub {
   private backend: HubBackend | null = null;
+  private hubClient: HubClient | null = null;
+  private readonly offline: OfflineCopies;
   private readonly windows = new Map<string, { send: Send; stop: (() => void) | null }>();
   private readonly instance = crypto.randomBytes(6).toString('hex');
 
-  constructor(private readonly opts: DesktopHubOptions) {}
+  constructor(private readonly opts: DesktopHubOptions) {
+    this.offline = new OfflineCopies(opts.offlineDir);
+  }
 
   get connected(): boolean {
     return this.backend !== null;
@@ -100,16 +109,61 @@ export class DesktopHub {
 
   private use(url: string, token: string): void {
     const previous = this.backend;
-    this.backend = hubBackend(this.client(url, token));
+    this.hubClient = this.client(url, token);
+    this.backend = hubBackend(this.hubClient);
     for (const [key, w] of this.windows) {
       w.stop?.();
-      w.stop = this.backend.openStream(this.sessionOf(key), w.send);
+      w.stop = this.backend.openStream(this.sessionOf(key), this.relay(key, w.send));
     }
     void previous?.close();
   }
 
   private state(windowKey: string): ConnectionState {
-    return this.backend ? this.backend.connection(this.sessionOf(windowKey)) : { hub: null };
+    if (!this.backend || !this.hubClient) return { hub: null };
+    const state = this.backend.connection(this.sessionOf(windowKey));
+    const copy = this.offline.get(this.hubClient.origin, state.hub?.account?.id);
+    if (state.hub && copy) {
+      const { file: _file, ...shown } = copy;
+      state.hub.offline = shown;
+    }
+    return state;
+  }
+
+  /** Download for offline review: fetch, verify on arrival, keep as this hub account's copy, open it. */
+  async downloadOffline(windowKey: string, input: { from?: string; to?: string }): Promise<RpcResult> {
+    const client = this.hubClient;
+    if (!client) return { ok: false, error: { code: 'invalid_input', message: 'Connect to a team hub first: offline copies are downloaded from a hub.' } };
+    const sid = this.sessionOf(windowKey);
+    const session = await client.call('session.get', {}, sid);
+    if (!session.ok) return session;
+    const info = await client.call('audit.bundleInfo', {}, sid);
+    if (!info.ok) return info;
+    const account = (session.result as { account: { id: string } }).account;
+    const hubKey = (info.result as { workspaceKey: { fingerprint: string } | null }).workspaceKey;
+    if (!hubKey) return { ok: false, error: { code: 'conflict', message: `The hub at ${client.origin} names no signing key, so a bundle from it cannot be verified.` } };
+    const partial = this.offline.partialFile(client.origin, account.id);
+    const got = await client.downloadBundle(sid, input, partial);
+    if (!got.ok) return got;
+    const check = await checkArrivedBundle(partial, { fingerprint: hubKey.fingerprint, accountId: account.id });
+    if (!check.ok) {
+      fs.rmSync(partial, { force: true });
+      return { ok: false, error: { code: 'conflict', message: `The bundle from ${client.origin} did not verify and was not kept: ${check.reason}` } };
+    }
+    this.offline.keep(client.origin, partial, check.copy);
+    this.broadcast();
+    return { ok: true, result: check.copy };
+  }
+
+  /** Open this hub account's offline copy read-only (offered while the hub cannot be reached). */
+  async openOffline(windowKey: string): Promise<RpcResult> {
+    const state = this.state(windowKey);
+    const copy = this.hubClient ? this.offline.get(this.hubClient.origin, state.hub?.account?.id) : null;
+    if (!copy) return { ok: false, error: { code: 'not_found', message: 'No offline copy of this hub account has been downloaded yet (Settings → Team hub → Download for offline review).' } };
+    // Checked again before it opens: the file may have been changed since it arrived.
+    const again = await checkArrivedBundle(copy.file, { fingerprint: copy.fingerprint, accountId: copy.account.id });
+    if (!again.ok) return { ok: false, error: { code: 'conflict', message: `The offline copy no longer verifies and was not opened: ${again.reason}` } };
+    await this.opts.openBundle(copy.file);
+    return { ok: true, result: { opened: true } };
   }
 
   /** Check the token with the hub, then keep it (sealed) and forward every window to that hub. */
@@ -126,15 +180,16 @@ export class DesktopHub {
     if (!answer.ok) return answer;
     this.opts.credentials.save(origin, token.trim());
     this.use(origin, token.trim());
-    const state = await this.backend!.invoke(this.sessionOf(windowKey), 'connection.get', {});
+    await this.backend!.invoke(this.sessionOf(windowKey), 'connection.get', {});
     this.broadcast();
-    return state;
+    return { ok: true, result: this.state(windowKey) };
   }
 
   disconnect(): RpcResult {
     this.opts.credentials.clear();
     const previous = this.backend;
     this.backend = null;
+    this.hubClient = null;
     for (const w of this.windows.values()) {
       w.stop?.();
       w.stop = null;
@@ -161,13 +216,30 @@ export class DesktopHub {
       return this.connect(windowKey, i.url, i.token);
     }
     if (method === 'connection.disconnect') return this.disconnect();
+    if (method === 'connection.downloadOffline') {
+      const i = (input ?? {}) as { from?: unknown; to?: unknown };
+      const range: { from?: string; to?: string } = {};
+      if (typeof i.from === 'string') range.from = i.from;
+      if (typeof i.to === 'string') range.to = i.to;
+      return this.downloadOffline(windowKey, range);
+    }
+    if (method === 'connection.openOffline') return this.openOffline(windowKey);
+    if (method === 'connection.get' && this.backend) {
+      const answer = await this.backend.invoke(this.sessionOf(windowKey), method, input);
+      return answer.ok ? { ok: true, result: this.state(windowKey) } : answer;
+    }
     if (!this.backend) return local();
     return this.backend.invoke(this.sessionOf(windowKey), method, input);
   }
 
+  /** The hub's pushes as they are; a change of reachability as this app's whole state (its offline copy included). */
+  private relay(windowKey: string, send: Send): Send {
+    return (topic, payload) => send(topic, topic === 'connection.changed' ? this.state(windowKey) : payload);
+  }
+
   /** A window opened: while connected it receives the hub's pushes (and `connection.changed`). */
   attachWindow(windowKey: string, send: Send): () => void {
-    const entry = { send, stop: this.backend ? this.backend.openStream(this.sessionOf(windowKey), send) : null };
+    const entry = { send, stop: this.backend ? this.backend.openStream(this.sessionOf(windowKey), this.relay(windowKey, send)) : null };
     this.windows.set(windowKey, entry);
     return () => {
       entry.stop?.();
@@ -180,5 +252,6 @@ export class DesktopHub {
     this.windows.clear();
     await this.backend?.close();
     this.backend = null;
+    this.hubClient = null;
   }
 }

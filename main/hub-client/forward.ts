@@ -8,7 +8,7 @@ import type { RpcResult } from '../rpc.ts';
 import type { HubClient } from './client.ts';
 
 type ConnectionState = z.output<typeof Connection>;
-type Who = { user: { name: string; email: string }; account: { name: string } };
+type Who = { user: { name: string; email: string }; account: { id: string; name: string } };
 
 export interface HubBackend extends HostBackend {
   connection(sessionId: string | undefined): ConnectionState;
@@ -20,15 +20,15 @@ export function hubBackend(client: HubClient): HubBackend {
 
   const remember = (sessionId: string | undefined, answer: RpcResult) => {
     if (!answer.ok) return;
-    const r = answer.result as { user?: { name: string; email: string }; account?: { name: string } } | null;
-    if (r?.user && r.account) who.set(keyOf(sessionId), { user: { name: r.user.name, email: r.user.email }, account: { name: r.account.name } });
+    const r = answer.result as { user?: { name: string; email: string }; account?: { id: string; name: string } } | null;
+    if (r?.user && r.account) who.set(keyOf(sessionId), { user: { name: r.user.name, email: r.user.email }, account: { id: r.account.id, name: r.account.name } });
   };
 
   const connection = (sessionId: string | undefined): ConnectionState => {
     const r = client.reachability;
     const w = who.get(keyOf(sessionId)) ?? who.get('default') ?? null;
     return {
-      hub: { url: client.origin, reachable: r.reachable, since: r.since, ...(r.problem ? { problem: r.problem } : {}), user: w?.user ?? null, account: w?.account ?? null },
+      hub: { url: client.origin, reachable: r.reachable, since: r.since, ...(r.problem ? { problem: r.problem } : {}), user: w?.user ?? null, account: w?.account ?? null, offline: null },
     };
   };
 
@@ -38,6 +38,9 @@ export function hubBackend(client: HubClient): HubBackend {
       if (method === 'connection.get') {
         if (!who.has(keyOf(sessionId))) remember(sessionId, await client.call('session.get', {}, sessionId));
         return { ok: true, result: connection(sessionId) };
+      }
+      if (method === 'connection.downloadOffline' || method === 'connection.openOffline') {
+        return { ok: false, error: { code: 'invalid_input', message: 'Offline copies are kept by the desktop app (Settings → Team hub → Download for offline review).' } };
       }
       if (method === 'connection.connect' || method === 'connection.disconnect') {
         return { ok: false, error: { code: 'invalid_input', message: `This console was started for the hub at ${client.origin} (\`chronicle serve --hub\`): start it again to use another hub or none.` } };

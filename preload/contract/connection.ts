@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { Empty, method } from './common.ts';
+import { Empty, IsoTime, method } from './common.ts';
+
+/** A signed review bundle kept on this computer for reading while the hub cannot be reached. */
+export const OfflineCopy = z.object({
+  account: z.object({ id: z.string(), name: z.string() }),
+  exportedAt: z.string(),
+  range: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+  /** The hub's signing key the bundle was verified against on arrival. */
+  fingerprint: z.string(),
+  links: z.number().int(),
+  bytes: z.number().int(),
+});
 
 /**
  * Where the console's calls go. `hub` is null when the window talks to its own workspace (a file, or a hub's
@@ -17,7 +28,9 @@ export const Connection = z.object({
       problem: z.string().optional(),
       /** The person and account the hub says the token acts as (null until it answered once). */
       user: z.object({ name: z.string(), email: z.string() }).nullable(),
-      account: z.object({ name: z.string() }).nullable(),
+      account: z.object({ id: z.string(), name: z.string() }).nullable(),
+      /** Desktop app: the last review bundle downloaded from this hub for this account (see connection.downloadOffline). */
+      offline: OfflineCopy.nullable(),
     })
     .nullable(),
 });
@@ -38,6 +51,14 @@ export const connectionMethods = {
     Connection,
   ),
   'connection.disconnect': method(Empty, Connection),
+  /**
+   * Desktop app only: download a signed review bundle of the account's trail (a date range) from the hub, verify
+   * it on arrival (signature, contents, chain, and that the hub's own key signed it) and keep it as this hub
+   * account's offline copy, replacing the previous one.
+   */
+  'connection.downloadOffline': method(z.object({ from: IsoTime.optional(), to: IsoTime.optional() }).strict().default({}), OfflineCopy),
+  /** Desktop app only: open the offline copy read-only in a window of its own. */
+  'connection.openOffline': method(Empty, z.object({ opened: z.boolean() })),
 };
 
 export const connectionTopics = {

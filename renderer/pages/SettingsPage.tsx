@@ -2,6 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Copy, Database } from 'lucide-react';
 import { useEffect, useState, type ReactNode } from 'react';
+import { TeamHubSettings } from '../components/TeamHubSettings.tsx';
 import { Button, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, isElectron } from '../lib/client.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
@@ -98,6 +99,7 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
           <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">Everything in this console (events, reports, tracking, notifications) is stored in this one SQLite file. Back it up by copying it while Chronicle is closed.</p>
         </section>
 
+        <TeamHubSettings />
         <section aria-labelledby="tracking-title" className="rounded-lg border border-slate-200 px-4 py-2 dark:border-slate-800">
           <h2 id="tracking-title" className="pt-2 text-sm font-semibold">Tracking and notifications</h2>
           {settings.isPending ? (
