@@ -132,6 +132,18 @@ test('serve --hub: the console names the hub and the person; while the hub is aw
     hub = await serve(['--db', db, '--port', hubPort, '--token', hubToken]);
     await expect(banner).toBeHidden({ timeout: 20_000 });
     await expect(page.getByText(`Team hub 127.0.0.1:${hubPort}`)).toBeVisible();
+
+    // Settings → Team hub says where this console forwards to (a browser console cannot switch hubs).
+    await page.goto(local.url.origin + '/#/settings');
+    const section = page.getByRole('region', { name: 'Team hub' });
+    await expect(section).toContainText(`This console shows the team hub at http://127.0.0.1:${hubPort} as Ana Lima (ana@acme.test), account Acme Product.`);
+    await expect(section).toContainText('started with chronicle serve --hub');
+    await expect(section.getByRole('button')).toHaveCount(0);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await expectAxeClean(page, `Settings with a team hub (${scheme})`);
+      await page.screenshot({ path: path.join(shots, `hub-settings-${scheme}.png`) });
+    }
   } finally {
     await local.stop();
     await hub.stop();
