@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { methods, type ErrorBody } from '../../preload/contract.ts';
 import type { Connection } from '../../preload/contract/connection.ts';
 import { loadDataKey, seal, unseal, type Encrypter } from '../crypto/at-rest.ts';
 import type { RpcResult } from '../rpc.ts';
@@ -14,6 +15,13 @@ import { hubBackend, type HubBackend } from './forward.ts';
 import { checkArrivedBundle, OfflineCopies } from './offline.ts';
 
 type ConnectionState = z.output<typeof Connection>;
+
+/** The contract's `{ code: 'invalid_input', message, issues }` for input answered here rather than by `invoke`. */
+function invalidInput(error: z.ZodError): ErrorBody {
+  const issues = error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message }));
+  const first = issues[0];
+  return { code: 'invalid_input', message: `The request was not valid (${first && first.path.length ? `${first.path.join('.')}: ` : ''}${first?.message ?? 'invalid'}).`, issues };
+}
 
 const KEY_FILE = 'hub-token.key';
 const STATE_FILE = 'hub-connection.json';
@@ -209,19 +217,18 @@ export class DesktopHub {
    */
   async invoke(windowKey: string, method: string, input: unknown, local: () => Promise<RpcResult>): Promise<RpcResult> {
     if (method === 'connection.connect') {
-      const i = (input ?? {}) as { url?: unknown; token?: unknown };
-      if (typeof i.url !== 'string' || typeof i.token !== 'string' || i.token.trim().length < 8) {
-        return { ok: false, error: { code: 'invalid_input', message: 'Give the hub’s address and a personal token (at least 8 characters).' } };
-      }
-      return this.connect(windowKey, i.url, i.token);
+      const parsed = methods['connection.connect'].input.safeParse(input ?? {});
+      if (!parsed.success) return { ok: false, error: invalidInput(parsed.error) };
+      return this.connect(windowKey, parsed.data.url, parsed.data.token);
     }
     if (method === 'connection.disconnect') return this.disconnect();
     if (method === 'connection.downloadOffline') {
-      const i = (input ?? {}) as { from?: unknown; to?: unknown };
-      const range: { from?: string; to?: string } = {};
-      if (typeof i.from === 'string') range.from = i.from;
-      if (typeof i.to === 'string') range.to = i.to;
-      return this.downloadOffline(windowKey, range);
+      const parsed = methods['connection.downloadOffline'].input.safeParse(input ?? {});
+      if (!parsed.success) return { ok: false, error: invalidInput(parsed.error) };
+      if (parsed.data.from && parsed.data.to && Date.parse(parsed.data.from) > Date.parse(parsed.data.to)) {
+        return { ok: false, error: { code: 'invalid_input', message: 'The start of the range is after its end.', issues: [{ path: ['from'], message: 'after the end of the range' }] } };
+      }
+      return this.downloadOffline(windowKey, parsed.data);
     }
     if (method === 'connection.openOffline') return this.openOffline(windowKey);
     if (method === 'connection.get' && this.backend) {

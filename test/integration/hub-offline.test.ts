@@ -133,13 +133,32 @@ describe.skipIf(!built)(`offline review from a hub (${onPostgres ? 'PostgreSQL' 
     await desktop.close();
   });
 
-  it('a bundle signed by another key, or of another account, is refused on arrival', async () => {
+  it('connect input is checked; the saved connection is restored at the next start (not without its keychain); a bundle signed by another key, or of another account, is refused on arrival', async () => {
     const token = 'personal-token-offline-4567';
     const hub = await serveHub(token);
     const dir = tempDir('chronicle-desk-');
-    const desktop = new DesktopHub({ credentials: new HubCredentials(path.join(dir, 'hub'), testKeychain()), offlineDir: path.join(dir, 'hub', 'offline'), openBundle: async () => {}, log: () => {} });
+    const keychain = testKeychain();
+    const desktop = new DesktopHub({ credentials: new HubCredentials(path.join(dir, 'hub'), keychain), offlineDir: path.join(dir, 'hub', 'offline'), openBundle: async () => {}, log: () => {} });
     const call = (method: string, input: unknown = {}) => desktop.invoke('1', method, input, async () => ({ ok: true, result: null }));
+    expect(await call('connection.connect', { url: hub.origin, token: 'short' })).toMatchObject({ ok: false, error: { code: 'invalid_input', issues: [{ path: ['token'] }] } });
+    expect(await call('connection.connect', { url: 'ftp://hub.example', token })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('https://') } });
+    expect(await call('connection.connect', { url: 'http://hub.example.com', token })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('must be reached over https://') } });
     expect((await call('connection.connect', { url: hub.origin, token })).ok).toBe(true);
+    expect(await call('connection.downloadOffline', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+
+    // The next start of the app finds the saved connection (the token unsealed with the keychain's key)...
+    const logs: string[] = [];
+    const restarted = new DesktopHub({ credentials: new HubCredentials(path.join(dir, 'hub'), keychain), offlineDir: path.join(dir, 'hub', 'offline'), openBundle: async () => {}, log: (l) => logs.push(l) });
+    restarted.restore();
+    expect(restarted.connected).toBe(true);
+    expect(await restarted.invoke('1', 'session.get', {}, async () => ({ ok: true, result: null }))).toMatchObject({ ok: true, result: { user: { name: 'Ana Lima' } } });
+    await restarted.close();
+    // ...and without that keychain (another machine, a reset keychain) it cannot, says so, and stays local.
+    const elsewhere = new DesktopHub({ credentials: new HubCredentials(path.join(dir, 'hub'), { ...testKeychain(), name: 'other-keychain' }), offlineDir: path.join(dir, 'hub', 'offline'), openBundle: async () => {}, log: (l) => logs.push(l) });
+    elsewhere.restore();
+    expect(elsewhere.connected).toBe(false);
+    expect(logs.join('\n')).toContain('the saved team hub connection cannot be read');
+
     const got = (await call('connection.downloadOffline', {})) as { ok: true; result: { fingerprint: string; account: { id: string } } };
     expect(got.ok).toBe(true);
     const file = fs.readdirSync(path.join(dir, 'hub', 'offline')).find((f) => f.endsWith('.chronicle-bundle'))!;
