@@ -22,6 +22,8 @@ export interface HubClientOptions {
   readRetryDelaysMs?: number[];
   /** How long one call may take before it counts as unreachable (default 30 s). */
   timeoutMs?: number;
+  /** A push stream silent this long has lost its hub (default 45 s: the hub pings every 15 s). */
+  streamSilenceMs?: number;
   log?: (line: string) => void;
 }
 
@@ -71,6 +73,7 @@ export class HubClient {
   private readonly agent: Agent;
   private readonly retryDelays: number[];
   private readonly timeoutMs: number;
+  private readonly silenceMs: number;
   private readonly log: (line: string) => void;
   private state: Reachability = { reachable: true, since: new Date().toISOString() };
   private readonly listeners = new Set<(state: Reachability) => void>();
@@ -82,6 +85,7 @@ export class HubClient {
     this.agent = new Agent({ connect: opts.ca ? { ca: opts.ca } : {} });
     this.retryDelays = opts.readRetryDelaysMs ?? [250, 1000, 2000];
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.silenceMs = opts.streamSilenceMs ?? 45_000;
     this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
   }
 
@@ -184,28 +188,44 @@ export class HubClient {
    * reconnecting with a growing pause while the hub is away. `onOpen` runs on every (re)connection.
    */
   stream(sessionId: string | undefined, send: (topic: string, payload: unknown) => void, onOpen?: () => void): () => void {
-    const controller = new AbortController();
     let stopped = false;
+    let current: AbortController | null = null;
+    let refusalLogged = false;
     const run = async () => {
       let pause = 250;
       while (!stopped && !this.closed) {
+        const controller = new AbortController();
+        current = controller;
+        // The hub writes a ping every 15 s: a stream silent for longer (45 s by default) has lost its hub without a close (a cut
+        // network, a sleeping laptop), so it is dropped and opened again.
+        let silence: NodeJS.Timeout | undefined;
+        const heard = () => {
+          clearTimeout(silence);
+          silence = setTimeout(() => controller.abort(new Error('the hub went silent')), this.silenceMs);
+          silence.unref();
+        };
         try {
+          heard();
           const res = await fetch(`${this.origin}/api/events`, { dispatcher: this.agent, headers: { accept: 'text/event-stream', ...this.headers(sessionId) }, signal: controller.signal });
           if (res.status === 401) {
             this.setReachable(true);
-            this.log(`Chronicle: the hub at ${this.origin} refused the personal token for its event stream.`);
+            if (!refusalLogged) this.log(`Chronicle: the hub at ${this.origin} refused the personal token for its event stream.`);
+            refusalLogged = true;
           } else if (!res.ok || !res.body) {
             this.setReachable(false, `The hub at ${this.origin} is not streaming updates (it answered ${res.status}).`);
           } else {
             this.setReachable(true);
+            refusalLogged = false;
             pause = 250;
             onOpen?.();
-            await readEvents(res.body as unknown as AsyncIterable<Uint8Array>, send);
+            await readEvents(res.body as unknown as AsyncIterable<Uint8Array>, send, heard);
             if (!stopped) this.setReachable(false, `The connection to the hub at ${this.origin} was closed.`);
           }
         } catch (err) {
           if (stopped) return;
-          this.setReachable(false, describeFailure(err, this.origin).sentence);
+          this.setReachable(false, controller.signal.aborted ? `The hub at ${this.origin} stopped answering (no update or ping for ${this.silenceMs / 1000} s).` : describeFailure(err, this.origin).sentence);
+        } finally {
+          clearTimeout(silence);
         }
         if (stopped) return;
         await sleep(pause);
@@ -215,7 +235,7 @@ export class HubClient {
     void run();
     return () => {
       stopped = true;
-      controller.abort();
+      current?.abort();
     };
   }
 
@@ -226,10 +246,11 @@ export class HubClient {
 }
 
 /** Server-Sent Events frames (`event:` / `data:` lines, a blank line ends a frame), as they arrive. */
-async function readEvents(body: AsyncIterable<Uint8Array>, send: (topic: string, payload: unknown) => void): Promise<void> {
+async function readEvents(body: AsyncIterable<Uint8Array>, send: (topic: string, payload: unknown) => void, heard: () => void): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of body) {
+    heard();
     buffer += decoder.decode(chunk, { stream: true });
     let end: number;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
