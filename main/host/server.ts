@@ -194,8 +194,9 @@ export function startHost(options: HostOptions): Promise<Host> {
   const refusal = listenRefusal({ host: hostname, port: options.port ?? 0 }, { tls: Boolean(options.tls), behindProxy });
   if (refusal) throw new Error(refusal);
   // On loopback the Host header must name loopback (a page that rebinds its DNS to 127.0.0.1 gets nothing).
-  // Beyond loopback the name people use is not known here; TLS (the certificate's name) does that job.
-  const checkHostHeader = isLoopback(hostname);
+  // Beyond loopback, and behind a proxy (which forwards the public name, often from a loopback port), the name
+  // people use is not known here; TLS (the certificate's name) does that job.
+  const checkHostHeader = isLoopback(hostname) && !behindProxy;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const token = options.token ?? randomBytes(24).toString('base64url');
   const tokenBuf = Buffer.from(token);

@@ -3,6 +3,7 @@
 // processes (`node main/bin/chronicle.mjs serve`) and a real host in-process for the log lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -126,6 +127,29 @@ describe.skipIf(!built)('chronicle serve --listen', { timeout: 120_000 }, () => 
     const wrong = await call({ authorization: 'Bearer wrong-token', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.1, 203.0.113.7' });
     expect(wrong.status).toBe(401);
     await expect.poll(() => s.stderr(), { timeout: 5_000 }).toContain('from 203.0.113.7 without a valid token');
+  });
+
+  it('--behind-proxy on loopback (the proxy on the same machine) takes the public name the proxy forwards', async () => {
+    const logs: string[] = [];
+    const app = await openTestApp();
+    const host = await startHost({ app, behindProxy: true, log: (l) => logs.push(l) });
+    try {
+      const call = (headers: Record<string, string>) => new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: host.port, path: '/api/workspace.status', method: 'POST', headers: { 'content-length': '2', ...headers } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end('{}');
+      });
+      const proxied = { host: 'hub.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.4' };
+      expect(await call({ ...proxied, authorization: `Bearer ${host.token}` })).toBe(200);
+      expect(await call({ ...proxied, authorization: 'Bearer wrong-token' })).toBe(401);
+      expect(logs.join('\n')).toContain('from 198.51.100.4 without a valid token');
+    } finally {
+      await host.close();
+      await app.close();
+    }
   });
 });
 
