@@ -98,7 +98,7 @@ describe.skipIf(!fs.existsSync(bundle))('the built Electron shell starts, serves
       })));
     });
 
-    it('checks the token with the hub, keeps it sealed under a keychain-wrapped key, forwards the contract and relays the hub’s pushes; disconnect goes back to the workspace', async () => {
+    it('checks the token with the hub, keeps it sealed under a keychain-wrapped key, forwards the contract and relays the hub’s pushes, downloads an offline copy and opens it in a read-only window; disconnect goes back to the workspace', async () => {
       const dir = tempDir('chronicle-shell-hub-');
       const hubToken = 'personal-token-for-the-desktop-42';
       const child = spawn(process.execPath, ['main/bin/chronicle.mjs', 'serve', '--db', path.join(dir, 'hub.db'), '--demo', '--port', '0', '--token', hubToken], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,6 +121,11 @@ describe.skipIf(!fs.existsSync(bundle))('the built Electron shell starts, serves
       expect(hub.created).toMatchObject({ ok: true, result: { title: 'Made from the desktop' } });
       expect(hub.pushTopics).toContain('activity.created');
       expect(hub.connection.result.hub.url).toBe(hubUrl);
+      expect(hub.offline).toMatchObject({ ok: true, result: { account: { name: 'Acme Product' } } });
+      expect(hub.openedOffline).toEqual({ ok: true, result: { opened: true } });
+      expect(hub.bundleWindowTitle).toMatch(/^Chronicle — review bundle \(read-only\): .+\.chronicle-bundle$/);
+      expect(hub.bundleSession).toMatchObject({ ok: true, result: { readOnly: true, account: { name: 'Acme Product' } } });
+      expect(hub.bundleWrite).toMatchObject({ ok: false, error: { code: 'read_only' } });
 
       // At rest: the token is sealed (never in clear), under a data key wrapped by the keychain; both files 0600.
       const files = hub.files as Record<string, { text: string; mode: number }>;
@@ -135,7 +140,7 @@ describe.skipIf(!fs.existsSync(bundle))('the built Electron shell starts, serves
 
       expect(hub.disconnected).toEqual({ ok: true, result: { hub: null } });
       expect(hub.localAgain).toMatchObject({ ok: true, result: { user: { name: 'Shell Tester' } } });
-      expect(hub.filesAfter).toEqual(['hub-token.key']);
+      expect(hub.filesAfter).toEqual(['hub-token.key', 'offline']); // the offline copy stays for the next connection
       expect(code, stderr).toBe(0);
     });
   });

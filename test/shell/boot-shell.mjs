@@ -79,12 +79,20 @@ if (process.env.DOUBLE_HUB_URL) {
   await until('the hub’s push in the window', () => win.webContents.sent.some(([ch, topic, p]) => ch === 'chronicle:push' && topic === 'activity.created' && p.boardId === board.id));
   out.hub.pushTopics = [...new Set(win.webContents.sent.filter(([ch]) => ch === 'chronicle:push').map(([, t]) => t))];
   out.hub.connection = await call(ev, 'connection.get', {});
+  // Download for offline review, then open it: a read-only window of its own, reading the verified copy.
+  out.hub.offline = await call(ev, 'connection.downloadOffline', {});
+  out.hub.openedOffline = await call(ev, 'connection.openOffline', {});
+  const bundleWin = await until('the offline copy’s window', () => recorded.windows[1]);
+  out.hub.bundleWindowTitle = bundleWin.options.title;
+  out.hub.bundleSession = await call(trustedEvent(bundleWin.webContents.id), 'session.get', {});
+  out.hub.bundleWrite = await call(trustedEvent(bundleWin.webContents.id), 'workspace.seedDemo', {});
+  bundleWin.close();
   const dir = path.join(process.env.DOUBLE_USER_DATA, 'hub');
-  out.hub.files = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, { text: fs.readFileSync(path.join(dir, f), 'utf8'), mode: fs.statSync(path.join(dir, f)).mode & 0o777 }]));
+  out.hub.files = Object.fromEntries(fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, { text: fs.readFileSync(path.join(dir, f), 'utf8'), mode: fs.statSync(path.join(dir, f)).mode & 0o777 }]));
   out.hub.keychainWraps = recorded.keychainWraps ?? 0;
   out.hub.disconnected = await call(ev, 'connection.disconnect', {});
   out.hub.localAgain = await call(ev, 'session.get', {});
-  out.hub.filesAfter = fs.readdirSync(dir);
+  out.hub.filesAfter = fs.readdirSync(dir).sort();
 }
 out.errors = recorded.errors;
 process.stdout.write(JSON.stringify(out) + '\n');
