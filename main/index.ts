@@ -1,10 +1,13 @@
 // The Electron shell. Thin on purpose: it opens the workspace (main/app.ts), serves the contract over IPC
 // (main/rpc.ts) and locks the window down. Everything testable lives elsewhere and runs under plain Node.
 import { app as electronApp, BrowserWindow, dialog, ipcMain, Menu, Notification, protocol, safeStorage, session as electronSession, type WebFrameMain } from 'electron';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PUSH_CHANNEL, RPC_CHANNEL } from '../preload/channels.ts';
 import { createApp, type App } from './app.ts';
+import type { Encrypter } from './crypto/at-rest.ts';
+import { DesktopHub, HubCredentials } from './hub-client/desktop.ts';
 import { invoke, type SessionSlot } from './rpc.ts';
 import { osNotificationFor } from './notifications/os.ts';
 import { buildMenu } from './shell/menu.ts';
@@ -21,6 +24,15 @@ const devUrl = devRendererUrl({ isPackaged: electronApp.isPackaged, envUrl: proc
 protocol.registerSchemesAsPrivileged([appSchemePrivileges]);
 const slots = new Map<number, SessionSlot>();
 let workspace: App | null = null;
+/** Connect to a team hub: this app's windows forwarded to a hub (main/hub-client/desktop.ts). */
+let desktopHub: DesktopHub | null = null;
+/** Data keys (webhook secrets, the hub token) are wrapped by the OS keychain where safeStorage offers one. */
+const keychain: Encrypter = {
+  name: 'electron-safeStorage',
+  isAvailable: () => safeStorage.isEncryptionAvailable(),
+  encrypt: (plain) => safeStorage.encryptString(plain.toString('base64')),
+  decrypt: (cipher) => Buffer.from(safeStorage.decryptString(cipher), 'base64'),
+};
 
 /** Only our own page may call the contract: not an iframe, not a page navigated elsewhere. */
 function isTrustedFrame(frame: WebFrameMain | null): boolean {
@@ -31,13 +43,7 @@ function isTrustedFrame(frame: WebFrameMain | null): boolean {
 async function openWorkspace(): Promise<App> {
   // A file path (the embedded default) or a hub's postgres:// URL.
   const location = process.env.CHRONICLE_DB ?? path.join(electronApp.getPath('userData'), 'chronicle.db');
-  // Webhook secrets: the data key is wrapped by the OS keychain where safeStorage offers one.
-  setSecretEncrypter({
-    name: 'electron-safeStorage',
-    isAvailable: () => safeStorage.isEncryptionAvailable(),
-    encrypt: (plain) => safeStorage.encryptString(plain.toString('base64')),
-    decrypt: (cipher) => Buffer.from(safeStorage.decryptString(cipher), 'base64'),
-  });
+  setSecretEncrypter(keychain);
   return createApp({ location, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
 }
 
@@ -59,7 +65,12 @@ function createWindow(ws: App, bundle?: App): BrowserWindow {
   slots.set(id, slot);
   void (bundle ?? ws).defaultSession().then((s) => (slot.session ??= s), () => {});
   if (bundle) bundleApps.set(id, bundle);
+  // While connected to a hub, the hub's pushes for this window's session (and connection.changed) reach it.
+  const detach = bundle ? null : desktopHub?.attachWindow(String(id), (topic, payload) => {
+    if (!win.isDestroyed()) win.webContents.send(PUSH_CHANNEL, topic, payload);
+  });
   win.on('closed', () => {
+    detach?.();
     slots.delete(id);
     const b = bundleApps.get(id);
     bundleApps.delete(id);
@@ -82,7 +93,11 @@ async function openBundle(ws: App): Promise<void> {
     filters: [{ name: 'Chronicle review bundle', extensions: ['chronicle-bundle'] }, { name: 'All files', extensions: ['*'] }],
   });
   if (choice.canceled || !choice.filePaths[0]) return;
-  const file = choice.filePaths[0];
+  await openBundleFile(ws, choice.filePaths[0]);
+}
+
+/** A review bundle (chosen, or a hub's offline copy) read-only in a window of its own. */
+async function openBundleFile(ws: App, file: string): Promise<void> {
   let bundle: App;
   try {
     bundle = await createApp({ location: file, readonly: true, migrate: false, background: false, nativeBinding: electronNativeBinding(electronApp.getAppPath()) });
@@ -115,19 +130,37 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, (request) => appResponse(request, rendererDir));
   workspace = await openWorkspace();
   const ws = workspace;
+  const hubCa = process.env.CHRONICLE_HUB_CA;
+  desktopHub = new DesktopHub({
+    credentials: new HubCredentials(path.join(electronApp.getPath('userData'), 'hub'), keychain),
+    offlineDir: path.join(electronApp.getPath('userData'), 'hub', 'offline'),
+    openBundle: (file) => openBundleFile(ws, file),
+    ca: hubCa ? fs.readFileSync(hubCa) : undefined,
+    log: (line) => console.error(line),
+  });
+  desktopHub.restore();
+  const hub = desktopHub;
 
   ipcMain.handle(RPC_CHANNEL, async (event, method: unknown, input: unknown) => {
     if (!isTrustedFrame(event.senderFrame)) {
       return { ok: false, error: { code: 'forbidden', message: 'Calls are only accepted from Chronicle’s own window.' } };
     }
-    const target = bundleApps.get(event.sender.id) ?? ws;
-    const slot = slots.get(event.sender.id) ?? { session: null };
-    slots.set(event.sender.id, slot);
-    if (!slot.session) slot.session = await target.defaultSession();
-    return invoke(target, slot, typeof method === 'string' ? method : '', input);
+    const name = typeof method === 'string' ? method : '';
+    const local = async () => {
+      const target = bundleApps.get(event.sender.id) ?? ws;
+      const slot = slots.get(event.sender.id) ?? { session: null };
+      slots.set(event.sender.id, slot);
+      if (!slot.session) slot.session = await target.defaultSession();
+      return invoke(target, slot, name, input);
+    };
+    // A bundle window always reads its bundle; the others go to the hub while connected.
+    if (bundleApps.has(event.sender.id)) return local();
+    return hub.invoke(String(event.sender.id), name, input, local);
   });
 
   ws.push.subscribe((accountId, topic, payload) => {
+    // Windows forwarded to a hub show the hub: the local workspace's pushes are not theirs.
+    if (hub.connected) return;
     for (const win of BrowserWindow.getAllWindows()) {
       if (bundleApps.has(win.webContents.id)) continue;
       const slot = slots.get(win.webContents.id);
@@ -160,5 +193,5 @@ electronApp.on('will-quit', (event) => {
   event.preventDefault();
   closed = true;
   const open = [workspace, ...bundleApps.values()].filter((a): a is App => a !== null);
-  void Promise.allSettled(open.map((a) => a.close())).then(() => electronApp.quit());
+  void Promise.allSettled([...open.map((a) => a.close()), desktopHub?.close()]).then(() => electronApp.quit());
 });

@@ -2,6 +2,7 @@
 // IPC and the browser host) serve exactly this, through the same handlers. Sections live beside it, one per area.
 import type { z } from 'zod';
 import { auditMethods, auditTopics } from './contract/audit.ts';
+import { connectionMethods, connectionTopics } from './contract/connection.ts';
 import { foundationMethods, foundationTopics } from './contract/foundation.ts';
 import { peopleMethods, peopleTopics } from './contract/people.ts';
 import { reportsMethods, reportsTopics } from './contract/reports.ts';
@@ -15,6 +16,7 @@ export const methods = {
   ...auditMethods,
   ...reportsMethods,
   ...storageMethods,
+  ...connectionMethods,
 } as const;
 
 export const topics = {
@@ -24,6 +26,7 @@ export const topics = {
   ...auditTopics,
   ...reportsTopics,
   ...storageTopics,
+  ...connectionTopics,
 } as const;
 
 export type Methods = typeof methods;

@@ -4,7 +4,8 @@ import { createRoot } from 'react-dom/client';
 import './app.css';
 import { CurrentPage, Layout } from './components/Layout.tsx';
 import { Button, ErrorNotice, inputClass, setDocumentTitle, Skeleton } from './components/ui.tsx';
-import { api } from './lib/client.ts';
+import { TokenLogin } from './components/TokenLogin.tsx';
+import { api, tabToken } from './lib/client.ts';
 import { queryClient, useApi } from './lib/queries.ts';
 import { RouterProvider } from './lib/router.tsx';
 
@@ -62,7 +63,34 @@ function Welcome() {
   );
 }
 
+/** A browser tab without a token (or whose token was refused) signs in first. */
 function Root() {
+  const [signedIn, setSignedIn] = useState(() => !tabToken.needed());
+  const [refused, setRefused] = useState(false);
+  useEffect(
+    () =>
+      tabToken.onRefused(() => {
+        setRefused(true);
+        setSignedIn(false);
+        queryClient.clear(); // nothing read with the refused token stays on screen
+      }),
+    [],
+  );
+  if (!signedIn) {
+    return (
+      <TokenLogin
+        refused={refused}
+        onSignedIn={() => {
+          setRefused(false);
+          setSignedIn(true);
+        }}
+      />
+    );
+  }
+  return <Console />;
+}
+
+function Console() {
   const status = useApi('workspace.status', {});
   if (status.isPending) return <Skeleton className="p-6" />;
   if (status.error) {

@@ -1,5 +1,6 @@
 import type { MethodName } from '../../preload/contract.ts';
 import { auditHandlers } from './audit.ts';
+import { connectionHandlers } from './connection.ts';
 import { foundationHandlers } from './foundation.ts';
 import { peopleHandlers } from './people.ts';
 import { jobsHandlers } from './jobs.ts';
@@ -17,4 +18,5 @@ export const handlers: Handlers<MethodName> = {
   ...auditHandlers,
   ...reportsHandlers,
   ...storageHandlers,
+  ...connectionHandlers,
 };

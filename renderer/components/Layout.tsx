@@ -9,6 +9,7 @@ import { useWorkspace } from '../lib/workspace.ts';
 import { routes } from '../routes.tsx';
 import { Icon } from './Icon.tsx';
 import { setDocumentTitle } from './ui.tsx';
+import { HubIdentity, HubUnreachableBanner } from './HubStatus.tsx';
 import { NotificationsInbox } from './NotificationsInbox.tsx';
 import { ReadOnlyBanner } from '../pages/audit/ReadOnlyBanner.tsx';
 import { DamageBanner } from '../pages/settings/DamageBanner.tsx';
@@ -73,6 +74,7 @@ function TopBar() {
         )}
       </div>
       <div className="flex items-center gap-3">
+        <HubIdentity />
         <NotificationsInbox />
         {s?.allowed.includes('session.switchUser') ? (
           // Only in a demo workspace: acting as someone else is recorded (session_switched) and exists nowhere else.
@@ -143,6 +145,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <Sidebar />
       <div className="flex min-w-0 flex-1 flex-col">
         <TopBar />
+        <HubUnreachableBanner />
         <ReadOnlyBanner />
         <DamageBanner />
         <main id="main-content" tabIndex={-1} className="min-h-0 flex-1 overflow-auto focus:outline-none">{children}</main>

@@ -39,8 +39,11 @@ function takeTokenFromUrl(): string {
 
 const needsToken: ErrorBody = {
   code: 'unauthorized',
-  message: 'The page has no access token, or the host was restarted with a new one. Open the full address that `chronicle serve` printed (it ends in ?token=…).',
+  message: 'The page has no access token, or the host was restarted with a new one. Open the full address that `chronicle serve` printed (it ends in ?token=…), or paste a token.',
 };
+
+/** Listeners of "the tab's token was refused or forgotten" (the login page shows itself). */
+const tokenListeners = new Set<() => void>();
 
 /** One session per tab: the host keeps "current account / person" per session id. */
 function sessionId(): string {
@@ -52,12 +55,36 @@ function sessionId(): string {
   return id;
 }
 
-function httpBridge(): ChronicleBridge {
-  const token = takeTokenFromUrl();
+interface HttpBridge extends ChronicleBridge {
+  hasToken(): boolean;
+  setToken(next: string): void;
+  forgetToken(): void;
+}
+
+function httpBridge(): HttpBridge {
+  let token = takeTokenFromUrl();
   const session = sessionId();
-  const headers = { authorization: `Bearer ${token}`, 'x-chronicle-session': session };
+  let headers = { authorization: `Bearer ${token}`, 'x-chronicle-session': session };
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   let source: EventSource | null = null;
+  const attach = (src: EventSource, topic: string) =>
+    src.addEventListener(topic, (e) => {
+      const data = JSON.parse((e as MessageEvent).data);
+      listeners.get(topic)?.forEach((l) => l(data));
+    });
+  const setToken = (next: string) => {
+    token = next;
+    headers = { authorization: `Bearer ${token}`, 'x-chronicle-session': session };
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+    // The stream was opened with the old token (or none): open it again with the new one.
+    source?.close();
+    source = null;
+    if (token && listeners.size) {
+      ensureStream();
+      for (const topic of listeners.keys()) if (topic !== '__reconnected') attach(source!, topic);
+    }
+  };
   // The event stream is a streaming fetch that sends the same Authorization header as every call (the
   // `eventsource` package: the standard EventSource API, reconnection included, over fetch). Chosen over a
   // short-lived ticket in the stream's URL: no second credential to mint, expire and keep single-use, nothing
@@ -69,7 +96,14 @@ function httpBridge(): ChronicleBridge {
     });
     source.onopen = () => listeners.get('__reconnected')?.forEach((l) => l({}));
   };
+  const forgetToken = () => {
+    setToken('');
+    tokenListeners.forEach((l) => l());
+  };
   return {
+    hasToken: () => Boolean(token),
+    setToken,
+    forgetToken,
     async invoke(method, input) {
       if (!token) throw new ContractError(needsToken);
       let res: Response;
@@ -83,7 +117,11 @@ function httpBridge(): ChronicleBridge {
         throw new ContractError({ code: 'unavailable', message: 'Chronicle is not reachable. Is `chronicle serve` still running?' });
       }
       const body = await res.json().catch(() => null);
-      if (res.status === 401) throw new ContractError(needsToken);
+      if (res.status === 401) {
+        // The host refused this tab's token: forget it, so the page asks for one instead of failing everywhere.
+        if (token) forgetToken();
+        throw new ContractError(needsToken);
+      }
       if (!res.ok) throw new ContractError(body?.error ?? { code: 'internal', message: `The server answered ${res.status}.` });
       return body;
     },
@@ -93,10 +131,7 @@ function httpBridge(): ChronicleBridge {
       if (!set) {
         set = new Set();
         listeners.set(topic, set);
-        source?.addEventListener(topic, (e) => {
-          const data = JSON.parse((e as MessageEvent).data);
-          listeners.get(topic)?.forEach((l) => l(data));
-        });
+        if (source) attach(source, topic);
       }
       set.add(listener as (p: unknown) => void);
       return () => set!.delete(listener as (p: unknown) => void);
@@ -104,7 +139,22 @@ function httpBridge(): ChronicleBridge {
   };
 }
 
-const bridge: ChronicleBridge = window.chronicle ?? httpBridge();
+const http = window.chronicle ? null : httpBridge();
+const bridge: ChronicleBridge = window.chronicle ?? http!;
+
+/**
+ * The browser's token for this tab (Electron has none: main holds any hub token). `setToken` keeps a pasted
+ * token in sessionStorage (this tab only, never the address bar); `onTokenRefused` hears of a refused one.
+ */
+export const tabToken = {
+  needed: () => http !== null && !http.hasToken(),
+  set: (next: string) => http?.setToken(next.trim()),
+  forget: () => http?.forgetToken(),
+  onRefused(fn: () => void) {
+    tokenListeners.add(fn);
+    return () => void tokenListeners.delete(fn);
+  },
+};
 
 /** Call a contract method. Throws ContractError with the server's `{ code, message, issues }`. */
 export async function api<M extends MethodName>(method: M, ...args: {} extends Input<M> ? [input?: Input<M>] : [input: Input<M>]): Promise<Output<M>> {

@@ -3,6 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Copy, Database } from 'lucide-react';
 import { useEffect, useState, type ReactNode } from 'react';
+import { TeamHubSettings } from '../components/TeamHubSettings.tsx';
 import { Button, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, isElectron } from '../lib/client.ts';
 import { useApi, useInvalidateOn } from '../lib/queries.ts';
@@ -101,6 +102,8 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
           )}
           <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">Everything in this console (events, reports, tracking, notifications) is stored in this one SQLite file. Back it up under Backups below (or with <code>chronicle backup</code>), with its key files.</p>
         </section>
+
+        <TeamHubSettings />
 
         <BackupsSection />
 

@@ -36,12 +36,12 @@ test('the token leaves the address bar after load, stays for the tab, and travel
   expect(apiRequests.some((r) => r.url.endsWith('/api/events'))).toBe(true);
 });
 
-test('the page without its token says how to open it', async ({ page, server }) => {
+test('the page without its token asks for one (test/e2e/hub-login.spec.ts signs in with it)', async ({ page, server }) => {
   const res = await page.goto(server.base + '/');
   expect(res?.status()).toBe(200);
   expect(res?.headers()['set-cookie']).toBeUndefined();
-  await expect(page.getByRole('alert')).toContainText('This page needs its access token');
-  await expect(page.getByRole('alert')).toContainText('Open the full address that `chronicle serve` printed');
+  await expect(page.getByRole('heading', { name: 'Sign in to Chronicle' })).toBeVisible();
+  await expect(page.getByLabel('Access token')).toHaveAttribute('type', 'password');
 });
 
 test('a page on another port of 127.0.0.1 gets nothing, and cannot stop the host', async ({ page, server, context }) => {

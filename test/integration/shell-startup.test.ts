@@ -2,10 +2,11 @@
 // `npm run build`) under plain Node with a stand-in for the `electron` module (test/shell/electron-double.mjs),
 // and check what it does with the real workspace, contract and handlers.
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import readline from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/workspace.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -85,5 +86,62 @@ describe.skipIf(!fs.existsSync(bundle))('the built Electron shell starts, serves
     expect(seen.statusBefore.ok).toBe(true);
     expect(seen.untrusted.every((r: { ok: boolean }) => !r.ok)).toBe(true);
     expect(code).toBe(0);
+  });
+
+  describe('Connect to a team hub', () => {
+    const hubs: ChildProcess[] = [];
+    afterEach(async () => {
+      await Promise.all(hubs.splice(0).map((c) => new Promise<void>((resolve) => {
+        if (c.exitCode !== null) return resolve();
+        c.once('exit', () => resolve());
+        c.kill('SIGTERM');
+      })));
+    });
+
+    it('checks the token with the hub, keeps it sealed under a keychain-wrapped key, forwards the contract and relays the hub’s pushes, downloads an offline copy and opens it in a read-only window; disconnect goes back to the workspace', async () => {
+      const dir = tempDir('chronicle-shell-hub-');
+      const hubToken = 'personal-token-for-the-desktop-42';
+      const child = spawn(process.execPath, ['main/bin/chronicle.mjs', 'serve', '--db', path.join(dir, 'hub.db'), '--demo', '--port', '0', '--token', hubToken], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      hubs.push(child);
+      const hubUrl = new URL(await new Promise<string>((resolve, reject) => {
+        readline.createInterface({ input: child.stdout! }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`the hub exited with ${code}`)));
+      })).origin;
+
+      const run = bootShell({ DOUBLE_IS_PACKAGED: '1', DOUBLE_SAFE_STORAGE: '1', DOUBLE_HUB_URL: hubUrl, DOUBLE_HUB_TOKEN: hubToken });
+      const { code, stderr, seen } = await run.result();
+      expect(seen.errors).toEqual([]);
+      const hub = seen.hub;
+      expect(hub.before).toEqual({ ok: true, result: { hub: null } });
+      expect(hub.refused).toEqual({ ok: false, error: { code: 'hub_token_refused', message: `The hub at ${hubUrl} did not accept the personal token: it may have been revoked or mistyped.` } });
+      expect(hub.afterRefused).toEqual({ ok: true, result: { hub: null } }); // a refused token is not kept
+      expect(hub.connected).toMatchObject({ ok: true, result: { hub: { url: hubUrl, reachable: true, user: { name: 'Ana Lima' }, account: { name: 'Acme Product' } } } });
+      // The window now reads the hub: the hub's person, not the local workspace's.
+      expect(hub.session).toMatchObject({ ok: true, result: { user: { name: 'Ana Lima' }, account: { name: 'Acme Product' } } });
+      expect(hub.created).toMatchObject({ ok: true, result: { title: 'Made from the desktop' } });
+      expect(hub.pushTopics).toContain('activity.created');
+      expect(hub.connection.result.hub.url).toBe(hubUrl);
+      expect(hub.offline).toMatchObject({ ok: true, result: { account: { name: 'Acme Product' } } });
+      expect(hub.openedOffline).toEqual({ ok: true, result: { opened: true } });
+      expect(hub.bundleWindowTitle).toMatch(/^Chronicle — review bundle \(read-only\): .+\.chronicle-bundle$/);
+      expect(hub.bundleSession).toMatchObject({ ok: true, result: { readOnly: true, account: { name: 'Acme Product' } } });
+      expect(hub.bundleWrite).toMatchObject({ ok: false, error: { code: 'read_only' } });
+
+      // At rest: the token is sealed (never in clear), under a data key wrapped by the keychain; both files 0600.
+      const files = hub.files as Record<string, { text: string; mode: number }>;
+      expect(Object.keys(files).sort()).toEqual(['hub-connection.json', 'hub-token.key']);
+      for (const f of Object.values(files)) {
+        expect(f.text).not.toContain(hubToken);
+        expect(f.mode).toBe(0o600);
+      }
+      expect(JSON.parse(files['hub-connection.json']!.text)).toMatchObject({ v: 1, url: hubUrl, token: expect.stringMatching(/^v1:/) });
+      expect(JSON.parse(files['hub-token.key']!.text).wrap).toBe('electron-safeStorage');
+      expect(hub.keychainWraps).toBeGreaterThan(0);
+
+      expect(hub.disconnected).toEqual({ ok: true, result: { hub: null } });
+      expect(hub.localAgain).toMatchObject({ ok: true, result: { user: { name: 'Shell Tester' } } });
+      expect(hub.filesAfter).toEqual(['hub-token.key', 'offline']); // the offline copy stays for the next connection
+      expect(code, stderr).toBe(0);
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Runs the BUILT main bundle under plain Node with the electron stand-in, drives it as Electron would, prints
 // one JSON line of what it saw, then closes the window so the shell quits by itself.
 //   node --import ./test/shell/register-electron-double.mjs test/shell/boot-shell.mjs
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { emitReady, recorded } from './electron-double.mjs';
@@ -60,6 +61,39 @@ out.untrusted = [
   await call({ senderFrame: { url: 'file:///tmp/index.html', parent: null }, sender: { id } }, 'session.get', {}),
   await call({ senderFrame: null, sender: { id } }, 'session.get', {}),
 ];
+// Connect to a team hub (DOUBLE_HUB_URL / DOUBLE_HUB_TOKEN: a real `chronicle serve` the test started).
+if (process.env.DOUBLE_HUB_URL) {
+  const hubUrl = process.env.DOUBLE_HUB_URL;
+  const ev = trustedEvent(id);
+  out.hub = {};
+  out.hub.before = await call(ev, 'connection.get', {});
+  out.hub.refused = await call(ev, 'connection.connect', { url: hubUrl, token: 'not-the-hub-token' });
+  out.hub.afterRefused = await call(ev, 'connection.get', {});
+  out.hub.connected = await call(ev, 'connection.connect', { url: hubUrl, token: process.env.DOUBLE_HUB_TOKEN });
+  out.hub.session = await call(ev, 'session.get', {});
+  const boards = await call(ev, 'boards.list', {});
+  const board = boards.result.items.find((b) => !b.archived);
+  const full = await call(ev, 'boards.get', { boardId: board.id });
+  await new Promise((r) => setTimeout(r, 300)); // the window's stream from the hub is open
+  out.hub.created = await call(ev, 'cards.create', { boardId: board.id, columnId: full.result.columns[0].id, title: 'Made from the desktop' });
+  await until('the hub’s push in the window', () => win.webContents.sent.some(([ch, topic, p]) => ch === 'chronicle:push' && topic === 'activity.created' && p.boardId === board.id));
+  out.hub.pushTopics = [...new Set(win.webContents.sent.filter(([ch]) => ch === 'chronicle:push').map(([, t]) => t))];
+  out.hub.connection = await call(ev, 'connection.get', {});
+  // Download for offline review, then open it: a read-only window of its own, reading the verified copy.
+  out.hub.offline = await call(ev, 'connection.downloadOffline', {});
+  out.hub.openedOffline = await call(ev, 'connection.openOffline', {});
+  const bundleWin = await until('the offline copy’s window', () => recorded.windows[1]);
+  out.hub.bundleWindowTitle = bundleWin.options.title;
+  out.hub.bundleSession = await call(trustedEvent(bundleWin.webContents.id), 'session.get', {});
+  out.hub.bundleWrite = await call(trustedEvent(bundleWin.webContents.id), 'workspace.seedDemo', {});
+  bundleWin.close();
+  const dir = path.join(process.env.DOUBLE_USER_DATA, 'hub');
+  out.hub.files = Object.fromEntries(fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, { text: fs.readFileSync(path.join(dir, f), 'utf8'), mode: fs.statSync(path.join(dir, f)).mode & 0o777 }]));
+  out.hub.keychainWraps = recorded.keychainWraps ?? 0;
+  out.hub.disconnected = await call(ev, 'connection.disconnect', {});
+  out.hub.localAgain = await call(ev, 'session.get', {});
+  out.hub.filesAfter = fs.readdirSync(dir).sort();
+}
 out.errors = recorded.errors;
 process.stdout.write(JSON.stringify(out) + '\n');
 

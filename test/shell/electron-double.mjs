@@ -2,6 +2,7 @@
 // the shell can start under plain Node. It records what the shell asks of Electron and behaves like Electron
 // where the shell depends on it (ready, window lifecycle, quit and its preventable will-quit). Only Electron
 // is stood in for: the workspace, the contract and the handlers the bundle runs are the real ones.
+import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 
 export const recorded = {
@@ -167,13 +168,24 @@ export class Notification {
   show() {}
 }
 
+// DOUBLE_SAFE_STORAGE=1: a keychain stand-in (AES-GCM under a key of this process, as safeStorage's is the
+// OS's), recording what it was asked to wrap; otherwise no keychain, as on a Linux desktop without one.
+const keychainKey = crypto.randomBytes(32);
 export const safeStorage = {
-  isEncryptionAvailable: () => false,
-  encryptString: () => {
-    throw new Error('electron double: no keychain');
+  isEncryptionAvailable: () => process.env.DOUBLE_SAFE_STORAGE === '1',
+  encryptString: (plain) => {
+    if (process.env.DOUBLE_SAFE_STORAGE !== '1') throw new Error('electron double: no keychain');
+    recorded.keychainWraps = (recorded.keychainWraps ?? 0) + 1;
+    const iv = crypto.randomBytes(12);
+    const c = crypto.createCipheriv('aes-256-gcm', keychainKey, iv);
+    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return Buffer.concat([iv, c.getAuthTag(), body]);
   },
-  decryptString: () => {
-    throw new Error('electron double: no keychain');
+  decryptString: (cipher) => {
+    if (process.env.DOUBLE_SAFE_STORAGE !== '1') throw new Error('electron double: no keychain');
+    const d = crypto.createDecipheriv('aes-256-gcm', keychainKey, cipher.subarray(0, 12));
+    d.setAuthTag(cipher.subarray(12, 28));
+    return Buffer.concat([d.update(cipher.subarray(28)), d.final()]).toString('utf8');
   },
 };
 
