@@ -218,7 +218,8 @@ test('Every change lists invitations with the role granted, archives, comments a
   await page.goto(`${server.url}#/audit`);
   await page.getByRole('tab', { name: 'Every change' }).click();
   const feed = page.getByRole('feed', { name: 'Every change' });
-  const invite = feed.locator('article[data-type="member_invited"]').filter({ hasText: `Invitee ${stamp}` });
+  // An invitation is pending until accepted: the trail shows it sent, with the role it grants.
+  const invite = feed.locator('article[data-type="invitation_sent"]').filter({ hasText: `Invitee ${stamp}` });
   await expect(invite).toContainText('Role granted: admin');
   await expect(feed.locator('article[data-type="project_archived"]').filter({ hasText: `Archive me ${stamp}` })).toContainText(`Reason: Done with it ${stamp}`);
   await expect(feed.locator('article[data-type="comment_added"]').filter({ hasText: `A remark worth keeping ${stamp}` })).toBeVisible();
@@ -236,12 +237,12 @@ test('Every change lists invitations with the role granted, archives, comments a
   await page.goBack();
 
   // The filter is in the URL: a reload shows invitations only.
-  await page.getByRole('combobox', { name: /^Change/ }).selectOption('member_invited');
+  await page.getByRole('combobox', { name: /^Change/ }).selectOption('invitation_sent');
   await expect(page).toHaveURL(/tab=all/);
-  await expect(page).toHaveURL(/type=member_invited/);
+  await expect(page).toHaveURL(/type=invitation_sent/);
   await page.reload();
   await expect(feed.locator('article').first()).toBeVisible();
-  expect(await feed.locator('article:not([data-type="member_invited"])').count()).toBe(0);
+  expect(await feed.locator('article:not([data-type="invitation_sent"])').count()).toBe(0);
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(300);

@@ -49,6 +49,8 @@ function Detail({ item, names }: { item: Item; names: Names }) {
   const s = item.subject;
   switch (item.subjectType) {
     case 'member_invited':
+    case 'invitation_sent':
+    case 'invitation_accepted':
       return <p className="text-sm">Role granted: <strong data-testid="role-granted">{str(s.role)}</strong></p>;
     case 'project_archived':
       return <p className="text-sm">Reason: {str(s.reason) || '(none given)'}</p>;
