@@ -171,13 +171,16 @@ describe.runIf(onSqlite)('storage errors are named', () => {
   it('a read-only folder is named as the folder, by a process that cannot write there', async () => {
     const { file } = await closedWorkspace(10);
     const dir = path.dirname(file);
-    // Tests run as root, who may write anywhere: the command runs as `nobody`, owner of the file but not of
-    // write access to its folder (mode 0555).
-    fs.chownSync(dir, 65534, 65534);
-    for (const f of fs.readdirSync(dir)) fs.chownSync(path.join(dir, f), 65534, 65534);
+    // Root may write anywhere (CAP_DAC_OVERRIDE): under root the command runs without that capability (setpriv,
+    // util-linux), so a 0555 folder refuses it as it would anyone. (Not as another user: the repository of a
+    // clean clone in a private temporary folder is not readable by them.)
     fs.chmodSync(dir, 0o555);
     try {
-      const r = spawnSync(process.execPath, [chronicleBin, 'migrate', '--db', file], { cwd: repoRoot, uid: 65534, gid: 65534, encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } });
+      const argv = [chronicleBin, 'migrate', '--db', file];
+      const asRoot = process.getuid?.() === 0;
+      const r = asRoot
+        ? spawnSync('setpriv', ['--inh-caps=-all', '--bounding-set=-dac_override,-dac_read_search', process.execPath, ...argv], { cwd: repoRoot, encoding: 'utf8' })
+        : spawnSync(process.execPath, argv, { cwd: repoRoot, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(1);
       expect(r.stderr).toBe(`chronicle migrate: Cannot open ${file}: The folder ${dir} is read-only, so Chronicle cannot write the workspace ${path.basename(file)} in it; nothing was saved. Make the folder writable (or move the workspace to a writable folder) and try again.\n`);
       expect(r.stderr).not.toMatch(/readonly database/);
