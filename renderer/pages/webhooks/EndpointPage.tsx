@@ -12,6 +12,7 @@ import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { useApiMutation } from '../../lib/mutations.ts';
 import { useApi, useInvalidateOn, usePush } from '../../lib/queries.ts';
 import { href, navigate, useSearchParams } from '../../lib/router.tsx';
+import { progressOnPush, progressOnStart, type BulkProgress } from '../../lib/bulkProgress.ts';
 import { formatLocal, fromLocalInput, localizeTimes, timeZone, toLocalInput } from '../../lib/time.ts';
 import { EndpointForm } from './EndpointForm.tsx';
 import { Badge, CopyButton, ms, scopeWords, type DeliveryStatus } from './shared.tsx';
@@ -140,13 +141,13 @@ function RetryUndelivered({ endpointId }: { endpointId: string }) {
   // A datetime-local input holds the person's wall-clock time: fill it, and read it, in their zone.
   const [since, setSince] = useState(() => toLocalInput(Date.now() - 86_400_000));
   const [chosen, setChosen] = useState<Record<UndeliveredState, boolean>>({ failed: true, retrying: true, pending: true, paused: true });
-  const [progress, setProgress] = useState<{ bulkId: string; done: number; total: number; finished: boolean } | null>(null);
+  const [progress, setProgress] = useState<BulkProgress | null>(null);
   const at = fromLocalInput(since);
   const preview = useApi('webhooks.deliveries.retryPreview', { endpointId, since: at ?? new Date().toISOString() }, { enabled: open && at !== null && Date.parse(at) <= Date.now() });
   useInvalidateOn('webhooks.delivery.updated', ['webhooks.deliveries.retryPreview']);
   const retry = useApiMutation('webhooks.deliveries.retryFailed', ['webhooks.deliveries.list', 'webhooks.deliveries.retryPreview', 'webhooks.endpoints.get']);
   usePush('webhooks.bulk.progress', (p) => {
-    if (p.endpointId === endpointId) setProgress((cur) => (!cur || cur.bulkId === p.bulkId ? p : cur));
+    if (p.endpointId === endpointId) setProgress((cur) => progressOnPush(cur, p));
   });
   const pct = progress ? Math.round((100 * progress.done) / Math.max(1, progress.total)) : 0;
   const states = (Object.keys(stateWords) as UndeliveredState[]).filter((k) => chosen[k]);
@@ -163,7 +164,7 @@ function RetryUndelivered({ endpointId }: { endpointId: string }) {
             e.preventDefault();
             if (!at || states.length === 0 || selected === 0) return;
             retry.mutate({ endpointId, since: at, states }, {
-              onSuccess: (r) => setProgress(r.bulkId ? { bulkId: r.bulkId, done: 0, total: r.count, finished: false } : null),
+              onSuccess: (r) => setProgress((cur) => progressOnStart(cur, r.bulkId, r.count)),
             });
           }}
         >
