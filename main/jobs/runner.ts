@@ -107,6 +107,8 @@ export class JobRunner {
   private readonly lightConcurrency: number;
   /** The key after which the next claim starts visiting keys (round-robin over endpoints). */
   private keyCursor: string | null = null;
+  /** The last claim stopped before it saw everything that may be ready (a next claim may find more). */
+  private claimCut = false;
   private completions: Completion[] = [];
   private timer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -138,6 +140,11 @@ export class JobRunner {
     this.workerId = opts.workerId ?? `worker-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
     // Every running job listens on the stop signal.
     setMaxListeners(0, this.abort.signal);
+  }
+
+  /** Jobs running now (the bench watches how full the slots stay). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
   }
 
   /** Register in `processes`, take back what gone runners held, and start working. */
@@ -275,7 +282,10 @@ export class JobRunner {
     this.stats.claimed += claimed.length;
     const slots = this.freeSlots();
     const free = slots.keyed + slots.light;
-    if (claimed.length > 0 && free > 0) return this.schedule(0);
+    // Claim again at once only when this claim stopped short of what may be ready (keys it did not visit, rows
+    // of an unknown kind failed in place of jobs). A claim that stopped at the keys' limits would find nothing
+    // more: a finishing job starts the next step, so an empty transaction per step is not spent on it.
+    if (this.claimCut && free > 0) return this.schedule(0);
     if (slots.keyed <= 0 && slots.light <= 0) return; // a finishing job starts the next step
     if (this.inFlight.size === 0 && this.completions.length === 0 && claimed.length === 0) {
       this.idleWaiters = this.idleWaiters.filter((w) => !waiters.includes(w));
@@ -283,8 +293,11 @@ export class JobRunner {
     }
     let wait = this.pollMs;
     try {
+      // A job due later sets the wait. Jobs due now that this claim left are held by their keys' limits (or by
+      // another runner claiming them): a finishing job wakes this runner, otherwise the poll looks again.
       const next = await jobs.nextRunAt(this.store, this.opts.queues ?? null);
-      if (next !== null) wait = Math.max(0, Math.min(wait, next - this.now()));
+      const untilNext = next === null ? Infinity : next - this.now();
+      if (untilNext > 0) wait = Math.min(wait, untilNext);
     } catch {
       // Poll again at the usual interval.
     }
@@ -393,11 +406,13 @@ export class JobRunner {
   private async claimInTx(tx: Tx, now: number): Promise<Claimed[]> {
     const free = this.freeSlots();
     const picked: Claimed[] = [];
+    this.claimCut = false;
     if (free.light > 0) {
       for (const row of await jobs.dueUnkeyedJobs(tx, this.opts.queues ?? null, now, free.light)) {
         if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
+          this.claimCut = true;
         } else picked.push(row);
       }
     }
@@ -431,6 +446,7 @@ export class JobRunner {
     }
     this.keyCursor = null;
     if (keys.length === 0) return [];
+    if (keys.length >= visit) this.claimCut = true; // more keys may have work than this claim visits
     const share = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...keys]).size);
     // Keys with room here, locked for count-then-claim (a key another runner is claiming now waits for next time).
     const open: string[] = [];
@@ -459,6 +475,7 @@ export class JobRunner {
         if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
+          this.claimCut = true;
           continue;
         }
         if (rate) {

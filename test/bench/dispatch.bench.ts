@@ -126,9 +126,13 @@ async function sqliteRun(): Promise<void> {
   const start = performance.now();
   await runner.start();
   // Watch the runner's own counter (a count(*) every few ms would steal the dispatcher's CPU), then check the rows.
-  while (runner.stats.finished < N) await new Promise((r) => setTimeout(r, 5));
+  const inFlight: number[] = [];
+  while (runner.stats.finished < N) {
+    await new Promise((r) => setTimeout(r, 5));
+    inFlight.push(runner.inFlightCount);
+  }
   const secs = (performance.now() - start) / 1000;
-  if (process.env.DISPATCH_DEBUG) console.log(runner.stats);
+  if (process.env.DISPATCH_DEBUG) console.log({ ...runner.stats, meanInFlight: inFlight.reduce((a, b) => a + b, 0) / inFlight.length });
   const done = await delivered(app);
   if (done !== N) throw new Error(`only ${done} of ${N} deliveries are delivered`);
 
