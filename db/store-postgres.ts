@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { activeTxOf, runInTx } from './context.ts';
+import { timedAsync } from './profile.ts';
 import type { Schema } from './schema.ts';
 import type { ExecResult, Store, TransactionOptions, Tx } from './store.ts';
 
@@ -40,7 +41,7 @@ function query(text: string, values: readonly unknown[], rowMode?: 'array'): pg.
 /** A prepared statement whose tables changed under it (another process migrated the hub): run it unprepared once. */
 async function run(target: { query(config: pg.QueryConfig): Promise<pg.QueryResult> }, config: pg.QueryConfig): Promise<pg.QueryResult> {
   try {
-    return await target.query(config);
+    return await timedAsync(config.text, () => target.query(config));
   } catch (err) {
     if ((err as { code?: string }).code === '0A000' && config.name) return target.query({ ...config, name: undefined });
     throw err;
@@ -94,10 +95,10 @@ export class PostgresTx implements Tx {
   async savepoint<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     this.check();
     const name = `sp${++this.depth}`;
-    await this.client.query(`SAVEPOINT ${name}`);
+    await timedAsync('SAVEPOINT', () => this.client.query(`SAVEPOINT ${name}`));
     try {
       const result = await fn(this);
-      await this.client.query(`RELEASE SAVEPOINT ${name}`);
+      await timedAsync('RELEASE SAVEPOINT', () => this.client.query(`RELEASE SAVEPOINT ${name}`));
       return result;
     } catch (err) {
       await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
@@ -176,14 +177,15 @@ export class PostgresStore implements Store {
         // One round trip: the simple protocol runs both statements in order.
         await client.query(`${begin}; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`);
         tx.heldLocks.add(options.lockKey);
-      } else await client.query(begin);
+      } else await timedAsync(begin, () => client.query(begin));
       const result = await runInTx(tx, async () => {
         const r = await fn(tx);
         await tx.runHooks();
         return r;
       });
       // A failing prelude statement aborts the transaction and the COMMIT after it is not run (caught below).
-      await client.query([...tx.commitPrelude, 'COMMIT'].join('; '));
+      const commit = [...tx.commitPrelude, 'COMMIT'].join('; ');
+      await timedAsync(commit, () => client.query(commit));
       return result;
     } catch (err) {
       try {

@@ -13,12 +13,10 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import { activeTxOf, runInTx } from './context.ts';
+import { timed } from './profile.ts';
 import type { Schema } from './schema.ts';
 import type { Db, ExecResult, Store, TransactionOptions, Tx } from './store.ts';
 
-// SQL_PROFILE=1: time per statement text, printed at exit (finding what a benchmark spends its time on).
-const PROFILE: Map<string, { n: number; ms: number }> | null = process.env.SQL_PROFILE ? new Map() : null;
-if (PROFILE) process.on('exit', () => { for (const [k, v] of [...PROFILE].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.error(`${v.ms.toFixed(0).padStart(6)}ms ${String(v.n).padStart(7)} ${k.replace(/\s+/g, ' ').slice(0, 220)}`); });
 export type SqliteConnection = Database.Database;
 
 /** Compile-only Kysely for SQLite: the store runs what it compiles. */
@@ -92,10 +90,10 @@ class SqliteTx implements Tx {
     this.check();
     const name = `sp${++this.depth}`;
     const c = this.owner.connection;
-    c.exec(`SAVEPOINT ${name}`);
+    timed('SAVEPOINT', () => c.exec(`SAVEPOINT ${name}`));
     try {
       const result = await fn(this);
-      c.exec(`RELEASE ${name}`);
+      timed('RELEASE', () => c.exec(`RELEASE ${name}`));
       return result;
     } catch (err) {
       if (c.inTransaction) {
@@ -139,20 +137,10 @@ export class SqliteStore implements Store {
   /** Run one statement now (the caller owns the connection or nothing holds it). */
   execNow<R>(sql: string, params: readonly unknown[]): ExecResult<R> {
     const stmt = this.statement(sql);
-    if (PROFILE) {
-      const t0 = performance.now();
-      try {
-        if (stmt.reader) return { rows: stmt.all(...bind(params)) as R[], changes: 0 };
-        return { rows: [], changes: stmt.run(...bind(params)).changes };
-      } finally {
-        const e = PROFILE.get(sql) ?? { n: 0, ms: 0 };
-        e.n++;
-        e.ms += performance.now() - t0;
-        PROFILE.set(sql, e);
-      }
-    }
-    if (stmt.reader) return { rows: stmt.all(...bind(params)) as R[], changes: 0 };
-    return { rows: [], changes: stmt.run(...bind(params)).changes };
+    return timed(sql, () => {
+      if (stmt.reader) return { rows: stmt.all(...bind(params)) as R[], changes: 0 };
+      return { rows: [], changes: stmt.run(...bind(params)).changes };
+    });
   }
 
   arraysNow(sql: string, params: readonly unknown[]): unknown[][] {
@@ -203,13 +191,14 @@ export class SqliteStore implements Store {
       // IMMEDIATE takes the write lock at BEGIN: a command that reads (guards) and then writes would otherwise
       // upgrade its lock and get SQLITE_BUSY at once if another connection (the dispatcher, another process)
       // committed in between; with the lock taken first, writers queue behind busy_timeout instead.
-      this.connection.exec(options.readOnly || this.readonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
+      const begin = options.readOnly || this.readonly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE';
+      timed(begin, () => this.connection.exec(begin));
       const result = await runInTx(tx, async () => {
         const r = await fn(tx);
         await tx.runHooks();
         return r;
       });
-      this.connection.exec('COMMIT');
+      timed('COMMIT', () => this.connection.exec('COMMIT'));
       return result;
     } catch (err) {
       if (this.connection.inTransaction) this.connection.exec('ROLLBACK');

@@ -1,0 +1,39 @@
+// SQL_PROFILE=1: time per statement text on either store, printed to stderr at exit (what a benchmark's store
+// work spends its time on; on PostgreSQL the time of a statement includes its round trip).
+const profile: Map<string, { n: number; ms: number }> | null = process.env.SQL_PROFILE ? new Map() : null;
+
+if (profile) {
+  process.on('exit', () => {
+    const top = [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+    for (const [sql, v] of top) console.error(`${v.ms.toFixed(0).padStart(6)}ms ${String(v.n).padStart(7)} ${sql.replace(/\s+/g, ' ').slice(0, 220)}`);
+  });
+}
+
+function note(sql: string, t0: number): void {
+  const e = profile!.get(sql) ?? { n: 0, ms: 0 };
+  e.n++;
+  e.ms += performance.now() - t0;
+  profile!.set(sql, e);
+}
+
+/** Run `fn` (one statement), timed under `sql` when profiling. */
+export function timed<T>(sql: string, fn: () => T): T {
+  if (!profile) return fn();
+  const t0 = performance.now();
+  try {
+    return fn();
+  } finally {
+    note(sql, t0);
+  }
+}
+
+/** timed for a statement that resolves later (a round trip to a server). */
+export async function timedAsync<T>(sql: string, fn: () => Promise<T>): Promise<T> {
+  if (!profile) return fn();
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    note(sql, t0);
+  }
+}
