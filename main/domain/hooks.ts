@@ -1,7 +1,8 @@
 // What else happens when an event is recorded, declared in one place.
 //
-// `inTransaction` hooks run inside the command's transaction, after the event and activity rows are written
-// (audit hash chain, report rollups): if one throws, the whole command rolls back.
+// `inTransaction` hooks run inside the command's transaction (audit hash chain, report rollups), from the event
+// and activity as recorded (their rows are written after the hooks, with the follow-up jobs, in one statement
+// on a hub; a hook must not read them back): if one throws, the whole command rolls back.
 // `followUps` name the jobs to enqueue for the event (webhook fan-out, notifications): durable rows in the
 // same transaction, worked off later by the job runner.
 import type { Tx } from '../../db/store.ts';

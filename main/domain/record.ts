@@ -1,4 +1,4 @@
-import { insertActivity, insertEventRow, insertFollowUpJobs } from '../../db/events.ts';
+import { insertEventWrites } from '../../db/events.ts';
 import { newId } from '../../db/ids.ts';
 import { publishOnCommit, wakeRunnersOnCommit } from '../../db/signals.ts';
 import type { Schema } from '../../db/schema.ts';
@@ -17,7 +17,6 @@ export async function recordEvent<T extends EventTable>(
   row: Schema[T],
   where: { boardId: string | null; projectId: string | null },
 ): Promise<RecordedEvent> {
-  await insertEventRow(tx, table, row);
   const activity = {
     id: newId(row.created_at),
     account_id: row.account_id,
@@ -28,7 +27,6 @@ export async function recordEvent<T extends EventTable>(
     project_id: where.projectId,
     created_at: row.created_at,
   };
-  await insertActivity(tx, activity);
   const recorded: RecordedEvent = { table, row: row as unknown as RecordedEvent['row'], activity };
   for (const hook of inTransactionHooks) await hook(tx, recorded);
   // Other processes' windows hear of it when this transaction commits; idle runners look for its jobs.
@@ -39,7 +37,9 @@ export async function recordEvent<T extends EventTable>(
       ? [{ id: newId(row.created_at), account_id: row.account_id, queue: job.queue, kind: job.kind, args: JSON.stringify(job.args), priority: job.priority ?? 0, run_at: row.created_at, created_at: row.created_at }]
       : [];
   });
-  await insertFollowUpJobs(tx, jobs);
+  // The event row, its activity and its jobs together (one round trip on a hub); the hooks above take what they
+  // need from `recorded`, none reads these rows back.
+  await insertEventWrites(tx, table, row, activity, jobs);
   if (jobs.length) await wakeRunnersOnCommit(tx);
   return recorded;
 }
