@@ -85,6 +85,34 @@ export async function dueJobsOfKey(tx: Tx, key: string, queues: string[] | null,
   return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_keyed WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`, params);
 }
 
+/**
+ * dueJobsOfKey for several keys, each with its own limit, in the order given: on PostgreSQL one statement (a
+ * lateral read per key, rows locked, rows another runner holds skipped); on SQLite one indexed read per key.
+ */
+export async function dueJobsOfKeys(tx: Tx, rooms: [key: string, limit: number][], queues: string[] | null, now: number): Promise<ClaimRow[]> {
+  if (rooms.length === 0) return [];
+  if (tx.dialect === 'sqlite' || rooms.length === 1) {
+    const out: ClaimRow[] = [];
+    for (const [key, limit] of rooms) out.push(...(await dueJobsOfKey(tx, key, queues, now, limit)));
+    return out;
+  }
+  const params: unknown[] = [rooms.map(([k]) => k), rooms.map(([, n]) => n), now];
+  let queueFilter = '';
+  if (queues) {
+    queueFilter = ' AND j.queue = ANY(?::text[])';
+    params.push(queues);
+  }
+  return rawAll<ClaimRow>(
+    tx,
+    `SELECT ${claimColumns} FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS k(key, n, i)
+     CROSS JOIN LATERAL (
+       SELECT ${claimColumns}, j.priority, j.run_at, j.seq FROM jobs j WHERE j.status = 'ready' AND j.run_at <= ? AND j.concurrency_key = k.key${queueFilter}
+       ORDER BY j.priority DESC, j.run_at, j.seq LIMIT k.n FOR UPDATE SKIP LOCKED
+     ) c ORDER BY k.i, c.priority DESC, c.run_at, c.seq`,
+    params,
+  );
+}
+
 function dueWhere(queues: string[] | null, now: number): { where: string[]; params: unknown[] } {
   const where = [`status = 'ready'`, `run_at <= ?`];
   const params: unknown[] = [now];
@@ -162,6 +190,29 @@ export async function finishJob(tx: Db, id: string, worker: string, status: 'don
       [status, error, now, id, worker],
     )) === 1
   );
+}
+
+/**
+ * Mark claimed jobs done, each with its note (null for most), conditional on `worker` still holding the claim: one
+ * statement per distinct note. Resolves to the ids it changed (the claims that were still this worker's).
+ */
+export async function finishJobs(tx: Db, done: { id: string; note: string | null }[], worker: string, now: number): Promise<Set<string>> {
+  const owned = new Set<string>();
+  const byNote = new Map<string | null, string[]>();
+  for (const d of done) byNote.set(d.note, [...(byNote.get(d.note) ?? []), d.id]);
+  for (const [note, ids] of byNote) {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const rows = await rawAll<{ id: string }>(
+        tx,
+        `UPDATE jobs SET status = 'done', last_error = ?, finished_at = ?, claimed_by = NULL, heartbeat_at = NULL
+         WHERE id IN (${marks(chunk.length)}) AND status = 'claimed' AND claimed_by = ? RETURNING id`,
+        [note, now, ...chunk, worker],
+      );
+      for (const r of rows) owned.add(r.id);
+    }
+  }
+  return owned;
 }
 
 /** Put a claimed job back to wait until `runAt`. `refund` gives back the claim's attempt (a wait, not a try). */

@@ -30,3 +30,16 @@ export async function tryLockKey(tx: Tx, key: string): Promise<boolean> {
   const r = await tx.execCompiled<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok', [key]);
   return r.rows[0].ok;
 }
+
+/**
+ * tryLockKey for many keys in one statement (a claim's concurrency keys): the keys it got, in the order given.
+ * Try-locks never wait, so taking several in any order cannot deadlock.
+ */
+export async function tryLockKeys(tx: Tx, keys: string[]): Promise<string[]> {
+  if (tx.dialect === 'sqlite' || keys.length === 0) return keys;
+  const r = await tx.execCompiled<{ k: string }>(
+    'SELECT k FROM unnest($1::text[]) WITH ORDINALITY AS t(k, i) WHERE pg_try_advisory_xact_lock(hashtextextended(k, 0)) ORDER BY i',
+    [keys],
+  );
+  return r.rows.map((row) => row.k);
+}

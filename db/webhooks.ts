@@ -12,6 +12,14 @@ export const findEndpoint = (db: Db, accountId: string, id: string) =>
 /** For the dispatcher (no session): by id only. A plain statement: this is on the hot path. */
 export const endpointById = (db: Db, id: string) => rawFirst<WebhookEndpointsTable>(db, `SELECT * FROM webhook_endpoints WHERE id = ?`, [id]);
 
+/** Endpoints by id, in one statement (a claim reads those of every endpoint it takes jobs of, for their limits). */
+export async function endpointsByIds(db: Db, ids: string[]): Promise<Map<string, WebhookEndpointsTable>> {
+  const map = new Map<string, WebhookEndpointsTable>();
+  if (ids.length === 0) return map;
+  for (const r of await rawAll<WebhookEndpointsTable>(db, `SELECT * FROM webhook_endpoints WHERE id IN (${marks(ids.length)})`, ids)) map.set(r.id, r);
+  return map;
+}
+
 /**
  * The endpoint row for a read-modify-write of its health (inside the recording transaction). PostgreSQL: locked
  * until commit, so two dispatchers recording results of one endpoint never lose each other's counts (SQLite's one
@@ -20,6 +28,12 @@ export const endpointById = (db: Db, id: string) => rawFirst<WebhookEndpointsTab
  * KEY SHARE on its row; FOR UPDATE conflicts with that, so two dispatchers each holding the share and asking for
  * the upgrade deadlocked.
  */
+/** endpointForUpdate for several endpoints, locked in id order (the order every runner takes them in). */
+export async function endpointsForUpdate(tx: Tx, ids: string[]): Promise<WebhookEndpointsTable[]> {
+  if (ids.length === 0) return [];
+  return rawAll<WebhookEndpointsTable>(tx, `SELECT * FROM webhook_endpoints WHERE id IN (${marks(ids.length)}) ORDER BY id${tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : ''}`, ids);
+}
+
 export const endpointForUpdate = (tx: Tx, id: string) =>
   rawFirst<WebhookEndpointsTable>(tx, `SELECT * FROM webhook_endpoints WHERE id = ?${tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : ''}`, [id]);
 
@@ -287,6 +301,39 @@ const attemptColumns = [
 const insertAttemptSql = `INSERT INTO webhook_attempts (${attemptColumns.join(', ')}) VALUES (${marks(attemptColumns.length)})`;
 
 export const insertAttempt = (db: Db, row: WebhookAttemptsTable) => rawRun(db, insertAttemptSql, attemptColumns.map((c) => row[c]));
+
+/** Attempt rows of one recording batch in one statement (a few hundred rows at most per statement). */
+export async function insertAttempts(db: Db, rows: WebhookAttemptsTable[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    const part = rows.slice(i, i + 200);
+    const one = `(${marks(attemptColumns.length)})`;
+    await rawRun(db, `INSERT INTO webhook_attempts (${attemptColumns.join(', ')}) VALUES ${part.map(() => one).join(', ')}`, part.flatMap((row) => attemptColumns.map((c) => row[c])));
+  }
+}
+
+export type DeliveryOutcome = Pick<WebhookDeliveriesTable, 'id' | 'status' | 'attempts' | 'next_attempt_at' | 'last_status' | 'last_error' | 'delivered_at' | 'updated_at'>;
+
+const outcomeColumns = ['id', 'status', 'attempts', 'next_attempt_at', 'last_status', 'last_error', 'delivered_at', 'updated_at'] as const satisfies readonly (keyof DeliveryOutcome)[];
+// PostgreSQL types a VALUES list's parameters as text unless told: each is cast to its column's type.
+const outcomeCasts = ['text', 'text', 'int4', 'int8', 'int4', 'text', 'int8', 'int8'];
+
+/**
+ * The states attempts left deliveries in, for a batch of deliveries in one statement (UPDATE … FROM a VALUES
+ * list, on both stores).
+ */
+export async function recordDeliveryOutcomes(db: Db, outcomes: DeliveryOutcome[]): Promise<void> {
+  const one = db.dialect === 'postgres' ? `(${outcomeCasts.map((t) => `?::${t}`).join(', ')})` : `(${marks(outcomeColumns.length)})`;
+  const sets = outcomeColumns.slice(1).map((c) => `${c} = v.${c}`).join(', ');
+  for (let i = 0; i < outcomes.length; i += 200) {
+    const part = outcomes.slice(i, i + 200);
+    await rawRun(
+      db,
+      `WITH v(${outcomeColumns.join(', ')}) AS (VALUES ${part.map(() => one).join(', ')})
+       UPDATE webhook_deliveries SET ${sets} FROM v WHERE webhook_deliveries.id = v.id`,
+      part.flatMap((o) => outcomeColumns.map((c) => o[c])),
+    );
+  }
+}
 
 /** The state an attempt leaves a delivery in (hot path: one plain statement). */
 export async function recordDeliveryOutcome(

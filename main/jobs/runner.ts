@@ -20,14 +20,14 @@ import os from 'node:os';
 import * as jobs from '../../db/jobs.ts';
 import { describeStorageError } from '../../db/errors.ts';
 import { newId } from '../../db/ids.ts';
-import { tryLockKey } from '../../db/locks.ts';
+import { tryLockKeys } from '../../db/locks.ts';
 import { checkpoint, takeOverCheckpoints } from '../../db/maintenance.ts';
 import * as processes from '../../db/processes.ts';
 import { listenForSignals, publishOnCommit, pruneSignals, type SignalListener } from '../../db/signals.ts';
 import type { Store, Tx } from '../../db/store.ts';
 import type { TopicName } from '../../preload/contract.ts';
 import { jobKinds as registeredKinds } from './kinds.ts';
-import type { ClaimedJob, JobContext, JobKind, JobResult } from './types.ts';
+import type { ClaimedJob, JobContext, JobKind, JobResult, KeyLimits } from './types.ts';
 
 export interface RunnerOptions {
   store: Store;
@@ -292,6 +292,9 @@ export class JobRunner {
       waiters.forEach((w) => w());
     }
     let wait = this.pollMs;
+    // With jobs running, a finishing one starts the next step (or the poll does): no query for the next due time,
+    // which on a hub cost a round trip between every two steps. A job due within the poll may then wait for it.
+    if (this.inFlight.size > 0) return this.schedule(this.completions.length ? 0 : wait);
     try {
       // A job due later sets the wait. Jobs due now that this claim left are held by their keys' limits (or by
       // another runner claiming them): a finishing job wakes this runner, otherwise the poll looks again.
@@ -449,28 +452,41 @@ export class JobRunner {
     if (keys.length >= visit) this.claimCut = true; // more keys may have work than this claim visits
     const share = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...keys]).size);
     // Keys with room here, locked for count-then-claim (a key another runner is claiming now waits for next time).
-    const open: string[] = [];
-    for (const k of keys) {
-      if ((this.keyedByKey.get(k) ?? 0) >= share) continue;
-      if (await tryLockKey(tx, `jobs:key:${k}`)) open.push(k);
-    }
-    const claimedNow = await jobs.claimedPerKey(tx, open);
-    const picked: Claimed[] = [];
-    for (const key of open) {
-      if (picked.length >= free) {
-        this.keyCursor = key === open[0] ? null : open[open.indexOf(key) - 1]; // the next claim starts here
+    const withRoom = keys.filter((k) => (this.keyedByKey.get(k) ?? 0) < share);
+    const open = new Set(await tryLockKeys(tx, withRoom.map((k) => `jobs:key:${k}`)));
+    // Each key's room in this claim, in visiting order, until the free slots are handed out.
+    const rooms: [string, number][] = [];
+    let handed = 0;
+    for (const key of withRoom) {
+      if (!open.has(`jobs:key:${key}`)) continue;
+      if (handed >= free) {
+        this.keyCursor = rooms[rooms.length - 1][0]; // the next claim starts after the last key served
         break;
       }
-      const room = Math.min(share - (this.keyedByKey.get(key) ?? 0), free - picked.length);
-      const rows = await jobs.dueJobsOfKey(tx, key, this.opts.queues ?? null, now, room);
-      if (rows.length === 0) continue;
-      const kind = this.kinds[rows[0].kind];
-      let take = rows;
-      if (kind) {
-        const limit = (await kind.concurrencyLimit?.(tx, key)) ?? Infinity;
-        take = rows.slice(0, Math.max(0, limit - (claimedNow.get(key) ?? 0)));
-      }
-      const rate = kind ? ((await kind.rateLimit?.(tx, key)) ?? null) : null;
+      const room = Math.min(share - (this.keyedByKey.get(key) ?? 0), free - handed);
+      rooms.push([key, room]);
+      handed += room;
+    }
+    if (rooms.length === 0) return [];
+    const claimedNow = await jobs.claimedPerKey(tx, rooms.map(([k]) => k));
+    const rowsOf = new Map<string, jobs.ClaimRow[]>();
+    for (const row of await jobs.dueJobsOfKeys(tx, rooms, this.opts.queues ?? null, now)) {
+      rowsOf.set(row.concurrency_key!, [...(rowsOf.get(row.concurrency_key!) ?? []), row]);
+    }
+    // The limits of every key, one call per kind (a key's kind is that of its first job).
+    const limits = new Map<string, KeyLimits>();
+    const keysOfKind = new Map<string, string[]>();
+    for (const [key, list] of rowsOf) keysOfKind.set(list[0].kind, [...(keysOfKind.get(list[0].kind) ?? []), key]);
+    for (const [kindName, ks] of keysOfKind) {
+      const got = await this.kinds[kindName]?.keyLimits?.(tx, ks);
+      for (const k of ks) limits.set(k, got?.get(k) ?? {});
+    }
+    const picked: Claimed[] = [];
+    for (const [key] of rooms) {
+      const list = rowsOf.get(key);
+      if (!list) continue;
+      const { concurrency = Infinity, ratePerSecond = null } = limits.get(key) ?? {};
+      const take = list.slice(0, Math.max(0, concurrency - (claimedNow.get(key) ?? 0)));
       for (const row of take) {
         if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
@@ -478,14 +494,16 @@ export class JobRunner {
           this.claimCut = true;
           continue;
         }
-        if (rate) {
+        if (ratePerSecond) {
           // A send slot shared by every runner; a slot further than a second away stays for a later claim.
-          const slot = await jobs.takeThrottleSlot(tx, `jobs:rate:${key}`, 1000 / rate, now, 1000);
+          const slot = await jobs.takeThrottleSlot(tx, `jobs:rate:${key}`, 1000 / ratePerSecond, now, 1000);
           if (slot === null) break;
           picked.push({ ...row, notBefore: slot });
         } else picked.push(row);
       }
     }
+    // Keys that took less than their room leave slots that keys after the cursor may want: look again at once.
+    if (this.keyCursor !== null && picked.length < handed) this.claimCut = true;
     return picked;
   }
 
@@ -574,9 +592,7 @@ export class JobRunner {
     const cache = new Map<string, unknown>(); // handlers' per-transaction cache (JobResult.commit's `batch`)
     const counted = { finished: 0, failed: 0 };
     try {
-      await tx.savepoint(async (sp) => {
-        for (const c of batch) await this.record(sp, c, now, cache, counted);
-      });
+      await tx.savepoint((sp) => this.recordSome(sp, batch, now, cache, counted));
       this.stats.finished += counted.finished;
       this.stats.failed += counted.failed;
       return batch.flatMap((c) => c.messages);
@@ -588,7 +604,7 @@ export class JobRunner {
     for (const c of batch) {
       const one = { finished: 0, failed: 0 };
       try {
-        await tx.savepoint((sp) => this.record(sp, c, now, cache, one));
+        await tx.savepoint((sp) => this.recordSome(sp, [c], now, cache, one));
         this.stats.finished += one.finished;
         this.stats.failed += one.failed;
         published.push(...c.messages);
@@ -602,7 +618,24 @@ export class JobRunner {
     return published;
   }
 
-  private async record(tx: Tx, c: Completion, now: number, cache: Map<string, unknown>, counted: { finished: number; failed: number }): Promise<void> {
+  /**
+   * Record completions in one savepoint: the jobs that finish are marked done by one statement, then each result's
+   * `commit` runs, then the writes the commits collected (CommitInfo.collect) go, one statement per kind of write.
+   */
+  private async recordSome(tx: Tx, batch: Completion[], now: number, cache: Map<string, unknown>, counted: { finished: number; failed: number }): Promise<void> {
+    const finishing = batch.filter((c) => c.error === undefined && (c.result || {}).retryAt === undefined);
+    const owned = await jobs.finishJobs(tx, finishing.map((c) => ({ id: c.job.id, note: (c.result || {}).note ?? null })), this.workerId, now);
+    const keysOfKind = new Map<string, Set<string>>();
+    for (const c of batch) {
+      if (c.job.concurrency_key) keysOfKind.set(c.job.kind, (keysOfKind.get(c.job.kind) ?? new Set()).add(c.job.concurrency_key));
+    }
+    for (const [kind, keys] of keysOfKind) await this.kinds[kind]?.beforeRecording?.(tx, [...keys].sort(), cache);
+    const collected = new CollectedWrites();
+    for (const c of batch) await this.record(tx, c, now, cache, counted, owned, collected);
+    await collected.write(tx);
+  }
+
+  private async record(tx: Tx, c: Completion, now: number, cache: Map<string, unknown>, counted: { finished: number; failed: number }, finished: Set<string>, collected: CollectedWrites): Promise<void> {
     const { job } = c;
     if (c.error !== undefined) {
       const message = errorText(c.error);
@@ -620,10 +653,26 @@ export class JobRunner {
     let ownsClaim: boolean;
     if (r.retryAt !== undefined) ownsClaim = await jobs.rescheduleJob(tx, job.id, this.workerId, r.retryAt, r.note ?? null, r.refund ?? false);
     else {
-      ownsClaim = await jobs.finishJob(tx, job.id, this.workerId, 'done', r.note ?? null, now);
+      ownsClaim = finished.has(job.id); // marked done by recordSome
       if (ownsClaim) counted.finished++;
     }
-    await r.commit?.(tx, { ownsClaim, batch: cache });
+    await r.commit?.(tx, { ownsClaim, batch: cache, collect: (name, item, write) => collected.add(name, item, write) });
+  }
+}
+
+/** The writes results collected in one savepoint (CommitInfo.collect), by name, in the order names first came. */
+class CollectedWrites {
+  private readonly groups = new Map<string, { items: unknown[]; write: (tx: Tx, items: unknown[]) => Promise<unknown> }>();
+
+  add<T>(name: string, item: T, write: (tx: Tx, items: T[]) => Promise<unknown>): void {
+    const g = this.groups.get(name);
+    if (g) g.items.push(item);
+    else this.groups.set(name, { items: [item], write: write as (tx: Tx, items: unknown[]) => Promise<unknown> });
+  }
+
+  async write(tx: Tx): Promise<void> {
+    for (const g of this.groups.values()) await g.write(tx, g.items);
+    this.groups.clear();
   }
 }
 

@@ -35,11 +35,23 @@ export interface JobContext {
  *   count as an attempt, e.g. it waited for the network).
  */
 export type JobResult = void | {
-  commit?: (tx: Tx, info: { ownsClaim: boolean; batch?: Map<string, unknown> }) => void | Promise<void>;
+  commit?: (tx: Tx, info: CommitInfo) => void | Promise<void>;
   retryAt?: number;
   refund?: boolean;
   note?: string;
 };
+
+export interface CommitInfo {
+  ownsClaim: boolean;
+  batch?: Map<string, unknown>;
+  /**
+   * A write that many results make alike (an attempt row, a delivery's outcome): the items of one `name` are
+   * written together by one call of `write`, after every result of the batch ran its `commit`, still inside the
+   * recording transaction (atomic with the rest). One statement for a batch instead of one per job: on a hub,
+   * one round trip. Only for writes that nothing later in the same batch reads. Absent: write at once.
+   */
+  collect?<T>(name: string, item: T, write: (tx: Tx, items: T[]) => Promise<unknown>): void;
+}
 
 export type JobHandler = (ctx: JobContext, args: Record<string, unknown>) => JobResult | Promise<JobResult>;
 
@@ -61,13 +73,25 @@ export interface JobKind {
   every?: number;
   /** Runs inside the claim transaction for the jobs of this kind just claimed (e.g. mark rows "in progress"). */
   onClaim?(tx: Tx, jobs: ClaimedJob[], now: number): Promise<void>;
+  /**
+   * Runs in the recording transaction before the results of this kind's jobs run their `commit`s, with the
+   * concurrency keys of those jobs (sorted) and the transaction's cache: read, and lock, what the commits will
+   * write, for all of them in one statement.
+   */
+  beforeRecording?(tx: Tx, keys: string[], batch: Map<string, unknown>): Promise<void>;
   /** Runs inside the transaction that takes stale claims back (their worker died). */
   onReclaim?(tx: Tx, jobs: ClaimedJob[], now: number): Promise<void>;
-  /** Limit of claimed jobs per `concurrency_key`, across every runner on the store. */
-  concurrencyLimit?(db: Db, key: string): Promise<number>;
   /**
-   * Starts per second allowed for a `concurrency_key` across every runner (null = no limit). The claim hands out
-   * send slots (db/jobs.ts takeThrottleSlot); the handler waits until `ctx.job.notBefore`.
+   * The limits of concurrency keys, for every key of this kind a claim is about to take jobs of (one call, one
+   * query, per claim): `concurrency` is the most claimed jobs of the key across every runner on the store (no
+   * limit when absent); `ratePerSecond` the starts per second across every runner (null or absent: none). The
+   * claim hands out send slots for a rate (db/jobs.ts takeThrottleSlot); the handler waits until
+   * `ctx.job.notBefore`.
    */
-  rateLimit?(db: Db, key: string): Promise<number | null>;
+  keyLimits?(db: Db, keys: string[]): Promise<Map<string, KeyLimits>>;
+}
+
+export interface KeyLimits {
+  concurrency?: number;
+  ratePerSecond?: number | null;
 }

@@ -6,7 +6,7 @@ import { loadEventRows, type EventTableName } from '../../db/events.ts';
 import { newId, toIso } from '../../db/ids.ts';
 import * as jobsDb from '../../db/jobs.ts';
 import type { Db, Tx } from '../../db/store.ts';
-import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
+import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
 import * as db from '../../db/webhooks.ts';
 import { eventType } from '../events/registry.ts';
 import type { ClaimedJob, JobContext, JobKind, JobResult } from '../jobs/types.ts';
@@ -18,7 +18,8 @@ import { SecretBox, signatureHeader } from './secrets.ts';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
 export const DELIVER_KIND = 'webhooks.deliver';
-export const endpointKey = (endpointId: string) => `webhooks:endpoint:${endpointId}`;
+const ENDPOINT_KEY_PREFIX = 'webhooks:endpoint:';
+export const endpointKey = (endpointId: string) => `${ENDPOINT_KEY_PREFIX}${endpointId}`;
 
 // ---------------------------------------------------------------- shared writes (also used by handlers)
 
@@ -162,12 +163,22 @@ async function takeClaimed(s: Db, id: string): Promise<WebhookDeliveriesTable | 
 function endpointForBurst(s: Db, r: Resources, id: string): Promise<WebhookEndpointsTable | undefined> {
   let ep = r.burst.get(id);
   if (!ep) {
-    ep = db.endpointById(s, id);
+    const claimed = claimedEndpoints.get(id);
+    claimedEndpoints.delete(id);
+    ep = claimed && claimed.at > Date.now() - 1000 ? Promise.resolve(claimed.row) : db.endpointById(s, id);
     if (r.burst.size === 0) setImmediate(() => r.burst.clear());
     r.burst.set(id, ep);
   }
   return ep;
 }
+
+/**
+ * Endpoint rows as the claim transaction read them for their limits (keyLimits), taken by the first job of the
+ * claim that sends to each: the jobs start right after the claim commits, so the row is as fresh as a read then
+ * (a hub dispatcher saved one round trip per endpoint per claim, each waited for before the request). A row not
+ * taken within a second is not used.
+ */
+const claimedEndpoints = new Map<string, { row: WebhookEndpointsTable; at: number }>();
 
 function secretOf(r: Resources, enc: string): string {
   let plain = r.secrets.get(enc);
@@ -327,8 +338,8 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   return {
     retryAt: decision.status === 'retrying' ? decision.nextAt! : undefined,
     note: decision.status === 'delivered' ? undefined : describeFailure(result),
-    commit: async (tx, { ownsClaim, batch }) => {
-      await db.insertAttempt(tx, {
+    commit: async (tx, { ownsClaim, batch, collect }) => {
+      const attempt: WebhookAttemptsTable = {
         id: orderedId(at), account_id: d.account_id, delivery_id: d.id, endpoint_id: ep.id, url: ep.url,
         request_headers: JSON.stringify(redactHeaders(headers, headerNames(ep))), body_size: Buffer.byteLength(d.payload),
         response_status: result.status, response_headers: result.headers ? JSON.stringify(result.headers) : null,
@@ -336,13 +347,20 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
         error_kind: result.errorKind ?? (decision.status === 'delivered' ? null : 'http'),
         error_message: decision.status === 'delivered' ? null : describeFailure(result),
         duration_ms: result.durationMs, trigger: manual ? 'manual' : 'scheduled', triggered_by: manual ? by : null, created_at: at,
-      });
+      };
+      // Attempts are only inserted, so a batch's go in one statement at its end. So does a delivery's outcome when
+      // it was delivered (the common case): nothing else in the batch writes a delivery that is being sent. A
+      // failure is written at once, before the breaker and disabling below act on the endpoint's deliveries.
+      if (collect) collect('webhooks.attempts', attempt, db.insertAttempts);
+      else await db.insertAttempt(tx, attempt);
       if (!ownsClaim) return;
-      await db.recordDeliveryOutcome(tx, d.id, {
-        status: decision.status, attempts: d.attempts + 1, next_attempt_at: decision.nextAt, last_status: result.status,
+      const outcome: db.DeliveryOutcome = {
+        id: d.id, status: decision.status, attempts: d.attempts + 1, next_attempt_at: decision.nextAt, last_status: result.status,
         last_error: decision.status === 'delivered' ? null : describeFailure(result),
         delivered_at: decision.status === 'delivered' ? at : d.delivered_at, updated_at: at,
-      });
+      };
+      if (collect && decision.status === 'delivered') collect('webhooks.outcomes', outcome, db.recordDeliveryOutcomes);
+      else await db.recordDeliveryOutcome(tx, d.id, outcome);
       if (manual && decision.status === 'retrying') await jobsDb.setJobArgs(tx, ctx.job.id, { deliveryId: d.id }, 0);
       // The delivery failed for good: so did its job (the Jobs page counts it as failed, with the reason).
       if (decision.status === 'failed') await jobsDb.markDoneJobFailed(tx, ctx.job.id, describeFailure(result));
@@ -365,7 +383,7 @@ export async function releaseHeld(tx: Tx, accountId: string, endpointId: string,
 }
 
 async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions, batch?: Map<string, unknown>): Promise<void> {
-  const cacheKey = `webhooks:endpoint:${endpointId}`;
+  const cacheKey = endpointKey(endpointId);
   const cached = batch?.get(cacheKey) as WebhookEndpointsTable | undefined;
   // Read (and on PostgreSQL lock) once per recording transaction: the row then changes only through `update`.
   const ep = cached ?? (await db.endpointForUpdate(tx, endpointId))!;
@@ -502,8 +520,21 @@ export const webhooksJobKinds: Record<string, JobKind> = {
     handle: deliver,
     onClaim: async (tx, jobs, now) => rememberClaimed(jobs, await db.markDelivering(tx, deliveryIdsOf(jobs), now)),
     onReclaim: (tx, jobs, now) => db.unmarkDelivering(tx, deliveryIdsOf(jobs), now),
-    concurrencyLimit: async (s, key) => (await db.endpointById(s, key.slice('webhooks:endpoint:'.length)))?.concurrency ?? 4,
-    rateLimit: async (s, key) => (await db.endpointById(s, key.slice('webhooks:endpoint:'.length)))?.rate_limit ?? null,
+    // The endpoints whose health the results will write, read and locked in one statement (recordEndpointHealth).
+    beforeRecording: async (tx, keys, batch) => {
+      const missing = keys.filter((k) => !batch.has(k));
+      for (const ep of await db.endpointsForUpdate(tx, missing.map((k) => k.slice(ENDPOINT_KEY_PREFIX.length)))) batch.set(endpointKey(ep.id), ep);
+    },
+    keyLimits: async (s, keys) => {
+      const rows = await db.endpointsByIds(s, keys.map((k) => k.slice(ENDPOINT_KEY_PREFIX.length)));
+      const at = Date.now();
+      for (const row of rows.values()) claimedEndpoints.set(row.id, { row, at });
+      // An endpoint deleted meanwhile: the default limit (its jobs end at once, with nothing to send).
+      return new Map(keys.map((k) => {
+        const ep = rows.get(k.slice(ENDPOINT_KEY_PREFIX.length));
+        return [k, { concurrency: ep?.concurrency ?? 4, ratePerSecond: ep?.rate_limit ?? null }];
+      }));
+    },
   },
   'webhooks.retryFailed': { queue: WEBHOOKS_QUEUE, handle: retryFailed },
   'webhooks.sweep': { queue: 'maintenance', handle: sweep, every: 15 * 60_000 },

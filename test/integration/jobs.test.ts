@@ -43,6 +43,8 @@ async function add(s: Db, accountId: string, kind: string, args: Record<string, 
   await enqueueJob(s, { id, accountId, queue: 'test', kind, args, runAt: Date.now(), createdAt: Date.now(), ...extra });
   return id;
 }
+/** Kind limits for tests: every key of the kind at most `n` claimed at once. */
+const limitOf = (n: number): JobKind['keyLimits'] => async (_db, keys) => new Map(keys.map((k) => [k, { concurrency: n }]));
 const job = (app: App, id: string) => sqlRow<any>(app, 'SELECT * FROM jobs WHERE id = ?', id);
 const countDone = (app: App) => sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status = 'done'`);
 
@@ -284,7 +286,7 @@ describe('two runners on one store', () => {
     const kinds: Record<string, JobKind> = {
       'test.limited': {
         queue: 'test',
-        concurrencyLimit: async () => 2,
+        keyLimits: limitOf(2),
         // Claim transactions that stay open a while (a hub far away), so that the two runners' claims overlap: each
         // must respect what the other is claiming right now, not only what it has committed. (PostgreSQL only:
         // SQLite's claims never overlap, and a transaction there must not wait on a timer.)
@@ -313,8 +315,8 @@ describe('two runners on one store', () => {
     const runs = new Map<string, number>();
     const count = (c: { job: { id: string } }) => void runs.set(c.job.id, (runs.get(c.job.id) ?? 0) + 1);
     const kinds: Record<string, JobKind> = {
-      'test.roomy': { queue: 'test', concurrencyLimit: async () => 5, handle: count },
-      'test.narrow': { queue: 'test', concurrencyLimit: async () => 1, handle: count },
+      'test.roomy': { queue: 'test', keyLimits: limitOf(5), handle: count },
+      'test.narrow': { queue: 'test', keyLimits: limitOf(1), handle: count },
     };
     // First round (4 free slots, 8 read): the roomy job, then the narrow key's backlog, saturated after one. The
     // second round skips the narrow key and reads the roomy job again, still `ready` until the claim is written.
@@ -336,7 +338,7 @@ describe('two runners on one store', () => {
     const gate = new Promise<void>((r) => (release = r));
     const done: string[] = [];
     const kinds: Record<string, JobKind> = {
-      'test.stuck': { queue: 'test', concurrencyLimit: async () => 1, handle: async () => { await gate; } },
+      'test.stuck': { queue: 'test', keyLimits: limitOf(1), handle: async () => { await gate; } },
       'test.free': { queue: 'test', handle: (c) => void done.push(c.job.id) },
     };
     await app.store.transaction(async (tx) => {
