@@ -86,15 +86,23 @@ export async function dueJobsOfKey(tx: Tx, key: string, queues: string[] | null,
 }
 
 /**
- * dueJobsOfKey for several keys, each with its own limit, in the order given: on PostgreSQL one statement (a
- * lateral read per key, rows locked, rows another runner holds skipped); on SQLite one indexed read per key.
+ * dueJobsOfKey for several keys, each with its own limit, in the order given, and how many jobs of each key are
+ * claimed right now by every runner (claimedPerKey; read after the keys' locks were taken, in an earlier
+ * statement). PostgreSQL: one statement (a lateral read per key, rows locked, rows another runner holds skipped,
+ * the count beside them). SQLite: one indexed read per key and one count.
  */
-export async function dueJobsOfKeys(tx: Tx, rooms: [key: string, limit: number][], queues: string[] | null, now: number): Promise<ClaimRow[]> {
-  if (rooms.length === 0) return [];
-  if (tx.dialect === 'sqlite' || rooms.length === 1) {
-    const out: ClaimRow[] = [];
-    for (const [key, limit] of rooms) out.push(...(await dueJobsOfKey(tx, key, queues, now, limit)));
-    return out;
+export async function dueJobsOfKeys(
+  tx: Tx,
+  rooms: [key: string, limit: number][],
+  queues: string[] | null,
+  now: number,
+): Promise<{ rows: ClaimRow[]; claimedNow: Map<string, number> }> {
+  if (rooms.length === 0) return { rows: [], claimedNow: new Map() };
+  if (tx.dialect === 'sqlite') {
+    const claimedNow = await claimedPerKey(tx, rooms.map(([k]) => k));
+    const rows: ClaimRow[] = [];
+    for (const [key, limit] of rooms) rows.push(...(await dueJobsOfKey(tx, key, queues, now, limit)));
+    return { rows, claimedNow };
   }
   const params: unknown[] = [rooms.map(([k]) => k), rooms.map(([, n]) => n), now];
   let queueFilter = '';
@@ -102,15 +110,22 @@ export async function dueJobsOfKeys(tx: Tx, rooms: [key: string, limit: number][
     queueFilter = ' AND j.queue = ANY(?::text[])';
     params.push(queues);
   }
-  return rawAll<ClaimRow>(
+  const found = await rawAll<ClaimRow & { claimed_now: number }>(
     tx,
-    `SELECT ${claimColumns} FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS k(key, n, i)
+    `SELECT ${claimColumns}, (SELECT count(*)::int FROM jobs c WHERE c.status = 'claimed' AND c.concurrency_key = k.key) AS claimed_now
+     FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS k(key, n, i)
      CROSS JOIN LATERAL (
        SELECT ${claimColumns}, j.priority, j.run_at, j.seq FROM jobs j WHERE j.status = 'ready' AND j.run_at <= ? AND j.concurrency_key = k.key${queueFilter}
        ORDER BY j.priority DESC, j.run_at, j.seq LIMIT k.n FOR UPDATE SKIP LOCKED
      ) c ORDER BY k.i, c.priority DESC, c.run_at, c.seq`,
     params,
   );
+  const claimedNow = new Map<string, number>();
+  const rows = found.map(({ claimed_now, ...row }) => {
+    claimedNow.set(row.concurrency_key!, claimed_now);
+    return row;
+  });
+  return { rows, claimedNow };
 }
 
 function dueWhere(queues: string[] | null, now: number): { where: string[]; params: unknown[] } {

@@ -28,12 +28,6 @@ export async function endpointsByIds(db: Db, ids: string[]): Promise<Map<string,
  * KEY SHARE on its row; FOR UPDATE conflicts with that, so two dispatchers each holding the share and asking for
  * the upgrade deadlocked.
  */
-/** endpointForUpdate for several endpoints, locked in id order (the order every runner takes them in). */
-export async function endpointsForUpdate(tx: Tx, ids: string[]): Promise<WebhookEndpointsTable[]> {
-  if (ids.length === 0) return [];
-  return rawAll<WebhookEndpointsTable>(tx, `SELECT * FROM webhook_endpoints WHERE id IN (${marks(ids.length)}) ORDER BY id${tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : ''}`, ids);
-}
-
 export const endpointForUpdate = (tx: Tx, id: string) =>
   rawFirst<WebhookEndpointsTable>(tx, `SELECT * FROM webhook_endpoints WHERE id = ?${tx.dialect === 'postgres' ? ' FOR NO KEY UPDATE' : ''}`, [id]);
 

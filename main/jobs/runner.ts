@@ -56,6 +56,13 @@ export interface RunnerOptions {
   log?: (msg: string) => void;
   /** Listen for other processes' commits (NOTIFY / data_version) to wake at once (default true). */
   listen?: boolean;
+  /**
+   * Record results and claim jobs in two transactions that run side by side (default on PostgreSQL), instead of
+   * one transaction that does both (default on SQLite, where a commit is the largest fixed cost and there is one
+   * connection). On a hub each is a chain of round trips: a slot that frees waits only for the claim in progress,
+   * not for a recording ahead of it, and the dispatcher and the server work at the same time.
+   */
+  splitSteps?: boolean;
 }
 
 interface Completion {
@@ -107,15 +114,19 @@ export class JobRunner {
   private readonly lightConcurrency: number;
   /** The key after which the next claim starts visiting keys (round-robin over endpoints). */
   private keyCursor: string | null = null;
-  /** The last claim stopped before it saw everything that may be ready (a next claim may find more). */
-  private claimCut = false;
+  /** Record and claim in separate transactions that run side by side (see RunnerOptions.splitSteps). */
+  private readonly splitSteps: boolean;
+  /** A claim step (on SQLite: the step) is running / is wanted again when it ends; the same for recording. */
+  private claiming = false;
+  private claimAgain = false;
+  private recording = false;
+  /** The last claim left due jobs of a key because of the key's limit across runners. */
+  private heldByLimit = false;
   private completions: Completion[] = [];
   private timer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private flushScheduled = false;
   private running = false;
-  private ticking = false;
-  private tickAgain = false;
   private readonly abort = new AbortController();
   private lastHousekeeping = 0;
   private lastEnsure = 0;
@@ -133,6 +144,7 @@ export class JobRunner {
     this.kinds = opts.kinds ?? registeredKinds;
     this.concurrency = opts.concurrency ?? 32;
     this.lightConcurrency = opts.lightConcurrency ?? 4;
+    this.splitSteps = opts.splitSteps ?? opts.store.dialect === 'postgres';
     this.pollMs = opts.pollMs ?? 100;
     this.heartbeatMs = opts.heartbeatMs ?? 1_000;
     this.staleMs = opts.staleMs ?? 10_000;
@@ -185,7 +197,7 @@ export class JobRunner {
     await this.listener?.stop();
     this.abort.abort();
     await Promise.allSettled([...this.inFlight.values()]);
-    while (this.ticking) await new Promise((r) => setTimeout(r, 5));
+    while (this.claiming || this.recording) await new Promise((r) => setTimeout(r, 5));
     await this.flush();
     try {
       await jobs.releaseWorker(this.store, this.workerId, this.now());
@@ -235,19 +247,39 @@ export class JobRunner {
   private async tick(): Promise<void> {
     this.timer = null;
     if (!this.running) return;
-    if (this.ticking) {
-      this.tickAgain = true;
+    if (this.splitSteps && this.completions.length) void this.recordStep();
+    if (this.claiming) {
+      this.claimAgain = true;
       return;
     }
-    this.ticking = true;
+    this.claiming = true;
     try {
       await this.step();
     } finally {
-      this.ticking = false;
-      if (this.tickAgain && this.running) {
-        this.tickAgain = false;
+      this.claiming = false;
+      if (this.claimAgain && this.running) {
+        this.claimAgain = false;
         this.schedule(0);
       }
+    }
+  }
+
+  /** splitSteps: record the results that finished, in a transaction of their own (one at a time). */
+  private async recordStep(): Promise<void> {
+    if (this.recording) return; // it records what finished meanwhile when it ends
+    this.recording = true;
+    try {
+      while (this.running && this.completions.length) {
+        if (!(await this.flush())) await new Promise((r) => setTimeout(r, 200)); // kept; tried again shortly
+      }
+    } finally {
+      this.recording = false;
+    }
+    // A claim that a key's limit held back (its finished jobs still counted as claimed until now) looks again;
+    // with nothing left running, a step tells idle waiters, or polls.
+    if (this.running && (this.heldByLimit || this.inFlight.size === 0)) {
+      this.heldByLimit = false;
+      this.schedule(0);
     }
   }
 
@@ -257,14 +289,17 @@ export class JobRunner {
     const waiters = [...this.idleWaiters];
     let claimed: Claimed[] = [];
     let published: Completion['messages'] = [];
-    const batch = this.completions.splice(0);
+    const batch = this.splitSteps ? [] : this.completions.splice(0);
+    const cut = { value: false };
     try {
       await this.housekeeping();
+      const slots = this.freeSlots();
+      if (this.splitSteps && slots.keyed <= 0 && slots.light <= 0) return; // nothing to claim for
       const now = this.now();
       const t0 = performance.now();
       ({ published, claimed } = await this.store.transaction(async (tx) => {
         const published = await this.recordBatch(tx, batch, now);
-        const claimed = await this.claimInTx(tx, now);
+        const claimed = await this.claimInTx(tx, now, this.freeSlots(), cut);
         await publishOnCommit(tx, published.map(([accountId, topic, payload]) => ({ accountId, topic, payload })));
         return { published, claimed };
       }));
@@ -285,9 +320,9 @@ export class JobRunner {
     // Claim again at once only when this claim stopped short of what may be ready (keys it did not visit, rows
     // of an unknown kind failed in place of jobs). A claim that stopped at the keys' limits would find nothing
     // more: a finishing job starts the next step, so an empty transaction per step is not spent on it.
-    if (this.claimCut && free > 0) return this.schedule(0);
+    if (cut.value && free > 0) return this.schedule(0);
     if (slots.keyed <= 0 && slots.light <= 0) return; // a finishing job starts the next step
-    if (this.inFlight.size === 0 && this.completions.length === 0 && claimed.length === 0) {
+    if (this.inFlight.size === 0 && this.completions.length === 0 && claimed.length === 0 && !this.recording) {
       this.idleWaiters = this.idleWaiters.filter((w) => !waiters.includes(w));
       waiters.forEach((w) => w());
     }
@@ -406,20 +441,18 @@ export class JobRunner {
    * with a key (deliveries to an endpoint) share the keyed slots: each key within its own limit across every
    * runner (db counts under the key's lock) and within its fair share of this runner's slots.
    */
-  private async claimInTx(tx: Tx, now: number): Promise<Claimed[]> {
-    const free = this.freeSlots();
+  private async claimInTx(tx: Tx, now: number, free: { keyed: number; light: number }, cut: { value: boolean }): Promise<Claimed[]> {
     const picked: Claimed[] = [];
-    this.claimCut = false;
     if (free.light > 0) {
       for (const row of await jobs.dueUnkeyedJobs(tx, this.opts.queues ?? null, now, free.light)) {
         if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
-          this.claimCut = true;
+          cut.value = true;
         } else picked.push(row);
       }
     }
-    if (free.keyed > 0) picked.push(...(await this.pickKeyed(tx, now, free.keyed)));
+    if (free.keyed > 0) picked.push(...(await this.pickKeyed(tx, now, free.keyed, cut)));
     if (picked.length === 0) return [];
     const got = await jobs.claimJobs(tx, picked.map((r) => r.id), this.workerId, now);
     const claimedRows = picked.filter((r) => got.has(r.id));
@@ -440,7 +473,7 @@ export class JobRunner {
    * run: within its own limit across every runner (its claimed jobs counted under the key's lock) and within its
    * fair share of this runner's slots. Only those rows are read, however long a slow endpoint's backlog is.
    */
-  private async pickKeyed(tx: Tx, now: number, free: number): Promise<Claimed[]> {
+  private async pickKeyed(tx: Tx, now: number, free: number, cut: { value: boolean }): Promise<Claimed[]> {
     const visit = Math.max(16, free * 2);
     let keys = await jobs.keysWithReadyJobs(tx, this.keyCursor, visit);
     if (keys.length < visit && this.keyCursor !== null) {
@@ -449,7 +482,7 @@ export class JobRunner {
     }
     this.keyCursor = null;
     if (keys.length === 0) return [];
-    if (keys.length >= visit) this.claimCut = true; // more keys may have work than this claim visits
+    if (keys.length >= visit) cut.value = true; // more keys may have work than this claim visits
     const share = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...keys]).size);
     // Keys with room here, locked for count-then-claim (a key another runner is claiming now waits for next time).
     const withRoom = keys.filter((k) => (this.keyedByKey.get(k) ?? 0) < share);
@@ -468,9 +501,9 @@ export class JobRunner {
       handed += room;
     }
     if (rooms.length === 0) return [];
-    const claimedNow = await jobs.claimedPerKey(tx, rooms.map(([k]) => k));
+    const { rows, claimedNow } = await jobs.dueJobsOfKeys(tx, rooms, this.opts.queues ?? null, now);
     const rowsOf = new Map<string, jobs.ClaimRow[]>();
-    for (const row of await jobs.dueJobsOfKeys(tx, rooms, this.opts.queues ?? null, now)) {
+    for (const row of rows) {
       rowsOf.set(row.concurrency_key!, [...(rowsOf.get(row.concurrency_key!) ?? []), row]);
     }
     // The limits of every key, one call per kind (a key's kind is that of its first job).
@@ -487,11 +520,12 @@ export class JobRunner {
       if (!list) continue;
       const { concurrency = Infinity, ratePerSecond = null } = limits.get(key) ?? {};
       const take = list.slice(0, Math.max(0, concurrency - (claimedNow.get(key) ?? 0)));
+      if (take.length < list.length) this.heldByLimit = true;
       for (const row of take) {
         if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
-          this.claimCut = true;
+          cut.value = true;
           continue;
         }
         if (ratePerSecond) {
@@ -503,7 +537,7 @@ export class JobRunner {
       }
     }
     // Keys that took less than their room leave slots that keys after the cursor may want: look again at once.
-    if (this.keyCursor !== null && picked.length < handed) this.claimCut = true;
+    if (this.keyCursor !== null && picked.length < handed) cut.value = true;
     return picked;
   }
 
@@ -564,9 +598,12 @@ export class JobRunner {
     });
   }
 
-  /** Record finished jobs without claiming (used while stopping). */
-  private async flush(): Promise<void> {
-    if (this.completions.length === 0) return;
+  /**
+   * Record finished jobs without claiming (splitSteps, and while stopping). False when the transaction failed:
+   * the results are kept for the next try (a runner that stops leaves their claims to be taken back).
+   */
+  private async flush(): Promise<boolean> {
+    if (this.completions.length === 0) return true;
     const batch = this.completions.splice(0);
     let published: Completion['messages'] = [];
     try {
@@ -576,9 +613,12 @@ export class JobRunner {
       });
     } catch (err) {
       this.opts.log?.(`[jobs] recording results failed: ${(err as Error).message}`);
-      return;
+      this.completions.unshift(...batch);
+      return false;
     }
+    this.stats.flushes++;
     for (const [accountId, topic, payload] of published) this.opts.publish(accountId, topic, payload);
+    return true;
   }
 
   /**

@@ -382,12 +382,27 @@ export async function releaseHeld(tx: Tx, accountId: string, endpointId: string,
   return n;
 }
 
+/** An endpoint row in a recording transaction's cache, and whether this transaction holds its lock. */
+interface HealthRow {
+  row: WebhookEndpointsTable;
+  locked: boolean;
+}
+
 async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string, decision: Decision, at: number, o: WebhookDispatchOptions, batch?: Map<string, unknown>): Promise<void> {
   const cacheKey = endpointKey(endpointId);
-  const cached = batch?.get(cacheKey) as WebhookEndpointsTable | undefined;
-  // Read (and on PostgreSQL lock) once per recording transaction: the row then changes only through `update`.
-  const ep = cached ?? (await db.endpointForUpdate(tx, endpointId))!;
-  if (!cached) batch?.set(cacheKey, ep);
+  let cached = batch?.get(cacheKey) as HealthRow | undefined;
+  // A success that changes nothing (no failures to clear, last success under a second old) writes nothing and
+  // takes no lock, so two recording transactions of the same endpoint do not wait for each other; whatever else
+  // writes the row is read again under its lock (on PostgreSQL FOR NO KEY UPDATE), once per recording
+  // transaction: the row then changes only through `update`.
+  const quiet = (e: WebhookEndpointsTable) =>
+    decision.status === 'delivered' && e.consecutive_failures === 0 && e.paused_until === null && e.failing_since === null && (e.last_success_at ?? 0) >= at - 1000;
+  if (cached && !cached.locked && quiet(cached.row)) return;
+  if (!cached?.locked) {
+    cached = { row: (await db.endpointForUpdate(tx, endpointId))!, locked: true };
+    batch?.set(cacheKey, cached);
+  }
+  const ep = cached.row;
   const update = async (patch: Partial<WebhookEndpointsTable>) => {
     await db.updateEndpoint(tx, ep.account_id, ep.id, patch);
     Object.assign(ep, patch);
@@ -520,10 +535,13 @@ export const webhooksJobKinds: Record<string, JobKind> = {
     handle: deliver,
     onClaim: async (tx, jobs, now) => rememberClaimed(jobs, await db.markDelivering(tx, deliveryIdsOf(jobs), now)),
     onReclaim: (tx, jobs, now) => db.unmarkDelivering(tx, deliveryIdsOf(jobs), now),
-    // The endpoints whose health the results will write, read and locked in one statement (recordEndpointHealth).
+    // The endpoints whose health the results may write, read in one statement (recordEndpointHealth locks one
+    // only when it writes it).
     beforeRecording: async (tx, keys, batch) => {
       const missing = keys.filter((k) => !batch.has(k));
-      for (const ep of await db.endpointsForUpdate(tx, missing.map((k) => k.slice(ENDPOINT_KEY_PREFIX.length)))) batch.set(endpointKey(ep.id), ep);
+      for (const row of (await db.endpointsByIds(tx, missing.map((k) => k.slice(ENDPOINT_KEY_PREFIX.length)))).values()) {
+        batch.set(endpointKey(row.id), { row, locked: false } satisfies HealthRow);
+      }
     },
     keyLimits: async (s, keys) => {
       const rows = await db.endpointsByIds(s, keys.map((k) => k.slice(ENDPOINT_KEY_PREFIX.length)));
