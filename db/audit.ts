@@ -2,7 +2,7 @@
 // as-of, compare), the account-wide audit list and the workspace's signing key. The canonical form lives in
 // db/audit-canonical.ts; review bundle files (always SQLite, whatever the store) in db/audit-bundle.ts.
 import { CHAINED_COLUMNS, CHAINED_TABLES, GENESIS, canonicalRow, linkHash, type ChainedTable } from './audit-canonical.ts';
-import { marks, rawAll, rawArrays, rawFirst, rawRun, type Db, type Store, type Tx } from './sql.ts';
+import { marks, rawAll, rawArrays, rawFirst, rawRun, type Db, type RowWrite, type Store, type Tx } from './sql.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The chain
@@ -23,12 +23,17 @@ export async function chainHead(db: Db, accountId: string): Promise<{ seq: numbe
   return rawFirst<{ seq: number; hash: string }>(db, 'SELECT seq, hash FROM audit_chain WHERE account_id = ? ORDER BY seq DESC LIMIT 1', [accountId]);
 }
 
+/** The statement that writes a link (given to the event's writes by the chain hook, or run by insertLink). */
+export function linkWrite(link: ChainLink): RowWrite {
+  return {
+    text: 'INSERT INTO audit_chain (account_id, seq, event_table, event_id, prev_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    params: [link.account_id, link.seq, link.event_table, link.event_id, link.prev_hash, link.hash, link.created_at],
+  };
+}
+
 export async function insertLink(db: Db, link: ChainLink): Promise<void> {
-  await rawRun(
-    db,
-    'INSERT INTO audit_chain (account_id, seq, event_table, event_id, prev_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    [link.account_id, link.seq, link.event_table, link.event_id, link.prev_hash, link.hash, link.created_at],
-  );
+  const { text, params } = linkWrite(link);
+  await rawRun(db, text, params);
 }
 
 function nextLink(head: { seq: number; hash: string } | undefined, table: ChainedTable, row: EventRow): ChainLink {
@@ -50,10 +55,12 @@ function nextLink(head: { seq: number; hash: string } | undefined, table: Chaine
  * SQLite file or across a hub's processes, so the chain never forks. The (account_id, seq) key would refuse a
  * fork anyway.
  */
-export async function appendToChain(tx: Tx, table: ChainedTable, row: EventRow): Promise<ChainLink> {
-  const link = nextLink(await chainHead(tx, row.account_id), table, row);
-  await insertLink(tx, link);
-  return link;
+/**
+ * The link that chains `row` after its account's head (read in the caller's transaction, under the account's
+ * lock), not written: the caller writes it before anything else reads the head.
+ */
+export async function nextChainLink(tx: Tx, table: ChainedTable, row: EventRow): Promise<ChainLink> {
+  return nextLink(await chainHead(tx, row.account_id), table, row);
 }
 
 /** Byte order of two strings (the same on both dialects, whatever the database's collation). */

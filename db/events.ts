@@ -1,6 +1,6 @@
 // Writes of event records, their activities and follow-up jobs; bulk loads of event rows for the feed.
 import type { Insertable } from 'kysely';
-import { all, first, marks, rawAll, rawRun, type Db } from './sql.ts';
+import { all, first, marks, rawAll, rawRun, type Db, type RowWrite } from './sql.ts';
 import type { ActivitiesTable, JobsTable, Schema } from './schema.ts';
 
 /** The six work events (cards, comments, members, projects) and the access events of migration 0006. */
@@ -64,14 +64,23 @@ export async function insertFollowUpJobs(db: Db, rows: FollowUpRow[]): Promise<v
 }
 
 /**
- * The three writes of a recorded event: its row, its activity and its follow-up jobs. SQLite: three statements.
- * PostgreSQL: one statement (data-modifying CTEs), one round trip instead of three inside the account's lock.
+ * The writes of a recorded event: its row, its activity, its follow-up jobs and what its hooks add (its audit
+ * link: plain INSERTs). SQLite: one statement each. PostgreSQL: one statement (data-modifying CTEs), one round
+ * trip instead of four inside the account's lock.
  */
-export async function insertEventWrites<T extends EventTableName>(db: Db, table: T, row: Schema[T], activity: ActivitiesTable, jobs: FollowUpRow[]): Promise<void> {
+export async function insertEventWrites<T extends EventTableName>(
+  db: Db,
+  table: T,
+  row: Schema[T],
+  activity: ActivitiesTable,
+  jobs: FollowUpRow[],
+  more: RowWrite[] = [],
+): Promise<void> {
   if (db.dialect === 'sqlite') {
     await insertEventRow(db, table, row);
     await insertActivity(db, activity);
     await insertFollowUpJobs(db, jobs);
+    for (const w of more) await rawRun(db, w.text, w.params);
     return;
   }
   if (!eventTables.has(table)) throw new Error(`Not an event table: ${table}`);
@@ -81,6 +90,10 @@ export async function insertEventWrites<T extends EventTableName>(db: Db, table:
   if (jobs.length) {
     parts.push(`INSERT INTO jobs (${followUpColumns.join(', ')}) VALUES ${jobs.map(() => `(${marks(followUpColumns.length)})`).join(', ')}`);
     params.push(...jobs.flatMap((r) => followUpColumns.map((c) => r[c])));
+  }
+  for (const w of more) {
+    parts.push(w.text);
+    params.push(...w.params);
   }
   const last = parts.pop()!;
   await rawRun(db, `WITH ${parts.map((p, i) => `w${i} AS (${p})`).join(', ')} ${last}`, params);

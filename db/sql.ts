@@ -82,6 +82,12 @@ export function rawArrays(db: Db, text: string, params: readonly unknown[] = [])
   return db.execArrays(nativeSql(db.dialect, text), params);
 }
 
+/** A `?`-placeholder write made with others (an event's rows: db/events.ts insertEventWrites). */
+export interface RowWrite {
+  text: string;
+  params: unknown[];
+}
+
 /** `?, ?, ?` for an IN list of `n` values. */
 export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 

@@ -5,6 +5,7 @@
 // on a hub; a hook must not read them back): if one throws, the whole command rolls back.
 // `followUps` name the jobs to enqueue for the event (webhook fan-out, notifications): durable rows in the
 // same transaction, worked off later by the job runner.
+import type { RowWrite } from '../../db/sql.ts';
 import type { Tx } from '../../db/store.ts';
 import type { ActivitiesTable } from '../../db/schema.ts';
 import type { EventTable } from '../events/types.ts';
@@ -17,6 +18,8 @@ export interface RecordedEvent {
   table: EventTable;
   row: { id: string; account_id: string; creator_id: string; created_at: number } & Record<string, unknown>;
   activity: ActivitiesTable;
+  /** Plain INSERTs hooks add, written with the event's rows (one statement on a hub); none may be read back before. */
+  writes?: RowWrite[];
 }
 
 export interface FollowUpJob {

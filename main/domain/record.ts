@@ -27,7 +27,7 @@ export async function recordEvent<T extends EventTable>(
     project_id: where.projectId,
     created_at: row.created_at,
   };
-  const recorded: RecordedEvent = { table, row: row as unknown as RecordedEvent['row'], activity };
+  const recorded: RecordedEvent = { table, row: row as unknown as RecordedEvent['row'], activity, writes: [] };
   for (const hook of inTransactionHooks) await hook(tx, recorded);
   // Other processes' windows hear of it when this transaction commits; idle runners look for its jobs.
   await publishOnCommit(tx, [activityMessage(activity)]);
@@ -39,7 +39,7 @@ export async function recordEvent<T extends EventTable>(
   });
   // The event row, its activity and its jobs together (one round trip on a hub); the hooks above take what they
   // need from `recorded`, none reads these rows back.
-  await insertEventWrites(tx, table, row, activity, jobs);
+  await insertEventWrites(tx, table, row, activity, jobs, recorded.writes);
   if (jobs.length) await wakeRunnersOnCommit(tx);
   return recorded;
 }
