@@ -53,6 +53,50 @@ export async function dueUnkeyedJobs(tx: Tx, queues: string[] | null, now: numbe
 }
 
 /**
+ * What a claim starts from: the due jobs without a concurrency key (dueUnkeyedJobs, at most `light`) and the keys
+ * with ready jobs after `after` (keysWithReadyJobs, at most `visit`). PostgreSQL: one statement for both.
+ */
+export async function claimCandidates(
+  tx: Tx,
+  o: { queues: string[] | null; now: number; light: number; after: string | null; visit: number },
+): Promise<{ unkeyed: ClaimRow[]; keys: string[] }> {
+  if (tx.dialect === 'sqlite' || o.light <= 0 || o.visit <= 0) {
+    return {
+      unkeyed: o.light > 0 ? await dueUnkeyedJobs(tx, o.queues, o.now, o.light) : [],
+      keys: o.visit > 0 ? await keysWithReadyJobs(tx, o.after, o.visit) : [],
+    };
+  }
+  const { where, params } = dueWhere(o.queues, o.now);
+  where.push('concurrency_key IS NULL');
+  params.push(o.light, o.after ?? '', o.visit);
+  const next = `SELECT min(concurrency_key) FROM jobs WHERE status = 'ready' AND concurrency_key IS NOT NULL AND concurrency_key > `;
+  const rows = await rawAll<ClaimRow & { part: number }>(
+    tx,
+    `WITH RECURSIVE u AS (
+       SELECT ${claimColumns}, priority, run_at, seq FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED
+     ), k(key, n) AS (
+       SELECT (${next}?), 1
+       UNION ALL
+       SELECT (${next}k.key), n + 1 FROM k WHERE k.key IS NOT NULL AND n < ?
+     )
+     SELECT 0 AS part, ${claimColumns}, priority, run_at, seq FROM u
+     UNION ALL
+     SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, key, NULL, NULL, n FROM k WHERE key IS NOT NULL
+     ORDER BY part, priority DESC, run_at, seq`,
+    params,
+  );
+  const unkeyed: ClaimRow[] = [];
+  const keys: string[] = [];
+  for (const { part, ...row } of rows) {
+    if (part === 0) {
+      const { id, account_id, kind, args, attempts, max_attempts, concurrency_key } = row;
+      unkeyed.push({ id, account_id, kind, args, attempts, max_attempts, concurrency_key });
+    } else keys.push(row.concurrency_key!);
+  }
+  return { unkeyed, keys };
+}
+
+/**
  * Concurrency keys that have ready jobs (due or not), in key order after `after` (null: from the first), at most
  * `limit`: a loose scan of jobs_ready_keyed, one index seek per key, however many jobs each key has waiting.
  */

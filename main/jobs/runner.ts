@@ -443,8 +443,10 @@ export class JobRunner {
    */
   private async claimInTx(tx: Tx, now: number, free: { keyed: number; light: number }, cut: { value: boolean }): Promise<Claimed[]> {
     const picked: Claimed[] = [];
+    const visit = free.keyed > 0 ? Math.max(16, free.keyed * 2) : 0;
+    const { unkeyed, keys } = await jobs.claimCandidates(tx, { queues: this.opts.queues ?? null, now, light: free.light, after: this.keyCursor, visit });
     if (free.light > 0) {
-      for (const row of await jobs.dueUnkeyedJobs(tx, this.opts.queues ?? null, now, free.light)) {
+      for (const row of unkeyed) {
         if (!this.kinds[row.kind]) {
           await jobs.failReadyJob(tx, row.id, unknownKindMessage(row.kind, Object.keys(this.kinds)), now);
           this.stats.failed++;
@@ -452,7 +454,7 @@ export class JobRunner {
         } else picked.push(row);
       }
     }
-    if (free.keyed > 0) picked.push(...(await this.pickKeyed(tx, now, free.keyed, cut)));
+    if (free.keyed > 0) picked.push(...(await this.pickKeyed(tx, now, free.keyed, cut, keys, visit)));
     if (picked.length === 0) return [];
     const got = await jobs.claimJobs(tx, picked.map((r) => r.id), this.workerId, now);
     const claimedRows = picked.filter((r) => got.has(r.id));
@@ -468,14 +470,14 @@ export class JobRunner {
   }
 
   /**
-   * Jobs with a concurrency key for `free` slots. The keys with ready jobs are visited round-robin from where the
-   * last claim stopped (with more endpoints than slots, each gets its turn), and each key gives only what it may
+   * Jobs with a concurrency key for `free` slots. The keys with ready jobs (`firstKeys`, read with the unkeyed lane)
+   * are visited round-robin from where the last claim stopped (with more endpoints than slots, each gets its
+   * turn), and each key gives only what it may
    * run: within its own limit across every runner (its claimed jobs counted under the key's lock) and within its
    * fair share of this runner's slots. Only those rows are read, however long a slow endpoint's backlog is.
    */
-  private async pickKeyed(tx: Tx, now: number, free: number, cut: { value: boolean }): Promise<Claimed[]> {
-    const visit = Math.max(16, free * 2);
-    let keys = await jobs.keysWithReadyJobs(tx, this.keyCursor, visit);
+  private async pickKeyed(tx: Tx, now: number, free: number, cut: { value: boolean }, firstKeys: string[], visit: number): Promise<Claimed[]> {
+    let keys = firstKeys; // the keys after the cursor (claimCandidates)
     if (keys.length < visit && this.keyCursor !== null) {
       const seen = new Set(keys);
       keys = [...keys, ...(await jobs.keysWithReadyJobs(tx, null, visit - keys.length)).filter((k) => !seen.has(k))];
