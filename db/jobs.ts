@@ -69,7 +69,7 @@ export async function claimCandidates(
   const { where, params } = dueWhere(o.queues, o.now);
   where.push('concurrency_key IS NULL');
   params.push(o.light, o.after ?? '', o.visit);
-  const next = `SELECT min(concurrency_key) FROM jobs WHERE status = 'ready' AND concurrency_key IS NOT NULL AND concurrency_key > `;
+  const next = nextKeyAfter;
   const rows = await rawAll<ClaimRow & { part: number }>(
     tx,
     `WITH RECURSIVE u AS (
@@ -100,8 +100,11 @@ export async function claimCandidates(
  * Concurrency keys that have ready jobs (due or not), in key order after `after` (null: from the first), at most
  * `limit`: a loose scan of jobs_ready_keyed, one index seek per key, however many jobs each key has waiting.
  */
+/** One step of the loose scan over jobs_ready_keyed: the next key with ready jobs after what follows it. */
+const nextKeyAfter = `SELECT min(concurrency_key) FROM jobs WHERE status = 'ready' AND concurrency_key IS NOT NULL AND concurrency_key > `;
+
 export async function keysWithReadyJobs(db: Db, after: string | null, limit: number): Promise<string[]> {
-  const next = `SELECT min(concurrency_key) FROM jobs WHERE status = 'ready' AND concurrency_key IS NOT NULL AND concurrency_key > `;
+  const next = nextKeyAfter;
   const rows = await rawAll<{ k: string }>(
     db,
     `WITH RECURSIVE k(key, n) AS (
@@ -258,7 +261,11 @@ export async function finishJob(tx: Db, id: string, worker: string, status: 'don
 export async function finishJobs(tx: Db, done: { id: string; note: string | null }[], worker: string, now: number): Promise<Set<string>> {
   const owned = new Set<string>();
   const byNote = new Map<string | null, string[]>();
-  for (const d of done) byNote.set(d.note, [...(byNote.get(d.note) ?? []), d.id]);
+  for (const d of done) {
+    const ids = byNote.get(d.note);
+    if (ids) ids.push(d.id);
+    else byNote.set(d.note, [d.id]);
+  }
   for (const [note, ids] of byNote) {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);

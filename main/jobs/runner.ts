@@ -506,7 +506,9 @@ export class JobRunner {
     const { rows, claimedNow } = await jobs.dueJobsOfKeys(tx, rooms, this.opts.queues ?? null, now);
     const rowsOf = new Map<string, jobs.ClaimRow[]>();
     for (const row of rows) {
-      rowsOf.set(row.concurrency_key!, [...(rowsOf.get(row.concurrency_key!) ?? []), row]);
+      const list = rowsOf.get(row.concurrency_key!);
+      if (list) list.push(row);
+      else rowsOf.set(row.concurrency_key!, [row]);
     }
     // The limits of every key, one call per kind (a key's kind is that of its first job).
     const limits = new Map<string, KeyLimits>();
