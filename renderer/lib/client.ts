@@ -55,6 +55,13 @@ function sessionId(): string {
   return id;
 }
 
+/**
+ * Calls whose request must outlive the page: a batch of tracked events still being sent when the tab closes or
+ * navigates away would otherwise be cancelled with the page, and lost (it has left the tracker's queue). A
+ * keepalive request is handed to the browser, which finishes it; its body is small (≤ 64 KiB, the browser's limit).
+ */
+const outlivesThePage: ReadonlySet<MethodName> = new Set<MethodName>(['tracking.track']);
+
 interface HttpBridge extends ChronicleBridge {
   hasToken(): boolean;
   setToken(next: string): void;
@@ -112,6 +119,7 @@ function httpBridge(): HttpBridge {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
           body: JSON.stringify(input ?? {}),
+          keepalive: outlivesThePage.has(method),
         });
       } catch {
         throw new ContractError({ code: 'unavailable', message: 'Chronicle is not reachable. Is `chronicle serve` still running?' });

@@ -1,7 +1,7 @@
 // The batching tracker: page views on every route change, clicks and submits on elements that declare
 // `data-track="name"` (one delegated listener, the spirit of the original's Stimulus controller), sent through
-// `tracking.track` every 2 s or 50 events, and once more with `fetch(..., { keepalive: true })` when the page goes
-// away. It records nothing while the account's tracking setting is off.
+// `tracking.track` every 2 s or 50 events, and once more when the page goes away (in a browser every such call is a
+// keepalive request, which outlives the page). It records nothing while the account's tracking setting is off.
 //
 // Markup: <button data-track="reports.export-csv" data-track-type="export" data-track-meta-table="boards">
 //   data-track        the element's name (required), stored as metadata.element
@@ -9,7 +9,7 @@
 //   data-track-meta-* extra metadata (short identifiers only; never what someone typed)
 import { useEffect, useRef } from 'react';
 import type { Input } from '../../preload/contract.ts';
-import { api, isElectron, subscribe } from './client.ts';
+import { api, subscribe } from './client.ts';
 import { useLocation } from './router.tsx';
 
 type TrackEvent = Input<'tracking.track'>['events'][number];
@@ -119,23 +119,16 @@ class Tracker {
     if (this.queue.length > 0 && !this.timer) this.timer = setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
-  /** The page is going away: send what is left with a request that outlives it. */
+  /**
+   * The page is going away: send what is left. In a browser the call is a keepalive request (see the client),
+   * which the browser finishes after the page is gone; so is a regular flush still under way.
+   */
   flushOnClose() {
-    if (this.queue.length === 0 || !this.enabled) return;
-    const events = this.queue.splice(0, 200);
-    if (isElectron) {
-      void api('tracking.track', { events }).catch(() => {});
-      return;
-    }
-    // The host wants a Bearer token header, which sendBeacon cannot send; a keepalive fetch can.
-    const token = sessionStorage.getItem('chronicle.token') ?? '';
-    const session = sessionStorage.getItem('chronicle.session') ?? '';
-    void fetch('/api/tracking.track', {
-      method: 'POST',
-      keepalive: true,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-chronicle-session': session },
-      body: JSON.stringify({ events }),
-    }).catch(() => {});
+    // Events seen before the setting was known go too (a page closed right after it opened): the server records
+    // nothing while tracking is off, so sending them cannot record against the setting.
+    const events = !this.known ? this.pending.splice(0) : this.enabled ? this.queue.splice(0, 200) : [];
+    if (events.length === 0) return;
+    void api('tracking.track', { events }).catch(() => {});
   }
 }
 

@@ -78,18 +78,39 @@ test('routes are recorded by pattern, not per id or query, and shown whole', asy
 test('events still queued when the page goes away are sent with a keepalive request', async ({ page }) => {
   const server = await startServer();
   try {
+  const routes = async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes as { url: string; count: number }[];
+  const homeViews = async () => (await routes()).find((r) => r.url === '/')?.count ?? 0;
+  const before = await homeViews();
   await page.goto(server.url);
   await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
-  await page.waitForTimeout(2500); // the first page view has been flushed
-  await page.goto(`${server.url}#/settings`);
+  // The first page view has been flushed, so the next batch starts afresh.
+  await expect.poll(homeViews, { timeout: 8000 }).toBe(before + 1);
+  await page.evaluate(() => (location.hash = '#/settings'));
+  await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText(/Settings/);
   await page.evaluate(() => (location.hash = '#/tracking?range=90'));
   // The view is queued once the page has rendered; close at once, well within the 2 s batch window: only the
   // close-time flush can send it.
   await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText(/Tracking/);
+  // The view is queued by an effect that runs after the page has rendered: let the page's pending tasks run.
+  await page.evaluate(() => new Promise((done) => setTimeout(done, 50)));
   await page.close({ runBeforeUnload: true });
-  await expect
-    .poll(async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes.map((r: any) => r.url), { timeout: 8000 })
-    .toContain('/tracking');
+  await expect.poll(async () => (await routes()).map((r) => r.url), { timeout: 8000 }).toEqual(expect.arrayContaining(['/settings', '/tracking']));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('views seen before the tracking setting is known are sent when the page goes away', async ({ page }) => {
+  const server = await startServer();
+  try {
+  // The setting's answer has not come back when the page closes (a page closed right after it opened).
+  await page.route('**/api/settings.get', () => {});
+  await page.goto(`${server.url}#/tracking?range=30`);
+  await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText(/Tracking/);
+  await page.evaluate(() => new Promise((done) => setTimeout(done, 50)));
+  await page.close({ runBeforeUnload: true });
+  const routes = async () => (await server.api('tracking.explore', { from: today(), to: today(), eventType: 'page_view' })).topRoutes as { url: string }[];
+  await expect.poll(async () => (await routes()).map((r) => r.url), { timeout: 8000 }).toContain('/tracking');
   } finally {
     await server.stop();
   }
