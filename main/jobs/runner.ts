@@ -63,6 +63,14 @@ export interface RunnerOptions {
    * not for a recording ahead of it, and the dispatcher and the server work at the same time.
    */
   splitSteps?: boolean;
+  /**
+   * Keyed jobs claimed ahead of a free slot, in all (default on PostgreSQL: three times the keyed slots; none on
+   * SQLite, whose claims cost no round trips). They wait in this runner and start the moment a running job of
+   * their key finishes, so a freed slot does not wait for a claim's round trips to the hub; they count as claimed
+   * for their keys' limits across runners. A key is claimed ahead only while its jobs run quickly and without a
+   * rate limit: a slow or rate-limited key's jobs would only wait here, out of other runners' reach.
+   */
+  claimAhead?: number;
 }
 
 interface Completion {
@@ -73,6 +81,9 @@ interface Completion {
 }
 
 type Claimed = jobs.ClaimRow & { notBefore?: number };
+
+/** How recordBatch writes a batch (see there). */
+type RecordMode = 'savepoint' | 'whole' | 'each';
 
 export function unknownKindMessage(kind: string, known: string[]): string {
   return `No handler is registered for job kind “${kind}”, so it cannot run. Known kinds: ${known.sort().join(', ') || '(none)'}. Register it in main/jobs/kinds.ts.`;
@@ -111,6 +122,12 @@ export class JobRunner {
   /** Running jobs with a concurrency key, in all and per key (the keyed lane; the rest is the light lane). */
   private keyedInFlight = 0;
   private readonly keyedByKey = new Map<string, number>();
+  /** Keyed jobs claimed ahead of a free slot (RunnerOptions.claimAhead), per key in claim order. */
+  private readonly waiting = new Map<string, Claimed[]>();
+  private waitingCount = 0;
+  private readonly claimAhead: number;
+  /** When each running keyed job started (a key with a job running for over a second is not claimed ahead). */
+  private readonly keyedStarts = new Map<string, { key: string; at: number }>();
   private readonly lightConcurrency: number;
   /** The key after which the next claim starts visiting keys (round-robin over endpoints). */
   private keyCursor: string | null = null;
@@ -145,6 +162,7 @@ export class JobRunner {
     this.concurrency = opts.concurrency ?? 32;
     this.lightConcurrency = opts.lightConcurrency ?? 4;
     this.splitSteps = opts.splitSteps ?? opts.store.dialect === 'postgres';
+    this.claimAhead = Math.max(0, opts.claimAhead ?? (opts.store.dialect === 'postgres' ? this.concurrency * 3 : 0));
     this.pollMs = opts.pollMs ?? 100;
     this.heartbeatMs = opts.heartbeatMs ?? 1_000;
     this.staleMs = opts.staleMs ?? 10_000;
@@ -198,6 +216,7 @@ export class JobRunner {
     this.abort.abort();
     await Promise.allSettled([...this.inFlight.values()]);
     while (this.claiming || this.recording) await new Promise((r) => setTimeout(r, 5));
+    await this.giveBackWaiting();
     await this.flush();
     try {
       await jobs.releaseWorker(this.store, this.workerId, this.now());
@@ -313,7 +332,16 @@ export class JobRunner {
       return this.schedule(200);
     }
     for (const [accountId, topic, payload] of published) this.opts.publish(accountId, topic, payload);
-    for (const row of claimed) this.runJob(row);
+    for (const row of claimed) {
+      if (!row.concurrency_key) this.runJob(row);
+      else {
+        const list = this.waiting.get(row.concurrency_key);
+        if (list) list.push(row);
+        else this.waiting.set(row.concurrency_key, [row]);
+        this.waitingCount++;
+      }
+    }
+    this.startWaiting();
     this.stats.claimed += claimed.length;
     const slots = this.freeSlots();
     const free = slots.keyed + slots.light;
@@ -322,7 +350,7 @@ export class JobRunner {
     // more: a finishing job starts the next step, so an empty transaction per step is not spent on it.
     if (cut.value && free > 0) return this.schedule(0);
     if (slots.keyed <= 0 && slots.light <= 0) return; // a finishing job starts the next step
-    if (this.inFlight.size === 0 && this.completions.length === 0 && claimed.length === 0 && !this.recording) {
+    if (this.inFlight.size === 0 && this.waitingCount === 0 && this.completions.length === 0 && claimed.length === 0 && !this.recording) {
       this.idleWaiters = this.idleWaiters.filter((w) => !waiters.includes(w));
       waiters.forEach((w) => w());
     }
@@ -420,9 +448,77 @@ export class JobRunner {
     });
   }
 
-  /** Free slots of each lane. */
+  /** Room to claim in each lane (the keyed lane: its slots and the jobs it may claim ahead, less what it holds). */
   private freeSlots(): { keyed: number; light: number } {
-    return { keyed: this.concurrency - this.keyedInFlight, light: this.lightConcurrency - (this.inFlight.size - this.keyedInFlight) };
+    return {
+      keyed: this.concurrency + this.claimAhead - this.keyedInFlight - this.waitingCount,
+      light: this.lightConcurrency - (this.inFlight.size - this.keyedInFlight),
+    };
+  }
+
+  /** Jobs of `key` this runner holds: running, and claimed ahead. */
+  private heldOfKey(key: string): number {
+    return (this.keyedByKey.get(key) ?? 0) + (this.waiting.get(key)?.length ?? 0);
+  }
+
+  /** The most jobs of a key claimed at once here: its running share, and its part of the jobs claimed ahead. */
+  private claimShareOf(share: number): number {
+    return share + Math.ceil((share * this.claimAhead) / this.concurrency);
+  }
+
+  /** Keys with a job running for over a second: slow receivers, claimed for their running share only. */
+  private slowKeys(): Set<string> {
+    const slow = new Set<string>();
+    const since = performance.now() - 1000;
+    for (const { key, at } of this.keyedStarts.values()) if (at < since) slow.add(key);
+    return slow;
+  }
+
+  /**
+   * Start jobs claimed ahead while slots are free: one per key in turn (claim order within a key), each key within
+   * its running share.
+   */
+  private startWaiting(): void {
+    if (!this.running) return; // stop() gives them back
+    let started = true;
+    while (started && this.waitingCount > 0 && this.keyedInFlight < this.concurrency) {
+      started = false;
+      const share = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...this.waiting.keys()]).size);
+      for (const [key, list] of this.waiting) {
+        if (this.keyedInFlight >= this.concurrency) break;
+        if ((this.keyedByKey.get(key) ?? 0) >= share) continue;
+        const row = list.shift()!;
+        if (list.length === 0) this.waiting.delete(key);
+        this.waitingCount--;
+        this.runJob(row);
+        started = true;
+      }
+    }
+  }
+
+  /** Stopping: the jobs claimed ahead never ran; make them ready again (the kinds undo what their claim did). */
+  private async giveBackWaiting(): Promise<void> {
+    if (this.waitingCount === 0) return;
+    const rows = [...this.waiting.values()].flat();
+    this.waiting.clear();
+    this.waitingCount = 0;
+    const now = this.now();
+    try {
+      await this.store.transaction(async (tx) => {
+        const given = await jobs.giveBackClaims(tx, rows.map((r) => r.id), this.workerId, now);
+        const byKind = new Map<string, ClaimedJob[]>();
+        for (const row of rows) {
+          if (!given.has(row.id)) continue;
+          const list = byKind.get(row.kind) ?? [];
+          list.push(toClaimed(row));
+          byKind.set(row.kind, list);
+        }
+        for (const [kind, list] of byKind) await this.kinds[kind]?.onReclaim?.(tx, list, now);
+      });
+    } catch (err) {
+      // Left claimed by this runner: the next runner's sweep takes them back once this one is gone.
+      this.opts.log?.(`[jobs] giving back jobs claimed ahead failed: ${(err as Error).message}`);
+    }
   }
 
   /**
@@ -485,9 +581,11 @@ export class JobRunner {
     this.keyCursor = null;
     if (keys.length === 0) return [];
     if (keys.length >= visit) cut.value = true; // more keys may have work than this claim visits
-    const share = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...keys]).size);
+    const runShare = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...this.waiting.keys(), ...keys]).size);
+    const slow = this.claimAhead > 0 ? this.slowKeys() : new Set<string>();
+    const shareOf = (k: string) => (slow.has(k) ? runShare : this.claimShareOf(runShare));
     // Keys with room here, locked for count-then-claim (a key another runner is claiming now waits for next time).
-    const withRoom = keys.filter((k) => (this.keyedByKey.get(k) ?? 0) < share);
+    const withRoom = keys.filter((k) => this.heldOfKey(k) < shareOf(k));
     const open = new Set(await tryLockKeys(tx, withRoom.map((k) => `jobs:key:${k}`)));
     // Each key's room in this claim, in visiting order, until the free slots are handed out.
     const rooms: [string, number][] = [];
@@ -498,7 +596,7 @@ export class JobRunner {
         this.keyCursor = rooms[rooms.length - 1][0]; // the next claim starts after the last key served
         break;
       }
-      const room = Math.min(share - (this.keyedByKey.get(key) ?? 0), free - handed);
+      const room = Math.min(shareOf(key) - this.heldOfKey(key), free - handed);
       rooms.push([key, room]);
       handed += room;
     }
@@ -523,7 +621,9 @@ export class JobRunner {
       const list = rowsOf.get(key);
       if (!list) continue;
       const { concurrency = Infinity, ratePerSecond = null } = limits.get(key) ?? {};
-      const take = list.slice(0, Math.max(0, concurrency - (claimedNow.get(key) ?? 0)));
+      // A rate-limited key's jobs wait for their send slots: none is claimed beyond the key's running share.
+      const ahead = ratePerSecond ? Math.max(0, runShare - this.heldOfKey(key)) : Infinity;
+      const take = list.slice(0, Math.max(0, Math.min(ahead, concurrency - (claimedNow.get(key) ?? 0))));
       if (take.length < list.length) this.heldByLimit = true;
       for (const row of take) {
         if (!this.kinds[row.kind]) {
@@ -551,6 +651,7 @@ export class JobRunner {
     if (key) {
       this.keyedInFlight++;
       this.keyedByKey.set(key, (this.keyedByKey.get(key) ?? 0) + 1);
+      this.keyedStarts.set(row.id, { key, at: performance.now() });
     }
     const ctx: JobContext = {
       store: this.store,
@@ -573,11 +674,13 @@ export class JobRunner {
       }
       this.inFlight.delete(row.id);
       if (key) {
+        this.keyedStarts.delete(row.id);
         this.keyedInFlight--;
         const n = (this.keyedByKey.get(key) ?? 1) - 1;
         if (n > 0) this.keyedByKey.set(key, n);
         else this.keyedByKey.delete(key);
       }
+      this.startWaiting();
       this.scheduleFlush();
     })();
     this.inFlight.set(row.id, p);
@@ -610,10 +713,17 @@ export class JobRunner {
     if (this.completions.length === 0) return true;
     const batch = this.completions.splice(0);
     let published: Completion['messages'] = [];
-    try {
-      await this.store.transaction(async (tx) => {
-        published = await this.recordBatch(tx, batch, this.now());
+    const attempt = (mode: RecordMode) =>
+      this.store.transaction(async (tx) => {
+        published = await this.recordBatch(tx, batch, this.now(), mode);
         await publishOnCommit(tx, published.map(([accountId, topic, payload]) => ({ accountId, topic, payload })));
+      });
+    try {
+      // The batch alone in its transaction needs no savepoint (two round trips on a hub): if it fails, the whole
+      // transaction rolls back and each result is recorded in its own savepoint of a new one.
+      await attempt('whole').catch((err) => {
+        throwIfConflict(err);
+        return attempt('each');
       });
     } catch (err) {
       this.opts.log?.(`[jobs] recording results failed: ${(err as Error).message}`);
@@ -627,22 +737,31 @@ export class JobRunner {
 
   /**
    * Record a batch of completions. All of them in one savepoint first; if that fails, each in its own savepoint
-   * so that one bad result does not undo the others. Ordered by concurrency key, so runners recording results of
+   * so that one bad result does not undo the others (`whole`: the batch is all its transaction holds, so it is
+   * written without a savepoint and a failure fails the transaction; `each`: straight to one savepoint each). Ordered by concurrency key, so runners recording results of
    * the same endpoints lock their rows in the same order (no deadlock between two hub dispatchers).
    */
-  private async recordBatch(tx: Tx, batch: Completion[], now: number): Promise<Completion['messages']> {
+  private async recordBatch(tx: Tx, batch: Completion[], now: number, mode: RecordMode = 'savepoint'): Promise<Completion['messages']> {
     if (batch.length === 0) return [];
     batch.sort((a, b) => (a.job.concurrency_key ?? '').localeCompare(b.job.concurrency_key ?? ''));
     const cache = new Map<string, unknown>(); // handlers' per-transaction cache (JobResult.commit's `batch`)
     const counted = { finished: 0, failed: 0 };
-    try {
-      await tx.savepoint((sp) => this.recordSome(sp, batch, now, cache, counted));
+    if (mode === 'whole') {
+      await this.recordSome(tx, batch, now, cache, counted);
       this.stats.finished += counted.finished;
       this.stats.failed += counted.failed;
       return batch.flatMap((c) => c.messages);
-    } catch (err) {
-      throwIfConflict(err);
-      cache.clear(); // the savepoint rolled back writes the cache may reflect
+    }
+    if (mode === 'savepoint') {
+      try {
+        await tx.savepoint((sp) => this.recordSome(sp, batch, now, cache, counted));
+        this.stats.finished += counted.finished;
+        this.stats.failed += counted.failed;
+        return batch.flatMap((c) => c.messages);
+      } catch (err) {
+        throwIfConflict(err);
+        cache.clear(); // the savepoint rolled back writes the cache may reflect
+      }
     }
     const published: Completion['messages'] = [];
     for (const c of batch) {

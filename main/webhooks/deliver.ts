@@ -164,8 +164,7 @@ function endpointForBurst(s: Db, r: Resources, id: string): Promise<WebhookEndpo
   let ep = r.burst.get(id);
   if (!ep) {
     const claimed = claimedEndpoints.get(id);
-    claimedEndpoints.delete(id);
-    ep = claimed && claimed.at > Date.now() - 1000 ? Promise.resolve(claimed.row) : db.endpointById(s, id);
+    ep = claimed && claimed.at > Date.now() - CLAIMED_ENDPOINT_MS ? Promise.resolve(claimed.row) : db.endpointById(s, id);
     if (r.burst.size === 0) setImmediate(() => r.burst.clear());
     r.burst.set(id, ep);
   }
@@ -173,12 +172,13 @@ function endpointForBurst(s: Db, r: Resources, id: string): Promise<WebhookEndpo
 }
 
 /**
- * Endpoint rows as the claim transaction read them for their limits (keyLimits), taken by the first job of the
- * claim that sends to each: the jobs start right after the claim commits, so the row is as fresh as a read then
- * (a hub dispatcher saved one round trip per endpoint per claim, each waited for before the request). A row not
- * taken within a second is not used.
+ * Endpoint rows as the last claim transaction read them for their limits (keyLimits), used by the jobs that start
+ * within CLAIMED_ENDPOINT_MS of that read: right after the claim commits, or claimed ahead and started as a slot
+ * frees (a hub dispatcher saved one round trip per endpoint per job, each waited for before the request). A job
+ * that starts later reads the row; so does every job after this process wrote the endpoint's health.
  */
 const claimedEndpoints = new Map<string, { row: WebhookEndpointsTable; at: number }>();
+const CLAIMED_ENDPOINT_MS = 250;
 
 function secretOf(r: Resources, enc: string): string {
   let plain = r.secrets.get(enc);
@@ -403,6 +403,7 @@ async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string,
     batch?.set(cacheKey, cached);
   }
   const ep = cached.row;
+  claimedEndpoints.delete(endpointId); // the row read by the claim is older than what this writes
   const update = async (patch: Partial<WebhookEndpointsTable>) => {
     await db.updateEndpoint(tx, ep.account_id, ep.id, patch);
     Object.assign(ep, patch);

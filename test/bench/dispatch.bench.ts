@@ -9,7 +9,8 @@
 // and graphile-worker 0.16 (test/bench/peers/graphile-post.mjs) doing the same 20,000 POSTs from the same database.
 //
 // BENCH_STORE=sqlite|postgres picks one store (default: both). DISPATCH_N changes the count, DISPATCH_PROCESSES
-// the PostgreSQL curve (default 1,2,4); SQL_PROFILE=1 prints each dispatcher's time per statement.
+// the PostgreSQL curve (default 1,2,4); SQL_PROFILE=1 prints each dispatcher's time per statement, DISPATCH_CPU_PROF=dir
+// keeps each dispatcher's CPU profile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -198,7 +199,9 @@ async function sqliteRun(): Promise<void> {
 interface Dispatcher { child: ChildProcess; stopped: Promise<string> }
 
 function startDispatcher(url: string, dataDir: string): Promise<Dispatcher> {
-  const child = spawn(process.execPath, [bin, 'dispatch', '--db', url, '--concurrency', String(RUNNER_BUDGET), '--data-dir', dataDir, '--poll-ms', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // DISPATCH_CPU_PROF=dir: each dispatcher writes a CPU profile there when it stops.
+  const prof = process.env.DISPATCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.DISPATCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, 'dispatch', '--db', url, '--concurrency', String(RUNNER_BUDGET), '--data-dir', dataDir, '--poll-ms', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const stopped = new Promise<string>((resolve) => child.once('exit', () => resolve(err)));

@@ -161,6 +161,39 @@ describe('recording results', () => {
   });
 });
 
+describe('recording a batch', () => {
+  it('a result whose recording fails fails its own job only: the other results of its batch are recorded', async () => {
+    const { app, accountId } = await appWithAccount();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const kinds: Record<string, JobKind> = {
+      'test.batch': {
+        queue: 'test',
+        handle: async (_c, args) => {
+          started++;
+          await gate; // both finish together: one batch
+          return {
+            commit: async (tx) => {
+              if (args.bad) throw new Error('the receipt could not be written');
+              await sqlRows(tx, `UPDATE accounts SET name = ? WHERE id = ?`, 'Recorded beside a failure', accountId);
+            },
+          };
+        },
+      },
+    };
+    const good = await add(app.store, accountId, 'test.batch', { bad: false });
+    const bad = await add(app.store, accountId, 'test.batch', { bad: true });
+    await runner(app, kinds, { concurrency: 4, lightConcurrency: 4 });
+    await waitFor(async () => started === 2, 'both running');
+    release();
+    await waitFor(async () => (await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status IN ('done', 'failed')`)) === 2, 'both recorded');
+    expect(await job(app, good)).toMatchObject({ status: 'done' });
+    expect(await job(app, bad)).toMatchObject({ status: 'failed', last_error: 'Recording the result failed: the receipt could not be written' });
+    expect((await sqlRow(app, 'SELECT name FROM accounts WHERE id = ?', accountId)).name).toBe('Recorded beside a failure');
+  });
+});
+
 describe('live runners and their claims', () => {
   it('a claim held by a runner whose row went stale long ago is taken back and run again', async () => {
     const { app, accountId } = await appWithAccount();
@@ -259,6 +292,59 @@ describe('live runners and their claims', () => {
     await r.stop();
     expect(await processRow(app, 'leaving')).toBeUndefined();
     expect(await job(app, id)).toMatchObject({ status: 'ready', claimed_by: null, attempts: 0 });
+  });
+});
+
+describe('claiming ahead of free slots', () => {
+  it('jobs claimed ahead start as slots free, never more than the slots at once; a stop gives back those that never ran', async () => {
+    const { app, accountId } = await appWithAccount();
+    let running = 0;
+    let peak = 0;
+    const started = new Set<string>();
+    const releases: (() => void)[] = [];
+    const givenBack: string[] = [];
+    const kinds: Record<string, JobKind> = {
+      'test.ahead': {
+        queue: 'test',
+        onReclaim: async (_tx, list) => void givenBack.push(...list.map((j) => j.id)),
+        handle: (c) =>
+          new Promise((resolve) => {
+            started.add(c.job.id);
+            peak = Math.max(peak, ++running);
+            let ended = false;
+            const end = (result?: { retryAt: number; refund: boolean }) => {
+              if (ended) return;
+              ended = true;
+              running--;
+              resolve(result);
+            };
+            releases.push(() => end());
+            c.signal.addEventListener('abort', () => end({ retryAt: Date.now(), refund: true }), { once: true });
+          }),
+      },
+    };
+    await app.store.transaction(async (tx) => {
+      for (let i = 0; i < 12; i++) await add(tx, accountId, 'test.ahead', {}, { concurrencyKey: 'k' });
+    });
+    // Two slots for the key, four more claimed ahead.
+    const r = await runner(app, kinds, { workerId: 'ahead', concurrency: 2, claimAhead: 4 });
+    const claimedByRunner = () => sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed' AND claimed_by = 'ahead'`);
+    await waitFor(async () => (await claimedByRunner()) === 6, 'six claimed');
+    expect(started.size).toBe(2);
+    // A finishing job's slot goes to a job claimed ahead at once, and the claim tops the runner up again.
+    releases.shift()!();
+    await waitFor(async () => started.size === 3, 'a waiting job started');
+    await waitFor(async () => (await countDone(app)) === 1 && (await claimedByRunner()) === 6, 'topped up');
+    expect(peak).toBe(2);
+    await r.stop();
+    const never = (await sqlRows<{ id: string }>(app, `SELECT id FROM jobs WHERE status <> 'done'`)).map((j) => j.id).filter((id) => !started.has(id));
+    expect(givenBack.length).toBe(4);
+    for (const id of givenBack) {
+      expect(started.has(id)).toBe(false);
+      expect(never).toContain(id);
+      expect(await job(app, id)).toMatchObject({ status: 'ready', claimed_by: null, attempts: 0 });
+    }
+    expect(await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed'`)).toBe(0);
   });
 });
 
