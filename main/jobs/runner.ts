@@ -621,9 +621,13 @@ export class JobRunner {
       const list = rowsOf.get(key);
       if (!list) continue;
       const { concurrency = Infinity, ratePerSecond = null } = limits.get(key) ?? {};
-      // A rate-limited key's jobs wait for their send slots: none is claimed beyond the key's running share.
-      const ahead = ratePerSecond ? Math.max(0, runShare - this.heldOfKey(key)) : Infinity;
-      const take = list.slice(0, Math.max(0, Math.min(ahead, concurrency - (claimedNow.get(key) ?? 0))));
+      // Beyond what starts now (the key's running share), jobs are claimed ahead only within half the key's limit
+      // across runners, so they never take the room other runners' free slots would run; and none for a
+      // rate-limited key, whose jobs wait for their send slots anyway.
+      const claimed = claimedNow.get(key) ?? 0;
+      const startable = Math.max(0, runShare - this.heldOfKey(key));
+      const ahead = ratePerSecond ? 0 : Math.max(0, Math.floor(concurrency / 2) - claimed - startable);
+      const take = list.slice(0, Math.max(0, Math.min(startable + ahead, concurrency - claimed)));
       if (take.length < list.length) this.heldByLimit = true;
       for (const row of take) {
         if (!this.kinds[row.kind]) {
