@@ -717,11 +717,15 @@ export class JobRunner {
     if (this.completions.length === 0) return true;
     const batch = this.completions.splice(0);
     let published: Completion['messages'] = [];
-    const attempt = (mode: RecordMode) =>
-      this.store.transaction(async (tx) => {
-        published = await this.recordBatch(tx, batch, this.now(), mode);
+    const attempt = async (mode: RecordMode) => {
+      const tally = { finished: 0, failed: 0 }; // counted once its transaction commits
+      await this.store.transaction(async (tx) => {
+        published = await this.recordBatch(tx, batch, this.now(), mode, tally);
         await publishOnCommit(tx, published.map(([accountId, topic, payload]) => ({ accountId, topic, payload })));
       });
+      this.stats.finished += tally.finished;
+      this.stats.failed += tally.failed;
+    };
     try {
       // The batch alone in its transaction needs no savepoint (two round trips on a hub): if it fails, the whole
       // transaction rolls back and each result is recorded in its own savepoint of a new one.
@@ -742,25 +746,26 @@ export class JobRunner {
   /**
    * Record a batch of completions. All of them in one savepoint first; if that fails, each in its own savepoint
    * so that one bad result does not undo the others (`whole`: the batch is all its transaction holds, so it is
-   * written without a savepoint and a failure fails the transaction; `each`: straight to one savepoint each). Ordered by concurrency key, so runners recording results of
-   * the same endpoints lock their rows in the same order (no deadlock between two hub dispatchers).
+   * written without a savepoint and a failure fails the transaction; `each`: straight to one savepoint each).
+   * Ordered by concurrency key, so runners recording results of the same endpoints lock their rows in the same
+   * order (no deadlock between two hub dispatchers). Finished and failed jobs are counted in `tally`.
    */
-  private async recordBatch(tx: Tx, batch: Completion[], now: number, mode: RecordMode = 'savepoint'): Promise<Completion['messages']> {
+  private async recordBatch(tx: Tx, batch: Completion[], now: number, mode: RecordMode = 'savepoint', tally: { finished: number; failed: number } = this.stats): Promise<Completion['messages']> {
     if (batch.length === 0) return [];
     batch.sort((a, b) => (a.job.concurrency_key ?? '').localeCompare(b.job.concurrency_key ?? ''));
     const cache = new Map<string, unknown>(); // handlers' per-transaction cache (JobResult.commit's `batch`)
     const counted = { finished: 0, failed: 0 };
     if (mode === 'whole') {
       await this.recordSome(tx, batch, now, cache, counted);
-      this.stats.finished += counted.finished;
-      this.stats.failed += counted.failed;
+      tally.finished += counted.finished;
+      tally.failed += counted.failed;
       return batch.flatMap((c) => c.messages);
     }
     if (mode === 'savepoint') {
       try {
         await tx.savepoint((sp) => this.recordSome(sp, batch, now, cache, counted));
-        this.stats.finished += counted.finished;
-        this.stats.failed += counted.failed;
+        tally.finished += counted.finished;
+        tally.failed += counted.failed;
         return batch.flatMap((c) => c.messages);
       } catch (err) {
         throwIfConflict(err);
@@ -772,14 +777,14 @@ export class JobRunner {
       const one = { finished: 0, failed: 0 };
       try {
         await tx.savepoint((sp) => this.recordSome(sp, [c], now, cache, one));
-        this.stats.finished += one.finished;
-        this.stats.failed += one.failed;
+        tally.finished += one.finished;
+        tally.failed += one.failed;
         published.push(...c.messages);
       } catch (err) {
         throwIfConflict(err);
         cache.clear();
         this.opts.log?.(`[jobs] recording ${c.job.kind} ${c.job.id} failed: ${(err as Error).message}`);
-        if (await jobs.finishJob(tx, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now)) this.stats.failed++;
+        if (await jobs.finishJob(tx, c.job.id, this.workerId, 'failed', `Recording the result failed: ${(err as Error).message}`, now)) tally.failed++;
       }
     }
     return published;
