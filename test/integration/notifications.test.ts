@@ -173,20 +173,24 @@ describe('through the job runner and the inbox', () => {
     const pushed: [string, string, any][] = [];
     const runner = new JobRunner({ store: app.store, dataDir: app.dataDir, publish: (a, t, p) => void pushed.push([a, t, p]), queues: ['notifications'], pollMs: 20 });
     await runner.start();
-    await runner.idle(); // everything enqueued so far (the seed, the tests above)
+    // idle() may be answered by a step that began before the last commit (the runner's loop is async): wake it
+    // until the queue is worked off, a few idle rounds at most.
+    const pending = () => sqlCount(app, "SELECT count(*) AS n FROM jobs WHERE queue = 'notifications' AND status <> 'done'");
+    const workOff = async () => {
+      for (let round = 0; round < 10 && (await pending()) > 0; round++) {
+        runner.wake();
+        await runner.idle();
+      }
+    };
+    // Everything enqueued so far (the seed, the tests above) is worked off before counting: a job of theirs
+    // recorded after the count was read would count as the comment's.
+    await workOff();
+    const before = (await as(people.b).call('notifications.unreadCount', {})).unread;
     const board = (await as(people.b).call('boards.list', {})).items.find((b) => !b.archived)!;
     const full = await as(people.b).call('boards.get', { boardId: board.id });
     const card = await as(people.b).call('cards.create', { boardId: board.id, columnId: full.columns[0].id, title: 'Via the runner' });
     await as(people.c).call('comments.add', { cardId: card.id, body: 'Runner, please.' });
-    const before = (await as(people.b).call('notifications.unreadCount', {})).unread;
-
-    // idle() may be answered by a step that began before the comment committed (the runner's loop is async):
-    // wake it until the queue is worked off, a few idle rounds at most.
-    const pending = () => sqlCount(app, "SELECT count(*) AS n FROM jobs WHERE queue = 'notifications' AND status <> 'done'");
-    for (let round = 0; round < 10 && (await pending()) > 0; round++) {
-      runner.wake();
-      await runner.idle();
-    }
+    await workOff();
     await runner.stop();
     expect(await pending()).toBe(0);
     expect(pushed.some(([, t, p]) => t === 'notifications.created' && p.userId === people.b && p.title === 'Charlie commented on Via the runner')).toBe(true);
