@@ -233,6 +233,10 @@ export async function releaseOrphan(tx: Tx, id: string, claimedBy: string | null
   );
 }
 
+// A claim given back unrun: ready now, unclaimed, and its attempt refunded (the claim counted one).
+const giveBackSet = `UPDATE jobs SET status = 'ready', run_at = ?, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
+       attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END`;
+
 /**
  * Give back claims of `worker` that never ran (jobs claimed ahead of a free slot when the runner stops): ready
  * again at once, the claim's attempt given back. Resolves to the ids it changed.
@@ -241,9 +245,7 @@ export async function giveBackClaims(tx: Tx, ids: string[], worker: string, now:
   if (ids.length === 0) return new Set();
   const rows = await rawAll<{ id: string }>(
     tx,
-    `UPDATE jobs SET status = 'ready', run_at = ?, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
-       attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END
-     WHERE id IN (${marks(ids.length)}) AND status = 'claimed' AND claimed_by = ? RETURNING id`,
+    `${giveBackSet} WHERE id IN (${marks(ids.length)}) AND status = 'claimed' AND claimed_by = ? RETURNING id`,
     [now, ...ids, worker],
   );
   return new Set(rows.map((r) => r.id));
@@ -251,12 +253,7 @@ export async function giveBackClaims(tx: Tx, ids: string[], worker: string, now:
 
 /** Release all claims of a runner that is shutting down cleanly (the claim's attempt is given back). */
 export function releaseWorker(db: Db, worker: string, now: number): Promise<number> {
-  return rawRun(
-    db,
-    `UPDATE jobs SET status = 'ready', run_at = ?, claimed_by = NULL, claimed_at = NULL, heartbeat_at = NULL,
-       attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE status = 'claimed' AND claimed_by = ?`,
-    [now, worker],
-  );
+  return rawRun(db, `${giveBackSet} WHERE status = 'claimed' AND claimed_by = ?`, [now, worker]);
 }
 
 /** Finish a claimed job (only if this runner still holds the claim). */

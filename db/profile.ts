@@ -9,7 +9,16 @@ if (profile) {
   });
 }
 
+/** Forget what was timed so far (a benchmark's set-up is not part of its measure). */
+export function resetProfile(): void {
+  profile?.clear();
+}
+
+// Lists of placeholders and VALUES rows vary with the batch; one line per statement shape sums them.
+const shapeOf = (sql: string) => sql.replace(/\(\?(, \?)*\)(, \(\?(, \?)*\))*/g, '(…)');
+
 function note(sql: string, t0: number): void {
+  sql = shapeOf(sql);
   const e = profile!.get(sql) ?? { n: 0, ms: 0 };
   e.n++;
   e.ms += performance.now() - t0;

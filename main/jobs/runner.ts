@@ -405,15 +405,13 @@ export class JobRunner {
     const orphans = await jobs.orphanedClaims(this.store);
     if (orphans.length === 0) return;
     await this.store.transaction(async (tx) => {
-      const byKind = new Map<string, ClaimedJob[]>();
+      const released: jobs.ClaimRow[] = [];
       for (const row of orphans) {
         if (!(await jobs.releaseOrphan(tx, row.id, row.claimed_by, now))) continue;
         this.stats.reclaimed++;
-        const list = byKind.get(row.kind) ?? [];
-        list.push(toClaimed(row));
-        byKind.set(row.kind, list);
+        released.push(row);
       }
-      for (const [kind, list] of byKind) await this.kinds[kind]?.onReclaim?.(tx, list, now);
+      await this.tellKinds(tx, 'onReclaim', released, now);
     });
   }
 
@@ -506,14 +504,7 @@ export class JobRunner {
     try {
       await this.store.transaction(async (tx) => {
         const given = await jobs.giveBackClaims(tx, rows.map((r) => r.id), this.workerId, now);
-        const byKind = new Map<string, ClaimedJob[]>();
-        for (const row of rows) {
-          if (!given.has(row.id)) continue;
-          const list = byKind.get(row.kind) ?? [];
-          list.push(toClaimed(row));
-          byKind.set(row.kind, list);
-        }
-        for (const [kind, list] of byKind) await this.kinds[kind]?.onReclaim?.(tx, list, now);
+        await this.tellKinds(tx, 'onReclaim', rows.filter((r) => given.has(r.id)), now);
       });
     } catch (err) {
       // Left claimed by this runner: the next runner's sweep takes them back once this one is gone.
@@ -555,14 +546,19 @@ export class JobRunner {
     const got = await jobs.claimJobs(tx, picked.map((r) => r.id), this.workerId, now);
     const claimedRows = picked.filter((r) => got.has(r.id));
     for (const row of claimedRows) row.attempts += 1;
-    const byKind = new Map<string, ClaimedJob[]>();
-    for (const row of claimedRows) {
-      const list = byKind.get(row.kind) ?? [];
-      list.push(toClaimed(row));
-      byKind.set(row.kind, list);
-    }
-    for (const [kind, list] of byKind) await this.kinds[kind].onClaim?.(tx, list, now);
+    await this.tellKinds(tx, 'onClaim', claimedRows, now);
     return claimedRows;
+  }
+
+  /** Call each kind's claim hook once, with its jobs among `rows` (claimed, or taken back, in this transaction). */
+  private async tellKinds(tx: Tx, hook: 'onClaim' | 'onReclaim', rows: jobs.ClaimRow[], now: number): Promise<void> {
+    const byKind = new Map<string, ClaimedJob[]>();
+    for (const row of rows) {
+      const list = byKind.get(row.kind);
+      if (list) list.push(toClaimed(row));
+      else byKind.set(row.kind, [toClaimed(row)]);
+    }
+    for (const [kind, list] of byKind) await this.kinds[kind]?.[hook]?.(tx, list, now);
   }
 
   /**
@@ -754,20 +750,16 @@ export class JobRunner {
     if (batch.length === 0) return [];
     batch.sort((a, b) => (a.job.concurrency_key ?? '').localeCompare(b.job.concurrency_key ?? ''));
     const cache = new Map<string, unknown>(); // handlers' per-transaction cache (JobResult.commit's `batch`)
-    const counted = { finished: 0, failed: 0 };
-    if (mode === 'whole') {
-      await this.recordSome(tx, batch, now, cache, counted);
-      tally.finished += counted.finished;
-      tally.failed += counted.failed;
-      return batch.flatMap((c) => c.messages);
-    }
-    if (mode === 'savepoint') {
+    if (mode !== 'each') {
+      const counted = { finished: 0, failed: 0 };
       try {
-        await tx.savepoint((sp) => this.recordSome(sp, batch, now, cache, counted));
+        if (mode === 'whole') await this.recordSome(tx, batch, now, cache, counted);
+        else await tx.savepoint((sp) => this.recordSome(sp, batch, now, cache, counted));
         tally.finished += counted.finished;
         tally.failed += counted.failed;
         return batch.flatMap((c) => c.messages);
       } catch (err) {
+        if (mode === 'whole') throw err; // the transaction is spoilt: the caller records again, `each`
         throwIfConflict(err);
         cache.clear(); // the savepoint rolled back writes the cache may reflect
       }

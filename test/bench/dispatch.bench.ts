@@ -21,6 +21,7 @@ import readline from 'node:readline';
 import { Pool } from 'undici';
 import { newId } from '../../db/ids.ts';
 import { openStore } from '../../db/open.ts';
+import { resetProfile } from '../../db/profile.ts';
 import { wakeRunnersOnCommit } from '../../db/signals.ts';
 import { rawFirst, rawRun } from '../../db/sql.ts';
 import * as ws from '../../db/workspace.ts';
@@ -126,6 +127,7 @@ async function sqliteRun(): Promise<void> {
   await commitDeliveries(app, [endpointId], bodies);
   const runnerStore = await openStore(app.connectTo, { synchronous: 'normal' });
   const runner = new JobRunner({ store: runnerStore, dataDir: app.dataDir, concurrency: RUNNER_BUDGET, pollMs: 10, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key!.toString('base64') } } });
+  resetProfile();
   const start = performance.now();
   await runner.start();
   // Watch the runner's own counter (a count(*) every few ms would steal the dispatcher's CPU), then check the rows.
