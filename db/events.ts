@@ -65,8 +65,8 @@ export async function insertFollowUpJobs(db: Db, rows: FollowUpRow[]): Promise<v
 
 /**
  * The writes of a recorded event: its row, its activity, its follow-up jobs and what its hooks add (its audit
- * link: plain INSERTs). SQLite: one statement each. PostgreSQL: one statement (data-modifying CTEs), one round
- * trip instead of four inside the account's lock.
+ * link, its report rollups' upserts: each touches other rows than the rest). SQLite: one statement each.
+ * PostgreSQL: one statement (data-modifying CTEs), one round trip instead of six inside the account's lock.
  */
 export async function insertEventWrites<T extends EventTableName>(
   db: Db,

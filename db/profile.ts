@@ -5,7 +5,7 @@ const profile: Map<string, { n: number; ms: number }> | null = process.env.SQL_P
 if (profile) {
   process.on('exit', () => {
     const top = [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
-    for (const [sql, v] of top) console.error(`${v.ms.toFixed(0).padStart(6)}ms ${String(v.n).padStart(7)} ${sql.replace(/\s+/g, ' ').slice(0, 220)}`);
+    for (const [sql, v] of top) console.error(`${v.ms.toFixed(0).padStart(6)}ms ${String(v.n).padStart(7)} ${sql.replace(/\s+/g, ' ').slice(0, Number(process.env.SQL_PROFILE_WIDTH ?? 220))}`);
   });
 }
 

@@ -4,7 +4,7 @@
 // branch is inside the one function below that needs it.
 import { eventTableNames } from './events.ts';
 import { rebuildSql } from './migrations/common/rollups.ts';
-import { rawAll, rawFirst, rawRun, type Db, type Store, type Tx } from './sql.ts';
+import { rawAll, rawFirst, rawRun, type Db, type RowWrite, type Store, type Tx } from './sql.ts';
 import type { RollupScope } from './schema/reports.ts';
 
 export const DAY_MS = 86_400_000;
@@ -32,11 +32,13 @@ const upsertUser = [1, 2, 3].map((n) => upsertRows('report_user_daily', n));
 // statement reads it): one round trip per event inside the command's transaction instead of two.
 const upsertBoth = [1, 2, 3].map((n) => `WITH daily AS (${upsertDaily[n - 1]}) ${upsertUser[n - 1]}`);
 
-/** Count one new activity in every scope it belongs to (account, its board, its project). */
-export async function addToRollups(
-  tx: Tx,
+/**
+ * The upserts that count one new activity in every scope it belongs to (account, its board, its project): the
+ * rollup hook gives them to the event's writes, so on a hub they travel in the event's one statement.
+ */
+export function rollupWrites(
   a: { account_id: string; subject_type: string; creator_id: string; board_id: string | null; project_id: string | null; created_at: number },
-): Promise<void> {
+): [daily: RowWrite, user: RowWrite] {
   const day = dayOf(a.created_at);
   const scopes: [RollupScope, string | null][] = [['account', a.account_id], ['board', a.board_id], ['project', a.project_id]];
   const daily: unknown[] = [];
@@ -48,11 +50,17 @@ export async function addToRollups(
     user.push(a.account_id, scope, id, day, a.creator_id);
     n++;
   }
+  return [{ text: upsertDaily[n - 1], params: daily }, { text: upsertUser[n - 1], params: user }];
+}
+
+/** Count one new activity now (rollupWrites, run at once; PostgreSQL: both upserts in one statement). */
+export async function addToRollups(tx: Tx, a: Parameters<typeof rollupWrites>[0]): Promise<void> {
+  const [daily, user] = rollupWrites(a);
   if (tx.dialect === 'postgres') {
-    await rawRun(tx, upsertBoth[n - 1], [...daily, ...user]);
+    await rawRun(tx, upsertBoth[daily.params.length / 5 - 1], [...daily.params, ...user.params]);
   } else {
-    await rawRun(tx, upsertDaily[n - 1], daily);
-    await rawRun(tx, upsertUser[n - 1], user);
+    await rawRun(tx, daily.text, daily.params);
+    await rawRun(tx, user.text, user.params);
   }
 }
 

@@ -18,7 +18,7 @@ export interface RecordedEvent {
   table: EventTable;
   row: { id: string; account_id: string; creator_id: string; created_at: number } & Record<string, unknown>;
   activity: ActivitiesTable;
-  /** Plain INSERTs hooks add, written with the event's rows (one statement on a hub); none may be read back before. */
+  /** INSERTs (upserts too) hooks add, written with the event's rows (one statement on a hub); none may be read back before. */
   writes?: RowWrite[];
 }
 

@@ -9,7 +9,8 @@ import type { DomainContext } from '../../main/domain/context.ts';
 import { followUps, sentToWebhooks, type RecordedEvent } from '../../main/domain/hooks.ts';
 import { archiveProject } from '../../main/domain/projects.ts';
 import { prng } from '../../main/demo.ts';
-import { caller, openTestApp, sqlCount, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
+import { queryStats } from '../../db/sql.ts';
+import { caller, onPostgres, openTestApp, sqlCount, sqlRow, sqlRows, tableCounts } from '../support/workspace.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const FOUNDATION_TABLES = [
@@ -189,6 +190,23 @@ describe('commands write exactly their rows', () => {
       from_column_id: from.column_id, to_column_id: board.columns[1].id, from_position: from.position, to_position: 0,
     });
     expect(await row(`SELECT column_id, position, updated_at FROM cards WHERE id = ?`, cardId)).toEqual({ column_id: board.columns[1].id, position: 0, updated_at: event.created_at });
+  });
+
+  it('cards.move on a hub: the event, its activity, fan-out job, report rollups and audit link are one statement', async () => {
+    const board = await acmeBoard();
+    const { id: cardId } = await api.call('cards.create', { boardId: board.id, columnId: board.columns[0].id, title: 'Counted' });
+    const daily = () => row<{ n: number }>(`SELECT coalesce(sum(count), 0) AS n FROM report_daily WHERE scope = 'board' AND scope_id = ? AND event_type = 'card_moved'`, board.id);
+    const movesBefore = (await daily()).n;
+    const before = queryStats.count;
+    await moveCard(ctx(), { cardId, toColumnId: board.columns[1].id, position: 0 });
+    const statements = queryStats.count - before;
+    // Inside the command's transaction: the guard's read, the card update, the chain head, then the event's writes.
+    // On a hub those writes are one round trip (data-modifying WITH; the live-update notice rides on COMMIT). On a
+    // file each is its own statement, which costs no round trip: card_moved, activity, job, two rollup upserts, audit
+    // link, and the push outbox row.
+    expect(statements).toBe(onPostgres ? 4 : 10);
+    expect((await daily()).n).toBe(movesBefore + 1);
+    expect(await row(`SELECT count(*) AS n FROM audit_chain WHERE event_table = 'card_moved' AND event_id = (SELECT max(id) FROM card_moved WHERE card_id = ?)`, cardId)).toEqual({ n: 1 });
   });
 
   it('cards.update: card_updated records {attribute: [old, new]} for what changed, nothing for a no-op', async () => {
