@@ -162,7 +162,9 @@ describe('recording results', () => {
 });
 
 describe('recording a batch', () => {
-  it('a result whose recording fails fails its own job only: the other results of its batch are recorded', async () => {
+  // Both step modes: alone in its transaction a batch is written without a savepoint (splitSteps), beside a claim
+  // in one; either way a failure falls back to one savepoint per result.
+  it.each([false, true])('a result whose recording fails fails its own job only: the other results of its batch are recorded (splitSteps %s)', async (splitSteps) => {
     const { app, accountId } = await appWithAccount();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -184,13 +186,53 @@ describe('recording a batch', () => {
     };
     const good = await add(app.store, accountId, 'test.batch', { bad: false });
     const bad = await add(app.store, accountId, 'test.batch', { bad: true });
-    await runner(app, kinds, { concurrency: 4, lightConcurrency: 4 });
+    await runner(app, kinds, { concurrency: 4, lightConcurrency: 4, splitSteps });
     await waitFor(async () => started === 2, 'both running');
     release();
     await waitFor(async () => (await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status IN ('done', 'failed')`)) === 2, 'both recorded');
     expect(await job(app, good)).toMatchObject({ status: 'done' });
     expect(await job(app, bad)).toMatchObject({ status: 'failed', last_error: 'Recording the result failed: the receipt could not be written' });
     expect((await sqlRow(app, 'SELECT name FROM accounts WHERE id = ?', accountId)).name).toBe('Recorded beside a failure');
+  });
+});
+
+// Record and claim in one transaction per step (SQLite's default) or in two that run side by side (a hub's): each
+// mode on each store, so neither path is only exercised where it is the default.
+describe('both step modes', () => {
+  it.each([false, true])('splitSteps %s: every job runs once, within its key limit, and every result is recorded', async (splitSteps) => {
+    const { app, accountId } = await appWithAccount();
+    const runs = new Map<string, number>();
+    const running = new Map<string, number>();
+    let peak = 0;
+    const track = async (key: string, id: string) => {
+      runs.set(id, (runs.get(id) ?? 0) + 1);
+      running.set(key, (running.get(key) ?? 0) + 1);
+      peak = Math.max(peak, ...running.values());
+      await new Promise((r) => setTimeout(r, 1 + (runs.size % 3)));
+      running.set(key, running.get(key)! - 1);
+    };
+    const kinds: Record<string, JobKind> = {
+      'test.keyed': { queue: 'test', keyLimits: limitOf(2), handle: async (c, args) => {
+        await track(String(args.key), c.job.id);
+        return { commit: async (tx) => { await sqlRows(tx, `UPDATE accounts SET name = ? WHERE id = ?`, `keyed ${c.job.id}`, accountId); } };
+      } },
+      'test.light': { queue: 'test', handle: async (c) => { await track('light', c.job.id); } },
+    };
+    const ids = await app.store.transaction(async (tx) => {
+      const out: string[] = [];
+      for (let i = 0; i < 120; i++) {
+        const key = `k${i % 3}`;
+        out.push(i % 4 === 0 ? await add(tx, accountId, 'test.light') : await add(tx, accountId, 'test.keyed', { key }, { concurrencyKey: key }));
+      }
+      return out;
+    });
+    const r = await runner(app, kinds, { splitSteps, concurrency: 8, lightConcurrency: 2 });
+    await waitFor(async () => (await countDone(app)) === ids.length, 'all done', 30_000);
+    expect(ids.every((id) => runs.get(id) === 1)).toBe(true);
+    expect(peak).toBeLessThanOrEqual(2); // each key within its limit; the light lane within its two slots
+    expect(r.stats).toMatchObject({ claimed: ids.length, finished: ids.length, failed: 0 });
+    expect(await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status <> 'done' OR claimed_by IS NOT NULL`)).toBe(0);
+    expect((await sqlRow(app, 'SELECT name FROM accounts WHERE id = ?', accountId)).name).toMatch(/^keyed /);
   });
 });
 
