@@ -8,7 +8,8 @@ import { bool } from '../../db/sql.ts';
 import { JobRunner } from '../../main/jobs/runner.ts';
 import type { WebhookDispatchOptions } from '../../main/webhooks/options.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
-import { caller, sqlRow, sqlRows } from '../support/workspace.ts';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { caller, openTestApp, sqlRow, sqlRows } from '../support/workspace.ts';
 
 export interface Received {
   headers: http.IncomingHttpHeaders;
@@ -130,4 +131,45 @@ export async function attemptsOf(app: App, deliveryId: string) {
 export async function jobsFor(app: App, kind: string, endpointId: string) {
   const rows = await sqlRows<any>(app, 'SELECT * FROM jobs WHERE kind = ? ORDER BY created_at, id', kind);
   return rows.filter((j) => (JSON.parse(j.args) as { endpointId?: string }).endpointId === endpointId);
+}
+
+/**
+ * One app for a test file (a demo workspace of `events` events), with what its tests start: a runner per test
+ * (`startRunner`, stopped after the test) and receivers (`receiver`, closed at the end). After each test its
+ * endpoints stop receiving (disabled), so the next test's events go to its own endpoint only.
+ */
+export function webhooksTestApp(events: number) {
+  let app: App | null = null;
+  let runner: TestRunner | null = null;
+  const closers: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    app = await openTestApp({ events });
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    runner = null;
+    await sqlRows(app!, `UPDATE webhook_endpoints SET status = 'disabled'`);
+  });
+  afterAll(async () => {
+    for (const c of closers) await c();
+    await app?.close();
+  });
+  return {
+    get app(): App {
+      return app!;
+    },
+    /** This test's runner, if it started one. */
+    get runner(): TestRunner | null {
+      return runner;
+    },
+    async startRunner(...args: Parameters<typeof startRunner> extends [App, ...infer R] ? R : never): Promise<TestRunner> {
+      runner = await startRunner(app!, ...args);
+      return runner;
+    },
+    async receiver(handler: Parameters<typeof receiver>[0]): Promise<Receiver> {
+      const r = await receiver(handler);
+      closers.push(() => r.close());
+      return r;
+    },
+  };
 }
