@@ -5,12 +5,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
 import { startHost } from '../../main/host/server.ts';
 import { clientAddress, isLoopback, listenRefusal, parseListen } from '../../main/host/listen.ts';
+import { serveChronicle, stopChild } from '../support/cli.ts';
 import { throwawayCertificate } from '../support/tls.ts';
 import { openTestApp, tempDir, tempLocation } from '../support/workspace.ts';
 
@@ -20,11 +20,7 @@ const built = fs.existsSync(path.join(root, 'out/renderer/index.html'));
 
 const children: ChildProcess[] = [];
 afterEach(async () => {
-  await Promise.all(children.splice(0).map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
-  })));
+  await Promise.all(children.splice(0).map(stopChild));
 });
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -39,17 +35,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 /** `chronicle serve …`; resolves with its printed URL once it listens. */
-async function serve(args: string[]) {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  return { child, url: new URL(url), stderr: () => stderr };
-}
+const serve = (args: string[]) => serveChronicle(args, children);
 
 describe('where the host may listen', () => {
   it('parses HOST:PORT, [v6]:PORT and a bare port; loopback is 127/8, ::1 and localhost', () => {

@@ -2,42 +2,27 @@
 // <store> --tls-cert …` (a throwaway certificate), the local console is `chronicle serve --hub https://… --token-file F
 // --hub-ca cert`; both real processes. Then the hub goes away: a banner state, writes refused with
 // hub_unreachable and nothing queued, reads retried (and answered once the hub is back within their retries).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import readline from 'node:readline';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventStream, serveChronicle, stopChild } from '../support/cli.ts';
 import { onPostgres, tempDir, tempLocation } from '../support/workspace.ts';
 import { throwawayCertificate } from '../support/tls.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'main/bin/chronicle.mjs');
 const built = fs.existsSync(path.join(root, 'out/renderer/index.html'));
 
 const children: ChildProcess[] = [];
-const stop = (c: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
-  });
 afterEach(async () => {
-  await Promise.all(children.splice(0).map(stop));
+  await Promise.all(children.splice(0).map(stopChild));
 });
 
 async function serve(args: string[]) {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const line = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  const url = new URL(line);
-  return { child, url, token: url.searchParams.get('token')!, stderr: () => stderr };
+  const served = await serveChronicle(args, children);
+  return { ...served, token: served.token! };
 }
 
 type Answer = { status: number; body: any };
@@ -51,31 +36,8 @@ function localApi(base: URL, token: string, session = 'tab0000000001') {
 }
 
 /** The local console's event stream, frames as they arrive. */
-async function events(base: URL, token: string, session = 'tab0000000001') {
-  const seen: { topic: string; data: any }[] = [];
-  const controller = new AbortController();
-  const res = await fetch(`${base.origin}/api/events`, { signal: controller.signal, headers: { authorization: `Bearer ${token}`, 'x-chronicle-session': session } });
-  expect(res.status).toBe(200);
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const topic = /^event: (.+)$/m.exec(frame)?.[1];
-          const data = /^data: (.+)$/m.exec(frame)?.[1];
-          if (topic && data) seen.push({ topic, data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { seen, close: () => controller.abort() };
+function events(base: URL, token: string, session = 'tab0000000001') {
+  return eventStream(`${base.origin}/api/events`, { authorization: `Bearer ${token}`, 'x-chronicle-session': session });
 }
 
 /**
@@ -203,7 +165,7 @@ describe.skipIf(!built)(`serve --hub forwards to a hub (${onPostgres ? 'PostgreS
     const local = await serve(['--hub', `https://127.0.0.1:${hub.url.port}`, '--token-file', tokenFile, '--hub-ca', tls.cert]);
     const api = localApi(local.url, local.token);
     expect((await api('workspace.status')).status).toBe(200);
-    await stop(hub.child);
+    await stopChild(hub.child);
     const write = await api('workspace.create', { accountName: 'While away', userName: 'Ana', email: 'ana@acme.test' });
     expect(write.status).toBe(503);
     expect(write.body.error.code).toBe('hub_unreachable');

@@ -2,17 +2,17 @@
 // (`chronicle serve`, a real process), *Download for offline review* fetches a signed bundle of the account's
 // trail for a date range, verifies it on arrival against the hub's own key, keeps it per hub account, and offers
 // and opens it read-only when the hub cannot be reached. A bundle that does not verify is never kept or opened.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../main/app.ts';
 import type { Encrypter } from '../../main/crypto/at-rest.ts';
 import { DesktopHub, HubCredentials } from '../../main/hub-client/desktop.ts';
 import { checkArrivedBundle } from '../../main/hub-client/offline.ts';
 import { invoke } from '../../main/rpc.ts';
+import { serveChronicle, stopChild } from '../support/cli.ts';
 import { onPostgres, tempDir, tempLocation } from '../support/workspace.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -39,28 +39,15 @@ function testKeychain(): Encrypter {
 }
 
 const children: ChildProcess[] = [];
-const stop = (c: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
-  });
 afterEach(async () => {
-  await Promise.all(children.splice(0).map(stop));
+  await Promise.all(children.splice(0).map(stopChild));
 });
 
 async function serveHub(token: string) {
   const location = await tempLocation();
   const keys = tempDir('chronicle-hub-keys-');
-  const child = spawn(process.execPath, ['main/bin/chronicle.mjs', 'serve', '--db', location, '--data-dir', keys, '--demo', '--port', '0', '--token', token], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const line = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  return { child, origin: new URL(line).origin, keys };
+  const { child, url } = await serveChronicle(['--db', location, '--data-dir', keys, '--demo', '--port', '0', '--token', token], children);
+  return { child, origin: url.origin, keys };
 }
 
 describe.skipIf(!built)(`offline review from a hub (${onPostgres ? 'PostgreSQL' : 'SQLite file'})`, { timeout: 180_000 }, () => {
@@ -104,7 +91,7 @@ describe.skipIf(!built)(`offline review from a hub (${onPostgres ? 'PostgreSQL' 
     expect(fs.readdirSync(path.join(dir, 'hub', 'offline')).filter((f) => f.endsWith('.chronicle-bundle'))).toEqual(kept);
 
     // The hub goes away: reads fail with hub_unreachable, and the state offers the offline copy.
-    await stop(hub.child);
+    await stopChild(hub.child);
     expect(await call('boards.list')).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     const down = (await call('connection.get')) as { ok: true; result: { hub: { reachable: boolean; offline: { account: { name: string } } | null } } };
     expect(down.result.hub.reachable).toBe(false);

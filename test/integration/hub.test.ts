@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import readline from 'node:readline';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestVersion } from '../../db/migrations/index.ts';
+import { eventStream, serveChronicle, stopChild } from '../support/cli.ts';
 import { onPostgres, pgServerUrl, tempDbFile, tempDir, tempLocation, tempPgDatabase, testStore } from '../support/workspace.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -18,16 +18,7 @@ const NOW = Date.UTC(2026, 5, 1, 9, 30, 0);
 
 const children: ChildProcess[] = [];
 afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
+  await Promise.all(children.splice(0).map(stopChild));
 });
 
 function chronicle(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -41,54 +32,20 @@ function chronicle(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   });
 }
 
-/** `chronicle serve` on a location; resolves when it printed its URL. */
+/** `chronicle serve` on a location, and its API (throws on an error answer). */
 async function serve(location: string, dataDir: string, extra: string[] = []) {
-  const child = spawn(process.execPath, [bin, 'serve', '--db', location, '--port', '0', '--data-dir', dataDir, ...extra], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    readline.createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  const u = new URL(url);
-  const token = u.searchParams.get('token')!;
+  const { child, url, token } = await serveChronicle(['--db', location, '--port', '0', '--data-dir', dataDir, ...extra], children);
   const api = async (method: string, input: unknown = {}) => {
-    const res = await fetch(`${u.origin}/api/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
+    const res = await fetch(`${url.origin}/api/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(input) });
     const body = await res.json();
     if (!res.ok) throw new Error(`${method}: ${res.status} ${JSON.stringify(body)}`);
     return body;
   };
-  return { child, base: u.origin, token, api };
+  return { child, base: url.origin, token: token!, api };
 }
 
 /** Server-sent events of a host, as they arrive. */
-async function sse(base: string, token: string) {
-  const events: { topic: string; data: any }[] = [];
-  const controller = new AbortController();
-  const res = await fetch(`${base}/api/events?token=${token}`, { signal: controller.signal, headers: { authorization: `Bearer ${token}` } });
-  expect(res.status).toBe(200);
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, i);
-          buffer = buffer.slice(i + 2);
-          const topic = /^event: (.+)$/m.exec(frame)?.[1];
-          const data = /^data: (.+)$/m.exec(frame)?.[1];
-          if (topic && data) events.push({ topic, data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { events, close: () => controller.abort() };
-}
+const sse = (base: string, token: string) => eventStream(`${base}/api/events?token=${token}`, { authorization: `Bearer ${token}` });
 
 async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
   const start = Date.now();
@@ -114,13 +71,13 @@ describe(`two serve processes on one ${testStore} store`, { timeout: 120_000 }, 
       const card = await a.api('cards.create', { boardId: board.id, columnId: from.id, title: 'Seen from the other host' });
       const moved = await a.api('cards.move', { cardId: card.id, toColumnId: to.id });
       expect(moved.columnId).toBe(to.id);
-      const arrived = await waitFor(() => stream.events.filter((e) => e.topic === 'activity.created' && e.data.boardId === board.id).length >= 2 && stream.events, 'the activities on host B');
+      const arrived = await waitFor(() => stream.seen.filter((e) => e.topic === 'activity.created' && e.data.boardId === board.id).length >= 2 && stream.seen, 'the activities on host B');
       expect(arrived.filter((e) => e.topic === 'activity.created').map((e) => e.data.subjectType)).toEqual(expect.arrayContaining(['card_created', 'card_moved']));
       // A burst through A: host B's stream hears every one of them, none twice.
-      const before = stream.events.filter((e) => e.topic === 'activity.created').length;
+      const before = stream.seen.filter((e) => e.topic === 'activity.created').length;
       for (let i = 0; i < 30; i++) await a.api('cards.update', { cardId: card.id, title: `Renamed ${i}` });
       const ids = await waitFor(() => {
-        const got = stream.events.filter((e) => e.topic === 'activity.created').slice(before).map((e) => e.data.id as string);
+        const got = stream.seen.filter((e) => e.topic === 'activity.created').slice(before).map((e) => e.data.id as string);
         return got.length >= 30 && got;
       }, 'the burst on host B');
       expect(new Set(ids).size).toBe(30);
