@@ -32,6 +32,7 @@ import { auditList, cardHistory } from '../../main/audit/history.ts';
 import { verifyChain } from '../../main/audit/verify.ts';
 import { prng } from '../../main/demo.ts';
 import { startPostgresServer } from '../support/postgres.ts';
+import { pgBulkLoad } from './support.ts';
 
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
 const HOT_VERSIONS = Math.min(10_000, Math.floor(EVENTS / 20));
@@ -188,37 +189,15 @@ export function sqliteLoader(store: Store): Loader {
 }
 
 export function postgresLoader(client: pg.Client): Loader {
-  const CHUNK = 10_000;
-  let indexSql: string[] | null = null;
+  const bulk = pgBulkLoad(client, columns);
+  let started = false;
   return {
     async load(rows) {
-      if (!indexSql) {
-        // The generator's rows are consistent by construction: no per-row foreign-key triggers during the load
-        // (as a restore does), and the activities indexes built once, after it.
-        await client.query(`SET session_replication_role = replica`);
-        await client.query(`SET maintenance_work_mem = '256MB'`);
-        const r = await client.query<{ indexname: string; indexdef: string }>(
-          `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'activities' AND indexname NOT LIKE '%_pkey' ORDER BY indexname`,
-        );
-        indexSql = r.rows.map((x) => x.indexdef);
-        for (const x of r.rows) await client.query(`DROP INDEX ${x.indexname}`);
-      }
-      await client.query('BEGIN');
-      for (const [table, list] of Object.entries(rows) as [Table, unknown[][]][]) {
-        const cols = Object.entries(columns[table]);
-        const sql = `INSERT INTO ${table} (${cols.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${cols.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
-        for (let from = 0; from < list.length; from += CHUNK) {
-          const part = list.slice(from, from + CHUNK);
-          await client.query(sql, cols.map((_, c) => part.map((r) => r[c])));
-        }
-      }
-      await client.query('COMMIT');
+      if (!started) await bulk.withoutChecks();
+      started = true;
+      await bulk.insert(rows);
     },
-    async finish() {
-      await client.query(`SET session_replication_role = DEFAULT`);
-      for (const sql of indexSql ?? []) await client.query(sql);
-      await client.query('ANALYZE');
-    },
+    finish: () => bulk.restore(),
   };
 }
 

@@ -33,6 +33,7 @@ import { createDelivery, eventBody } from '../../main/webhooks/deliver.ts';
 import { signatureHeader } from '../../main/webhooks/secrets.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
 import { startPostgresServer } from '../support/postgres.ts';
+import { insertEndpoint } from './support.ts';
 
 const N = Number(process.env.DISPATCH_N ?? 20_000);
 const CONCURRENCY = 32;
@@ -85,19 +86,6 @@ async function rawUndici(url: string, bodies: string[]): Promise<number> {
   return bodies.length / secs;
 }
 
-async function insertEndpoint(app: App, url: string, concurrency: number): Promise<string> {
-  const session = (await app.defaultSession())!;
-  const now = Date.now();
-  const id = newId(now);
-  await rawRun(
-    app.store,
-    `INSERT INTO webhook_endpoints (id, account_id, url, event_types, secret_enc, network_scope, concurrency, creator_id, created_at, updated_at)
-     VALUES (?, ?, ?, '["*"]', ?, 'loopback', ?, ?, ?, ?)`,
-    [id, session.accountId, url, webhooksService(app).box.encrypt(SECRET), concurrency, session.userId, now, now],
-  );
-  return id;
-}
-
 async function commitDeliveries(app: App, endpointIds: string[], bodies: string[]): Promise<void> {
   const { accountId } = (await app.defaultSession())!;
   const t = Date.now();
@@ -120,7 +108,7 @@ async function sqliteRun(): Promise<void> {
   const app = await createApp({ location: path.join(dir, 'bench.db'), background: false });
   await seedDemo(app.store, { seed: 3, events: 20 });
   await rawRun(app.store, `UPDATE jobs SET status = 'done'`); // the seed's fan-outs are not part of the measure
-  const endpointId = await insertEndpoint(app, rx.url, CONCURRENCY);
+  const endpointId = await insertEndpoint(app, { url: rx.url, secret: SECRET, concurrency: CONCURRENCY });
   const bodies = bodiesFor(Date.now());
   const rawRate = await rawUndici(rx.url, bodies);
 
@@ -215,7 +203,7 @@ function startDispatcher(url: string, dataDir: string): Promise<Dispatcher> {
 
 async function chronicleOnHub(url: string, app: App, rxUrl: string, processes: number, bodies: string[]) {
   const endpoints: string[] = [];
-  for (let e = 0; e < 8; e++) endpoints.push(await insertEndpoint(app, rxUrl, CONCURRENCY));
+  for (let e = 0; e < 8; e++) endpoints.push(await insertEndpoint(app, { url: rxUrl, secret: SECRET, concurrency: CONCURRENCY }));
   // As for graphile-worker, the jobs are committed before the clock starts: held an hour ahead while the
   // dispatchers start, then made due in one statement whose commit (NOTIFY) wakes every idle dispatcher.
   await commitDeliveries(app, endpoints, bodies);

@@ -12,15 +12,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { newId } from '../../db/ids.ts';
 import { rawRun } from '../../db/sql.ts';
 import * as ws from '../../db/workspace.ts';
-import { createApp, type App } from '../../main/app.ts';
+import { createApp } from '../../main/app.ts';
 import { seedDemo } from '../../main/demo.ts';
 import { createCard } from '../../main/domain/cards.ts';
 import { JobRunner } from '../../main/jobs/runner.ts';
 import { createDelivery, eventBody } from '../../main/webhooks/deliver.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
+import { insertEndpoint } from './support.ts';
 
 const EVENTS = Number(process.env.FAIRNESS_EVENTS ?? 100);
 const SLOW_MS = 5_000;
@@ -36,19 +36,6 @@ async function listen(handler: http.RequestListener): Promise<{ server: http.Ser
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks` };
-}
-
-async function insertEndpoint(app: App, url: string, eventTypes: string[], concurrency: number): Promise<string> {
-  const session = (await app.defaultSession())!;
-  const now = Date.now();
-  const id = newId(now);
-  await rawRun(
-    app.store,
-    `INSERT INTO webhook_endpoints (id, account_id, url, event_types, secret_enc, network_scope, concurrency, creator_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, 'loopback', ?, ?, ?, ?)`,
-    [id, session.accountId, url, JSON.stringify(eventTypes), webhooksService(app).box.encrypt(SECRET), concurrency, session.userId, now, now],
-  );
-  return id;
 }
 
 /** p50/p99 of the fast endpoint's latency (ms) beside `slow` endpoints of `slowConcurrency` each. */
@@ -83,8 +70,8 @@ async function scenario(slow: number, slowConcurrency: number): Promise<{ p50: n
 
   const session = (await app.defaultSession())!;
   const slowIds: string[] = [];
-  for (let e = 0; e < slow; e++) slowIds.push(await insertEndpoint(app, `${slowRx.url}/${e}`, ['webhook.test'], slowConcurrency));
-  await insertEndpoint(app, fastRx.url, ['card.created'], 4);
+  for (let e = 0; e < slow; e++) slowIds.push(await insertEndpoint(app, { url: `${slowRx.url}/${e}`, secret: SECRET, eventTypes: ['webhook.test'], concurrency: slowConcurrency }));
+  await insertEndpoint(app, { url: fastRx.url, secret: SECRET, eventTypes: ['card.created'], concurrency: 4 });
   const now = Date.now();
   await app.store.transaction(async (tx) => {
     for (const endpointId of slowIds) {

@@ -27,6 +27,7 @@ import { prng } from '../../main/demo.ts';
 import { decodeCursor, encodeCursor, listFeed } from '../../main/feed.ts';
 import type { ParsedInput } from '../../preload/contract.ts';
 import { startPostgresServer } from '../support/postgres.ts';
+import { pgBulkLoad } from './support.ts';
 
 const TOTAL = Number(process.env.FEED_BENCH_ROWS ?? 1_000_000);
 const PAGES = 500;
@@ -230,40 +231,10 @@ function sqliteLoader(store: Store): Loader {
   };
 }
 
-/** PostgreSQL: COPY-style multi-row inserts from arrays on a client of its own, then the indexes, then ANALYZE. */
+/** PostgreSQL: multi-row inserts from arrays on a client of its own, then the indexes, then ANALYZE. */
 function postgresLoader(client: pg.Client): Loader {
-  const CHUNK = 10_000;
-  let indexSql: string[] = [];
-  return {
-    async load(rows) {
-      await client.query('BEGIN');
-      for (const [table, list] of Object.entries(rows) as [Table, unknown[][]][]) {
-        const cols = Object.entries(columns[table]);
-        const sql = `INSERT INTO ${table} (${cols.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${cols.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
-        for (let from = 0; from < list.length; from += CHUNK) {
-          const part = list.slice(from, from + CHUNK);
-          await client.query(sql, cols.map((_, c) => part.map((r) => r[c])));
-        }
-      }
-      await client.query('COMMIT');
-    },
-    async beforeBulk() {
-      // The generator's rows are consistent by construction: skip the per-row foreign-key triggers for the load
-      // (as a restore does), and build the activities indexes once, after it.
-      await client.query(`SET session_replication_role = replica`);
-      await client.query(`SET maintenance_work_mem = '256MB'`);
-      const r = await client.query<{ indexname: string; indexdef: string }>(
-        `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'activities' AND indexname NOT LIKE '%_pkey' ORDER BY indexname`,
-      );
-      indexSql = r.rows.map((x) => x.indexdef);
-      for (const x of r.rows) await client.query(`DROP INDEX ${x.indexname}`);
-    },
-    async afterBulk() {
-      await client.query(`SET session_replication_role = DEFAULT`);
-      for (const sql of indexSql) await client.query(sql);
-      await client.query('ANALYZE');
-    },
-  };
+  const bulk = pgBulkLoad(client, columns);
+  return { load: (rows) => bulk.insert(rows), beforeBulk: () => bulk.withoutChecks(), afterBulk: () => bulk.restore() };
 }
 
 /** The raw baseline's SQL: the same keyset query (one ordered range per type when there are several, merged), ids only. */

@@ -1,0 +1,60 @@
+// Helpers more than one benchmark uses: a webhook endpoint written straight into the store, and a PostgreSQL bulk
+// load of generated rows (the feed and audit benches' million-row workspaces).
+import type pg from 'pg';
+import { newId } from '../../db/ids.ts';
+import { rawRun } from '../../db/sql.ts';
+import type { App } from '../../main/app.ts';
+import { webhooksService } from '../../main/webhooks/service.ts';
+
+/** An active loopback endpoint of the app's default account, its secret encrypted as the app would keep it. */
+export async function insertEndpoint(app: App, o: { url: string; secret: string; concurrency: number; eventTypes?: string[] }): Promise<string> {
+  const session = (await app.defaultSession())!;
+  const now = Date.now();
+  const id = newId(now);
+  await rawRun(
+    app.store,
+    `INSERT INTO webhook_endpoints (id, account_id, url, event_types, secret_enc, network_scope, concurrency, creator_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, 'loopback', ?, ?, ?, ?)`,
+    [id, session.accountId, o.url, JSON.stringify(o.eventTypes ?? ['*']), webhooksService(app).box.encrypt(o.secret), o.concurrency, session.userId, now, now],
+  );
+  return id;
+}
+
+/**
+ * PostgreSQL bulk load on a client of its own: `withoutChecks` turns off the per-row foreign-key triggers (the
+ * generated rows are consistent by construction, as a restore's are) and drops the activities indexes; `insert`
+ * writes rows given as arrays in `columns` order (multi-row inserts from arrays, 10,000 rows a statement, one
+ * transaction); `restore` builds the indexes once and analyzes.
+ */
+export function pgBulkLoad<T extends string>(client: pg.Client, columns: Record<T, Record<string, string>>) {
+  const CHUNK = 10_000;
+  let indexSql: string[] = [];
+  return {
+    async withoutChecks() {
+      await client.query(`SET session_replication_role = replica`);
+      await client.query(`SET maintenance_work_mem = '256MB'`);
+      const r = await client.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'activities' AND indexname NOT LIKE '%_pkey' ORDER BY indexname`,
+      );
+      indexSql = r.rows.map((x) => x.indexdef);
+      for (const x of r.rows) await client.query(`DROP INDEX ${x.indexname}`);
+    },
+    async insert(rows: Partial<Record<T, unknown[][]>>) {
+      await client.query('BEGIN');
+      for (const [table, list] of Object.entries(rows) as [T, unknown[][]][]) {
+        const cols = Object.entries(columns[table]);
+        const sql = `INSERT INTO ${table} (${cols.map(([c]) => c).join(', ')}) SELECT * FROM unnest(${cols.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})`;
+        for (let from = 0; from < list.length; from += CHUNK) {
+          const part = list.slice(from, from + CHUNK);
+          await client.query(sql, cols.map((_, c) => part.map((r) => r[c])));
+        }
+      }
+      await client.query('COMMIT');
+    },
+    async restore() {
+      await client.query(`SET session_replication_role = DEFAULT`);
+      for (const sql of indexSql) await client.query(sql);
+      await client.query('ANALYZE');
+    },
+  };
+}
