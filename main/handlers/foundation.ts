@@ -12,6 +12,7 @@ import { createAccount, inviteMember, recordSessionSwitch } from '../domain/memb
 import { archiveProject, createBoard, createProject } from '../domain/projects.ts';
 import { defaultSession } from '../app.ts';
 import { seedDemo } from '../demo.ts';
+import { eventTables, eventTypes } from '../events/registry.ts';
 import { notFound } from '../errors.ts';
 import { listFeed } from '../feed.ts';
 import { cardView } from '../views.ts';
@@ -177,6 +178,7 @@ export const foundationHandlers: Handlers<keyof typeof foundationMethods> = {
     const author = (await ws.findUser(ctx.store, c.author_id))!;
     return { id: c.id, cardId: c.card_id, author: { id: author.id, name: author.name }, body: c.body, createdAt: toIso(c.created_at) };
   },
+  'activity.types': async () => ({ items: eventTables.map((type) => ({ type, label: eventTypes[type].label, icon: eventTypes[type].icon })) }),
   'activity.list': async (ctx, input) => {
     // Scope ids to the account up front so a foreign board/project answers not_found rather than an empty page.
     if (input.boardId) await requireBoard(ctx.store, ctx.session.accountId, input.boardId);

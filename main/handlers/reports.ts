@@ -1,7 +1,6 @@
 import { toIso } from '../../db/ids.ts';
 import * as notif from '../../db/notifications.ts';
 import { trackingAggregates, reportSettings, saveReportSettings, saveUserPreferences, userPreferences } from '../../db/tracking.ts';
-import * as ws from '../../db/workspace.ts';
 import type { reportsMethods } from '../../preload/contract/reports.ts';
 import { requireMember } from '../domain/guards.ts';
 import { notificationLink } from '../notifications/jobs.ts';

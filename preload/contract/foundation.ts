@@ -146,6 +146,8 @@ export const foundationMethods = {
     { role: 'member', write: true },
   ),
   'comments.add': method(z.object({ cardId: Id, body: z.string().trim().min(1, 'a comment cannot be empty').max(10_000) }).strict(), Comment, { role: 'member', write: true }),
+  // The kinds of change an account's feed can hold, named and drawn as the event registry says (filters, chips).
+  'activity.types': method(Empty, z.object({ items: z.array(z.object({ type: EventTableName, label: z.string(), icon: z.string() })) }), { role: 'viewer' }),
   'activity.list': method(
     z
       .object({

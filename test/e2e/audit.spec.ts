@@ -243,6 +243,10 @@ test('Every change lists invitations with the role granted, archives, comments a
   await page.reload();
   await expect(feed.locator('article').first()).toBeVisible();
   expect(await feed.locator('article:not([data-type="invitation_sent"])').count()).toBe(0);
+  // Kinds are named by the event registry (activity.types), in the filter and on each row.
+  await expect(page.getByRole('combobox', { name: /^Change/ })).toHaveValue('invitation_sent');
+  await expect(page.getByRole('combobox', { name: /^Change/ }).locator('option:checked')).toHaveText('Invitation sent');
+  await expect(feed.locator('article').first()).toContainText('Invitation sent');
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(300);

@@ -178,6 +178,18 @@ describe('filters', () => {
   });
 });
 
+describe('kinds of change', () => {
+  it('activity.types names every event table of the feed, with the registry’s label and icon, each type once', async () => {
+    const { items } = await api.call('activity.types', {});
+    expect(items.map((t) => t.type).sort()).toEqual([...eventTableNames].sort());
+    expect(items.find((t) => t.type === 'card_moved')).toEqual({ type: 'card_moved', label: 'Card moved', icon: 'arrow-right' });
+    for (const t of items) expect(t.label, t.type).toMatch(/^[A-Z]/);
+    // Every type the feed returns has a name to show.
+    const page = await api.call('activity.list', { limit: 200 });
+    for (const item of page.items) expect(items.map((t) => t.type)).toContain(item.subjectType);
+  });
+});
+
 describe('input checks', () => {
   it('a tampered cursor answers invalid_input and points at the cursor', async () => {
     const b64 = (s: string) => Buffer.from(s).toString('base64url');

@@ -9,11 +9,11 @@ import type { Input, Output } from '../../../preload/contract.ts';
 import { accessEventTableNames } from '../../../preload/contract/access-events.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
-import { api, subscribe, type ContractError } from '../../lib/client.ts';
+import { api, subscribe } from '../../lib/client.ts';
 import { useApi } from '../../lib/queries.ts';
 import { href, useSearchParams } from '../../lib/router.tsx';
-import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
 import { AllChanges } from './AllChanges.tsx';
+import { ChangeFeed, DayRange, dayStart, nextDay } from './ChangeFeed.tsx';
 import { attributeLabels, ChangeList, kindLabels, ProgressBar, type Names } from './diff.tsx';
 
 const tabs = [
@@ -27,8 +27,6 @@ type TabId = (typeof tabs)[number][0];
 const kindIcons: Record<string, string> = { card_created: 'square-plus', card_updated: 'pencil', card_moved: 'arrow-right' };
 const attributes = ['title', 'description', 'column_id', 'assignee_id', 'due_date'] as const;
 
-const dayStart = (d: string) => `${d}T00:00:00.000Z`;
-const nextDay = (d: string) => new Date(Date.parse(dayStart(d)) + 86_400_000).toISOString();
 const newRunId = () => Math.random().toString(36).slice(2, 12);
 
 /** Progress pushed for a run started with `runId`. */
@@ -76,7 +74,6 @@ function Trail() {
     }
     return n;
   }, [list.data]);
-  const { scrollRef, virtualizer, virtualItems, onKeyDown } = useInfiniteVirtualList({ count: items.length, query: list, estimateSize: 96, overscan: 8 });
   const filtered = Boolean(input.cardId || input.boardId || input.personId || input.attribute || from || to);
   const cardTitle = input.cardId ? items.find((i) => i.card.id === input.cardId)?.card.title ?? 'this card' : null;
 
@@ -101,12 +98,7 @@ function Trail() {
             {attributes.map((a) => <option key={a} value={a}>{attributeLabels[a]}</option>)}
           </select>
         </label>
-        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">From (UTC)
-          <input type="date" className={inputClass} value={from} max={to || undefined} onChange={(e) => setParams({ from: e.target.value || null })} />
-        </label>
-        <label className="flex flex-col text-xs font-medium text-slate-600 dark:text-slate-400">To (UTC)
-          <input type="date" className={inputClass} value={to} min={from || undefined} onChange={(e) => setParams({ to: e.target.value || null })} />
-        </label>
+        <DayRange from={from} to={to} onChange={setParams} />
         {input.cardId && (
           <span className="inline-flex items-center gap-1 rounded-full bg-indigo-100 py-1 pr-1 pl-3 text-sm text-indigo-900 dark:bg-indigo-950 dark:text-indigo-100">
             Card: {cardTitle}
@@ -119,55 +111,35 @@ function Trail() {
           <Button variant="ghost" onClick={() => setParams({ card: null, board: null, person: null, attribute: null, from: null, to: null })}>Clear filters</Button>
         )}
       </form>
-      {badRange ? (
-        <div className="p-6"><ErrorNotice error={{ message: 'The “From” day is after the “To” day.', code: 'invalid_input' } as ContractError} title="These dates cannot be combined" /></div>
-      ) : list.isPending ? (
-        <Skeleton className="p-6" rows={8} />
-      ) : list.error ? (
-        <div className="p-6"><ErrorNotice error={list.error} title="The audit trail could not be loaded" /></div>
-      ) : items.length === 0 ? (
-        <EmptyState icon={<ShieldCheck className="size-8" />} title={filtered ? 'No changes match these filters' : 'No card changes yet'}>
-          {filtered ? 'Widen the dates or clear a filter.' : 'Create, edit or move a card on a board: every change is recorded here with who, when and what.'}
-        </EmptyState>
-      ) : (
-        <div ref={scrollRef} className="min-h-0 flex-1 overflow-auto" role="feed" aria-label="Card changes" aria-busy={list.isFetching} onKeyDown={onKeyDown}>
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualItems.map((v) => {
-              const item = items[v.index];
-              return (
-                <article
-                  key={item.id}
-                  data-index={v.index}
-                  ref={virtualizer.measureElement}
-                  tabIndex={0}
-                  aria-posinset={v.index + 1}
-                  aria-setsize={list.hasNextPage ? -1 : items.length}
-                  className="absolute inset-x-0 border-b border-slate-100 px-6 py-3 focus:bg-slate-50 dark:border-slate-900 dark:focus:bg-slate-900"
-                  style={{ transform: `translateY(${v.start}px)` }}
-                >
-                  <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
-                    <Icon name={kindIcons[item.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
-                    <span className="font-medium">{item.updater.name}</span>
-                    <span className="text-slate-600 dark:text-slate-400">{item.revertOf ? `reverted to version ${item.revertOf.number}` : kindLabels[item.kind].toLowerCase()}</span>
-                    <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/audit/cards/${item.card.id}`)}>{item.card.title}</a>
-                    {item.board && <span className="text-slate-600 dark:text-slate-400">on {item.board.name}</span>}
-                    <span className="text-slate-600 dark:text-slate-400">·</span>
-                    <span className="text-slate-600 dark:text-slate-400"><RelativeTime iso={item.createdAt} /></span>
-                    {!input.cardId && (
-                      <button type="button" className="ml-auto text-xs text-slate-600 dark:text-slate-400 hover:text-indigo-700 hover:underline" onClick={() => setParams({ card: item.card.id })}>
-                        Only this card
-                      </button>
-                    )}
-                  </div>
-                  <div className="pl-6"><ChangeList changes={item.changes} names={names} /></div>
-                </article>
-              );
-            })}
-          </div>
-          {list.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-600 dark:text-slate-400">Loading older changes…</p>}
-          {!list.hasNextPage && <p className="p-4 text-center text-xs text-slate-600 dark:text-slate-400">That is every change{filtered ? ' matching these filters' : ''}.</p>}
-        </div>
-      )}
+      <ChangeFeed
+        label="Card changes"
+        list={list}
+        items={items}
+        estimateSize={96}
+        filtered={filtered}
+        badRange={badRange}
+        errorTitle="The audit trail could not be loaded"
+        empty={{ title: 'No card changes yet', body: 'Create, edit or move a card on a board: every change is recorded here with who, when and what.' }}
+        row={(item) => (
+          <>
+            <div className="mb-1 flex flex-wrap items-center gap-2 text-sm">
+              <Icon name={kindIcons[item.kind]} className="size-4 text-slate-600 dark:text-slate-400" />
+              <span className="font-medium">{item.updater.name}</span>
+              <span className="text-slate-600 dark:text-slate-400">{item.revertOf ? `reverted to version ${item.revertOf.number}` : kindLabels[item.kind].toLowerCase()}</span>
+              <a className="font-medium text-indigo-700 hover:underline dark:text-indigo-300" href={href(`/audit/cards/${item.card.id}`)}>{item.card.title}</a>
+              {item.board && <span className="text-slate-600 dark:text-slate-400">on {item.board.name}</span>}
+              <span className="text-slate-600 dark:text-slate-400">·</span>
+              <span className="text-slate-600 dark:text-slate-400"><RelativeTime iso={item.createdAt} /></span>
+              {!input.cardId && (
+                <button type="button" className="ml-auto text-xs text-slate-600 dark:text-slate-400 hover:text-indigo-700 hover:underline" onClick={() => setParams({ card: item.card.id })}>
+                  Only this card
+                </button>
+              )}
+            </div>
+            <div className="pl-6"><ChangeList changes={item.changes} names={names} /></div>
+          </>
+        )}
+      />
     </div>
   );
 }
