@@ -32,7 +32,7 @@ import { auditList, cardHistory } from '../../main/audit/history.ts';
 import { verifyChain } from '../../main/audit/verify.ts';
 import { prng } from '../../main/demo.ts';
 import { startPostgresServer } from '../support/postgres.ts';
-import { pgBulkLoad } from './support.ts';
+import { bulkColumns, pgBulkLoad } from './support.ts';
 
 const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
 const HOT_VERSIONS = Math.min(10_000, Math.floor(EVENTS / 20));
@@ -49,30 +49,7 @@ const uuid = (n: number) => {
   return `019a0000-0000-7${h.slice(0, 3)}-8${h.slice(3, 6)}-${h.slice(8, 20)}`;
 };
 
-/** Columns of the tables the generator fills, in schema order, with their PostgreSQL types (for unnest). */
-const columns = {
-  accounts: { id: 'text', name: 'text', created_at: 'bigint' },
-  users: { id: 'text', account_id: 'text', name: 'text', email: 'text', created_at: 'bigint' },
-  memberships: { id: 'text', account_id: 'text', user_id: 'text', role: 'text', created_at: 'bigint' },
-  projects: { id: 'text', account_id: 'text', name: 'text', archived_at: 'bigint', archived_reason: 'text', created_at: 'bigint' },
-  boards: { id: 'text', account_id: 'text', project_id: 'text', name: 'text', created_at: 'bigint' },
-  columns: { id: 'text', account_id: 'text', board_id: 'text', name: 'text', position: 'integer', created_at: 'bigint' },
-  cards: {
-    id: 'text', account_id: 'text', board_id: 'text', column_id: 'text', position: 'integer', title: 'text', description: 'text',
-    assignee_id: 'text', due_date: 'text', creator_id: 'text', created_at: 'bigint', updated_at: 'bigint',
-  },
-  card_created: { id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', card_id: 'text', board_id: 'text', column_id: 'text', title: 'text' },
-  card_moved: {
-    id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', card_id: 'text', from_column_id: 'text', to_column_id: 'text',
-    from_position: 'integer', to_position: 'integer',
-  },
-  card_updated: { id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', card_id: 'text', changes: 'text' },
-  audit_chain: { account_id: 'text', seq: 'bigint', event_table: 'text', event_id: 'text', prev_hash: 'text', hash: 'text', created_at: 'bigint' },
-  activities: {
-    id: 'text', account_id: 'text', subject_type: 'text', subject_id: 'text', creator_id: 'text', board_id: 'text', project_id: 'text',
-    created_at: 'bigint',
-  },
-} satisfies Record<string, Record<string, string>>;
+const columns = bulkColumns;
 type Table = keyof typeof columns;
 type Rows = Partial<Record<Table, unknown[][]>>;
 const ordered = (table: Table, row: Record<string, unknown>) => Object.keys(columns[table]).map((c) => row[c] ?? null);

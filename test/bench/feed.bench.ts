@@ -27,7 +27,7 @@ import { prng } from '../../main/demo.ts';
 import { decodeCursor, encodeCursor, listFeed } from '../../main/feed.ts';
 import type { ParsedInput } from '../../preload/contract.ts';
 import { startPostgresServer } from '../support/postgres.ts';
-import { pgBulkLoad } from './support.ts';
+import { bulkColumns, pgBulkLoad } from './support.ts';
 
 const TOTAL = Number(process.env.FEED_BENCH_ROWS ?? 1_000_000);
 const PAGES = 500;
@@ -45,33 +45,7 @@ const typeMix: [string, number][] = [
   ['project_archived', 0.001],
 ];
 
-/** Columns (with their PostgreSQL types, for the unnest arrays) of every table the generator fills. */
-const columns = {
-  accounts: { id: 'text', name: 'text', created_at: 'bigint' },
-  users: { id: 'text', account_id: 'text', name: 'text', email: 'text', created_at: 'bigint' },
-  memberships: { id: 'text', account_id: 'text', user_id: 'text', role: 'text', created_at: 'bigint' },
-  projects: { id: 'text', account_id: 'text', name: 'text', archived_at: 'bigint', archived_reason: 'text', created_at: 'bigint' },
-  boards: { id: 'text', account_id: 'text', project_id: 'text', name: 'text', created_at: 'bigint' },
-  columns: { id: 'text', account_id: 'text', board_id: 'text', name: 'text', position: 'integer', created_at: 'bigint' },
-  cards: {
-    id: 'text', account_id: 'text', board_id: 'text', column_id: 'text', position: 'integer', title: 'text', description: 'text',
-    assignee_id: 'text', due_date: 'text', creator_id: 'text', created_at: 'bigint', updated_at: 'bigint',
-  },
-  comments: { id: 'text', account_id: 'text', card_id: 'text', author_id: 'text', body: 'text', created_at: 'bigint' },
-  card_created: { id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', card_id: 'text', board_id: 'text', column_id: 'text', title: 'text' },
-  card_moved: {
-    id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', card_id: 'text', from_column_id: 'text', to_column_id: 'text',
-    from_position: 'integer', to_position: 'integer',
-  },
-  card_updated: { id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', card_id: 'text', changes: 'text' },
-  comment_added: { id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', comment_id: 'text', card_id: 'text' },
-  member_invited: { id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', membership_id: 'text', invitee_id: 'text', role: 'text' },
-  project_archived: { id: 'text', account_id: 'text', creator_id: 'text', created_at: 'bigint', project_id: 'text', reason: 'text' },
-  activities: {
-    id: 'text', account_id: 'text', subject_type: 'text', subject_id: 'text', creator_id: 'text', board_id: 'text', project_id: 'text',
-    created_at: 'bigint',
-  },
-} satisfies Record<string, Record<string, string>>;
+const columns = bulkColumns;
 type Table = keyof typeof columns;
 type Rows = Partial<Record<Table, unknown[][]>>;
 
