@@ -558,7 +558,7 @@ export class JobRunner {
       if (list) list.push(toClaimed(row));
       else byKind.set(row.kind, [toClaimed(row)]);
     }
-    for (const [kind, list] of byKind) await this.kinds[kind]?.[hook]?.(tx, list, now);
+    for (const [kind, list] of byKind) await this.kinds[kind]?.[hook]?.(tx, list, now, this.resources);
   }
 
   /**
@@ -609,7 +609,7 @@ export class JobRunner {
     const keysOfKind = new Map<string, string[]>();
     for (const [key, list] of rowsOf) keysOfKind.set(list[0].kind, [...(keysOfKind.get(list[0].kind) ?? []), key]);
     for (const [kindName, ks] of keysOfKind) {
-      const got = await this.kinds[kindName]?.keyLimits?.(tx, ks);
+      const got = await this.kinds[kindName]?.keyLimits?.(tx, ks, this.resources);
       for (const k of ks) limits.set(k, got?.get(k) ?? {});
     }
     const picked: Claimed[] = [];

@@ -71,8 +71,11 @@ export interface JobKind {
    * `every` ms (a task missed while the app was closed runs once when it opens).
    */
   every?: number;
-  /** Runs inside the claim transaction for the jobs of this kind just claimed (e.g. mark rows "in progress"). */
-  onClaim?(tx: Tx, jobs: ClaimedJob[], now: number): Promise<void>;
+  /**
+   * Runs inside the claim transaction for the jobs of this kind just claimed (e.g. mark rows "in progress");
+   * `resources` is the runner's (JobContext.resources), where it may leave what the jobs will need.
+   */
+  onClaim?(tx: Tx, jobs: ClaimedJob[], now: number, resources: Map<string, unknown>): Promise<void>;
   /**
    * Runs in the recording transaction before the results of this kind's jobs run their `commit`s, with the
    * concurrency keys of those jobs (sorted) and the transaction's cache: read, and lock, what the commits will
@@ -80,15 +83,16 @@ export interface JobKind {
    */
   beforeRecording?(tx: Tx, keys: string[], batch: Map<string, unknown>): Promise<void>;
   /** Runs inside the transaction that takes stale claims back (their worker died). */
-  onReclaim?(tx: Tx, jobs: ClaimedJob[], now: number): Promise<void>;
+  onReclaim?(tx: Tx, jobs: ClaimedJob[], now: number, resources: Map<string, unknown>): Promise<void>;
   /**
    * The limits of concurrency keys, for every key of this kind a claim is about to take jobs of (one call, one
    * query, per claim): `concurrency` is the most claimed jobs of the key across every runner on the store (no
    * limit when absent); `ratePerSecond` the starts per second across every runner (null or absent: none). The
    * claim hands out send slots for a rate (db/jobs.ts takeThrottleSlot); the handler waits until
-   * `ctx.job.notBefore`.
+   * `ctx.job.notBefore`. `resources` is the runner's (JobContext.resources): what the read may leave for the jobs
+   * that start after the claim.
    */
-  keyLimits?(db: Db, keys: string[]): Promise<Map<string, KeyLimits>>;
+  keyLimits?(db: Db, keys: string[], resources: Map<string, unknown>): Promise<Map<string, KeyLimits>>;
 }
 
 export interface KeyLimits {

@@ -140,18 +140,26 @@ function resources(ctx: JobContext): Resources {
 /**
  * Deliveries as the claim transaction just marked them (`UPDATE … RETURNING`), taken by the handler of the same
  * claim: it sends from the row read inside the claim instead of reading it again. Entries of a claim are replaced
- * at every claim of the same delivery, so a stale row is never used (delivery ids are unique across stores).
+ * at every claim of the same delivery, so a stale row is never used. Kept in the runner's resources, so they go
+ * when it stops (a job given back unrun leaves its row there until then).
  */
-const claimedRows = new Map<string, WebhookDeliveriesTable>();
+function claimedRowsOf(resources: Map<string, unknown>): Map<string, WebhookDeliveriesTable> {
+  let rows = resources.get(CLAIMED_ROWS) as Map<string, WebhookDeliveriesTable> | undefined;
+  if (!rows) resources.set(CLAIMED_ROWS, (rows = new Map()));
+  return rows;
+}
+const CLAIMED_ROWS = 'webhooks.claimedDeliveries';
 
-function rememberClaimed(jobs: ClaimedJob[], rows: WebhookDeliveriesTable[]): void {
-  for (const id of deliveryIdsOf(jobs)) claimedRows.delete(id); // not marked now (e.g. cancelled): the handler reads it
-  for (const row of rows) claimedRows.set(row.id, row);
+function rememberClaimed(resources: Map<string, unknown>, jobs: ClaimedJob[], rows: WebhookDeliveriesTable[]): void {
+  const claimed = claimedRowsOf(resources);
+  for (const id of deliveryIdsOf(jobs)) claimed.delete(id); // not marked now (e.g. cancelled): the handler reads it
+  for (const row of rows) claimed.set(row.id, row);
 }
 
-async function takeClaimed(s: Db, id: string): Promise<WebhookDeliveriesTable | undefined> {
-  const row = claimedRows.get(id);
-  if (row) claimedRows.delete(id);
+async function takeClaimed(s: Db, resources: Map<string, unknown>, id: string): Promise<WebhookDeliveriesTable | undefined> {
+  const claimed = claimedRowsOf(resources);
+  const row = claimed.get(id);
+  if (row) claimed.delete(id);
   return row ?? db.deliveryById(s, id);
 }
 
@@ -160,10 +168,10 @@ async function takeClaimed(s: Db, id: string): Promise<WebhookDeliveriesTable | 
  * synchronous loop, so they would all read the same row at the same moment): the cache is dropped at the next
  * microtask, before any job gets to its HTTP request's answer.
  */
-function endpointForBurst(s: Db, r: Resources, id: string): Promise<WebhookEndpointsTable | undefined> {
+function endpointForBurst(s: Db, r: Resources, runner: Map<string, unknown>, id: string): Promise<WebhookEndpointsTable | undefined> {
   let ep = r.burst.get(id);
   if (!ep) {
-    const claimed = claimedEndpoints.get(id);
+    const claimed = claimedEndpointsOf(runner).get(id);
     ep = claimed && claimed.at > Date.now() - CLAIMED_ENDPOINT_MS ? Promise.resolve(claimed.row) : db.endpointById(s, id);
     if (r.burst.size === 0) setImmediate(() => r.burst.clear());
     r.burst.set(id, ep);
@@ -175,9 +183,15 @@ function endpointForBurst(s: Db, r: Resources, id: string): Promise<WebhookEndpo
  * Endpoint rows as the last claim transaction read them for their limits (keyLimits), used by the jobs that start
  * within CLAIMED_ENDPOINT_MS of that read: right after the claim commits, or claimed ahead and started as a slot
  * frees (a hub dispatcher saved one round trip per endpoint per job, each waited for before the request). A job
- * that starts later reads the row; so does every job after this process wrote the endpoint's health.
+ * that starts later reads the row; so does every job after this runner wrote the endpoint's health. Kept in the
+ * runner's resources: its claims' rows serve its own jobs only.
  */
-const claimedEndpoints = new Map<string, { row: WebhookEndpointsTable; at: number }>();
+function claimedEndpointsOf(resources: Map<string, unknown>): Map<string, { row: WebhookEndpointsTable; at: number }> {
+  let rows = resources.get(CLAIMED_ENDPOINTS) as Map<string, { row: WebhookEndpointsTable; at: number }> | undefined;
+  if (!rows) resources.set(CLAIMED_ENDPOINTS, (rows = new Map()));
+  return rows;
+}
+const CLAIMED_ENDPOINTS = 'webhooks.claimedEndpoints';
 const CLAIMED_ENDPOINT_MS = 250;
 
 function secretOf(r: Resources, enc: string): string {
@@ -268,10 +282,10 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   const deliveryId = String(args.deliveryId);
   const manual = args.trigger === 'manual';
   const by = typeof args.by === 'string' ? args.by : null;
-  const d = await takeClaimed(s, deliveryId);
+  const d = await takeClaimed(s, ctx.resources, deliveryId);
   if (!d) return { note: 'The delivery no longer exists.' };
   if (d.status !== 'delivering') return { note: `Nothing to send: the delivery is ${d.status}.` };
-  const ep = (await endpointForBurst(s, r, d.endpoint_id))!;
+  const ep = (await endpointForBurst(s, r, ctx.resources, d.endpoint_id))!;
   let now = ctx.now();
   const publish = () => ctx.publish(d.account_id, 'webhooks.delivery.updated', { deliveryId: d.id, endpointId: d.endpoint_id });
   const putBack = (at: number, why: string): JobResult => {
@@ -403,7 +417,7 @@ async function recordEndpointHealth(tx: Tx, ctx: JobContext, endpointId: string,
     batch?.set(cacheKey, cached);
   }
   const ep = cached.row;
-  claimedEndpoints.delete(endpointId); // the row read by the claim is older than what this writes
+  claimedEndpointsOf(ctx.resources).delete(endpointId); // the row read by the claim is older than what this writes
   const update = async (patch: Partial<WebhookEndpointsTable>) => {
     await db.updateEndpoint(tx, ep.account_id, ep.id, patch);
     Object.assign(ep, patch);
@@ -534,7 +548,7 @@ export const webhooksJobKinds: Record<string, JobKind> = {
   [DELIVER_KIND]: {
     queue: WEBHOOKS_QUEUE,
     handle: deliver,
-    onClaim: async (tx, jobs, now) => rememberClaimed(jobs, await db.markDelivering(tx, deliveryIdsOf(jobs), now)),
+    onClaim: async (tx, jobs, now, resources) => rememberClaimed(resources, jobs, await db.markDelivering(tx, deliveryIdsOf(jobs), now)),
     onReclaim: (tx, jobs, now) => db.unmarkDelivering(tx, deliveryIdsOf(jobs), now),
     // The endpoints whose health the results may write, read in one statement (recordEndpointHealth locks one
     // only when it writes it).
@@ -544,10 +558,11 @@ export const webhooksJobKinds: Record<string, JobKind> = {
         batch.set(endpointKey(row.id), { row, locked: false } satisfies HealthRow);
       }
     },
-    keyLimits: async (s, keys) => {
+    keyLimits: async (s, keys, resources) => {
       const rows = await db.endpointsByIds(s, keys.map((k) => k.slice(ENDPOINT_KEY_PREFIX.length)));
       const at = Date.now();
-      for (const row of rows.values()) claimedEndpoints.set(row.id, { row, at });
+      const claimed = claimedEndpointsOf(resources);
+      for (const row of rows.values()) claimed.set(row.id, { row, at });
       // An endpoint deleted meanwhile: the default limit (its jobs end at once, with nothing to send).
       return new Map(keys.map((k) => {
         const ep = rows.get(k.slice(ENDPOINT_KEY_PREFIX.length));
