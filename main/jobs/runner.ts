@@ -316,14 +316,17 @@ export class JobRunner {
       if (this.splitSteps && slots.keyed <= 0 && slots.light <= 0) return; // nothing to claim for
       const now = this.now();
       const t0 = performance.now();
+      const tally = { finished: 0, failed: 0 }; // counted once the step commits
       ({ published, claimed } = await this.store.transaction(async (tx) => {
-        const published = await this.recordBatch(tx, batch, now);
+        const published = await this.recordBatch(tx, batch, now, 'savepoint', tally);
         const claimed = await this.claimInTx(tx, now, this.freeSlots(), cut);
         await publishOnCommit(tx, published.map(([accountId, topic, payload]) => ({ accountId, topic, payload })));
         return { published, claimed };
       }));
       this.stats.steps++;
       this.stats.stepMs += performance.now() - t0;
+      this.stats.finished += tally.finished;
+      this.stats.failed += tally.failed;
       if (batch.length) this.stats.flushes++;
     } catch (err) {
       // A busy store beyond its timeout, a lost connection: nothing was committed; try again shortly.
@@ -746,7 +749,7 @@ export class JobRunner {
    * Ordered by concurrency key, so runners recording results of the same endpoints lock their rows in the same
    * order (no deadlock between two hub dispatchers). Finished and failed jobs are counted in `tally`.
    */
-  private async recordBatch(tx: Tx, batch: Completion[], now: number, mode: RecordMode = 'savepoint', tally: { finished: number; failed: number } = this.stats): Promise<Completion['messages']> {
+  private async recordBatch(tx: Tx, batch: Completion[], now: number, mode: RecordMode, tally: { finished: number; failed: number }): Promise<Completion['messages']> {
     if (batch.length === 0) return [];
     batch.sort((a, b) => (a.job.concurrency_key ?? '').localeCompare(b.job.concurrency_key ?? ''));
     const cache = new Map<string, unknown>(); // handlers' per-transaction cache (JobResult.commit's `batch`)

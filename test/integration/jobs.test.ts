@@ -196,6 +196,38 @@ describe('recording a batch', () => {
   });
 });
 
+describe('the runner’s counts', () => {
+  // A step records finished jobs and claims in one transaction (splitSteps off): when the claim part fails, the
+  // step rolls back and its results are recorded again by the next one. They count once, when that one commits.
+  it('a result recorded again after its step rolled back is counted once', async () => {
+    const { app, accountId } = await appWithAccount();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = false;
+    let claimsRefused = 0;
+    const kinds: Record<string, JobKind> = {
+      'test.first': { queue: 'test', handle: async () => { started = true; await gate; } },
+      'test.second': {
+        queue: 'test',
+        onClaim: async () => {
+          if (claimsRefused++ === 0) throw new Error('the claim could not mark its rows this time');
+        },
+        handle: async () => {},
+      },
+    };
+    const first = await add(app.store, accountId, 'test.first');
+    const r = await runner(app, kinds, { splitSteps: false, concurrency: 4, lightConcurrency: 4 });
+    await waitFor(async () => started, 'the first job running');
+    const second = await add(app.store, accountId, 'test.second');
+    release(); // the step that records the first job also claims the second, and fails once
+    await waitFor(async () => (await countDone(app)) === 2, 'both done', 20_000);
+    expect(claimsRefused).toBeGreaterThanOrEqual(2);
+    expect(await job(app, first)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await job(app, second)).toMatchObject({ status: 'done' });
+    expect(r.stats.finished).toBe(2);
+  });
+});
+
 // Record and claim in one transaction per step (SQLite's default) or in two that run side by side (a hub's): each
 // mode on each store, so neither path is only exercised where it is the default.
 describe('both step modes', () => {
