@@ -4,7 +4,7 @@
 // branch is inside the one function below that needs it.
 import { eventTableNames } from './events.ts';
 import { rebuildSql } from './migrations/common/rollups.ts';
-import { rawAll, rawFirst, rawRun, type Db, type RowWrite, type Store, type Tx } from './sql.ts';
+import { rawAll, rawFirst, type Db, type RowWrite, type Store, type Tx } from './sql.ts';
 import type { RollupScope } from './schema/reports.ts';
 
 export const DAY_MS = 86_400_000;
@@ -28,9 +28,6 @@ const upsertRows = (table: 'report_daily' | 'report_user_daily', n: number) => {
 };
 const upsertDaily = [1, 2, 3].map((n) => upsertRows('report_daily', n));
 const upsertUser = [1, 2, 3].map((n) => upsertRows('report_user_daily', n));
-// PostgreSQL runs both upserts as one statement (a data-modifying WITH runs to completion whether or not the main
-// statement reads it): one round trip per event inside the command's transaction instead of two.
-const upsertBoth = [1, 2, 3].map((n) => `WITH daily AS (${upsertDaily[n - 1]}) ${upsertUser[n - 1]}`);
 
 /**
  * The upserts that count one new activity in every scope it belongs to (account, its board, its project): the
@@ -51,17 +48,6 @@ export function rollupWrites(
     n++;
   }
   return [{ text: upsertDaily[n - 1], params: daily }, { text: upsertUser[n - 1], params: user }];
-}
-
-/** Count one new activity now (rollupWrites, run at once; PostgreSQL: both upserts in one statement). */
-export async function addToRollups(tx: Tx, a: Parameters<typeof rollupWrites>[0]): Promise<void> {
-  const [daily, user] = rollupWrites(a);
-  if (tx.dialect === 'postgres') {
-    await rawRun(tx, upsertBoth[daily.params.length / 5 - 1], [...daily.params, ...user.params]);
-  } else {
-    await rawRun(tx, daily.text, daily.params);
-    await rawRun(tx, user.text, user.params);
-  }
 }
 
 /**

@@ -1,5 +1,5 @@
 // The in-transaction hook that links every recorded event into its account's hash chain.
-import { insertLink, linkWrite, nextChainLink } from '../../db/audit.ts';
+import { linkWrite, nextChainLink } from '../../db/audit.ts';
 import { isChainedTable } from '../../db/audit-canonical.ts';
 import type { InTransactionHook } from '../domain/hooks.ts';
 
@@ -8,6 +8,5 @@ export const auditChainHook: InTransactionHook = async (tx, event) => {
   // The link is written with the event's rows (its head is not read again before: the next event of the same
   // transaction is recorded after them).
   const link = await nextChainLink(tx, event.table, event.row);
-  if (event.writes) event.writes.push(linkWrite(link));
-  else await insertLink(tx, link);
+  event.writes.push(linkWrite(link));
 };

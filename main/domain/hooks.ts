@@ -19,7 +19,7 @@ export interface RecordedEvent {
   row: { id: string; account_id: string; creator_id: string; created_at: number } & Record<string, unknown>;
   activity: ActivitiesTable;
   /** INSERTs (upserts too) hooks add, written with the event's rows (one statement on a hub); none may be read back before. */
-  writes?: RowWrite[];
+  writes: RowWrite[];
 }
 
 export interface FollowUpJob {

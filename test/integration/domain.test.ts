@@ -84,7 +84,7 @@ async function expectRecorded(
   });
   expectKeyAndTime(activity.id, event.created_at, t0, t1);
 
-  const recorded: RecordedEvent = { table, row: event as RecordedEvent['row'], activity: activity as unknown as RecordedEvent['activity'] };
+  const recorded: RecordedEvent = { table, row: event as RecordedEvent['row'], activity: activity as unknown as RecordedEvent['activity'], writes: [] };
   const declared = followUps.map((f) => f(recorded)).filter((j) => j !== null);
   expect(after.jobs - before.jobs).toBe(declared.length);
   // The event's jobs: args is JSON text on both stores; read it here rather than with a dialect's JSON functions.
