@@ -1,5 +1,6 @@
 // SQL_PROFILE=1: time per statement text on either store, printed to stderr at exit (what a benchmark's store
-// work spends its time on; on PostgreSQL the time of a statement includes its round trip).
+// work spends its time on; on PostgreSQL the time of a statement includes its round trip). SQL_PROFILE_WIDTH sets how
+// much of each statement's text is printed (220 characters).
 const profile: Map<string, { n: number; ms: number }> | null = process.env.SQL_PROFILE ? new Map() : null;
 
 if (profile) {

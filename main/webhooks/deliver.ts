@@ -143,12 +143,14 @@ function resources(ctx: JobContext): Resources {
  * at every claim of the same delivery, so a stale row is never used. Kept in the runner's resources, so they go
  * when it stops (a job given back unrun leaves its row there until then).
  */
-function claimedRowsOf(resources: Map<string, unknown>): Map<string, WebhookDeliveriesTable> {
-  let rows = resources.get(CLAIMED_ROWS) as Map<string, WebhookDeliveriesTable> | undefined;
-  if (!rows) resources.set(CLAIMED_ROWS, (rows = new Map()));
-  return rows;
+const claimedRowsOf = (resources: Map<string, unknown>) => mapIn<WebhookDeliveriesTable>(resources, 'webhooks.claimedDeliveries');
+
+/** A map kept under `key` in the runner's resources, made on first use. */
+function mapIn<V>(resources: Map<string, unknown>, key: string): Map<string, V> {
+  let m = resources.get(key) as Map<string, V> | undefined;
+  if (!m) resources.set(key, (m = new Map()));
+  return m;
 }
-const CLAIMED_ROWS = 'webhooks.claimedDeliveries';
 
 function rememberClaimed(resources: Map<string, unknown>, jobs: ClaimedJob[], rows: WebhookDeliveriesTable[]): void {
   const claimed = claimedRowsOf(resources);
@@ -186,12 +188,7 @@ function endpointForBurst(s: Db, r: Resources, runner: Map<string, unknown>, id:
  * that starts later reads the row; so does every job after this runner wrote the endpoint's health. Kept in the
  * runner's resources: its claims' rows serve its own jobs only.
  */
-function claimedEndpointsOf(resources: Map<string, unknown>): Map<string, { row: WebhookEndpointsTable; at: number }> {
-  let rows = resources.get(CLAIMED_ENDPOINTS) as Map<string, { row: WebhookEndpointsTable; at: number }> | undefined;
-  if (!rows) resources.set(CLAIMED_ENDPOINTS, (rows = new Map()));
-  return rows;
-}
-const CLAIMED_ENDPOINTS = 'webhooks.claimedEndpoints';
+const claimedEndpointsOf = (resources: Map<string, unknown>) => mapIn<{ row: WebhookEndpointsTable; at: number }>(resources, 'webhooks.claimedEndpoints');
 const CLAIMED_ENDPOINT_MS = 250;
 
 function secretOf(r: Resources, enc: string): string {
