@@ -4,7 +4,7 @@
 //
 // The whole seed is one transaction: each command inside it becomes a savepoint, so a hub records the few
 // thousand events without a commit (and its round trips) per event, and a failure leaves the store empty.
-import { newId, withIdRandom } from '../db/ids.ts';
+import { withIdRandom } from '../db/ids.ts';
 import { withoutSignals } from '../db/signals.ts';
 import { tryLockKey } from '../db/locks.ts';
 import type { Store, Tx } from '../db/store.ts';

@@ -3,7 +3,6 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { signalOrigin } from '../../db/signals.ts';
-import { AppError } from '../errors.ts';
 import type { AppServices } from '../handlers/types.ts';
 import type { ServiceOptions } from '../services.ts';
 import type { FromWorker, ToWorker, WorkerData } from '../jobs/worker.ts';

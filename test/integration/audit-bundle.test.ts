@@ -13,7 +13,7 @@ import { exportBundle, verifyBundleFile, type Manifest } from '../../main/audit/
 import { SIGNING_KEY_FILE } from '../../main/audit/keys.ts';
 import { prng } from '../../main/demo.ts';
 import { methods } from '../../preload/contract.ts';
-import { caller, onPostgres, openTestApp, openTestHost, sqlRow, sqlRows, tempDir } from '../support/workspace.ts';
+import { caller, openTestApp, openTestHost, sqlRow, sqlRows, tempDir } from '../support/workspace.ts';
 
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['main/bin/chronicle.mjs', 'audit', ...args], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });

@@ -15,7 +15,7 @@ import { KEY_FILE, loadSecretKey } from '../../main/webhooks/secrets.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
 import { hasNoStack, runChronicle } from '../support/cli.ts';
 import { caller, openTestApp, sqlCount, sqlRow, sqlRows, tempDir } from '../support/workspace.ts';
-import { deliveriesOf, receiver, waitFor, type Receiver } from './webhooks-support.ts';
+import { deliveriesOf, receiver, waitFor } from './webhooks-support.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -10,7 +10,6 @@ import { openTestApp, openTestHost, sqlCount } from '../support/workspace.ts';
 
 let app: App;
 let t: Awaited<ReturnType<typeof openTestHost>>;
-const logs: string[] = [];
 const staticDir = path.resolve('test/integration/fixtures/static');
 
 beforeAll(async () => {

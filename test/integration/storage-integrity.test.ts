@@ -11,7 +11,7 @@ import { SqliteStore } from '../../db/store-sqlite.ts';
 import { createApp, type App } from '../../main/app.ts';
 import { storageDamage } from '../../main/storage/health.ts';
 import { chronicleBin, hasNoStack, repoRoot, runChronicle } from '../support/cli.ts';
-import { caller, onSqlite, openTestApp, sqlCount, sqlRow, sqlRows, tempDir } from '../support/workspace.ts';
+import { caller, onSqlite, openTestApp, sqlCount, sqlRow, sqlRows } from '../support/workspace.ts';
 import { waitFor } from './webhooks-support.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
