@@ -75,23 +75,19 @@ export class Pools {
 }
 
 /**
- * An interceptor that reports the moment undici writes the request to a connected socket (`onRequestStart`,
- * called from the HTTP/1 writer once a connection is free), so the attempt clock measures the endpoint, not
- * the wait for a connection.
+ * `fn` runs when `signal` aborts. One listener per signal however many attempts wait on it: the runner's signal is
+ * shared by every attempt, and adding and removing a listener for each cost more than the rest of the setup.
  */
-function onRequestSent(sent: () => void): Dispatcher.DispatcherComposeInterceptor {
-  return (dispatch) => (opts, handler) =>
-    dispatch(opts, {
-      onRequestStart: (controller, context) => {
-        sent();
-        handler.onRequestStart?.(controller, context);
-      },
-      onRequestUpgrade: (controller, statusCode, headers, socket) => handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
-      onResponseStart: (controller, statusCode, headers, statusMessage) => handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
-      onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
-      onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
-      onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
-    });
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  let set = abortWaiters.get(signal);
+  if (!set) {
+    const waiters = (set = new Set());
+    abortWaiters.set(signal, waiters);
+    signal.addEventListener('abort', () => { for (const w of [...waiters]) w(); waiters.clear(); }, { once: true });
+  }
+  set.add(fn);
+  return () => void set.delete(fn);
 }
 
 const errorWords: Record<AttemptErrorKind, string> = {
@@ -126,7 +122,14 @@ export function classifyError(err: unknown, timedOut: boolean, opts: HttpOptions
   return say('other', `${detail}${code ? ` (${code})` : ''}.`);
 }
 
-export async function sendAttempt(
+/**
+ * One POST through `pool`, straight on undici's dispatch handler: the response body is gathered as it arrives (no
+ * stream) and dropped with the connection past the cap. The whole-attempt clock starts when undici writes the
+ * request to a connected socket (onRequestStart), so it measures the endpoint, not the wait for a connection;
+ * before that, the connect timeout bounds connecting, and the pool (one per endpoint, sized to its concurrency)
+ * has a free connection.
+ */
+export function sendAttempt(
   pool: Dispatcher,
   url: URL,
   scope: NetworkScope,
@@ -136,62 +139,97 @@ export async function sendAttempt(
   signal?: AbortSignal,
 ): Promise<AttemptResult> {
   let started = performance.now();
-  const ctl = new AbortController();
-  let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // The whole-attempt clock starts when the request is written to its connection. Before that, the connect
-  // timeout bounds connecting, and the pool (one per endpoint, sized to its concurrency) has a free connection.
-  const startClock = () => {
-    if (timer) return; // a retried write on a fresh connection keeps the first start
-    started = performance.now();
-    timer = setTimeout(() => {
-      timedOut = true;
-      ctl.abort(new Error('attempt timeout'));
-    }, opts.attemptTimeoutMs);
-  };
-  const onOuterAbort = () => ctl.abort(new Error('dispatcher stopping'));
-  signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let status: number | null = null;
-  let resHeaders: Record<string, string> | null = null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  try {
-    const blocked = literalScopeCheck(url, scope);
-    if (blocked) throw blocked;
-    const res = await pool.compose(onRequestSent(startClock)).request({ path: url.pathname + url.search, method: 'POST', headers, body, signal: ctl.signal });
-    status = res.statusCode;
-    resHeaders = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v);
-    for await (const chunk of res.body) {
-      const buf = chunk as Buffer;
-      if (size + buf.length > opts.responseCapBytes) {
-        chunks.push(buf.subarray(0, opts.responseCapBytes - size));
-        size = opts.responseCapBytes;
-        truncated = true;
-        res.body.destroy();
-        break;
-      }
-      chunks.push(buf);
-      size += buf.length;
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    const durationMs = Math.round(performance.now() - started);
-    if (status >= 300 && status < 400) {
-      const location = resHeaders['location'];
-      return { status, headers: resHeaders, body: text, truncated, errorKind: 'redirect', errorMessage: `${errorWords.redirect}: ${status} to ${location ?? '(no Location header)'}.`, durationMs, unreachable: false };
-    }
-    return { status, headers: resHeaders, body: text, truncated, errorKind: null, errorMessage: null, durationMs, unreachable: false };
-  } catch (err) {
-    const { kind, message } = classifyError(err, timedOut, opts);
-    const text = chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
-    return {
-      status, headers: resHeaders, body: text, truncated: truncated || (status !== null && text !== null),
-      errorKind: kind, errorMessage: message, durationMs: Math.round(performance.now() - started),
-      unreachable: status === null && (kind === 'dns' || (kind === 'connect' && !/ECONNREFUSED/.test(message))),
+  const blocked = literalScopeCheck(url, scope);
+  if (blocked) return Promise.resolve(failure(blocked, false, null, null, [], false, started, opts));
+  return new Promise<AttemptResult>((resolve) => {
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let controller: Dispatcher.DispatchController | null = null;
+    let stopReason: Error | null = null; // the runner stopped while the request waited for a connection
+    let status: number | null = null;
+    let resHeaders: Record<string, string> | null = null;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let ended = false;
+    const end = (result: AttemptResult) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      stopWaiting?.();
+      resolve(result);
     };
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onOuterAbort);
+    const stopWaiting = signal
+      ? onAbort(signal, () => {
+          const reason = new Error('dispatcher stopping');
+          if (controller) return controller.abort(reason);
+          // Not written yet: the attempt ends now, and the request is dropped when it reaches a connection.
+          stopReason = reason;
+          end(failure(reason, false, null, null, [], false, started, opts));
+        })
+      : null;
+    if (signal?.aborted) return end(failure(new Error('dispatcher stopping'), false, null, null, [], false, started, opts));
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart: (ctl) => {
+        controller = ctl;
+        if (stopReason) return ctl.abort(stopReason);
+        if (timer) return; // a retried write on a fresh connection keeps the first start
+        started = performance.now();
+        timer = setTimeout(() => {
+          timedOut = true;
+          controller?.abort(new Error('attempt timeout'));
+        }, opts.attemptTimeoutMs);
+      },
+      onResponseStart: (_ctl, statusCode, h) => {
+        if (statusCode < 200) return; // an informational answer (100 Continue): the real one follows
+        status = statusCode;
+        resHeaders = {};
+        for (const k in h) {
+          const v = h[k];
+          if (v !== undefined) resHeaders[k] = Array.isArray(v) ? v.join(', ') : String(v);
+        }
+      },
+      onResponseData: (ctl, chunk) => {
+        if (ended) return;
+        if (size + chunk.length > opts.responseCapBytes) {
+          chunks.push(chunk.subarray(0, opts.responseCapBytes - size));
+          size = opts.responseCapBytes;
+          truncated = true;
+          end(answered(status!, resHeaders!, chunks, truncated, started));
+          ctl.abort(new Error('response cap reached')); // the rest goes with the connection
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      },
+      onResponseEnd: () => end(answered(status!, resHeaders!, chunks, truncated, started)),
+      onResponseError: (_ctl, err) => end(failure(err, timedOut, status, resHeaders, chunks, truncated, started, opts)),
+    };
+    try {
+      pool.dispatch({ path: url.pathname + url.search, method: 'POST', headers, body }, handler);
+    } catch (err) {
+      end(failure(err, false, null, null, [], false, started, opts));
+    }
+  });
+}
+
+/** The endpoint answered (any status): a redirect is an error of its own, never followed. */
+function answered(status: number, headers: Record<string, string>, chunks: Buffer[], truncated: boolean, started: number): AttemptResult {
+  const text = Buffer.concat(chunks).toString('utf8');
+  const durationMs = Math.round(performance.now() - started);
+  if (status >= 300 && status < 400) {
+    const location = headers['location'];
+    return { status, headers, body: text, truncated, errorKind: 'redirect', errorMessage: `${errorWords.redirect}: ${status} to ${location ?? '(no Location header)'}.`, durationMs, unreachable: false };
   }
+  return { status, headers, body: text, truncated, errorKind: null, errorMessage: null, durationMs, unreachable: false };
+}
+
+function failure(err: unknown, timedOut: boolean, status: number | null, headers: Record<string, string> | null, chunks: Buffer[], truncated: boolean, started: number, opts: HttpOptions): AttemptResult {
+  const { kind, message } = classifyError(err, timedOut, opts);
+  const text = chunks.length ? Buffer.concat(chunks).toString('utf8') : null;
+  return {
+    status, headers, body: text, truncated: truncated || (status !== null && text !== null),
+    errorKind: kind, errorMessage: message, durationMs: Math.round(performance.now() - started),
+    unreachable: status === null && (kind === 'dns' || (kind === 'connect' && !/ECONNREFUSED/.test(message))),
+  };
 }

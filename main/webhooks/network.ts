@@ -90,8 +90,27 @@ function classifyV6(ip: ipaddr.IPv6): AddressClass {
   return v6Classes[range] ?? 'reserved';
 }
 
+/**
+ * `fn` of a string, remembered for the last 1,024 strings. Every attempt asks about its endpoint's host (is it an
+ * IP, which class): parsing it each time was 1.6 % of the dispatcher's time in the dispatch benchmark.
+ */
+function remembered<T>(fn: (text: string) => T): (text: string) => T {
+  const seen = new Map<string, T>();
+  return (text) => {
+    let v = seen.get(text);
+    if (v === undefined) {
+      v = fn(text);
+      if (seen.size >= 1024) seen.delete(seen.keys().next().value!); // the oldest
+      seen.set(text, v);
+    }
+    return v;
+  };
+}
+
 /** The class of an address as the OS or the URL parser spells it (brackets and a zone id are allowed). */
-export function classifyAddress(address: string): AddressClass {
+export const classifyAddress = remembered(classifyAddressNow);
+
+function classifyAddressNow(address: string): AddressClass {
   let text = address.trim();
   if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
   if (!ipaddr.isValid(text)) return 'reserved';
@@ -100,11 +119,11 @@ export function classifyAddress(address: string): AddressClass {
 }
 
 /** Whether `host` (a URL's hostname, brackets allowed) is an IP address rather than a name. */
-export function isIpLiteral(host: string): boolean {
+export const isIpLiteral = remembered((host: string): boolean => {
   const text = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   // Only canonical forms: the URL parser has already turned `0x7f.1` and `2130706433` into `127.0.0.1`.
   return ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text);
-}
+});
 
 /**
  * `public` allows public addresses only; `private` adds private networks; `loopback` allows any address,

@@ -61,6 +61,38 @@ describe('the attempt clock', () => {
   });
 });
 
+describe('a dispatcher that stops', () => {
+  // The attempt timeout is a minute: only the stop can end these attempts within the test's time.
+  const long = { ...opts, attemptTimeoutMs: 60_000 };
+
+  it('ends the attempt being answered and the one waiting for the connection, neither sent again', async () => {
+    let received = 0;
+    const server = http.createServer((req) => {
+      received++;
+      req.resume(); // never answers
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const pools = new Pools(long);
+    const pool = pools.get({ endpointId: 'e1', origin: `http://127.0.0.1:${port}`, scope: 'loopback', connections: 1 });
+    const url = new URL(`http://127.0.0.1:${port}/hooks`);
+    const stop = new AbortController();
+    const attempts = [0, 1].map(() => sendAttempt(pool, url, 'loopback', {}, '{}', long, stop.signal));
+    await waitFor(() => received === 1, "the first request");
+    stop.abort();
+    const [sent, queued] = await Promise.all(attempts);
+    for (const r of [sent, queued]) expect(r).toMatchObject({ status: null, errorKind: 'other', errorMessage: expect.stringMatching(/dispatcher stopping/) });
+    // A stopped dispatcher sends nothing more: the queued request is dropped, not written to the freed connection.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).toBe(1);
+    // And an attempt asked for after the stop is not sent at all.
+    expect(await sendAttempt(pool, url, 'loopback', {}, '{}', long, stop.signal)).toMatchObject({ status: null, errorKind: 'other' });
+    expect(received).toBe(1);
+    await pools.close();
+  });
+});
+
 describe('pools', () => {
   it('each endpoint gets its own pool; a changed endpoint gets a new one', async () => {
     const pools = new Pools(opts);
