@@ -13,7 +13,7 @@ import type { ClaimedJob, JobContext, JobKind, JobResult } from '../jobs/types.t
 import { Pools, sendAttempt, type AttemptResult } from './http.ts';
 import { dispatchOptions, parseRetryAfter, withJitter, type WebhookDispatchOptions } from './options.ts';
 import { classifyAddress } from './network.ts';
-import { headerNames, openHeaders, redactHeaders } from './headers.ts';
+import { openHeaders, redactHeaders } from './headers.ts';
 import { SecretBox, signatureHeader } from './secrets.ts';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
@@ -104,6 +104,8 @@ interface Resources {
   pools: Pools;
   box: SecretBox;
   secrets: Map<string, string>;
+  /** Custom header values as sent, per stored (sealed) headers JSON: opened once, not at every attempt. */
+  headers: Map<string, Record<string, string>>;
   burst: Map<string, Promise<WebhookEndpointsTable | undefined>>;
   offlineUntil: number;
   close(): Promise<void>;
@@ -129,7 +131,7 @@ function resources(ctx: JobContext): Resources {
       keyName: `the webhook secrets key of this dispatcher (data folder ${ctx.dataDir})`,
     });
     r = {
-      options, pools, box, secrets: new Map(), burst: new Map(), offlineUntil: 0,
+      options, pools, box, secrets: new Map(), headers: new Map(), burst: new Map(), offlineUntil: 0,
       close: () => pools.close(),
     };
     ctx.resources.set('webhooks', r);
@@ -198,6 +200,18 @@ function secretOf(r: Resources, enc: string): string {
     r.secrets.set(enc, plain);
   }
   return plain;
+}
+
+/** The endpoint's custom headers as sent (their values opened with the data key), remembered per stored JSON. */
+function customHeadersOf(r: Resources, ep: WebhookEndpointsTable): Record<string, string> {
+  const key = `${ep.headers_in_clear ? 'clear' : 'sealed'}:${ep.headers}`;
+  let open = r.headers.get(key);
+  if (!open) {
+    open = openHeaders(r.box, ep);
+    if (r.headers.size >= 1024) r.headers.delete(r.headers.keys().next().value!); // the oldest
+    r.headers.set(key, open);
+  }
+  return open;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -322,8 +336,10 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
   if (ctx.signal.aborted) return putBack(now, 'The dispatcher stopped before sending; it will be sent when it starts again.');
 
   let headers: Record<string, string>;
+  let custom: Record<string, string>;
   try {
-    headers = requestHeaders(ep, d, (enc) => secretOf(r, enc), now, o.userAgent, openHeaders(r.box, ep));
+    custom = customHeadersOf(r, ep);
+    headers = requestHeaders(ep, d, (enc) => secretOf(r, enc), now, o.userAgent, custom);
   } catch (err) {
     // No usable data key (missing, or another one): retrying cannot help until a person puts the key back, so the
     // delivery ends failed with the key's sentence (retry it afterwards) instead of retrying for ever.
@@ -352,7 +368,7 @@ async function deliver(ctx: JobContext, args: Record<string, unknown>): Promise<
     commit: async (tx, { ownsClaim, batch, collect }) => {
       const attempt: WebhookAttemptsTable = {
         id: orderedId(at), account_id: d.account_id, delivery_id: d.id, endpoint_id: ep.id, url: ep.url,
-        request_headers: JSON.stringify(redactHeaders(headers, headerNames(ep))), body_size: Buffer.byteLength(d.payload),
+        request_headers: JSON.stringify(redactHeaders(headers, Object.keys(custom))), body_size: Buffer.byteLength(d.payload),
         response_status: result.status, response_headers: result.headers ? JSON.stringify(result.headers) : null,
         response_body: result.body, response_truncated: result.truncated,
         error_kind: result.errorKind ?? (decision.status === 'delivered' ? null : 'http'),

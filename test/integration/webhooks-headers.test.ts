@@ -107,6 +107,27 @@ describe('custom headers', () => {
     expect(JSON.parse(attempt.request_headers)['X-Api-Token']).toBe('<redacted>');
     await nowhereInStore(app, TOKEN);
   });
+
+  it('an edited value is what the running dispatcher sends next (opened values are remembered per stored value)', async () => {
+    const { call } = await caller(app);
+    const ep = await call('webhooks.endpoints.create', { url: rx.url, eventTypes: ['*'], networkScope: 'loopback', headers: { 'X-Api-Token': TOKEN } });
+    const r = await startRunner(app);
+    const sendTest = async () => {
+      const sent = await call('webhooks.endpoints.sendTest', { endpointId: ep.id });
+      r.runner.wake();
+      await waitFor(async () => (await deliveriesOf(app, ep.id)).find((d) => d.id === sent.id && d.status === 'delivered'), 'the test delivery');
+      return rx.requests.find((q) => q.headers['webhook-id'] === sent.id)!;
+    };
+    try {
+      expect((await sendTest()).headers['x-api-token']).toBe(TOKEN);
+      await call('webhooks.endpoints.update', { endpointId: ep.id, headers: { 'X-Api-Token': 'tok_rotated', 'X-Team': TEAM } });
+      const after = await sendTest();
+      expect(after.headers['x-api-token']).toBe('tok_rotated');
+      expect(after.headers['x-team']).toBe(TEAM);
+    } finally {
+      await r.stop();
+    }
+  });
 });
 
 describe('custom headers written in clear before they were sealed', () => {
