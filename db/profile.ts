@@ -3,16 +3,20 @@
 // much of each statement's text is printed (220 characters).
 const profile: Map<string, { n: number; ms: number }> | null = process.env.SQL_PROFILE ? new Map() : null;
 
-if (profile) {
-  process.on('exit', () => {
-    const top = [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
-    for (const [sql, v] of top) console.error(`${v.ms.toFixed(0).padStart(6)}ms ${String(v.n).padStart(7)} ${sql.replace(/\s+/g, ' ').slice(0, Number(process.env.SQL_PROFILE_WIDTH ?? 220))}`);
-  });
-}
+if (profile) process.on('exit', () => printProfile('until exit'));
 
 /** Forget what was timed so far (a benchmark's set-up is not part of its measure). */
 export function resetProfile(): void {
   profile?.clear();
+}
+
+/** Print what was timed since the last print or reset, under `title`, then forget it (one phase of a benchmark). */
+export function printProfile(title: string): void {
+  if (!profile || profile.size === 0) return;
+  console.error(`SQL profile, ${title}:`);
+  const top = [...profile].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25);
+  for (const [sql, v] of top) console.error(`${v.ms.toFixed(0).padStart(6)}ms ${String(v.n).padStart(7)} ${sql.replace(/\s+/g, ' ').slice(0, Number(process.env.SQL_PROFILE_WIDTH ?? 220))}`);
+  profile.clear();
 }
 
 // Lists of placeholders and VALUES rows vary with the batch; one line per statement shape sums them.

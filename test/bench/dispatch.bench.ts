@@ -21,7 +21,7 @@ import readline from 'node:readline';
 import { Pool } from 'undici';
 import { newId } from '../../db/ids.ts';
 import { openStore } from '../../db/open.ts';
-import { resetProfile } from '../../db/profile.ts';
+import { printProfile, resetProfile } from '../../db/profile.ts';
 import { wakeRunnersOnCommit } from '../../db/signals.ts';
 import { rawFirst, rawRun } from '../../db/sql.ts';
 import * as ws from '../../db/workspace.ts';
@@ -125,6 +125,7 @@ async function sqliteRun(): Promise<void> {
     inFlight.push(runner.inFlightCount);
   }
   const secs = (performance.now() - start) / 1000;
+  printProfile(`the ${N.toLocaleString('en-US')} deliveries`);
   if (process.env.DISPATCH_DEBUG) console.log({ ...runner.stats, meanInFlight: inFlight.reduce((a, b) => a + b, 0) / inFlight.length });
   const done = await delivered(app);
   if (done !== N) throw new Error(`only ${done} of ${N} deliveries are delivered`);
