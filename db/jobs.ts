@@ -42,15 +42,21 @@ export async function enqueueJob(db: Db, job: NewJob): Promise<void> {
  * PostgreSQL: the rows are locked for this transaction; rows locked by another runner are skipped.
  */
 export async function dueUnkeyedJobs(tx: Tx, queues: string[] | null, now: number, limit: number): Promise<ClaimRow[]> {
-  const { where, params } = dueWhere(queues, now);
-  where.push('concurrency_key IS NULL');
+  const { where, params } = dueWhere(queues, now, 'concurrency_key IS NULL');
   params.push(limit);
-  if (tx.dialect === 'postgres') {
-    return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`, params);
-  }
-  // Only the columns the runner uses (a claim reads a few dozen rows per step; `last_error` can be long).
-  return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_unkeyed WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`, params);
+  return rawAll<ClaimRow>(tx, tx.dialect === 'postgres' ? lockDueRows(where) : readDueRows('jobs_ready_unkeyed', where), params);
 }
+
+/** PostgreSQL's best-first order: priority, then due time, then the order written (`seq`; SQLite's is rowid). */
+const bestFirst = (t = '') => `${t}priority DESC, ${t}run_at, ${t}seq`;
+
+/** PostgreSQL: the due rows `where` picks, best first, up to a limit, locked for this transaction; rows another runner holds are skipped. */
+const lockDueRows = (where: string[], extra = '') =>
+  `SELECT ${claimColumns}${extra} FROM jobs WHERE ${where.join(' AND ')} ORDER BY ${bestFirst()} LIMIT ? FOR UPDATE SKIP LOCKED`;
+
+/** SQLite: the same from one lane's partial index, only the columns the runner uses (`last_error` can be long). */
+const readDueRows = (index: string, where: string[]) =>
+  `SELECT ${claimColumns} FROM jobs INDEXED BY ${index} WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`;
 
 /**
  * What a claim starts from: the due jobs without a concurrency key (dueUnkeyedJobs, at most `light`) and the keys
@@ -66,15 +72,12 @@ export async function claimCandidates(
       keys: o.visit > 0 ? await keysWithReadyJobs(tx, o.after, o.visit) : [],
     };
   }
-  const { where, params } = dueWhere(o.queues, o.now);
-  where.push('concurrency_key IS NULL');
+  const { where, params } = dueWhere(o.queues, o.now, 'concurrency_key IS NULL');
   params.push(o.light, o.after ?? '', o.visit);
   const next = nextKeyAfter;
   const rows = await rawAll<ClaimRow & { part: number }>(
     tx,
-    `WITH RECURSIVE u AS (
-       SELECT ${claimColumns}, priority, run_at, seq FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED
-     ), k(key, n) AS (
+    `WITH RECURSIVE u AS (${lockDueRows(where, ', priority, run_at, seq')}), k(key, n) AS (
        SELECT (${next}?), 1
        UNION ALL
        SELECT (${next}k.key), n + 1 FROM k WHERE k.key IS NOT NULL AND n < ?
@@ -82,7 +85,7 @@ export async function claimCandidates(
      SELECT 0 AS part, ${claimColumns}, priority, run_at, seq FROM u
      UNION ALL
      SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL, key, NULL, NULL, n FROM k WHERE key IS NOT NULL
-     ORDER BY part, priority DESC, run_at, seq`,
+     ORDER BY part, ${bestFirst()}`,
     params,
   );
   const unkeyed: ClaimRow[] = [];
@@ -123,13 +126,9 @@ export async function keysWithReadyJobs(db: Db, after: string | null, limit: num
  * locked by another runner skipped.
  */
 export async function dueJobsOfKey(tx: Tx, key: string, queues: string[] | null, now: number, limit: number): Promise<ClaimRow[]> {
-  const { where, params } = dueWhere(queues, now);
-  where.push('concurrency_key = ?');
+  const { where, params } = dueWhere(queues, now, 'concurrency_key = ?');
   params.push(key, limit);
-  if (tx.dialect === 'postgres') {
-    return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, seq LIMIT ? FOR UPDATE SKIP LOCKED`, params);
-  }
-  return rawAll<ClaimRow>(tx, `SELECT ${claimColumns} FROM jobs INDEXED BY jobs_ready_keyed WHERE ${where.join(' AND ')} ORDER BY priority DESC, run_at, rowid LIMIT ?`, params);
+  return rawAll<ClaimRow>(tx, tx.dialect === 'postgres' ? lockDueRows(where) : readDueRows('jobs_ready_keyed', where), params);
 }
 
 /**
@@ -163,8 +162,8 @@ export async function dueJobsOfKeys(
      FROM unnest(?::text[], ?::int[]) WITH ORDINALITY AS k(key, n, i)
      CROSS JOIN LATERAL (
        SELECT ${claimColumns}, j.priority, j.run_at, j.seq FROM jobs j WHERE j.status = 'ready' AND j.run_at <= ? AND j.concurrency_key = k.key${queueFilter}
-       ORDER BY j.priority DESC, j.run_at, j.seq LIMIT k.n FOR UPDATE SKIP LOCKED
-     ) c ORDER BY k.i, c.priority DESC, c.run_at, c.seq`,
+       ORDER BY ${bestFirst('j.')} LIMIT k.n FOR UPDATE SKIP LOCKED
+     ) c ORDER BY k.i, ${bestFirst('c.')}`,
     params,
   );
   const claimedNow = new Map<string, number>();
@@ -175,13 +174,15 @@ export async function dueJobsOfKeys(
   return { rows, claimedNow };
 }
 
-function dueWhere(queues: string[] | null, now: number): { where: string[]; params: unknown[] } {
+/** Ready jobs due at `now` in the given queues, and what else `lane` says of them (its parameters follow). */
+function dueWhere(queues: string[] | null, now: number, lane: string): { where: string[]; params: unknown[] } {
   const where = [`status = 'ready'`, `run_at <= ?`];
   const params: unknown[] = [now];
   if (queues) {
     where.push(`queue IN (${marks(queues.length)})`);
     params.push(...queues);
   }
+  where.push(lane);
   return { where, params };
 }
 
