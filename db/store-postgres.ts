@@ -6,7 +6,7 @@
 // inside 2^53), json/jsonb as their text (the same strings SQLite returns), booleans as booleans.
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
-import { activeTxOf, runInTx } from './context.ts';
+import { activeTxOf, CommitHooks, runInTx } from './context.ts';
 import { timedAsync } from './profile.ts';
 import type { Schema } from './schema.ts';
 import type { ExecResult, Store, TransactionOptions, Tx } from './store.ts';
@@ -61,16 +61,12 @@ export class PostgresTx implements Tx {
     return this.client.escapeLiteral(value);
   }
   private depth = 0;
-  private readonly hooks = new Map<string, (tx: Tx) => Promise<void>>();
+  private readonly hooks = new CommitHooks();
   beforeCommit(key: string, fn: (tx: Tx) => Promise<void>): void {
-    if (!this.hooks.has(key)) this.hooks.set(key, fn);
+    this.hooks.add(key, fn);
   }
-  /** The hooks, in the order they were first asked for (a hook may ask for another). */
-  async runHooks(): Promise<void> {
-    for (const [key, fn] of this.hooks) {
-      this.hooks.delete(key);
-      await fn(this);
-    }
+  runHooks(): Promise<void> {
+    return this.hooks.run(this);
   }
   constructor(readonly owner: PostgresStore, readonly client: Client) {}
   get q() {

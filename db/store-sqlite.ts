@@ -12,7 +12,7 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import { activeTxOf, runInTx } from './context.ts';
+import { activeTxOf, CommitHooks, runInTx } from './context.ts';
 import { timed } from './profile.ts';
 import type { Schema } from './schema.ts';
 import type { Db, ExecResult, Store, TransactionOptions, Tx } from './store.ts';
@@ -58,16 +58,12 @@ class SqliteTx implements Tx {
   readonly q = sqliteBuilder;
   active = true;
   private depth = 0;
-  private readonly hooks = new Map<string, (tx: Tx) => Promise<void>>();
+  private readonly hooks = new CommitHooks();
   beforeCommit(key: string, fn: (tx: Tx) => Promise<void>): void {
-    if (!this.hooks.has(key)) this.hooks.set(key, fn);
+    this.hooks.add(key, fn);
   }
-  /** The hooks, in the order they were first asked for (a hook may ask for another). */
-  async runHooks(): Promise<void> {
-    for (const [key, fn] of this.hooks) {
-      this.hooks.delete(key);
-      await fn(this);
-    }
+  runHooks(): Promise<void> {
+    return this.hooks.run(this);
   }
   constructor(readonly owner: SqliteStore) {}
 
