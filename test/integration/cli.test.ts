@@ -1,36 +1,16 @@
 // The `chronicle` command line, spawned as a real process (node main/bin/chronicle.mjs).
 import Database from 'better-sqlite3';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { latestVersion } from '../../db/migrations/index.ts';
+import { runChronicle, startChronicle } from '../support/cli.ts';
 import { onSqlite, tempDbFile, tempDir } from '../support/workspace.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(root, 'main/bin/chronicle.mjs');
 const NOW = Date.UTC(2026, 5, 1, 9, 30, 0);
-
-function chronicle(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`chronicle ${args.join(' ')} timed out:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const chronicle = (args: string[]) => runChronicle(args);
 
 /** A hash of every table's full contents (all columns, all rows, in key order), plus the row counts. */
 function contents(file: string) {
@@ -171,22 +151,20 @@ describe.runIf(onSqlite)('chronicle CLI', { timeout: 90_000 }, () => {
 
   it('serve prints the URL with its token as the first stdout line, and refuses requests without it', async () => {
     const file = tempDbFile();
-    const child = spawn(process.execPath, [bin, 'serve', '--db', file, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
+    const { child, output } = startChronicle(['serve', '--db', file, '--port', '0']);
     try {
       const firstLine = await new Promise<string>((resolve, reject) => {
-        const lines = readline.createInterface({ input: child.stdout });
+        const lines = readline.createInterface({ input: child.stdout! });
         lines.once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-        setTimeout(() => reject(new Error(`no URL within 30 s: ${stderr}`)), 30_000);
+        child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${output().stderr}`)));
+        setTimeout(() => reject(new Error(`no URL within 30 s: ${output().stderr}`)), 30_000);
       });
       const m = /^http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]{20,})$/.exec(firstLine);
       expect(m, firstLine).not.toBeNull();
       const [, port, token] = m!;
       const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 100 && !stderr.includes('Ctrl+C'); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(stderr).toContain(`on 127.0.0.1:${port}`);
+      for (let i = 0; i < 100 && !output().stderr.includes('Ctrl+C'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(output().stderr).toContain(`on 127.0.0.1:${port}`);
 
       const noToken = await fetch(`${base}/api/workspace.status`, { method: 'POST', body: '{}' });
       expect(noToken.status).toBe(401);
