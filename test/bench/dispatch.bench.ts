@@ -13,8 +13,6 @@
 // keeps each dispatcher's CPU profile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -33,7 +31,7 @@ import { createDelivery, eventBody } from '../../main/webhooks/deliver.ts';
 import { signatureHeader } from '../../main/webhooks/secrets.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
 import { startPostgresServer } from '../support/postgres.ts';
-import { insertEndpoint } from './support.ts';
+import { cardArrivals, insertEndpoint } from './support.ts';
 
 const N = Number(process.env.DISPATCH_N ?? 20_000);
 const CONCURRENCY = 32;
@@ -131,19 +129,7 @@ async function sqliteRun(): Promise<void> {
   if (done !== N) throw new Error(`only ${done} of ${N} deliveries are delivered`);
 
   // ---- Idle latency: a real event committed → fan-out job → delivery → the receiver sees the request.
-  const latRx = await new Promise<{ server: http.Server; url: string; waiters: Map<string, (t: number) => void> }>((resolve) => {
-    const waiters = new Map<string, (t: number) => void>();
-    const server = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const t = performance.now();
-        res.end('ok');
-        waiters.get(JSON.parse(body).data.card_id as string)?.(t);
-      });
-    });
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/lat`, waiters }));
-  });
+  const latRx = await cardArrivals('/lat');
   await rawRun(app.store, `UPDATE webhook_endpoints SET url = ?, event_types = '["card.created"]' WHERE id = ?`, [latRx.url, endpointId]);
   const session = (await app.defaultSession())!;
   const board = (await ws.listBoardsOfProjects(app.store, session.accountId))[0];
@@ -157,13 +143,13 @@ async function sqliteRun(): Promise<void> {
       let arrivedAt!: Promise<number>;
       const card = await new Promise<{ id: string }>((resolve) => {
         void createCard(ctx, { boardId: board.id, columnId: column.id, title: `latency ${i}` }).then((c) => {
-          arrivedAt = new Promise<number>((r) => latRx.waiters.set(c.id, r));
+          arrivedAt = latRx.arrival(c.id);
           resolve(c);
         });
       });
       if (wake) runner.wake(); // what the app does on its push bus after a commit
       lat.push((await arrivedAt) - t0);
-      latRx.waiters.delete(card.id);
+      latRx.forget(card.id);
     }
     return lat;
   };

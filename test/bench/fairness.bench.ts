@@ -8,8 +8,6 @@
 // slow requests fill their limits for the whole measure. Before fair slots, the first two starved the fast
 // endpoint (0 of 86 delivered in 60 s at a budget of 16).
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { rawRun } from '../../db/sql.ts';
@@ -20,7 +18,7 @@ import { createCard } from '../../main/domain/cards.ts';
 import { JobRunner } from '../../main/jobs/runner.ts';
 import { createDelivery, eventBody } from '../../main/webhooks/deliver.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
-import { insertEndpoint } from './support.ts';
+import { cardArrivals, insertEndpoint, listen } from './support.ts';
 
 const EVENTS = Number(process.env.FAIRNESS_EVENTS ?? 100);
 const SLOW_MS = 5_000;
@@ -30,13 +28,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
-
-async function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string }> {
-  const server = http.createServer(handler);
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks` };
-}
 
 /** p50/p99 of the fast endpoint's latency (ms) beside `slow` endpoints of `slowConcurrency` each. */
 async function scenario(slow: number, slowConcurrency: number): Promise<{ p50: number; p99: number; slowInFlight: number }> {
@@ -57,16 +48,7 @@ async function scenario(slow: number, slowConcurrency: number): Promise<{ p50: n
       res.end('ok');
     }, SLOW_MS);
   });
-  const waiters = new Map<string, (t: number) => void>();
-  const fastRx = await listen((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const t = performance.now();
-      res.end('ok');
-      waiters.get(JSON.parse(body).data.card_id as string)?.(t);
-    });
-  });
+  const fastRx = await cardArrivals();
 
   const session = (await app.defaultSession())!;
   const slowIds: string[] = [];
@@ -96,10 +78,10 @@ async function scenario(slow: number, slowConcurrency: number): Promise<{ p50: n
     await new Promise((r) => setTimeout(r, 10));
     const t0 = performance.now();
     const card = await createCard(ctx, { boardId: board.id, columnId: column.id, title: `fair ${i}` });
-    const arrived = new Promise<number>((r) => waiters.set(card.id, r));
+    const arrived = fastRx.arrival(card.id);
     runner.wake(); // what the app does on its push bus after a commit
     lat.push((await arrived) - t0);
-    waiters.delete(card.id);
+    fastRx.forget(card.id);
   }
   const stillSlow = slowInFlight;
   await runner.stop(); // aborts the slow requests still in flight

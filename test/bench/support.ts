@@ -1,10 +1,42 @@
-// Helpers more than one benchmark uses: a webhook endpoint written straight into the store, and a PostgreSQL bulk
-// load of generated rows (the feed and audit benches' million-row workspaces).
+// Helpers more than one benchmark uses: a webhook endpoint written straight into the store, receivers on
+// 127.0.0.1, and a PostgreSQL bulk load of generated rows (the feed and audit benches' million-row workspaces).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { newId } from '../../db/ids.ts';
 import { rawRun } from '../../db/sql.ts';
 import type { App } from '../../main/app.ts';
 import { webhooksService } from '../../main/webhooks/service.ts';
+
+/** An HTTP server on 127.0.0.1 (a free port) with `handler`, and its URL. */
+export async function listen(handler: http.RequestListener, urlPath = '/hooks'): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${urlPath}` };
+}
+
+/**
+ * A receiver that tells when the delivery of a card's event arrives: `arrival(cardId)` resolves with the moment
+ * (performance.now()) its request ended, for latency measures.
+ */
+export async function cardArrivals(urlPath = '/hooks') {
+  const waiters = new Map<string, (t: number) => void>();
+  const rx = await listen((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const t = performance.now();
+      res.end('ok');
+      waiters.get(JSON.parse(body).data.card_id as string)?.(t);
+    });
+  }, urlPath);
+  return {
+    ...rx,
+    arrival: (cardId: string) => new Promise<number>((r) => waiters.set(cardId, r)),
+    forget: (cardId: string) => void waiters.delete(cardId),
+  };
+}
 
 /** An active loopback endpoint of the app's default account, its secret encrypted as the app would keep it. */
 export async function insertEndpoint(app: App, o: { url: string; secret: string; concurrency: number; eventTypes?: string[] }): Promise<string> {
