@@ -3,6 +3,7 @@
 // db/audit-canonical.ts; review bundle files (always SQLite, whatever the store) in db/audit-bundle.ts.
 import { CHAINED_COLUMNS, CHAINED_TABLES, GENESIS, canonicalRow, linkHash, type ChainedTable } from './audit-canonical.ts';
 import { marks, rawAll, rawArrays, rawFirst, rawRun, type Db, type RowWrite, type Store, type Tx } from './sql.ts';
+import type { ReadAtBegin } from './store.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The chain
@@ -19,8 +20,22 @@ export interface ChainLink {
 
 type EventRow = Record<string, unknown> & { id: string; account_id: string; created_at: number };
 
-export async function chainHead(db: Db, accountId: string): Promise<{ seq: number; hash: string } | undefined> {
-  return rawFirst<{ seq: number; hash: string }>(db, 'SELECT seq, hash FROM audit_chain WHERE account_id = ? ORDER BY seq DESC LIMIT 1', [accountId]);
+type Head = { seq: number; hash: string };
+const chainHeadSql = 'SELECT seq, hash FROM audit_chain WHERE account_id = ? ORDER BY seq DESC LIMIT 1';
+const headKey = (accountId: string) => `audit.chainHead:${accountId}`;
+
+/**
+ * The account's chain head, read with a command's BEGIN after its account lock (inCommand): on a hub, one round
+ * trip fewer per recorded event. Under that lock only this transaction can move the head, and only by writing a
+ * link, which follows the first chainHead: so the head read at BEGIN is taken once, by it, and later reads go to
+ * the table (a savepoint that rolled a link back leaves the table right too).
+ */
+export const chainHeadAtBegin = (accountId: string): ReadAtBegin => ({ key: headKey(accountId), text: chainHeadSql.replace('?', '$1'), params: [accountId] });
+
+export async function chainHead(db: Db, accountId: string): Promise<Head | undefined> {
+  const atBegin = (db as Partial<Tx>).takeReadAtBegin?.(headKey(accountId));
+  if (atBegin) return atBegin[0] as Head | undefined;
+  return rawFirst<Head>(db, chainHeadSql, [accountId]);
 }
 
 /** The statement that writes a link (given to the event's writes by the chain hook, or run by insertLink). */

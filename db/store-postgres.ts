@@ -68,6 +68,13 @@ export class PostgresTx implements Tx {
   runHooks(): Promise<void> {
     return this.hooks.run(this);
   }
+  /** Rows of the reads sent with the BEGIN (TransactionOptions.readsAtBegin), each taken once. */
+  readonly readsAtBegin = new Map<string, Record<string, unknown>[]>();
+  takeReadAtBegin(key: string): Record<string, unknown>[] | undefined {
+    const rows = this.readsAtBegin.get(key);
+    this.readsAtBegin.delete(key);
+    return rows;
+  }
   constructor(readonly owner: PostgresStore, readonly client: Client) {}
   get q() {
     return this.owner.q;
@@ -169,10 +176,16 @@ export class PostgresStore implements Store {
     let broken: Error | undefined;
     try {
       const begin = options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
-      if (options.lockKey) {
-        // One round trip: the simple protocol runs both statements in order.
-        await client.query(`${begin}; SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`);
-        tx.heldLocks.add(options.lockKey);
+      const reads = options.readsAtBegin ?? [];
+      if (options.lockKey || reads.length) {
+        // One round trip: the simple protocol runs the statements in order, the reads after the lock.
+        const parts = [begin];
+        if (options.lockKey) parts.push(`SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`);
+        for (const r of reads) parts.push(r.text.replace(/\$(\d+)/g, (_, n: string) => client.escapeLiteral(r.params[Number(n) - 1])));
+        const text = parts.join('; ');
+        const results = (await timedAsync(text, () => client.query(text))) as unknown as pg.QueryResult[];
+        if (options.lockKey) tx.heldLocks.add(options.lockKey);
+        reads.forEach((r, i) => tx.readsAtBegin.set(r.key, results[results.length - reads.length + i].rows));
       } else await timedAsync(begin, () => client.query(begin));
       const result = await runInTx(tx, async () => {
         const r = await fn(tx);

@@ -65,6 +65,9 @@ class SqliteTx implements Tx {
   runHooks(): Promise<void> {
     return this.hooks.run(this);
   }
+  takeReadAtBegin(): undefined {
+    return undefined;
+  }
   constructor(readonly owner: SqliteStore) {}
 
   private check(): void {

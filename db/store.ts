@@ -36,6 +36,22 @@ export interface Tx extends Db {
    * same `key` keeps the first. For work that gathers per transaction (one NOTIFY for many events).
    */
   beforeCommit(key: string, fn: (tx: Tx) => Promise<void>): void;
+  /**
+   * The rows of the read sent with this transaction's BEGIN under `key` (TransactionOptions.readsAtBegin), once:
+   * a second call, or a key that was not read, gives undefined (SQLite reads nothing at BEGIN).
+   */
+  takeReadAtBegin(key: string): Record<string, unknown>[] | undefined;
+}
+
+/**
+ * A read a transaction sends with its BEGIN, after the BEGIN's lock (PostgreSQL: in the same round trip, the
+ * simple protocol, so `params` are strings put in as literals for `$1`, `$2`…). Taken by `key` with
+ * Tx.takeReadAtBegin.
+ */
+export interface ReadAtBegin {
+  key: string;
+  text: string;
+  params: string[];
 }
 
 export interface TransactionOptions {
@@ -46,6 +62,8 @@ export interface TransactionOptions {
    * the BEGIN, in the same round trip; SQLite's BEGIN IMMEDIATE already holds the file's one write lock.
    */
   lockKey?: string;
+  /** Reads to send with the BEGIN, after its lock (PostgreSQL; SQLite ignores them, it has no round trip to save). */
+  readsAtBegin?: ReadAtBegin[];
 }
 
 export interface Store extends Db {

@@ -1,3 +1,4 @@
+import { chainHeadAtBegin } from '../../db/audit.ts';
 import { accountLockKey, lockAccount } from '../../db/locks.ts';
 import type { Store, Tx } from '../../db/store.ts';
 import type { PushBus } from '../push.ts';
@@ -25,7 +26,8 @@ export function inCommand<T>(ctx: DomainContext, fn: (tx: Tx) => Promise<T>): Pr
       await lockAccount(tx, ctx.session.accountId); // a no-op when the BEGIN took it (or an outer command holds it)
       return fn(tx);
     },
-    { lockKey: accountLockKey(ctx.session.accountId) },
+    // The account's audit chain head is read with the BEGIN, after the lock (the command's events link to it).
+    { lockKey: accountLockKey(ctx.session.accountId), readsAtBegin: [chainHeadAtBegin(ctx.session.accountId)] },
   );
 }
 

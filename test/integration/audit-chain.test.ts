@@ -10,7 +10,10 @@ import { CHAINED_TABLES, GENESIS, canonicalRow, linkHash, sha256Hex, linkPreimag
 import { migrate, openStore } from '../../db/open.ts';
 import { rawAll, rawFirst, rawRun } from '../../db/sql.ts';
 import type { Db, Store } from '../../db/store.ts';
+import { listBoardsOfProjects, listColumns } from '../../db/workspace.ts';
 import { createApp, type App } from '../../main/app.ts';
+import { inCommand } from '../../main/domain/context.ts';
+import { createCard } from '../../main/domain/cards.ts';
 import { verifyChain } from '../../main/audit/verify.ts';
 import { caller, onPostgres, onSqlite, openTestApp, sqlCount, sqlRow, sqlRows, tempLocation } from '../support/workspace.ts';
 
@@ -124,6 +127,37 @@ describe('the chain', () => {
     // One link per seq, each following the one before it: a fork would show as two links with one prev_hash.
     const prevs = await sqlRows<{ n: number }>(apps[0], 'SELECT count(*) AS n FROM audit_chain WHERE account_id = ? GROUP BY prev_hash HAVING count(*) > 1', accountId);
     expect(prevs).toEqual([]);
+  });
+
+  it('one command recording several events, the first in a savepoint that rolls back: each links to the one before', async () => {
+    // On a hub the head is read with the command's BEGIN and taken by the first event; the rest read the table.
+    const app = await openTestApp({ events: 60 });
+    opened.push(app);
+    const session = (await app.defaultSession())!;
+    const ctx = { store: app.store, session, push: app.push };
+    const before = (await verifyChain(app.store, session.accountId)).head!;
+    const board = (await listBoardsOfProjects(app.store, session.accountId))[0];
+    const columnId = (await listColumns(app.store, board.id))[0].id;
+    const titles: string[] = [];
+    await inCommand(ctx, async () => {
+      await expect(inCommand(ctx, async () => {
+        await createCard(ctx, { boardId: board.id, columnId, title: 'Rolled back' });
+        throw new Error('undone');
+      })).rejects.toThrow('undone');
+      for (const title of ['First kept', 'Second kept']) {
+        await createCard(ctx, { boardId: board.id, columnId, title });
+        titles.push(title);
+      }
+    });
+    const r = await verifyChain(app.store, session.accountId);
+    expect(r).toMatchObject({ ok: true, head: { seq: before.seq + 2 } });
+    const first = await linkAt(app, session.accountId, before.seq + 1);
+    const second = await linkAt(app, session.accountId, before.seq + 2);
+    expect(first.prev_hash).toBe(before.hash);
+    expect(second.prev_hash).toBe(first.hash);
+    const titleOf = async (l: Link) => (await sqlRow<{ title: string }>(app, `SELECT title FROM card_created WHERE id = ?`, l.event_id))!.title;
+    expect([await titleOf(first), await titleOf(second)]).toEqual(titles);
+    expect(await sqlCount(app, `SELECT count(*) AS n FROM card_created WHERE title = 'Rolled back'`)).toBe(0);
   });
 
   it('canonical values: escapes, integers, nulls', () => {

@@ -201,10 +201,10 @@ describe('commands write exactly their rows', () => {
     await moveCard(ctx(), { cardId, toColumnId: board.columns[1].id, position: 0 });
     const statements = queryStats.count - before;
     // Inside the command's transaction: the guard's read, the card update, the chain head, then the event's writes.
-    // On a hub those writes are one round trip (data-modifying WITH; the live-update notice rides on COMMIT). On a
-    // file each is its own statement, which costs no round trip: card_moved, activity, job, two rollup upserts, audit
-    // link, and the push outbox row.
-    expect(statements).toBe(onPostgres ? 4 : 10);
+    // On a hub the chain head is read with the BEGIN (after the account lock), and the writes are one round trip
+    // (data-modifying WITH; the live-update notice rides on COMMIT). On a file each is its own statement, which
+    // costs no round trip: card_moved, activity, job, two rollup upserts, audit link, and the push outbox row.
+    expect(statements).toBe(onPostgres ? 3 : 10);
     expect((await daily()).n).toBe(movesBefore + 1);
     expect(await row(`SELECT count(*) AS n FROM audit_chain WHERE event_table = 'card_moved' AND event_id = (SELECT max(id) FROM card_moved WHERE card_id = ?)`, cardId)).toEqual({ n: 1 });
   });
