@@ -183,7 +183,7 @@ export class PostgresStore implements Store {
         if (options.lockKey) parts.push(`SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(options.lockKey)}, 0))`);
         for (const r of reads) parts.push(r.text.replace(/\$(\d+)/g, (_, n: string) => client.escapeLiteral(r.params[Number(n) - 1])));
         const text = parts.join('; ');
-        const results = (await timedAsync(text, () => client.query(text))) as unknown as pg.QueryResult[];
+        const results = (await timedAsync(`${begin}; lock and reads at begin`, () => client.query(text))) as unknown as pg.QueryResult[];
         if (options.lockKey) tx.heldLocks.add(options.lockKey);
         reads.forEach((r, i) => tx.readsAtBegin.set(r.key, results[results.length - reads.length + i].rows));
       } else await timedAsync(begin, () => client.query(begin));
