@@ -484,7 +484,7 @@ export class JobRunner {
     let started = true;
     while (started && this.waitingCount > 0 && this.keyedInFlight < this.concurrency) {
       started = false;
-      const share = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...this.waiting.keys()]).size);
+      const share = this.shareOfKey(this.activeKeyCount());
       for (const [key, list] of this.waiting) {
         if (this.keyedInFlight >= this.concurrency) break;
         if ((this.keyedByKey.get(key) ?? 0) >= share) continue;
@@ -495,6 +495,13 @@ export class JobRunner {
         started = true;
       }
     }
+  }
+
+  /** Keys with a job running or claimed ahead here (counted without building a set: once per finished job). */
+  private activeKeyCount(): number {
+    let n = this.keyedByKey.size;
+    for (const key of this.waiting.keys()) if (!this.keyedByKey.has(key)) n++;
+    return n;
   }
 
   /** Stopping: the jobs claimed ahead never ran; make them ready again (the kinds undo what their claim did). */
