@@ -13,6 +13,7 @@ import type { ClaimedJob, JobContext, JobKind, JobResult } from '../jobs/types.t
 import { Pools, sendAttempt, type AttemptResult } from './http.ts';
 import { dispatchOptions, parseRetryAfter, withJitter, type WebhookDispatchOptions } from './options.ts';
 import { classifyAddress } from './network.ts';
+import { BoundedMap } from './bounded-map.ts';
 import { openHeaders, redactHeaders } from './headers.ts';
 import { SecretBox, signatureHeader } from './secrets.ts';
 
@@ -35,13 +36,11 @@ export function eventBody(type: string, timestampIso: string, data: Record<strin
  * of the dispatcher's throughput in the dispatch benchmark. The counter starts at a random value each
  * millisecond, so ids stay unguessable in their low bits and distinct across processes.
  */
-const counters = new Map<number, number>(); // per millisecond: writers interleave at every await, each with its own `now`
+const counters = new BoundedMap<number, number>(64); // per millisecond: writers interleave at every await, each with its own `now`
 function orderedId(now: number): string {
-  let seq = counters.get(now);
-  if (seq === undefined) {
-    seq = crypto.randomInt(0, 2 ** 30); // room for 3 × 2^30 more ids in this millisecond before it could wrap
-    if (counters.size >= 64) counters.delete(counters.keys().next().value!); // the oldest millisecond
-  } else seq++;
+  const last = counters.get(now);
+  // A new millisecond starts at random: room for 3 × 2^30 more ids in it before the counter could wrap.
+  const seq = last === undefined ? crypto.randomInt(0, 2 ** 30) : last + 1;
   counters.set(now, seq);
   return v7({ msecs: now, seq });
 }
@@ -105,7 +104,7 @@ interface Resources {
   box: SecretBox;
   secrets: Map<string, string>;
   /** Custom header values as sent, per stored (sealed) headers JSON: opened once, not at every attempt. */
-  headers: Map<string, Record<string, string>>;
+  headers: BoundedMap<string, Record<string, string>>;
   burst: Map<string, Promise<WebhookEndpointsTable | undefined>>;
   offlineUntil: number;
   close(): Promise<void>;
@@ -131,7 +130,7 @@ function resources(ctx: JobContext): Resources {
       keyName: `the webhook secrets key of this dispatcher (data folder ${ctx.dataDir})`,
     });
     r = {
-      options, pools, box, secrets: new Map(), headers: new Map(), burst: new Map(), offlineUntil: 0,
+      options, pools, box, secrets: new Map(), headers: new BoundedMap(1024), burst: new Map(), offlineUntil: 0,
       close: () => pools.close(),
     };
     ctx.resources.set('webhooks', r);
@@ -204,14 +203,7 @@ function secretOf(r: Resources, enc: string): string {
 
 /** The endpoint's custom headers as sent (their values opened with the data key), remembered per stored JSON. */
 function customHeadersOf(r: Resources, ep: WebhookEndpointsTable): Record<string, string> {
-  const key = `${ep.headers_in_clear ? 'clear' : 'sealed'}:${ep.headers}`;
-  let open = r.headers.get(key);
-  if (!open) {
-    open = openHeaders(r.box, ep);
-    if (r.headers.size >= 1024) r.headers.delete(r.headers.keys().next().value!); // the oldest
-    r.headers.set(key, open);
-  }
-  return open;
+  return r.headers.getOrMake(`${ep.headers_in_clear ? 'clear' : 'sealed'}:${ep.headers}`, () => openHeaders(r.box, ep));
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>

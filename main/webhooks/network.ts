@@ -12,6 +12,7 @@ import os from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { NetworkScope } from '../../db/schema.ts';
 import { invalid } from '../errors.ts';
+import { BoundedMap } from './bounded-map.ts';
 
 /**
  * - `loopback`: this machine (127/8, ::1, and the unspecified 0.0.0.0 / ::, which connect to this machine).
@@ -95,16 +96,8 @@ function classifyV6(ip: ipaddr.IPv6): AddressClass {
  * IP, which class): parsing it each time was 1.6 % of the dispatcher's time in the dispatch benchmark.
  */
 function remembered<T>(fn: (text: string) => T): (text: string) => T {
-  const seen = new Map<string, T>();
-  return (text) => {
-    let v = seen.get(text);
-    if (v === undefined) {
-      v = fn(text);
-      if (seen.size >= 1024) seen.delete(seen.keys().next().value!); // the oldest
-      seen.set(text, v);
-    }
-    return v;
-  };
+  const seen = new BoundedMap<string, T>(1024);
+  return (text) => seen.getOrMake(text, fn);
 }
 
 /** The class of an address as the OS or the URL parser spells it (brackets and a zone id are allowed). */
