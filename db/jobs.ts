@@ -99,12 +99,13 @@ export async function claimCandidates(
   return { unkeyed, keys };
 }
 
+/** One step of the loose scan over jobs_ready_keyed: the next key with ready jobs after what follows it. */
+const nextKeyAfter = `SELECT min(concurrency_key) FROM jobs WHERE status = 'ready' AND concurrency_key IS NOT NULL AND concurrency_key > `;
+
 /**
  * Concurrency keys that have ready jobs (due or not), in key order after `after` (null: from the first), at most
  * `limit`: a loose scan of jobs_ready_keyed, one index seek per key, however many jobs each key has waiting.
  */
-/** One step of the loose scan over jobs_ready_keyed: the next key with ready jobs after what follows it. */
-const nextKeyAfter = `SELECT min(concurrency_key) FROM jobs WHERE status = 'ready' AND concurrency_key IS NOT NULL AND concurrency_key > `;
 
 export async function keysWithReadyJobs(db: Db, after: string | null, limit: number): Promise<string[]> {
   const next = nextKeyAfter;

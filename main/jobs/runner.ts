@@ -118,7 +118,9 @@ export class JobRunner {
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
   private readonly now: () => number;
-  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Running jobs: each one's handler, its concurrency key and when it started (a key with a job running for over a
+   * second is not claimed ahead). */
+  private readonly inFlight = new Map<string, { done: Promise<void>; key: string | null; at: number }>();
   /** Running jobs with a concurrency key, in all and per key (the keyed lane; the rest is the light lane). */
   private keyedInFlight = 0;
   private readonly keyedByKey = new Map<string, number>();
@@ -126,8 +128,6 @@ export class JobRunner {
   private readonly waiting = new Map<string, Claimed[]>();
   private waitingCount = 0;
   private readonly claimAhead: number;
-  /** When each running keyed job started (a key with a job running for over a second is not claimed ahead). */
-  private readonly keyedStarts = new Map<string, { key: string; at: number }>();
   private readonly lightConcurrency: number;
   /** The key after which the next claim starts visiting keys (round-robin over endpoints). */
   private keyCursor: string | null = null;
@@ -214,7 +214,7 @@ export class JobRunner {
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.listener?.stop();
     this.abort.abort();
-    await Promise.allSettled([...this.inFlight.values()]);
+    await Promise.allSettled([...this.inFlight.values()].map((job) => job.done));
     while (this.claiming || this.recording) await new Promise((r) => setTimeout(r, 5));
     await this.giveBackWaiting();
     await this.flush();
@@ -471,7 +471,7 @@ export class JobRunner {
   private slowKeys(): Set<string> {
     const slow = new Set<string>();
     const since = performance.now() - 1000;
-    for (const { key, at } of this.keyedStarts.values()) if (at < since) slow.add(key);
+    for (const { key, at } of this.inFlight.values()) if (key && at < since) slow.add(key);
     return slow;
   }
 
@@ -497,10 +497,14 @@ export class JobRunner {
     }
   }
 
-  /** Keys with a job running or claimed ahead here (counted without building a set: once per finished job). */
-  private activeKeyCount(): number {
+  /**
+   * Keys with a job running or claimed ahead here, and of the distinct keys `also` (counted without building a set:
+   * this runs once per finished job).
+   */
+  private activeKeyCount(also: readonly string[] = []): number {
     let n = this.keyedByKey.size;
     for (const key of this.waiting.keys()) if (!this.keyedByKey.has(key)) n++;
+    for (const key of also) if (!this.keyedByKey.has(key) && !this.waiting.has(key)) n++;
     return n;
   }
 
@@ -587,7 +591,7 @@ export class JobRunner {
     this.keyCursor = null;
     if (keys.length === 0) return [];
     if (keys.length >= visit) cut.value = true; // more keys may have work than this claim visits
-    const runShare = this.shareOfKey(new Set([...this.keyedByKey.keys(), ...this.waiting.keys(), ...keys]).size);
+    const runShare = this.shareOfKey(this.activeKeyCount(keys));
     const slow = this.claimAhead > 0 ? this.slowKeys() : new Set<string>();
     const shareOf = (k: string) => (slow.has(k) ? runShare : this.claimShareOf(runShare));
     // Keys with room here, locked for count-then-claim (a key another runner is claiming now waits for next time).
@@ -661,7 +665,6 @@ export class JobRunner {
     if (key) {
       this.keyedInFlight++;
       this.keyedByKey.set(key, (this.keyedByKey.get(key) ?? 0) + 1);
-      this.keyedStarts.set(row.id, { key, at: performance.now() });
     }
     const ctx: JobContext = {
       store: this.store,
@@ -684,7 +687,6 @@ export class JobRunner {
       }
       this.inFlight.delete(row.id);
       if (key) {
-        this.keyedStarts.delete(row.id);
         this.keyedInFlight--;
         const n = (this.keyedByKey.get(key) ?? 1) - 1;
         if (n > 0) this.keyedByKey.set(key, n);
@@ -693,7 +695,7 @@ export class JobRunner {
       this.startWaiting();
       this.scheduleFlush();
     })();
-    this.inFlight.set(row.id, p);
+    this.inFlight.set(row.id, { done: p, key, at: performance.now() });
   }
 
   /** Progress about writes a handler committed itself: this process's windows now, other processes' too. */
