@@ -1,7 +1,7 @@
 // Reads and writes of the workspace's own rows (accounts, people, projects, boards, columns, cards, comments).
 // Every function takes the account id and filters by it: a row of another account is simply not found.
 // Lists order by a unique key last: equal names sort differently on SQLite and PostgreSQL otherwise.
-import { all, first, rawFirst, rawRun, run, type Db } from './sql.ts';
+import { all, first, rawFirst, run, type Db, type RowWrite } from './sql.ts';
 import type { CardsTable, MembershipsTable } from './schema.ts';
 
 export const findAccount = (db: Db, id: string) => first(db, db.q.selectFrom('accounts').selectAll().where('id', '=', id));
@@ -202,29 +202,27 @@ export const findCardForMove = (db: Db, accountId: string, cardId: string, toCol
 /**
  * Move a card to `toPosition` of another column in one statement: the cards after it in its old column move up
  * one, the cards from `toPosition` on in the new column move down one, the card takes its new place (the rows
- * closeGap + openGap + updateCardRow write; one round trip instead of three on a hub). SET expressions read the
- * row as it was, on both dialects.
+ * closeGap + openGap + updateCardRow write). SET expressions read the row as it was, on both dialects. A write to
+ * send with the card_moved event's rows (recordEvent): on a hub, the move and its event are one round trip.
  */
-export const moveCardRow = (
-  db: Db,
+export const moveCardWrite = (
   accountId: string,
   move: { cardId: string; fromColumnId: string; fromPosition: number; toColumnId: string; toPosition: number; at: number },
-) => {
-  if (move.fromColumnId === move.toColumnId) throw new Error('moveCardRow moves between two columns');
-  return rawRun(
-    db,
-    `UPDATE cards SET
+): RowWrite => {
+  if (move.fromColumnId === move.toColumnId) throw new Error('moveCardWrite moves between two columns');
+  return {
+    text: `UPDATE cards SET
         position = CASE WHEN id = ? THEN ? WHEN column_id = ? THEN position - 1 ELSE position + 1 END,
         column_id = CASE WHEN id = ? THEN ? ELSE column_id END,
         updated_at = CASE WHEN id = ? THEN ? ELSE updated_at END
       WHERE account_id = ? AND (id = ? OR (column_id = ? AND position > ?) OR (column_id = ? AND position >= ?))`,
-    [
+    params: [
       move.cardId, move.toPosition, move.fromColumnId,
       move.cardId, move.toColumnId,
       move.cardId, move.at,
       accountId, move.cardId, move.fromColumnId, move.fromPosition, move.toColumnId, move.toPosition,
     ],
-  );
+  };
 };
 
 export const listComments = (db: Db, cardId: string) =>

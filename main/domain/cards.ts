@@ -85,7 +85,7 @@ export async function moveCard(ctx: DomainContext, input: MoveCardInput): Promis
       return { card: { ...card, position, updated_at: at }, event: null, reordered: true };
     }
     const position = Math.min(input.position ?? count, count);
-    await ws.moveCardRow(tx, session.accountId, {
+    const move = ws.moveCardWrite(session.accountId, {
       cardId: card.id, fromColumnId: card.column_id, fromPosition: card.position, toColumnId: to.id, toPosition: position, at,
     });
     const event = await recordEvent(
@@ -96,6 +96,7 @@ export async function moveCard(ctx: DomainContext, input: MoveCardInput): Promis
         from_column_id: card.column_id, to_column_id: to.id, from_position: card.position, to_position: position,
       },
       { boardId: card.board_id, projectId },
+      [move],
     );
     return { card: { ...card, column_id: to.id, position, updated_at: at }, event, reordered: false };
   });

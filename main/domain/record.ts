@@ -1,6 +1,7 @@
 import { insertEventWrites } from '../../db/events.ts';
 import { newId } from '../../db/ids.ts';
 import { publishOnCommit, wakeRunnersOnCommit } from '../../db/signals.ts';
+import type { RowWrite } from '../../db/sql.ts';
 import type { Schema } from '../../db/schema.ts';
 import type { Tx } from '../../db/store.ts';
 import type { EventTable } from '../events/types.ts';
@@ -16,6 +17,8 @@ export async function recordEvent<T extends EventTable>(
   table: T,
   row: Schema[T],
   where: { boardId: string | null; projectId: string | null },
+  /** The change the event records, when it is a write no one reads back first: sent with the event's rows. */
+  change: RowWrite[] = [],
 ): Promise<RecordedEvent> {
   const activity = {
     id: newId(row.created_at),
@@ -37,9 +40,9 @@ export async function recordEvent<T extends EventTable>(
       ? [{ id: newId(row.created_at), account_id: row.account_id, queue: job.queue, kind: job.kind, args: JSON.stringify(job.args), priority: job.priority ?? 0, run_at: row.created_at, created_at: row.created_at }]
       : [];
   });
-  // The event row, its activity and its jobs together (one round trip on a hub); the hooks above take what they
-  // need from `recorded`, none reads these rows back.
-  await insertEventWrites(tx, table, row, activity, jobs, recorded.writes);
+  // The event row, its activity, its jobs and the change it records together (one round trip on a hub); the hooks
+  // above take what they need from `recorded`, none reads these rows back.
+  await insertEventWrites(tx, table, row, activity, jobs, [...change, ...recorded.writes]);
   if (jobs.length) await wakeRunnersOnCommit(tx);
   return recorded;
 }
