@@ -64,9 +64,11 @@ export async function insertFollowUpJobs(db: Db, rows: FollowUpRow[]): Promise<v
 }
 
 /**
- * The writes of a recorded event: its row, its activity, its follow-up jobs and what its hooks add (its audit
- * link, its report rollups' upserts: each touches other rows than the rest). SQLite: one statement each.
- * PostgreSQL: one statement (data-modifying CTEs), one round trip instead of six inside the account's lock.
+ * The writes of a recorded event: the change it records (`change`: the card moved, the comment added), its row,
+ * its activity, its follow-up jobs and what its hooks add (`more`: its audit link, its report rollups' upserts;
+ * each touches other rows than the rest). SQLite: one statement each, the change first. PostgreSQL: one statement
+ * (data-modifying CTEs, whose foreign keys are checked at its end), one round trip instead of six and more inside
+ * the account's lock.
  */
 export async function insertEventWrites<T extends EventTableName>(
   db: Db,
@@ -75,8 +77,10 @@ export async function insertEventWrites<T extends EventTableName>(
   activity: ActivitiesTable,
   jobs: FollowUpRow[],
   more: RowWrite[] = [],
+  change: RowWrite[] = [],
 ): Promise<void> {
   if (db.dialect === 'sqlite') {
+    for (const w of change) await rawRun(db, w.text, w.params);
     await insertEventRow(db, table, row);
     await insertActivity(db, activity);
     await insertFollowUpJobs(db, jobs);
@@ -85,8 +89,8 @@ export async function insertEventWrites<T extends EventTableName>(
   }
   if (!eventTables.has(table)) throw new Error(`Not an event table: ${table}`);
   const [columns, values] = present(row);
-  const parts = [insertText(table, columns), insertText('activities', activityColumns)];
-  const params = [...values, ...activityColumns.map((c) => activity[c])];
+  const parts = [...change.map((w) => w.text), insertText(table, columns), insertText('activities', activityColumns)];
+  const params = [...change.flatMap((w) => w.params), ...values, ...activityColumns.map((c) => activity[c])];
   if (jobs.length) {
     parts.push(`INSERT INTO jobs (${followUpColumns.join(', ')}) VALUES ${jobs.map(() => `(${marks(followUpColumns.length)})`).join(', ')}`);
     params.push(...jobs.flatMap((r) => followUpColumns.map((c) => r[c])));

@@ -1,8 +1,8 @@
 // Reads and writes of the workspace's own rows (accounts, people, projects, boards, columns, cards, comments).
 // Every function takes the account id and filters by it: a row of another account is simply not found.
 // Lists order by a unique key last: equal names sort differently on SQLite and PostgreSQL otherwise.
-import { all, first, rawFirst, run, type Db, type RowWrite } from './sql.ts';
-import type { CardsTable, MembershipsTable } from './schema.ts';
+import { all, first, marks, rawFirst, rawRun, run, type Db, type RowWrite } from './sql.ts';
+import type { CardsTable, CardSubscriptionsTable, CommentsTable, MembershipsTable } from './schema.ts';
 
 export const findAccount = (db: Db, id: string) => first(db, db.q.selectFrom('accounts').selectAll().where('id', '=', id));
 
@@ -168,7 +168,19 @@ export const findCardWithNames = (db: Db, accountId: string, cardId: string) =>
 export const countCardsInColumn = async (db: Db, columnId: string) =>
   (await first(db, db.q.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).where('column_id', '=', columnId)))!.n;
 
-export const insertCard = (db: Db, row: CardsTable) => run(db, db.q.insertInto('cards').values(row));
+const cardColumns = [
+  'id', 'account_id', 'board_id', 'column_id', 'position', 'title', 'description', 'assignee_id', 'due_date', 'creator_id', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof CardsTable)[];
+
+/** A new card's row, as a write to send with its card_created event's rows (recordEvent: one round trip on a hub). */
+export const cardInsertWrite = (row: CardsTable): RowWrite => ({
+  text: `INSERT INTO cards (${cardColumns.join(', ')}) VALUES (${marks(cardColumns.length)})`,
+  params: cardColumns.map((c) => row[c]),
+});
+
+export const insertCard = (db: Db, row: CardsTable) => runWrite(db, cardInsertWrite(row));
+
+const runWrite = (db: Db, w: RowWrite) => rawRun(db, w.text, w.params);
 
 export const updateCardRow = (db: Db, accountId: string, id: string, set: Partial<CardsTable>) =>
   run(db, db.q.updateTable('cards').set(set).where('account_id', '=', accountId).where('id', '=', id));
@@ -237,16 +249,30 @@ export const listComments = (db: Db, cardId: string) =>
       .orderBy('comments.id'),
   );
 
-export const insertComment = (db: Db, row: { id: string; account_id: string; card_id: string; author_id: string; body: string; created_at: number }) =>
-  run(db, db.q.insertInto('comments').values(row));
+/** A comment's row, as a write to send with its comment_added event's rows (recordEvent). */
+export const commentInsertWrite = (row: CommentsTable): RowWrite => ({
+  text: 'INSERT INTO comments (id, account_id, card_id, author_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  params: [row.id, row.account_id, row.card_id, row.author_id, row.body, row.created_at],
+});
 
-type Subscription = { id: string; account_id: string; card_id: string; user_id: string; created_at: number };
-
-/** Subscribe people to a card's conversation (idempotent), in one statement. */
-export const subscribeToCard = (db: Db, rows: Subscription | Subscription[]) => {
+/**
+ * Subscribe people to a card's conversation (idempotent), as one write: run alone (subscribeToCard) or sent with
+ * an event's rows (recordEvent). None for no one.
+ */
+export const subscriptionsWrite = (rows: CardSubscriptionsTable | CardSubscriptionsTable[]): RowWrite[] => {
   const list = Array.isArray(rows) ? rows : [rows];
-  if (list.length === 0) return Promise.resolve(0);
-  return run(db, db.q.insertInto('card_subscriptions').values(list).onConflict((oc) => oc.columns(['card_id', 'user_id']).doNothing()));
+  if (list.length === 0) return [];
+  return [{
+    text: `INSERT INTO card_subscriptions (id, account_id, card_id, user_id, created_at) VALUES ${list.map(() => '(?, ?, ?, ?, ?)').join(', ')}
+      ON CONFLICT (card_id, user_id) DO NOTHING`,
+    params: list.flatMap((r) => [r.id, r.account_id, r.card_id, r.user_id, r.created_at]),
+  }];
+};
+
+export const subscribeToCard = async (db: Db, rows: CardSubscriptionsTable | CardSubscriptionsTable[]) => {
+  let n = 0;
+  for (const w of subscriptionsWrite(rows)) n += await runWrite(db, w);
+  return n;
 };
 
 export const listCardSubscribers = async (db: Db, cardId: string) =>

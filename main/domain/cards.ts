@@ -42,14 +42,14 @@ export async function createCard(ctx: DomainContext, input: CreateCardInput): Pr
       created_at: at,
       updated_at: at,
     };
-    await ws.insertCard(tx, card);
     const subscribers = [...new Set([card.creator_id, card.assignee_id].filter(Boolean) as string[])];
-    await ws.subscribeToCard(tx, subscribers.map((userId) => ({ id: newId(at), account_id: session.accountId, card_id: card.id, user_id: userId, created_at: at })));
+    const subscriptions = subscribers.map((userId) => ({ id: newId(at), account_id: session.accountId, card_id: card.id, user_id: userId, created_at: at }));
     const event = await recordEvent(
       tx,
       'card_created',
       { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, board_id: board.id, column_id: column.id, title: card.title },
       { boardId: board.id, projectId: project.id },
+      [ws.cardInsertWrite(card), ...ws.subscriptionsWrite(subscriptions)],
     );
     return { card, event };
   });

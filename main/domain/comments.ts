@@ -13,13 +13,13 @@ export async function addComment(ctx: DomainContext, input: { cardId: string; bo
   const result = await inCommand(ctx, async (tx) => {
     const { card, projectId } = await requireWritableCard(tx, session.accountId, input.cardId);
     const comment = { id: newId(at), account_id: session.accountId, card_id: card.id, author_id: session.userId, body, created_at: at };
-    await ws.insertComment(tx, comment);
-    await ws.subscribeToCard(tx, { id: newId(at), account_id: session.accountId, card_id: card.id, user_id: session.userId, created_at: at });
+    const subscription = { id: newId(at), account_id: session.accountId, card_id: card.id, user_id: session.userId, created_at: at };
     const event = await recordEvent(
       tx,
       'comment_added',
       { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, comment_id: comment.id, card_id: card.id },
       { boardId: card.board_id, projectId },
+      [ws.commentInsertWrite(comment), ...ws.subscriptionsWrite(subscription)],
     );
     return { comment, event };
   });

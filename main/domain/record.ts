@@ -17,7 +17,8 @@ export async function recordEvent<T extends EventTable>(
   table: T,
   row: Schema[T],
   where: { boardId: string | null; projectId: string | null },
-  /** The change the event records, when it is a write no one reads back first: sent with the event's rows. */
+  /** The change the event records (the card moved, the comment added), when none of it is read back in the
+   * command: written with the event's rows, before them on a file (the event's row refers to it). */
   change: RowWrite[] = [],
 ): Promise<RecordedEvent> {
   const activity = {
@@ -42,7 +43,7 @@ export async function recordEvent<T extends EventTable>(
   });
   // The event row, its activity, its jobs and the change it records together (one round trip on a hub); the hooks
   // above take what they need from `recorded`, none reads these rows back.
-  await insertEventWrites(tx, table, row, activity, jobs, [...change, ...recorded.writes]);
+  await insertEventWrites(tx, table, row, activity, jobs, recorded.writes, change);
   if (jobs.length) await wakeRunnersOnCommit(tx);
   return recorded;
 }

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
-import { moveCard } from '../../main/domain/cards.ts';
+import { createCard, moveCard } from '../../main/domain/cards.ts';
 import { addComment } from '../../main/domain/comments.ts';
 import type { DomainContext } from '../../main/domain/context.ts';
 import { followUps, sentToWebhooks, type RecordedEvent } from '../../main/domain/hooks.ts';
@@ -208,6 +208,27 @@ describe('commands write exactly their rows', () => {
     expect(statements).toBe(onPostgres ? 2 : 10);
     expect((await daily()).n).toBe(movesBefore + 1);
     expect(await row(`SELECT count(*) AS n FROM audit_chain WHERE event_table = 'card_moved' AND event_id = (SELECT max(id) FROM card_moved WHERE card_id = ?)`, cardId)).toEqual({ n: 1 });
+  });
+
+  it('cards.create and comments.add on a hub: the new row and its subscriptions go with the event in one statement', async () => {
+    const board = await acmeBoard();
+    const count = async (fn: () => Promise<unknown>) => {
+      const before = queryStats.count;
+      const result = await fn();
+      return { result, statements: queryStats.count - before };
+    };
+    const created = await count(() => createCard(ctx(), { boardId: board.id, columnId: board.columns[0].id, title: 'One trip' }));
+    const cardId = (created.result as { id: string }).id;
+    // The board's and the column's guard reads, then the writes: on a hub one statement (the card, the creator's
+    // subscription, card_created, its activity, jobs, rollups and audit link), on a file one each, with the chain
+    // head's read and the push outbox row.
+    expect(created.statements).toBe(onPostgres ? 3 : 12);
+    const commented = await count(() => addComment(ctx(), { cardId, body: 'Also one trip' }));
+    // The card's guard read, then the writes (the comment and the subscription with the event's).
+    expect(commented.statements).toBe(onPostgres ? 2 : 11);
+    expect(await row(`SELECT count(*) AS n FROM card_subscriptions WHERE card_id = ?`, cardId)).toEqual({ n: 1 });
+    expect(await row(`SELECT count(*) AS n FROM comments WHERE card_id = ?`, cardId)).toEqual({ n: 1 });
+    expect(await row(`SELECT count(*) AS n FROM audit_chain WHERE event_id IN (SELECT id FROM card_created WHERE card_id = ? UNION ALL SELECT id FROM comment_added WHERE card_id = ?)`, cardId, cardId)).toEqual({ n: 2 });
   });
 
   it('cards.update: card_updated records {attribute: [old, new]} for what changed, nothing for a no-op', async () => {
