@@ -106,7 +106,6 @@ const nextKeyAfter = `SELECT min(concurrency_key) FROM jobs WHERE status = 'read
  * Concurrency keys that have ready jobs (due or not), in key order after `after` (null: from the first), at most
  * `limit`: a loose scan of jobs_ready_keyed, one index seek per key, however many jobs each key has waiting.
  */
-
 export async function keysWithReadyJobs(db: Db, after: string | null, limit: number): Promise<string[]> {
   const next = nextKeyAfter;
   const rows = await rawAll<{ k: string }>(

@@ -168,6 +168,9 @@ export const findCardWithNames = (db: Db, accountId: string, cardId: string) =>
 export const countCardsInColumn = async (db: Db, columnId: string) =>
   (await first(db, db.q.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).where('column_id', '=', columnId)))!.n;
 
+/** A write made for an event's statement (RowWrite), run alone. */
+const runWrite = (db: Db, w: RowWrite) => rawRun(db, w.text, w.params);
+
 const cardColumns = [
   'id', 'account_id', 'board_id', 'column_id', 'position', 'title', 'description', 'assignee_id', 'due_date', 'creator_id', 'created_at', 'updated_at',
 ] as const satisfies readonly (keyof CardsTable)[];
@@ -179,8 +182,6 @@ export const cardInsertWrite = (row: CardsTable): RowWrite => ({
 });
 
 export const insertCard = (db: Db, row: CardsTable) => runWrite(db, cardInsertWrite(row));
-
-const runWrite = (db: Db, w: RowWrite) => rawRun(db, w.text, w.params);
 
 export const updateCardRow = (db: Db, accountId: string, id: string, set: Partial<CardsTable>) =>
   run(db, db.q.updateTable('cards').set(set).where('account_id', '=', accountId).where('id', '=', id));

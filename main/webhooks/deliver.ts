@@ -102,7 +102,8 @@ interface Resources {
   options: WebhookDispatchOptions;
   pools: Pools;
   box: SecretBox;
-  secrets: Map<string, string>;
+  /** Signing secrets opened with the data key, per sealed value (a rotation seals a new one). */
+  secrets: BoundedMap<string, string>;
   /** Custom header values as sent, per stored (sealed) headers JSON: opened once, not at every attempt. */
   headers: BoundedMap<string, Record<string, string>>;
   burst: Map<string, Promise<WebhookEndpointsTable | undefined>>;
@@ -130,7 +131,7 @@ function resources(ctx: JobContext): Resources {
       keyName: `the webhook secrets key of this dispatcher (data folder ${ctx.dataDir})`,
     });
     r = {
-      options, pools, box, secrets: new Map(), headers: new BoundedMap(1024), burst: new Map(), offlineUntil: 0,
+      options, pools, box, secrets: new BoundedMap(1024), headers: new BoundedMap(1024), burst: new Map(), offlineUntil: 0,
       close: () => pools.close(),
     };
     ctx.resources.set('webhooks', r);
@@ -193,12 +194,7 @@ const claimedEndpointsOf = (resources: Map<string, unknown>) => mapIn<{ row: Web
 const CLAIMED_ENDPOINT_MS = 250;
 
 function secretOf(r: Resources, enc: string): string {
-  let plain = r.secrets.get(enc);
-  if (!plain) {
-    plain = r.box.decrypt(enc);
-    r.secrets.set(enc, plain);
-  }
-  return plain;
+  return r.secrets.getOrMake(enc, () => r.box.decrypt(enc));
 }
 
 /** The endpoint's custom headers as sent (their values opened with the data key), remembered per stored JSON. */
