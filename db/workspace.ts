@@ -67,8 +67,11 @@ export const listProjects = (db: Db, accountId: string, includeArchived: boolean
 };
 export const insertProject = (db: Db, row: { id: string; account_id: string; name: string; created_at: number }) =>
   run(db, db.q.insertInto('projects').values({ ...row, archived_at: null, archived_reason: null }));
-export const markProjectArchived = (db: Db, accountId: string, id: string, at: number, reason: string) =>
-  run(db, db.q.updateTable('projects').set({ archived_at: at, archived_reason: reason }).where('account_id', '=', accountId).where('id', '=', id));
+/** A project marked archived, as a write to send with its project_archived event's rows (recordEvent). */
+export const projectArchivedWrite = (accountId: string, id: string, at: number, reason: string): RowWrite => ({
+  text: 'UPDATE projects SET archived_at = ?, archived_reason = ? WHERE account_id = ? AND id = ?',
+  params: [at, reason, accountId, id],
+});
 
 export const findBoard = (db: Db, accountId: string, id: string) =>
   first(db, db.q.selectFrom('boards').selectAll().where('account_id', '=', accountId).where('id', '=', id));
@@ -169,7 +172,7 @@ export const countCardsInColumn = async (db: Db, columnId: string) =>
   (await first(db, db.q.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).where('column_id', '=', columnId)))!.n;
 
 /** A write made for an event's statement (RowWrite), run alone. */
-const runWrite = (db: Db, w: RowWrite) => rawRun(db, w.text, w.params);
+export const runWrite = (db: Db, w: RowWrite) => rawRun(db, w.text, w.params);
 
 const cardColumns = [
   'id', 'account_id', 'board_id', 'column_id', 'position', 'title', 'description', 'assignee_id', 'due_date', 'creator_id', 'created_at', 'updated_at',
@@ -183,8 +186,19 @@ export const cardInsertWrite = (row: CardsTable): RowWrite => ({
 
 export const insertCard = (db: Db, row: CardsTable) => runWrite(db, cardInsertWrite(row));
 
-export const updateCardRow = (db: Db, accountId: string, id: string, set: Partial<CardsTable>) =>
-  run(db, db.q.updateTable('cards').set(set).where('account_id', '=', accountId).where('id', '=', id));
+const cardColumnNames = new Set<string>(cardColumns);
+
+/** New values for a card's columns (those of `set` that are defined), as a write (run alone, or with an event's rows). */
+export const cardUpdateWrite = (accountId: string, id: string, set: Partial<CardsTable>): RowWrite => {
+  const entries = Object.entries(set).filter(([, v]) => v !== undefined);
+  for (const [c] of entries) if (!cardColumnNames.has(c) || c === 'id' || c === 'account_id') throw new Error(`Not a card column to set: ${c}`);
+  return {
+    text: `UPDATE cards SET ${entries.map(([c]) => `${c} = ?`).join(', ')} WHERE account_id = ? AND id = ?`,
+    params: [...entries.map(([, v]) => v), accountId, id],
+  };
+};
+
+export const updateCardRow = (db: Db, accountId: string, id: string, set: Partial<CardsTable>) => runWrite(db, cardUpdateWrite(accountId, id, set));
 
 /** Close the gap a card leaves at `position` in `columnId`. */
 export const closeGap = (db: Db, columnId: string, position: number) =>

@@ -165,17 +165,21 @@ export async function applyCardChanges(
       (set as Record<string, unknown>).position = position;
     }
     const next = { ...card, ...set, updated_at: at } as CardsTable;
-    await ws.updateCardRow(tx, session.accountId, card.id, { ...set, updated_at: at });
-    if (set.assignee_id) {
-      await ws.subscribeToCard(tx, { id: newId(at), account_id: session.accountId, card_id: card.id, user_id: set.assignee_id, created_at: at });
-    }
+    const writes = [
+      ws.cardUpdateWrite(session.accountId, card.id, { ...set, updated_at: at }),
+      ...(set.assignee_id ? ws.subscriptionsWrite({ id: newId(at), account_id: session.accountId, card_id: card.id, user_id: set.assignee_id, created_at: at }) : []),
+    ];
     // A change of position alone is noise: the card is updated but no event is recorded.
-    if (changed.every((a) => noiseCardAttributes.includes(a))) return { card: next, event: null };
+    if (changed.every((a) => noiseCardAttributes.includes(a))) {
+      for (const w of writes) await ws.runWrite(tx, w);
+      return { card: next, event: null };
+    }
     const event = await recordEvent(
       tx,
       'card_updated',
       { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, card_id: card.id, changes: JSON.stringify(opts.revertOf ? { ...changes, [REVERT_KEY]: opts.revertOf } : changes) },
       { boardId: card.board_id, projectId },
+      writes,
     );
     return { card: next, event };
   });

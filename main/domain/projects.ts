@@ -47,12 +47,12 @@ export async function archiveProject(ctx: DomainContext, input: { projectId: str
   const result = await inCommand(ctx, async (tx) => {
     const project = await requireProject(tx, session.accountId, input.projectId);
     if (project.archived_at !== null) throw conflict(`The project “${project.name}” is already archived.`);
-    await ws.markProjectArchived(tx, session.accountId, project.id, at, reason);
     const event = await recordEvent(
       tx,
       'project_archived',
       { id: newId(at), account_id: session.accountId, creator_id: session.userId, created_at: at, project_id: project.id, reason },
       { boardId: null, projectId: project.id },
+      [ws.projectArchivedWrite(session.accountId, project.id, at, reason)],
     );
     return { project: { ...project, archived_at: at, archived_reason: reason }, event };
   });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../main/app.ts';
-import { createCard, moveCard } from '../../main/domain/cards.ts';
+import { createCard, moveCard, updateCard } from '../../main/domain/cards.ts';
 import { addComment } from '../../main/domain/comments.ts';
 import type { DomainContext } from '../../main/domain/context.ts';
 import { followUps, sentToWebhooks, type RecordedEvent } from '../../main/domain/hooks.ts';
@@ -210,7 +210,7 @@ describe('commands write exactly their rows', () => {
     expect(await row(`SELECT count(*) AS n FROM audit_chain WHERE event_table = 'card_moved' AND event_id = (SELECT max(id) FROM card_moved WHERE card_id = ?)`, cardId)).toEqual({ n: 1 });
   });
 
-  it('cards.create and comments.add on a hub: the new row and its subscriptions go with the event in one statement', async () => {
+  it('cards.create, comments.add, cards.update and projects.archive on a hub: the row they write goes with the event in one statement', async () => {
     const board = await acmeBoard();
     const count = async (fn: () => Promise<unknown>) => {
       const before = queryStats.count;
@@ -229,6 +229,13 @@ describe('commands write exactly their rows', () => {
     expect(await row(`SELECT count(*) AS n FROM card_subscriptions WHERE card_id = ?`, cardId)).toEqual({ n: 1 });
     expect(await row(`SELECT count(*) AS n FROM comments WHERE card_id = ?`, cardId)).toEqual({ n: 1 });
     expect(await row(`SELECT count(*) AS n FROM audit_chain WHERE event_id IN (SELECT id FROM card_created WHERE card_id = ? UNION ALL SELECT id FROM comment_added WHERE card_id = ?)`, cardId, cardId)).toEqual({ n: 2 });
+    // The card's guard read, then the writes (the card's new title with the event's).
+    expect((await count(() => updateCard(ctx(), { cardId, title: 'Renamed in one trip' }))).statements).toBe(onPostgres ? 2 : 10);
+    expect(await row(`SELECT title FROM cards WHERE id = ?`, cardId)).toEqual({ title: 'Renamed in one trip' });
+    const { id: projectId } = await api.call('projects.create', { name: 'Archived in one trip' });
+    // The project's guard read, then the writes (the project marked archived with the event's).
+    expect((await count(() => archiveProject(ctx(), { projectId, reason: 'Done' }))).statements).toBe(onPostgres ? 2 : 10);
+    expect(await row(`SELECT archived_reason FROM projects WHERE id = ?`, projectId)).toEqual({ archived_reason: 'Done' });
   });
 
   it('cards.update: card_updated records {attribute: [old, new]} for what changed, nothing for a no-op', async () => {
