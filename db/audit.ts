@@ -2,7 +2,7 @@
 // as-of, compare), the account-wide audit list and the workspace's signing key. The canonical form lives in
 // db/audit-canonical.ts; review bundle files (always SQLite, whatever the store) in db/audit-bundle.ts.
 import { CHAINED_COLUMNS, CHAINED_TABLES, GENESIS, canonicalRow, linkHash, type ChainedTable } from './audit-canonical.ts';
-import { marks, rawAll, rawArrays, rawFirst, rawRun, type Db, type RowWrite, type Store, type Tx } from './sql.ts';
+import { marks, rawAll, rawArrays, rawFirst, rawRun, runWrite, type Db, type RowWrite, type Store, type Tx } from './sql.ts';
 import type { ReadAtBegin } from './store.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -47,8 +47,7 @@ export function linkWrite(link: ChainLink): RowWrite {
 }
 
 export async function insertLink(db: Db, link: ChainLink): Promise<void> {
-  const { text, params } = linkWrite(link);
-  await rawRun(db, text, params);
+  await runWrite(db, linkWrite(link));
 }
 
 function nextLink(head: { seq: number; hash: string } | undefined, table: ChainedTable, row: EventRow): ChainLink {

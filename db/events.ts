@@ -1,6 +1,6 @@
 // Writes of event records, their activities and follow-up jobs; bulk loads of event rows for the feed.
 import type { Insertable } from 'kysely';
-import { all, first, marks, rawAll, rawRun, type Db, type RowWrite } from './sql.ts';
+import { all, first, marks, rawAll, rawRun, runWrite, type Db, type RowWrite } from './sql.ts';
 import type { ActivitiesTable, JobsTable, Schema } from './schema.ts';
 
 /** The six work events (cards, comments, members, projects) and the access events of migration 0006. */
@@ -80,11 +80,11 @@ export async function insertEventWrites<T extends EventTableName>(
   change: RowWrite[] = [],
 ): Promise<void> {
   if (db.dialect === 'sqlite') {
-    for (const w of change) await rawRun(db, w.text, w.params);
+    for (const w of change) await runWrite(db, w);
     await insertEventRow(db, table, row);
     await insertActivity(db, activity);
     await insertFollowUpJobs(db, jobs);
-    for (const w of more) await rawRun(db, w.text, w.params);
+    for (const w of more) await runWrite(db, w);
     return;
   }
   if (!eventTables.has(table)) throw new Error(`Not an event table: ${table}`);

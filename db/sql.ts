@@ -88,6 +88,9 @@ export interface RowWrite {
   params: unknown[];
 }
 
+/** A RowWrite run alone, as its own statement. */
+export const runWrite = (db: Db, w: RowWrite): Promise<number> => rawRun(db, w.text, w.params);
+
 /** `?, ?, ?` for an IN list of `n` values. */
 export const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 

@@ -1,7 +1,7 @@
 // Reads and writes of the workspace's own rows (accounts, people, projects, boards, columns, cards, comments).
 // Every function takes the account id and filters by it: a row of another account is simply not found.
 // Lists order by a unique key last: equal names sort differently on SQLite and PostgreSQL otherwise.
-import { all, first, marks, rawFirst, rawRun, run, type Db, type RowWrite } from './sql.ts';
+import { all, first, marks, rawFirst, run, runWrite, type Db, type RowWrite } from './sql.ts';
 import type { CardsTable, CardSubscriptionsTable, CommentsTable, MembershipsTable } from './schema.ts';
 
 export const findAccount = (db: Db, id: string) => first(db, db.q.selectFrom('accounts').selectAll().where('id', '=', id));
@@ -171,18 +171,14 @@ export const findCardWithNames = (db: Db, accountId: string, cardId: string) =>
 export const countCardsInColumn = async (db: Db, columnId: string) =>
   (await first(db, db.q.selectFrom('cards').select((e) => e.fn.countAll<number>().as('n')).where('column_id', '=', columnId)))!.n;
 
-/** A write made for an event's statement (RowWrite), run alone. */
-export const runWrite = (db: Db, w: RowWrite) => rawRun(db, w.text, w.params);
-
 const cardColumns = [
   'id', 'account_id', 'board_id', 'column_id', 'position', 'title', 'description', 'assignee_id', 'due_date', 'creator_id', 'created_at', 'updated_at',
 ] as const satisfies readonly (keyof CardsTable)[];
 
+const insertCardSql = `INSERT INTO cards (${cardColumns.join(', ')}) VALUES (${marks(cardColumns.length)})`;
+
 /** A new card's row, as a write to send with its card_created event's rows (recordEvent: one round trip on a hub). */
-export const cardInsertWrite = (row: CardsTable): RowWrite => ({
-  text: `INSERT INTO cards (${cardColumns.join(', ')}) VALUES (${marks(cardColumns.length)})`,
-  params: cardColumns.map((c) => row[c]),
-});
+export const cardInsertWrite = (row: CardsTable): RowWrite => ({ text: insertCardSql, params: cardColumns.map((c) => row[c]) });
 
 export const insertCard = (db: Db, row: CardsTable) => runWrite(db, cardInsertWrite(row));
 

@@ -1,6 +1,7 @@
 import { newId } from '../../db/ids.ts';
 import { publishOnCommit } from '../../db/signals.ts';
 import type { CardsTable } from '../../db/schema.ts';
+import { runWrite } from '../../db/sql.ts';
 import * as ws from '../../db/workspace.ts';
 import { conflict, invalid } from '../errors.ts';
 import { auditedCardAttributes, noiseCardAttributes, REVERT_KEY, type AuditedCardAttribute, type CardChanges } from '../events/card-updated.ts';
@@ -171,7 +172,7 @@ export async function applyCardChanges(
     ];
     // A change of position alone is noise: the card is updated but no event is recorded.
     if (changed.every((a) => noiseCardAttributes.includes(a))) {
-      for (const w of writes) await ws.runWrite(tx, w);
+      for (const w of writes) await runWrite(tx, w);
       return { card: next, event: null };
     }
     const event = await recordEvent(

@@ -118,8 +118,10 @@ export class JobRunner {
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
   private readonly now: () => number;
-  /** Running jobs: each one's handler, its concurrency key and when it started (a key with a job running for over a
-   * second is not claimed ahead). */
+  /**
+   * Running jobs: each one's handler, its concurrency key and when it started (a key with a job running for over a
+   * second is not claimed ahead).
+   */
   private readonly inFlight = new Map<string, { done: Promise<void>; key: string | null; at: number }>();
   /** Running jobs with a concurrency key, in all and per key (the keyed lane; the rest is the light lane). */
   private keyedInFlight = 0;
