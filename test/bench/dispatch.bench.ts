@@ -42,16 +42,34 @@ const RUNNER_BUDGET = 44;
 const SECRET = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
 const bin = path.resolve('main/bin/chronicle.mjs');
 
-/** The receiver runs in its own process so it does not share the dispatcher's event loop. */
-async function startReceiver(): Promise<{ url: string; stop(): void }> {
+/**
+ * The receiver runs in its own process so it does not share the dispatcher's event loop. `cpuMicros()` asks it
+ * for the CPU time it has used (user + system, µs), so a run can say what a request costs the receiver.
+ */
+async function startReceiver(): Promise<{ url: string; cpuMicros(): Promise<number>; stop(): void }> {
   const child = spawn(process.execPath, ['-e', `
     const http = require('node:http');
     const s = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('ok')); });
     s.keepAliveTimeout = 60000;
     s.listen(0, '127.0.0.1', () => console.log(s.address().port));
-  `], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((r) => readline.createInterface({ input: child.stdout! }).once('line', r));
-  return { url: `http://127.0.0.1:${port}/hooks`, stop: () => child.kill() };
+    process.stdin.on('data', () => { const u = process.cpuUsage(); console.log(u.user + u.system); });
+  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout! });
+  const port = await new Promise<string>((r) => lines.once('line', r));
+  const cpuMicros = () => new Promise<number>((r) => {
+    lines.once('line', (l) => r(Number(l)));
+    child.stdin!.write('\n');
+  });
+  return { url: `http://127.0.0.1:${port}/hooks`, cpuMicros, stop: () => child.kill() };
+}
+
+/** CPU time (µs) this process and the receiver spend on `work`: what one delivery costs each side. */
+async function cpuOf(rx: { cpuMicros(): Promise<number> }, work: () => Promise<unknown>): Promise<{ own: number; receiver: number }> {
+  const rx0 = await rx.cpuMicros();
+  const own0 = process.cpuUsage();
+  await work();
+  const own = process.cpuUsage(own0);
+  return { own: own.user + own.system, receiver: (await rx.cpuMicros()) - rx0 };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -70,7 +88,7 @@ const bodiesFor = (now: number) =>
  * open (3,511/s for 3,000 requests in one run, 9,000–11,000/s for 20,000), and the ratio rose with a smaller N.
  * The dispatcher runs after it in the same process, on the same warm undici.
  */
-async function rawUndici(url: string, bodies: string[]): Promise<number> {
+async function rawUndici(url: string, bodies: string[], rx: { cpuMicros(): Promise<number> }): Promise<{ rate: number; own: number; receiver: number }> {
   const pool = new Pool(new URL(url).origin, { connections: CONCURRENCY, pipelining: 1 });
   const post = async (i: number) => {
     const id = newId();
@@ -87,10 +105,10 @@ async function rawUndici(url: string, bodies: string[]): Promise<number> {
   };
   await postAll(Math.min(2_000, bodies.length));
   const start = performance.now();
-  await postAll(bodies.length);
+  const { own, receiver } = await cpuOf(rx, () => postAll(bodies.length));
   const secs = (performance.now() - start) / 1000;
   await pool.close();
-  return bodies.length / secs;
+  return { rate: bodies.length / secs, own, receiver };
 }
 
 async function commitDeliveries(app: App, endpointIds: string[], bodies: string[]): Promise<void> {
@@ -117,20 +135,23 @@ async function sqliteRun(): Promise<void> {
   await rawRun(app.store, `UPDATE jobs SET status = 'done'`); // the seed's fan-outs are not part of the measure
   const endpointId = await insertEndpoint(app, { url: rx.url, secret: SECRET, concurrency: CONCURRENCY });
   const bodies = bodiesFor(Date.now());
-  const rawRate = await rawUndici(rx.url, bodies);
+  const raw = await rawUndici(rx.url, bodies, rx);
+  const rawRate = raw.rate;
 
   await commitDeliveries(app, [endpointId], bodies);
   const runnerStore = await openStore(app.connectTo, { synchronous: 'normal' });
   const runner = new JobRunner({ store: runnerStore, dataDir: app.dataDir, concurrency: RUNNER_BUDGET, pollMs: 10, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key!.toString('base64') } } });
   resetProfile();
   const start = performance.now();
-  await runner.start();
   // Watch the runner's own counter (a count(*) every few ms would steal the dispatcher's CPU), then check the rows.
   const inFlight: number[] = [];
-  while (runner.stats.finished < N) {
-    await new Promise((r) => setTimeout(r, 5));
-    inFlight.push(runner.inFlightCount);
-  }
+  const ours = await cpuOf(rx, async () => {
+    await runner.start();
+    while (runner.stats.finished < N) {
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight.push(runner.inFlightCount);
+    }
+  });
   const secs = (performance.now() - start) / 1000;
   printProfile(`the ${N.toLocaleString('en-US')} deliveries`);
   if (process.env.DISPATCH_DEBUG) console.log({ ...runner.stats, meanInFlight: inFlight.reduce((a, b) => a + b, 0) / inFlight.length });
@@ -177,6 +198,14 @@ async function sqliteRun(): Promise<void> {
   console.log(`  raw undici (same signed bodies):  ${Math.round(rawRate).toLocaleString()} deliveries/s`);
   console.log(`  Chronicle dispatcher (durable):   ${Math.round(rate).toLocaleString()} deliveries/s (${secs.toFixed(2)} s)`);
   console.log(`  ratio: ${(rate / rawRate).toFixed(2)} (aim ≥ 0.6)`);
+  // What the ratio can be on this machine: the receiver shares its cores. The raw run's rate is limited by its
+  // busier side; 0.6 of it leaves a budget per delivery on one thread (the dispatcher's loop) and, with the
+  // store on other threads and every core busy, what the cores give minus the receiver's part.
+  const per = (us: number) => `${Math.round(us / N)} µs`;
+  const cores = os.availableParallelism();
+  const target = 0.6 * rawRate;
+  console.log(`  CPU per delivery (user + system, all threads): raw undici ${per(raw.own)}, its receiver ${per(raw.receiver)}; Chronicle ${per(ours.own)}, its receiver ${per(ours.receiver)}`);
+  console.log(`  0.6× here is ${Math.round(target).toLocaleString()}/s: at most ${Math.round(1e6 / target)} µs per delivery on one thread, or ${Math.round((cores * 1e6) / target - ours.receiver / N)} µs over all ${cores} cores beside the receiver`);
   console.log(`  commit → first attempt when idle, woken on commit: p50 ${pct(woken, 50).toFixed(1)} ms, p99 ${pct(woken, 99).toFixed(1)} ms; polling only (10 ms): p50 ${pct(polled, 50).toFixed(1)} ms, p99 ${pct(polled, 99).toFixed(1)} ms`);
 }
 
@@ -252,7 +281,7 @@ async function postgresRun(): Promise<void> {
     await rawRun(app.store, `UPDATE jobs SET status = 'done'`);
     webhooksService(app); // the data key file, shared by the dispatcher processes through --data-dir
     const bodies = bodiesFor(Date.now());
-    const rawRate = await rawUndici(rx.url, bodies);
+    const rawRate = (await rawUndici(rx.url, bodies, rx)).rate;
     const runs: { processes: number; rate: number; secs: number; each: number[] }[] = [];
     const curve = (process.env.DISPATCH_PROCESSES ?? '1,2,4').split(',').map(Number);
     for (const processes of curve) runs.push({ processes, ...(await chronicleOnHub(url, app, rx.url, processes, bodies)) });
