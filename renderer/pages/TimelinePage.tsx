@@ -6,12 +6,12 @@ import { Check, ChevronDown } from 'lucide-react';
 import { Button as AriaButton, ListBox, ListBoxItem, Popover, Select } from 'react-aria-components';
 import { ActivityFeedRow, useLastSeen } from '../components/ActivityGroups.tsx';
 import { subjectHref } from '../components/ActivityRow.tsx';
+import { VirtualFeed } from '../components/VirtualFeed.tsx';
 import { timeZone, toLocalInput } from '../lib/time.ts';
 import { feedRows, groupActivities } from '../lib/activityGroups.ts';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, subscribe } from '../lib/client.ts';
 import { useApi } from '../lib/queries.ts';
-import { useInfiniteVirtualList } from '../lib/useInfiniteVirtualList.ts';
 import { useSearchParams } from '../lib/router.tsx';
 import { useWorkspace } from '../lib/workspace.ts';
 
@@ -136,13 +136,6 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
   const workspace = useWorkspace();
   const { lastSeenAt } = useLastSeen(3000, workspace.readOnly);
 
-  const { scrollRef, virtualizer, virtualItems, onKeyDown } = useInfiniteVirtualList({
-    count: rows.length,
-    query: feed,
-    estimateSize: 64,
-    getItemKey: (i) => rows[i].key,
-  });
-
   const scopeName = input.boardId
     ? boards.data?.items.find((b) => b.id === input.boardId)?.name
     : input.projectId
@@ -223,45 +216,27 @@ export function TimelinePage(_props: { params: Record<string, string> }) {
           {filtered ? 'Try a longer time range or clear the filters.' : 'Move a card or add a comment on a board, and it shows up here at once.'}
         </EmptyState>
       ) : (
-        <div
-          ref={scrollRef}
-          className="min-h-0 flex-1 overflow-auto"
-          role="feed"
-          aria-busy={feed.isFetching}
-          aria-label="Activity"
-          onKeyDown={onKeyDown}
-        >
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-            {virtualItems.map((v) => {
-              const row = rows[v.index];
-              return (
-                <article
-                  key={row.key}
-                  data-index={v.index}
-                  ref={virtualizer.measureElement}
-                  tabIndex={0}
-                  aria-posinset={v.index + 1}
-                  aria-setsize={feed.hasNextPage ? -1 : rows.length}
-                  className="absolute inset-x-0 border-b border-slate-100 focus:bg-slate-50 dark:border-slate-900 dark:focus:bg-slate-900"
-                  style={{ transform: `translateY(${v.start}px)` }}
-                  aria-label={row.kind === 'group' ? row.group.summary : row.item.description}
-                  onKeyDown={(e) => {
-                    // Enter on a row opens what it is about (a group opens or closes).
-                    if (e.key !== 'Enter' || e.target !== e.currentTarget) return;
-                    e.preventDefault();
-                    if (row.kind === 'group') return toggleGroup(row.key);
-                    const link = subjectHref(row.item);
-                    if (link) window.location.hash = link;
-                  }}
-                >
-                  <ActivityFeedRow row={row} onToggle={toggleGroup} lastSeenAt={lastSeenAt} fresh={(id) => fresh.has(id)} />
-                </article>
-              );
-            })}
-          </div>
-          {feed.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-600 dark:text-slate-400">Loading older activity…</p>}
-          {!feed.hasNextPage && <p className="p-4 text-center text-xs text-slate-600 dark:text-slate-400">That is everything{params.size ? ' for these filters' : ''}.</p>}
-        </div>
+        <VirtualFeed
+          label="Activity"
+          query={feed}
+          rows={rows}
+          keyOf={(row) => row.key}
+          estimateSize={64}
+          rowProps={(row) => ({
+            'aria-label': row.kind === 'group' ? row.group.summary : row.item.description,
+            onKeyDown: (e) => {
+              // Enter on a row opens what it is about (a group opens or closes).
+              if (e.key !== 'Enter' || e.target !== e.currentTarget) return;
+              e.preventDefault();
+              if (row.kind === 'group') return toggleGroup(row.key);
+              const link = subjectHref(row.item);
+              if (link) window.location.hash = link;
+            },
+          })}
+          render={(row) => <ActivityFeedRow row={row} onToggle={toggleGroup} lastSeenAt={lastSeenAt} fresh={(id) => fresh.has(id)} />}
+          loadingOlder="Loading older activity…"
+          end={`That is everything${params.size ? ' for these filters' : ''}.`}
+        />
       )}
     </div>
   );

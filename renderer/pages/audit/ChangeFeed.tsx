@@ -1,11 +1,11 @@
 // What the audit's two lists (the card trail and every change) share: the day range of their filters (UTC days
 // in the URL), and the feed itself: loading, error, empty and bad-range states, the virtualized rows with
-// keyboard moves, and the end-of-list line.
+// keyboard moves, and the end-of-list line (components/VirtualFeed.tsx).
 import { ShieldCheck } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { EmptyState, ErrorNotice, inputClass, Skeleton } from '../../components/ui.tsx';
 import type { ContractError } from '../../lib/client.ts';
-import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
+import { VirtualFeed, type FeedPages } from '../../components/VirtualFeed.tsx';
 
 /** A `from` day's first instant, and the instant after a `to` day (both UTC, as the filters say). */
 export const dayStart = (d: string) => `${d}T00:00:00.000Z`;
@@ -27,13 +27,9 @@ export function DayRange({ from, to, onChange }: { from: string; to: string; onC
   );
 }
 
-interface FeedQuery {
+interface FeedQuery extends FeedPages {
   isPending: boolean;
-  isFetching: boolean;
-  isFetchingNextPage: boolean;
-  hasNextPage: boolean;
   error: Error | null;
-  fetchNextPage(): Promise<unknown>;
 }
 
 /** A virtualized feed of changes, newest first, that loads older pages as it scrolls. */
@@ -53,7 +49,6 @@ export function ChangeFeed<T extends { id: string }>(props: {
   row: (item: T) => ReactNode;
 }) {
   const { list, items, filtered } = props;
-  const { scrollRef, virtualizer, virtualItems, onKeyDown } = useInfiniteVirtualList({ count: items.length, query: list, estimateSize: props.estimateSize, overscan: 8 });
   if (props.badRange) {
     return <div className="p-6"><ErrorNotice error={{ message: 'The “From” day is after the “To” day.', code: 'invalid_input' } as ContractError} title="These dates cannot be combined" /></div>;
   }
@@ -67,29 +62,18 @@ export function ChangeFeed<T extends { id: string }>(props: {
     );
   }
   return (
-    <div ref={scrollRef} className="min-h-0 flex-1 overflow-auto" role="feed" aria-label={props.label} aria-busy={list.isFetching} onKeyDown={onKeyDown}>
-      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-        {virtualItems.map((v) => {
-          const item = items[v.index];
-          return (
-            <article
-              key={item.id}
-              data-index={v.index}
-              data-type={props.typeOf?.(item)}
-              ref={virtualizer.measureElement}
-              tabIndex={0}
-              aria-posinset={v.index + 1}
-              aria-setsize={list.hasNextPage ? -1 : items.length}
-              className="absolute inset-x-0 border-b border-slate-100 px-6 py-3 focus:bg-slate-50 dark:border-slate-900 dark:focus:bg-slate-900"
-              style={{ transform: `translateY(${v.start}px)` }}
-            >
-              {props.row(item)}
-            </article>
-          );
-        })}
-      </div>
-      {list.isFetchingNextPage && <p className="p-4 text-center text-sm text-slate-600 dark:text-slate-400">Loading older changes…</p>}
-      {!list.hasNextPage && <p className="p-4 text-center text-xs text-slate-600 dark:text-slate-400">That is every change{filtered ? ' matching these filters' : ''}.</p>}
-    </div>
+    <VirtualFeed
+      label={props.label}
+      query={list}
+      rows={items}
+      keyOf={(item) => item.id}
+      estimateSize={props.estimateSize}
+      overscan={8}
+      rowClassName="px-6 py-3"
+      rowProps={props.typeOf ? (item) => ({ 'data-type': props.typeOf!(item) }) : undefined}
+      render={props.row}
+      loadingOlder="Loading older changes…"
+      end={`That is every change${filtered ? ' matching these filters' : ''}.`}
+    />
   );
 }
