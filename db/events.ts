@@ -63,22 +63,24 @@ export async function insertFollowUpJobs(db: Db, rows: FollowUpRow[]): Promise<v
   );
 }
 
+/** What one recorded event writes, all in its command's transaction. */
+export interface EventWrites<T extends EventTableName> {
+  row: Schema[T];
+  activity: ActivitiesTable;
+  jobs: FollowUpRow[];
+  /** The change the event records (the card moved, the comment added); the event's row may refer to it. */
+  change?: RowWrite[];
+  /** What its hooks add (its audit link, its report rollups' upserts); each touches other rows than the rest. */
+  more?: RowWrite[];
+}
+
 /**
- * The writes of a recorded event: the change it records (`change`: the card moved, the comment added), its row,
- * its activity, its follow-up jobs and what its hooks add (`more`: its audit link, its report rollups' upserts;
- * each touches other rows than the rest). SQLite: one statement each, the change first. PostgreSQL: one statement
- * (data-modifying CTEs, whose foreign keys are checked at its end), one round trip instead of six and more inside
- * the account's lock.
+ * The writes of a recorded event: the change it records, its row, its activity, its follow-up jobs and its hooks'
+ * writes. SQLite: one statement each, the change first. PostgreSQL: one statement (data-modifying CTEs, whose
+ * foreign keys are checked at its end), one round trip instead of six and more inside the account's lock.
  */
-export async function insertEventWrites<T extends EventTableName>(
-  db: Db,
-  table: T,
-  row: Schema[T],
-  activity: ActivitiesTable,
-  jobs: FollowUpRow[],
-  more: RowWrite[] = [],
-  change: RowWrite[] = [],
-): Promise<void> {
+export async function insertEventWrites<T extends EventTableName>(db: Db, table: T, writes: EventWrites<T>): Promise<void> {
+  const { row, activity, jobs, change = [], more = [] } = writes;
   if (db.dialect === 'sqlite') {
     for (const w of change) await runWrite(db, w);
     await insertEventRow(db, table, row);

@@ -43,7 +43,7 @@ export async function recordEvent<T extends EventTable>(
   });
   // The event row, its activity, its jobs and the change it records together (one round trip on a hub); the hooks
   // above take what they need from `recorded`, none reads these rows back.
-  await insertEventWrites(tx, table, row, activity, jobs, recorded.writes, change);
+  await insertEventWrites(tx, table, { row, activity, jobs, change, more: recorded.writes });
   if (jobs.length) await wakeRunnersOnCommit(tx);
   return recorded;
 }
