@@ -8,6 +8,7 @@ import { migrate, openStore } from '../../db/open.ts';
 import type { App } from '../../main/app.ts';
 import { createApp } from '../../main/app.ts';
 import { seedDemo } from '../../main/demo.ts';
+import { endpointKey } from '../../main/webhooks/deliver.ts';
 import { MASKED_HEADER_VALUE } from '../../preload/contract/constants.ts';
 import { addMember } from '../support/people.ts';
 import { caller, onSqlite, openTestApp, sqlRow, sqlRows, tableNames, tempDir, tempLocation } from '../support/workspace.ts';
@@ -126,6 +127,46 @@ describe('custom headers', () => {
       expect(after.headers['x-team']).toBe(TEAM);
     } finally {
       await r.stop();
+    }
+  });
+
+  it('a value edited while deliveries wait, claimed ahead, is what they send when they start later', async () => {
+    // The claim's endpoint row serves its jobs that start soon after it (deliver.ts CLAIMED_ENDPOINT_MS); one that
+    // waited for a slot longer reads the row again. A runner of 4 slots claiming ahead (as on a hub, where it
+    // does by default) on an endpoint of limit 16 sends 3 and claims 5 ahead; the 3 are held until the value was
+    // edited. The endpoint succeeded just before, so these
+    // successes write no health (which would drop the claim's row anyway).
+    const { call } = await caller(app);
+    let release!: () => void;
+    const edited = new Promise<void>((r) => (release = r));
+    const slow = await receiver((_req, res, n) => (n >= 1 && n <= 3 ? void edited.then(() => res.end('ok')) : res.end('ok')));
+    const ep = await call('webhooks.endpoints.create', { url: slow.url, eventTypes: ['*'], networkScope: 'loopback', concurrency: 16, headers: { 'X-Api-Token': TOKEN } });
+    const delivered = (n: number) => waitFor(async () => (await deliveriesOf(app, ep.id)).filter((d) => d.status === 'delivered').length === n, `${n} deliveries`);
+    const first = await startRunner(app);
+    await call('webhooks.endpoints.sendTest', { endpointId: ep.id });
+    first.runner.wake();
+    try {
+      await delivered(1);
+    } finally {
+      await first.stop();
+    }
+    const sent = [];
+    for (let i = 0; i < 8; i++) sent.push(await call('webhooks.endpoints.sendTest', { endpointId: ep.id }));
+    const r = await startRunner(app, {}, { concurrency: 4, claimAhead: 12 });
+    try {
+      await waitFor(() => slow.requests.length >= 4, 'the three held requests');
+      const held = await sqlRow<{ n: number }>(app, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed' AND concurrency_key = ?`, endpointKey(ep.id));
+      expect(Number(held.n)).toBe(8); // claimed at once: 3 sent, 5 waiting
+      await new Promise((res) => setTimeout(res, 300)); // longer than a claim's row serves
+      await call('webhooks.endpoints.update', { endpointId: ep.id, headers: { 'X-Api-Token': 'tok_rotated' } });
+      release();
+      await delivered(9);
+      const tokens = slow.requests.slice(1).map((q) => q.headers['x-api-token']);
+      expect(tokens).toEqual([...Array(3).fill(TOKEN), ...Array(5).fill('tok_rotated')]);
+      expect(new Set(slow.requests.slice(1).map((q) => q.headers['webhook-id']))).toEqual(new Set(sent.map((d) => d.id)));
+    } finally {
+      await r.stop();
+      await slow.close();
     }
   });
 });

@@ -61,7 +61,7 @@ export type TestRunner = Awaited<ReturnType<typeof startRunner>>;
 export async function startRunner(
   app: App,
   overrides: Partial<WebhookDispatchOptions> = {},
-  opts: { staleMs?: number; heartbeatMs?: number; concurrency?: number; workerId?: string } = {},
+  opts: { staleMs?: number; heartbeatMs?: number; concurrency?: number; claimAhead?: number; workerId?: string } = {},
 ) {
   const store = await openStore(app.connectTo, { synchronous: 'normal', poolSize: 4 });
   const key = webhooksService(app).key!;
@@ -72,6 +72,7 @@ export async function startRunner(
     heartbeatMs: opts.heartbeatMs ?? 200,
     staleMs: opts.staleMs ?? 30_000,
     concurrency: opts.concurrency ?? 16,
+    claimAhead: opts.claimAhead,
     workerId: opts.workerId,
     config: { webhooks: { secretKey: key.toString('base64'), attemptTimeoutMs: 2_000, connectTimeoutMs: 1_000, ...overrides } },
     publish: (a, t, p) => app.push.publish(a, t, p as never),
