@@ -3,7 +3,9 @@
 // 20,000 card moves through `moveCard` (main/domain/cards.ts: guards, position bookkeeping, the card update, the
 // card_moved row, its activity, the in-transaction hooks and the follow-up jobs) against raw driver statements
 // writing the same rows (card update + card_moved + activity + fan-out job), one transaction per move on both
-// sides, interleaved in chunks of 1,000 so that machine noise falls on every side alike.
+// sides, interleaved in chunks of 1,000 so that machine noise falls on every side alike. Then as many comments
+// through `addComment` (the comment, the commenter's subscription, comment_added, its activity, hooks, jobs)
+// against raw statements writing comment + subscription + event + activity + fan-out job.
 //
 // SQLite (as since the first figure): raw better-sqlite3 prepared statements on a file opened the same way (WAL,
 // synchronous=FULL).
@@ -12,7 +14,8 @@
 // the cost is round trips, the worst case for the ratio), and with durable commits (fsync, synchronous_commit
 // on: what a hub runs, and what the SQLite figure measures).
 //
-// BENCH_STORE=sqlite|postgres picks one store (default: both).
+// BENCH_STORE=sqlite|postgres picks one store (default: both); RECORD_BENCH_COMMANDS=move|comment one command
+// (default: both); RECORD_BENCH_MOVES the count of each.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +26,7 @@ import { rawFirst, rawRun } from '../../db/sql.ts';
 import { sqliteConnectionOf } from '../../db/store-sqlite.ts';
 import type { Store } from '../../db/store.ts';
 import { moveCard } from '../../main/domain/cards.ts';
+import { addComment } from '../../main/domain/comments.ts';
 import type { DomainContext } from '../../main/domain/context.ts';
 import { followUps, inTransactionHooks } from '../../main/domain/hooks.ts';
 import { createProject } from '../../main/domain/projects.ts';
@@ -40,6 +44,8 @@ interface Workspace {
   ctx: DomainContext;
   /** Per board: its project, and per column the card ids in position order. */
   boards: { id: string; projectId: string; columns: { id: string; cards: string[] }[] }[];
+  /** Every card, with its board. */
+  cards: { id: string; board: Workspace['boards'][number] }[];
 }
 
 async function setup(store: Store): Promise<Workspace> {
@@ -64,7 +70,8 @@ async function setup(store: Store): Promise<Workspace> {
       boards.push({ id: board.board.id, projectId: project.id, columns });
     }
   });
-  return { store, ctx, boards };
+  const cards = boards.flatMap((board) => board.columns.flatMap((c) => c.cards.map((id) => ({ id, board }))));
+  return { store, ctx, boards, cards };
 }
 
 /**
@@ -82,96 +89,153 @@ function plan(w: Workspace, i: number) {
   to.cards.push(cardId);
   return { board, cardId, from, to, fromPosition, toPosition };
 }
-type Move = ReturnType<typeof plan>;
+/** A command measured: the domain call, and the raw statements with their rows (the same values on every side). */
+interface Command {
+  name: string;
+  /** What the raw side writes. */
+  rawRows: string;
+  domain(w: Workspace, i: number): Promise<void>;
+  sql: string[];
+  rows(w: Workspace, i: number): unknown[][];
+  /** Every side wrote `n` of them, fully. */
+  check(w: Workspace, label: string, n: number): Promise<void>;
+}
 
-async function viaDomain(w: Workspace, from: number, to: number): Promise<number> {
-  const t = performance.now();
-  for (let i = from; i < to; i++) {
+const count = async (w: Workspace, sql: string) => Number((await rawFirst<{ n: number }>(w.store, sql))!.n);
+const SQL_ACTIVITY = 'INSERT INTO activities (id, account_id, subject_type, subject_id, creator_id, board_id, project_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+const SQL_JOB = 'INSERT INTO jobs (id, account_id, queue, kind, args, priority, run_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)';
+const fanOutRow = (w: Workspace, table: string, eventId: string, at: number) => [v7({ msecs: at }), w.ctx.session.accountId, 'webhooks', 'webhooks.fanout', JSON.stringify({ table, eventId }), at, at];
+
+async function eventsWritten(w: Workspace, label: string, table: string, n: number) {
+  const events = await count(w, `SELECT count(*) AS n FROM ${table}`);
+  const activities = await count(w, `SELECT count(*) AS n FROM activities WHERE subject_type = '${table}'`);
+  const jobs = await count(w, `SELECT count(*) AS n FROM jobs WHERE kind = 'webhooks.fanout'`);
+  if (events !== n || activities !== n || jobs !== n) throw new Error(`${label}: ${events} events, ${activities} activities, ${jobs} jobs`);
+}
+
+const moves: Command = {
+  name: 'card moves',
+  rawRows: 'card + event + activity + job',
+  async domain(w, i) {
     const m = plan(w, i);
     const card = await moveCard(w.ctx, { cardId: m.cardId, toColumnId: m.to.id });
     if (card.position !== m.toPosition) throw new Error(`move ${i}: position ${card.position}, expected ${m.toPosition}`);
-  }
+  },
+  sql: [
+    'UPDATE cards SET column_id = ?, position = ?, updated_at = ? WHERE account_id = ? AND id = ?',
+    'INSERT INTO card_moved (id, account_id, creator_id, created_at, card_id, from_column_id, to_column_id, from_position, to_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    SQL_ACTIVITY,
+    SQL_JOB,
+  ],
+  rows(w, i) {
+    const m = plan(w, i);
+    const { accountId, userId } = w.ctx.session;
+    const at = Date.now();
+    const eventId = v7({ msecs: at });
+    return [
+      [m.to.id, m.toPosition, at, accountId, m.cardId],
+      [eventId, accountId, userId, at, m.cardId, m.from.id, m.to.id, m.fromPosition, m.toPosition],
+      [v7({ msecs: at }), accountId, 'card_moved', eventId, userId, m.board.id, m.board.projectId, at],
+      fanOutRow(w, 'card_moved', eventId, at),
+    ];
+  },
+  async check(w, label, n) {
+    await eventsWritten(w, label, 'card_moved', n);
+    // Positions stay contiguous on every side.
+    const gaps = await count(w, `SELECT count(*) AS n FROM (SELECT column_id, max(position) + 1 - count(*) AS gap FROM cards GROUP BY column_id) AS g WHERE gap <> 0`);
+    if (gaps) throw new Error(`${label}: ${gaps} columns with position gaps`);
+  },
+};
+
+/** The i-th comment, on every card in turn: the commenter is subscribed at the first (later ones change nothing). */
+const comments: Command = {
+  name: 'comments',
+  rawRows: 'comment + subscription + event + activity + job',
+  async domain(w, i) {
+    await addComment(w.ctx, { cardId: w.cards[i % w.cards.length].id, body: `Comment ${i}: the fix is on staging.` });
+  },
+  sql: [
+    'INSERT INTO comments (id, account_id, card_id, author_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    'INSERT INTO card_subscriptions (id, account_id, card_id, user_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (card_id, user_id) DO NOTHING',
+    'INSERT INTO comment_added (id, account_id, creator_id, created_at, comment_id, card_id) VALUES (?, ?, ?, ?, ?, ?)',
+    SQL_ACTIVITY,
+    SQL_JOB,
+  ],
+  rows(w, i) {
+    const card = w.cards[i % w.cards.length];
+    const { accountId, userId } = w.ctx.session;
+    const at = Date.now();
+    const commentId = v7({ msecs: at });
+    const eventId = v7({ msecs: at });
+    return [
+      [commentId, accountId, card.id, userId, `Comment ${i}: the fix is on staging.`, at],
+      [v7({ msecs: at }), accountId, card.id, userId, at],
+      [eventId, accountId, userId, at, commentId, card.id],
+      [v7({ msecs: at }), accountId, 'comment_added', eventId, userId, card.board.id, card.board.projectId, at],
+      fanOutRow(w, 'comment_added', eventId, at),
+    ];
+  },
+  async check(w, label, n) {
+    await eventsWritten(w, label, 'comment_added', n);
+    const written = await count(w, 'SELECT count(*) AS n FROM comments');
+    const subscribed = await count(w, 'SELECT count(DISTINCT card_id) AS n FROM card_subscriptions');
+    if (written !== n || subscribed !== Math.min(n, w.cards.length)) throw new Error(`${label}: ${written} comments, ${subscribed} cards subscribed to`);
+  },
+};
+
+async function viaDomain(w: Workspace, c: Command, from: number, to: number): Promise<number> {
+  const t = performance.now();
+  for (let i = from; i < to; i++) await c.domain(w, i);
   return performance.now() - t;
 }
 
-/** The same move through `moveCard` with only the foundation's follow-up (the webhook fan-out) and no area hooks. */
-async function viaDomainBare(w: Workspace, from: number, to: number): Promise<number> {
+/** The same command with only the foundation's follow-up (the webhook fan-out) and no area hooks. */
+async function viaDomainBare(w: Workspace, c: Command, from: number, to: number): Promise<number> {
   const areaHooks = [...inTransactionHooks];
   const areaFollowUps = followUps.slice(1);
   inTransactionHooks.splice(0);
   followUps.splice(1);
   try {
-    return await viaDomain(w, from, to);
+    return await viaDomain(w, c, from, to);
   } finally {
     inTransactionHooks.push(...areaHooks);
     followUps.push(...areaFollowUps);
   }
 }
 
-const SQL = {
-  updateCard: 'UPDATE cards SET column_id = ?, position = ?, updated_at = ? WHERE account_id = ? AND id = ?',
-  insertEvent: 'INSERT INTO card_moved (id, account_id, creator_id, created_at, card_id, from_column_id, to_column_id, from_position, to_position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  insertActivity: 'INSERT INTO activities (id, account_id, subject_type, subject_id, creator_id, board_id, project_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  insertJob: 'INSERT INTO jobs (id, account_id, queue, kind, args, priority, run_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)',
-};
-
-/** The rows one move writes, as statement parameters (the same values on every raw side). */
-function rowsOf(w: Workspace, m: Move) {
-  const { accountId, userId } = w.ctx.session;
-  const at = Date.now();
-  const eventId = v7({ msecs: at });
-  return [
-    [m.to.id, m.toPosition, at, accountId, m.cardId],
-    [eventId, accountId, userId, at, m.cardId, m.from.id, m.to.id, m.fromPosition, m.toPosition],
-    [v7({ msecs: at }), accountId, 'card_moved', eventId, userId, m.board.id, m.board.projectId, at],
-    [v7({ msecs: at }), accountId, 'webhooks', 'webhooks.fanout', JSON.stringify({ table: 'card_moved', eventId }), at, at],
-  ];
-}
-
-/** Raw better-sqlite3: prepared statements on the workspace's own connection, one transaction per move. */
-function rawSqliteMover(w: Workspace) {
+/** Raw better-sqlite3: prepared statements on the workspace's own connection, one transaction per command. */
+function rawSqlite(w: Workspace, c: Command) {
   const sqlite = sqliteConnectionOf(w.store)!;
-  const statements = [SQL.updateCard, SQL.insertEvent, SQL.insertActivity, SQL.insertJob].map((s) => sqlite.prepare(s));
-  const move = sqlite.transaction((m: Move) => {
-    rowsOf(w, m).forEach((params, i) => statements[i].run(...params));
+  const statements = c.sql.map((s) => sqlite.prepare(s));
+  const one = sqlite.transaction((rows: unknown[][]) => {
+    rows.forEach((params, i) => statements[i].run(...params));
   });
   return async (from: number, to: number) => {
     const t = performance.now();
-    for (let i = from; i < to; i++) move(plan(w, i));
+    for (let i = from; i < to; i++) one(c.rows(w, i));
     return performance.now() - t;
   };
 }
 
-/** Raw pg: one client, the same four statements between BEGIN and COMMIT. */
-async function rawPgMover(w: Workspace, url: string) {
+/** Raw pg: one client, the same statements between BEGIN and COMMIT. */
+async function rawPg(w: Workspace, url: string, c: Command) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const texts = [SQL.updateCard, SQL.insertEvent, SQL.insertActivity, SQL.insertJob].map((s) => {
+  const texts = c.sql.map((s) => {
     let n = 0;
     return s.replace(/\?/g, () => `$${++n}`);
   });
-  const mover = async (from: number, to: number) => {
+  const run = async (from: number, to: number) => {
     const t = performance.now();
     for (let i = from; i < to; i++) {
-      const rows = rowsOf(w, plan(w, i));
+      const rows = c.rows(w, i);
       await client.query('BEGIN');
       for (let s = 0; s < texts.length; s++) await client.query(texts[s], rows[s]);
       await client.query('COMMIT');
     }
     return performance.now() - t;
   };
-  return { mover, close: () => client.end() };
-}
-
-async function check(w: Workspace, label: string, moves: number) {
-  const n = async (sql: string) => Number((await rawFirst<{ n: number }>(w.store, sql))!.n);
-  const moved = await n('SELECT count(*) AS n FROM card_moved');
-  const activities = await n(`SELECT count(*) AS n FROM activities WHERE subject_type = 'card_moved'`);
-  const jobs = await n(`SELECT count(*) AS n FROM jobs WHERE kind = 'webhooks.fanout'`);
-  if (moved !== moves || activities !== moves || jobs !== moves) throw new Error(`${label}: ${moved} events, ${activities} activities, ${jobs} jobs`);
-  // Positions stay contiguous on every side.
-  const gaps = await n(`SELECT count(*) AS n FROM (SELECT column_id, max(position) + 1 - count(*) AS gap FROM cards GROUP BY column_id) AS g WHERE gap <> 0`);
-  if (gaps) throw new Error(`${label}: ${gaps} columns with position gaps`);
+  return { run, close: () => client.end() };
 }
 
 interface Sides {
@@ -181,27 +245,34 @@ interface Sides {
 }
 
 /** Interleave the three sides chunk by chunk; print events/s and the ratio of each to the raw time. */
-async function measure(title: string, sides: Sides, moves: number, workspaces: { raw: Workspace }) {
+async function measure(title: string, c: Command, sides: Sides, n: number, workspaces: { raw: Workspace }) {
   let rawMs = 0;
   let domainMs = 0;
   let bareMs = 0;
-  for (let from = 0; from < moves; from += CHUNK) {
-    const to = Math.min(moves, from + CHUNK);
+  for (let from = 0; from < n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK);
     rawMs += await sides.raw(from, to);
-    domainMs += await viaDomain(sides.domain, from, to);
-    bareMs += await viaDomainBare(sides.bare, from, to);
+    domainMs += await viaDomain(sides.domain, c, from, to);
+    bareMs += await viaDomainBare(sides.bare, c, from, to);
   }
-  await check(workspaces.raw, 'raw', moves);
-  await check(sides.domain, 'domain', moves);
-  await check(sides.bare, 'foundation only', moves);
-  const rate = (ms: number) => moves / (ms / 1000);
+  await c.check(workspaces.raw, 'raw', n);
+  await c.check(sides.domain, 'domain', n);
+  await c.check(sides.bare, 'foundation only', n);
+  const rate = (ms: number) => n / (ms / 1000);
   const line = (label: string, ms: number) =>
-    console.log(`  ${label.padEnd(56)} ${rate(ms).toFixed(0).padStart(6)} events/s  ${((ms / moves) * 1000).toFixed(0).padStart(5)} µs/event  ratio to raw ${(ms / rawMs).toFixed(2)}×`);
-  console.log(`${title}: ${moves.toLocaleString('en')} card moves, one transaction each`);
-  line(title.startsWith('SQLite') ? 'raw prepared statements (card + event + activity + job)' : 'raw pg (BEGIN, card + event + activity + job, COMMIT)', rawMs);
-  line('moveCard, foundation only (fan-out job, no area hooks)', bareMs);
-  line(`moveCard, as registered (${inTransactionHooks.length} in-tx hooks, ${followUps.length} follow-ups)`, domainMs);
+    console.log(`  ${label.padEnd(74)} ${rate(ms).toFixed(0).padStart(6)} events/s  ${((ms / n) * 1000).toFixed(0).padStart(5)} µs/event  ratio to raw ${(ms / rawMs).toFixed(2)}×`);
+  const fn = c === moves ? 'moveCard' : 'addComment';
+  console.log(`${title}: ${n.toLocaleString('en')} ${c.name}, one transaction each`);
+  line(title.startsWith('SQLite') ? `raw prepared statements (${c.rawRows})` : `raw pg (BEGIN, ${c.rawRows}, COMMIT)`, rawMs);
+  line(`${fn}, foundation only (fan-out job, no area hooks)`, bareMs);
+  line(`${fn}, as registered (${inTransactionHooks.length} in-tx hooks, ${followUps.length} follow-ups)`, domainMs);
 }
+
+const commands = (process.env.RECORD_BENCH_COMMANDS ?? 'move,comment').split(',').map((name) => {
+  const c = { move: moves, comment: comments }[name.trim()];
+  if (!c) throw new Error(`RECORD_BENCH_COMMANDS: ${name} is not move or comment`);
+  return c;
+});
 
 async function onSqlite() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-record-'));
@@ -216,10 +287,12 @@ async function onSqlite() {
       }
       return setup(store);
     };
-    const domain = await open('domain.db');
-    const raw = await open('raw.db');
-    const bare = await open('bare.db');
-    await measure('SQLite (WAL + synchronous=FULL)', { raw: rawSqliteMover(raw), domain, bare }, MOVES, { raw });
+    for (const c of commands) {
+      const domain = await open(`${c.name}-domain.db`);
+      const raw = await open(`${c.name}-raw.db`);
+      const bare = await open(`${c.name}-bare.db`);
+      await measure('SQLite (WAL + synchronous=FULL)', c, { raw: rawSqlite(raw, c), domain, bare }, MOVES, { raw });
+    }
   } finally {
     for (const s of stores) await s.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -246,22 +319,24 @@ async function onPostgres() {
         console.log(`PostgreSQL with durable commits: not measured: the throwaway server keeps ${settings} from its command line (test/support/postgres.ts starts it so).`);
         continue;
       }
-      const stores: Store[] = [];
-      const open = async () => {
-        const url = await server.createDatabase();
-        const store = await openStore(url);
-        stores.push(store);
-        return { url, w: await setup(store) };
-      };
-      const domain = await open();
-      const raw = await open();
-      const bare = await open();
-      const rawPg = await rawPgMover(raw.w, raw.url);
-      try {
-        await measure(`PostgreSQL ${durable ? 'with durable commits' : 'as the test server runs'} (${settings})`, { raw: rawPg.mover, domain: domain.w, bare: bare.w }, MOVES, { raw: raw.w });
-      } finally {
-        await rawPg.close();
-        for (const s of stores) await s.close();
+      for (const c of commands) {
+        const stores: Store[] = [];
+        const open = async () => {
+          const url = await server.createDatabase();
+          const store = await openStore(url);
+          stores.push(store);
+          return { url, w: await setup(store) };
+        };
+        const domain = await open();
+        const raw = await open();
+        const bare = await open();
+        const direct = await rawPg(raw.w, raw.url, c);
+        try {
+          await measure(`PostgreSQL ${durable ? 'with durable commits' : 'as the test server runs'} (${settings})`, c, { raw: direct.run, domain: domain.w, bare: bare.w }, MOVES, { raw: raw.w });
+        } finally {
+          await direct.close();
+          for (const s of stores) await s.close();
+        }
       }
     }
   } finally {
