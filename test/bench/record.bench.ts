@@ -92,6 +92,8 @@ function plan(w: Workspace, i: number) {
 /** A command measured: the domain call, and the raw statements with their rows (the same values on every side). */
 interface Command {
   name: string;
+  /** The domain command it goes through. */
+  via: string;
   /** What the raw side writes. */
   rawRows: string;
   domain(w: Workspace, i: number): Promise<void>;
@@ -115,6 +117,7 @@ async function eventsWritten(w: Workspace, label: string, table: string, n: numb
 
 const moves: Command = {
   name: 'card moves',
+  via: 'moveCard',
   rawRows: 'card + event + activity + job',
   async domain(w, i) {
     const m = plan(w, i);
@@ -150,6 +153,7 @@ const moves: Command = {
 /** The i-th comment, on every card in turn: the commenter is subscribed at the first (later ones change nothing). */
 const comments: Command = {
   name: 'comments',
+  via: 'addComment',
   rawRows: 'comment + subscription + event + activity + job',
   async domain(w, i) {
     await addComment(w.ctx, { cardId: w.cards[i % w.cards.length].id, body: `Comment ${i}: the fix is on staging.` });
@@ -261,11 +265,10 @@ async function measure(title: string, c: Command, sides: Sides, n: number, works
   const rate = (ms: number) => n / (ms / 1000);
   const line = (label: string, ms: number) =>
     console.log(`  ${label.padEnd(74)} ${rate(ms).toFixed(0).padStart(6)} events/s  ${((ms / n) * 1000).toFixed(0).padStart(5)} µs/event  ratio to raw ${(ms / rawMs).toFixed(2)}×`);
-  const fn = c === moves ? 'moveCard' : 'addComment';
   console.log(`${title}: ${n.toLocaleString('en')} ${c.name}, one transaction each`);
   line(title.startsWith('SQLite') ? `raw prepared statements (${c.rawRows})` : `raw pg (BEGIN, ${c.rawRows}, COMMIT)`, rawMs);
-  line(`${fn}, foundation only (fan-out job, no area hooks)`, bareMs);
-  line(`${fn}, as registered (${inTransactionHooks.length} in-tx hooks, ${followUps.length} follow-ups)`, domainMs);
+  line(`${c.via}, foundation only (fan-out job, no area hooks)`, bareMs);
+  line(`${c.via}, as registered (${inTransactionHooks.length} in-tx hooks, ${followUps.length} follow-ups)`, domainMs);
 }
 
 const commands = (process.env.RECORD_BENCH_COMMANDS ?? 'move,comment').split(',').map((name) => {
