@@ -63,17 +63,13 @@ function Welcome() {
   );
 }
 
-const REFUSED_KEY = 'chronicle.tokenRefused';
-
 /** A browser tab without a token (or whose token was refused) signs in first. */
 function Root() {
   const [signedIn, setSignedIn] = useState(() => !tabToken.needed());
-  // Kept for the tab (sessionStorage) so that a reload of the sign-in page still says why it is there.
-  const [refused, setRefused] = useState(() => sessionStorage.getItem(REFUSED_KEY) === '1');
+  const [refused, setRefused] = useState(() => tabToken.wasRefused());
   useEffect(
     () =>
       tabToken.onRefused(() => {
-        sessionStorage.setItem(REFUSED_KEY, '1');
         setRefused(true);
         setSignedIn(false);
         queryClient.clear(); // nothing read with the refused token stays on screen
@@ -85,7 +81,6 @@ function Root() {
       <TokenLogin
         refused={refused}
         onSignedIn={() => {
-          sessionStorage.removeItem(REFUSED_KEY);
           setRefused(false);
           setSignedIn(true);
         }}

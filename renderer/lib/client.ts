@@ -19,6 +19,8 @@ declare global {
 }
 
 const TOKEN_KEY = 'chronicle.token';
+/** Set when the host refused this tab's token, cleared when a token arrives: a reload of the sign-in page still says why. */
+const REFUSED_KEY = 'chronicle.tokenRefused';
 
 /**
  * The host's token arrives once, in the page's URL (`?token=…`, as `chronicle serve` prints it). It is kept for
@@ -30,7 +32,10 @@ function takeTokenFromUrl(): string {
   const url = new URL(window.location.href);
   const fromUrl = url.searchParams.get('token');
   if (fromUrl !== null) {
-    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    if (fromUrl) {
+      sessionStorage.setItem(TOKEN_KEY, fromUrl);
+      sessionStorage.removeItem(REFUSED_KEY);
+    }
     url.searchParams.delete('token');
     history.replaceState(history.state, '', url.pathname + url.search + url.hash);
   }
@@ -82,8 +87,10 @@ function httpBridge(): HttpBridge {
   const setToken = (next: string) => {
     token = next;
     headers = { authorization: `Bearer ${token}`, 'x-chronicle-session': session };
-    if (token) sessionStorage.setItem(TOKEN_KEY, token);
-    else sessionStorage.removeItem(TOKEN_KEY);
+    if (token) {
+      sessionStorage.setItem(TOKEN_KEY, token);
+      sessionStorage.removeItem(REFUSED_KEY);
+    } else sessionStorage.removeItem(TOKEN_KEY);
     // The stream was opened with the old token (or none): open it again with the new one.
     source?.close();
     source = null;
@@ -103,8 +110,10 @@ function httpBridge(): HttpBridge {
     });
     source.onopen = () => listeners.get('__reconnected')?.forEach((l) => l({}));
   };
+  // Called only when the host refused the token (a 401).
   const forgetToken = () => {
     setToken('');
+    sessionStorage.setItem(REFUSED_KEY, '1');
     tokenListeners.forEach((l) => l());
   };
   return {
@@ -156,8 +165,9 @@ const bridge: ChronicleBridge = window.chronicle ?? http!;
  */
 export const tabToken = {
   needed: () => http !== null && !http.hasToken(),
+  /** The host refused this tab's last token (kept for the tab until a new token arrives). */
+  wasRefused: () => http !== null && sessionStorage.getItem(REFUSED_KEY) === '1',
   set: (next: string) => http?.setToken(next.trim()),
-  forget: () => http?.forgetToken(),
   onRefused(fn: () => void) {
     tokenListeners.add(fn);
     return () => void tokenListeners.delete(fn);
