@@ -106,7 +106,7 @@ interface Command {
 const count = async (w: Workspace, sql: string) => Number((await rawFirst<{ n: number }>(w.store, sql))!.n);
 const SQL_ACTIVITY = 'INSERT INTO activities (id, account_id, subject_type, subject_id, creator_id, board_id, project_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 const SQL_JOB = 'INSERT INTO jobs (id, account_id, queue, kind, args, priority, run_at, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)';
-/** The raw side's activity and fan-out job of an event, as the domain writes them. */
+/** The raw side's activity row of an event, as the domain writes it. */
 const activityRow = (w: Workspace, table: string, eventId: string, board: Workspace['boards'][number], at: number) => [v7({ msecs: at }), w.ctx.session.accountId, table, eventId, w.ctx.session.userId, board.id, board.projectId, at];
 const fanOutRow = (w: Workspace, table: string, eventId: string, at: number) => [v7({ msecs: at }), w.ctx.session.accountId, 'webhooks', 'webhooks.fanout', JSON.stringify({ table, eventId }), at, at];
 
