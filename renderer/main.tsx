@@ -66,11 +66,9 @@ function Welcome() {
 /** A browser tab without a token (or whose token was refused) signs in first. */
 function Root() {
   const [signedIn, setSignedIn] = useState(() => !tabToken.needed());
-  const [refused, setRefused] = useState(() => tabToken.wasRefused());
   useEffect(
     () =>
       tabToken.onRefused(() => {
-        setRefused(true);
         setSignedIn(false);
         queryClient.clear(); // nothing read with the refused token stays on screen
       }),
@@ -79,11 +77,8 @@ function Root() {
   if (!signedIn) {
     return (
       <TokenLogin
-        refused={refused}
-        onSignedIn={() => {
-          setRefused(false);
-          setSignedIn(true);
-        }}
+        refused={tabToken.wasRefused()}
+        onSignedIn={() => setSignedIn(true)}
       />
     );
   }

@@ -22,6 +22,12 @@ const TOKEN_KEY = 'chronicle.token';
 /** Set when the host refused this tab's token, cleared when a token arrives: a reload of the sign-in page still says why. */
 const REFUSED_KEY = 'chronicle.tokenRefused';
 
+/** Keep a token for the tab; a token arriving ends "the last one was refused". */
+function keepToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  sessionStorage.removeItem(REFUSED_KEY);
+}
+
 /**
  * The host's token arrives once, in the page's URL (`?token=…`, as `chronicle serve` prints it). It is kept for
  * this tab only (sessionStorage survives reloads, not the tab) and removed from the address bar at once, so it
@@ -32,10 +38,7 @@ function takeTokenFromUrl(): string {
   const url = new URL(window.location.href);
   const fromUrl = url.searchParams.get('token');
   if (fromUrl !== null) {
-    if (fromUrl) {
-      sessionStorage.setItem(TOKEN_KEY, fromUrl);
-      sessionStorage.removeItem(REFUSED_KEY);
-    }
+    if (fromUrl) keepToken(fromUrl);
     url.searchParams.delete('token');
     history.replaceState(history.state, '', url.pathname + url.search + url.hash);
   }
@@ -87,10 +90,8 @@ function httpBridge(): HttpBridge {
   const setToken = (next: string) => {
     token = next;
     headers = { authorization: `Bearer ${token}`, 'x-chronicle-session': session };
-    if (token) {
-      sessionStorage.setItem(TOKEN_KEY, token);
-      sessionStorage.removeItem(REFUSED_KEY);
-    } else sessionStorage.removeItem(TOKEN_KEY);
+    if (token) keepToken(token);
+    else sessionStorage.removeItem(TOKEN_KEY);
     // The stream was opened with the old token (or none): open it again with the new one.
     source?.close();
     source = null;
