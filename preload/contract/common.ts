@@ -3,7 +3,9 @@ import { z } from 'zod';
 export const Id = z.uuid({ message: 'must be an id (UUID)' });
 export const IsoTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 time, e.g. 2026-01-31T12:00:00Z' });
 export const Cursor = z.string().min(1).max(200);
-export const Limit = (max = 200, dflt = 50) => z.number().int().min(1).max(max).default(dflt);
+// The bounds come before `.int()`: zod reports in order, and a huge number should first hear the list's bound, not
+// the safe-integer bound that `.int()` adds.
+export const Limit = (max = 200, dflt = 50) => z.number().min(1).max(max).int().default(dflt);
 export const Empty = z.object({}).strict().default({});
 
 export const PersonRef = z.object({ id: Id, name: z.string() });

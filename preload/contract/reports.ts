@@ -164,7 +164,7 @@ export const reportsMethods = {
     z
       .object({
         trackingEnabled: z.boolean().optional(),
-        retentionDays: z.number().int().min(1, 'at least 1 day').max(3650, 'at most 3650 days').optional(),
+        retentionDays: z.number().min(1, 'at least 1 day').max(3650, 'at most 3650 days').int().optional(),
       })
       .strict(),
     Settings,

@@ -20,7 +20,7 @@ const CustomHeaders = z
   .refine((h) => Object.keys(h).length <= 20, { message: 'at most 20 headers' })
   .refine((h) => !Object.keys(h).some((k) => reservedHeaders.test(k)), { message: 'cannot override Chronicle’s own headers (content-type, webhook-*, user-agent, …)' });
 export { MASKED_HEADER_VALUE } from './constants.ts';
-const RetrySchedule = z.array(z.number().int().min(1000, 'each delay must be at least 1000 ms').max(7 * 86_400_000)).min(1).max(20);
+const RetrySchedule = z.array(z.number().min(1000, 'each delay must be at least 1000 ms').max(7 * 86_400_000).int()).min(1).max(20);
 
 export const Endpoint = z.object({
   id: Id,
@@ -117,8 +117,8 @@ const EndpointInput = {
   eventTypes: z.array(EventTypeName).min(1, 'choose at least one event type (or *)').max(50),
   networkScope: NetworkScope.optional(),
   retrySchedule: RetrySchedule.nullable().optional(),
-  rateLimit: z.number().int().min(1).max(10_000).nullable().optional(),
-  concurrency: z.number().int().min(1).max(64).optional(),
+  rateLimit: z.number().min(1).max(10_000).int().nullable().optional(),
+  concurrency: z.number().min(1).max(64).int().optional(),
   headers: CustomHeaders.optional(),
 };
 
@@ -172,7 +172,7 @@ export const webhooksMethods = {
   'webhooks.endpoints.get': method(z.object({ endpointId: Id }).strict(), Endpoint, { role: 'viewer' }),
   /** Attempts per hour (succeeded / failed) over the last `hours`, for the endpoint page's chart. */
   'webhooks.endpoints.activity': method(
-    z.object({ endpointId: Id, hours: z.number().int().min(1).max(24 * 14).default(24) }).strict(),
+    z.object({ endpointId: Id, hours: z.number().min(1).max(24 * 14).int().default(24) }).strict(),
     z.object({ buckets: z.array(z.object({ at: z.string(), succeeded: z.number().int(), failed: z.number().int() })) }),
     { role: 'viewer' },
   ),

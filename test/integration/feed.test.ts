@@ -227,6 +227,11 @@ describe('input checks', () => {
         expect(r.error.issues?.[0].path).toEqual(['limit']);
       }
     }
+    // A huge number names the list's bound first, not the safe-integer bound of every whole number.
+    for (const limit of [1e308, 5000]) {
+      const r = await api.raw('activity.list', { limit });
+      expect(!r.ok && r.error.message, String(limit)).toBe('The request was not valid (limit: Too big: expected number to be <=200).');
+    }
     expect((await api.call('activity.list', { limit: 1 })).items).toHaveLength(1);
     expect((await api.call('activity.list', { limit: 200 })).items).toHaveLength(200);
     expect((await api.call('activity.list', {})).items).toHaveLength(50);
