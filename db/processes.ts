@@ -38,12 +38,11 @@ export function staleProcesses(db: Db, staleMs: number, now: number): Promise<Pr
     : rawAll<ProcessesTable>(db, `SELECT * FROM processes WHERE heartbeat_at < ? ORDER BY id`, [now - staleMs]);
 }
 
-/** Runners that heartbeated within `withinMs` (is a dispatcher running anywhere, busy or idle?). */
-export async function liveRunners(db: Db, withinMs: number, now: number): Promise<number> {
-  const r = db.dialect === 'postgres'
-    ? await rawAll<{ n: number }>(db, `SELECT count(*) AS n FROM processes WHERE kind = 'runner' AND heartbeat_at >= ${serverNow} - ?`, [withinMs])
-    : await rawAll<{ n: number }>(db, `SELECT count(*) AS n FROM processes WHERE kind = 'runner' AND heartbeat_at >= ?`, [now - withinMs]);
-  return r[0]?.n ?? 0;
+/** Runners that heartbeated within `withinMs` (the dispatchers running anywhere, busy or idle), oldest first. */
+export function liveRunners(db: Db, withinMs: number, now: number): Promise<ProcessesTable[]> {
+  return db.dialect === 'postgres'
+    ? rawAll<ProcessesTable>(db, `SELECT * FROM processes WHERE kind = 'runner' AND heartbeat_at >= ${serverNow} - ? ORDER BY started_at, id`, [withinMs])
+    : rawAll<ProcessesTable>(db, `SELECT * FROM processes WHERE kind = 'runner' AND heartbeat_at >= ? ORDER BY started_at, id`, [now - withinMs]);
 }
 
 export function listProcesses(db: Db): Promise<ProcessesTable[]> {

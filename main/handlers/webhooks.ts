@@ -2,7 +2,7 @@ import { loadEventRows, type EventTableName } from '../../db/events.ts';
 import { newId, toIso } from '../../db/ids.ts';
 import * as jobsDb from '../../db/jobs.ts';
 import * as processes from '../../db/processes.ts';
-import type { WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
+import type { ProcessesTable, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
 import * as db from '../../db/webhooks.ts';
 import * as ws from '../../db/workspace.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
@@ -478,8 +478,8 @@ export const webhooksHandlers: Handlers<Exclude<keyof typeof webhooksMethods, 'j
 
   'jobs.stats': async (ctx) => {
     const now = Date.now();
-    const svc = ctx.app.services.webhooks as { worker?: unknown } | undefined;
-    // A registered runner that heartbeated lately, idle or busy (the default stale window: 10 s).
+    const svc = ctx.app.services.webhooks as { worker?: unknown; workerId?: string | null } | undefined;
+    // Registered runners that heartbeated lately, idle or busy (the default stale window: 10 s), on any machine.
     const live = await processes.liveRunners(ctx.store, 10_000, now);
     return {
       queues: (await jobsDb.queueStats(ctx.store, ctx.session.accountId, now)).map((q) => ({
@@ -488,11 +488,30 @@ export const webhooksHandlers: Handlers<Exclude<keyof typeof webhooksMethods, 'j
       recurring: (await jobsDb.listRecurring(ctx.store, ctx.session.accountId)).map((r) => ({
         id: r.id, kind: r.kind, queue: r.queue, everyMs: r.every_ms, nextRunAt: toIso(r.next_run_at), lastRunAt: iso(r.last_run_at), lastStatus: r.last_status, lastError: r.last_error,
       })),
-      dispatcher: svc?.worker
-        ? { running: true, where: 'in this app (worker thread)' }
-        : live > 0
-          ? { running: true, where: 'in another process (chronicle dispatch)' }
-          : { running: false, where: 'not running in this app' },
+      dispatcher: dispatcherSummary(live, svc?.worker ? { id: svc.workerId ?? null } : null),
     };
   },
 };
+
+/** Where the dispatchers run, in a sentence and one row per live runner (this app's worker thread marked). */
+function dispatcherSummary(live: ProcessesTable[], worker: { id: string | null } | null) {
+  // The worker thread counts from its start; its id (and its row) come once it has registered.
+  const here = worker !== null;
+  const hereId = worker?.id ?? null;
+  const others = live.filter((p) => p.id !== hereId).length;
+  const elsewhere = others === 1 ? 'in another process' : `in ${others} other processes`;
+  const where = here ? (others ? `in this app (worker thread) and ${elsewhere}` : 'in this app (worker thread)') : others ? elsewhere : 'not running in this app';
+  return {
+    running: here || others > 0,
+    where,
+    processes: live.map((p) => ({
+      id: p.id,
+      // runner.ts writes the machine as `hostname#boot id`: the boot id only tells pids of two boots apart.
+      host: p.hostname.split('#')[0] ?? p.hostname,
+      pid: p.pid,
+      startedAt: toIso(p.started_at),
+      heartbeatAt: toIso(p.heartbeat_at),
+      here: p.id === hereId,
+    })),
+  };
+}

@@ -276,7 +276,12 @@ export const webhooksMethods = {
     z.object({
       queues: z.array(z.object({ queue: z.string(), ready: z.number().int(), scheduled: z.number().int(), claimed: z.number().int(), done: z.number().int(), failed: z.number().int(), cancelled: z.number().int() })),
       recurring: z.array(z.object({ id: Id, kind: z.string(), queue: z.string(), everyMs: z.number().int(), nextRunAt: z.string(), lastRunAt: z.string().nullable(), lastStatus: z.string().nullable(), lastError: z.string().nullable() })),
-      dispatcher: z.object({ running: z.boolean(), where: z.string() }),
+      dispatcher: z.object({
+        running: z.boolean(),
+        where: z.string(),
+        /** Every runner that heartbeated in the last 10 s, on any machine (a hub's dispatchers), oldest first. */
+        processes: z.array(z.object({ id: z.string(), host: z.string(), pid: z.number().int(), startedAt: z.string(), heartbeatAt: z.string(), here: z.boolean() })),
+      }),
     }),
     { role: 'viewer' },
   ),

@@ -63,6 +63,11 @@ test('create an endpoint, send a test event, inspect the delivery and the jobs p
     await page.getByRole('link', { name: 'Jobs' }).click();
     await expect(page.getByRole('heading', { name: 'Queues' })).toBeVisible();
     await expect(page.getByText('webhooks.sweep')).toBeVisible();
+    // The dispatcher that just delivered is listed: this host's worker thread, its machine and heartbeat.
+    const dispatchers = page.getByRole('region', { name: 'Dispatchers' });
+    await expect(dispatchers.getByRole('row')).toHaveCount(2);
+    await expect(dispatchers.getByRole('row').nth(1)).toContainText('this app');
+    await expect(dispatchers.getByRole('row').nth(1)).toContainText(/pid \d+/);
     if (shots) await page.screenshot({ path: `${shots}/jobs.png`, fullPage: true });
   } finally {
     rx.close();

@@ -2,6 +2,7 @@
 // when the next one starts, a silent one's within seconds), retries, unknown kinds, concurrency keys, recurring
 // tasks once per period, two runners on one store, and the worker thread the app starts.
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newId } from '../../db/ids.ts';
 import { enqueueJob } from '../../db/jobs.ts';
@@ -585,7 +586,21 @@ describe('the app’s worker thread', () => {
     await emitEvent(app);
     await waitFor(async () => (await deliveriesOf(app, ep.id)).find((d) => d.status === 'delivered'), 'delivered by the worker');
     await waitFor(() => pushes.includes('webhooks.delivery.updated'), 'push forwarded from the worker');
-    expect((await call('jobs.stats', {})).dispatcher.where).toMatch(/worker thread/);
     expect(await sqlCount(app, `SELECT count(*) AS n FROM processes WHERE kind = 'runner'`)).toBe(1);
+    const alone = (await call('jobs.stats', {})).dispatcher;
+    expect(alone.where).toBe('in this app (worker thread)');
+    const workerRow = await sqlRow<{ id: string; started_at: number }>(app, `SELECT id, started_at FROM processes WHERE kind = 'runner'`);
+    expect(alone.processes).toEqual([
+      { id: workerRow!.id, host: os.hostname(), pid: process.pid, startedAt: new Date(workerRow!.started_at).toISOString(), heartbeatAt: expect.any(String), here: true },
+    ]);
+
+    // Another runner on the same workspace (as `chronicle dispatch` would be): both are listed, the worker marked.
+    const other = await runner(app, {});
+    await waitFor(async () => (await call('jobs.stats', {})).dispatcher.processes.length === 2, 'the second runner listed');
+    const both = (await call('jobs.stats', {})).dispatcher;
+    expect(both.where).toBe('in this app (worker thread) and in another process');
+    expect(both.processes.map((p) => [p.id, p.here])).toEqual([[workerRow!.id, true], [other.workerId, false]]);
+    await other.stop();
+    expect((await call('jobs.stats', {})).dispatcher.processes.map((p) => p.id)).toEqual([workerRow!.id]);
   });
 });

@@ -149,7 +149,9 @@ it('kill -9 mid-flight, restart: the claims are taken back at once; every delive
   }, 'every delivery delivered after the restart', 60_000);
   // Idle now, and still shown as running on the Jobs page (its registered row, not a live claim, says so).
   expect(await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed'`)).toBe(0);
-  expect((await (await caller(app)).call('jobs.stats', {})).dispatcher).toEqual({ running: true, where: 'in another process (chronicle dispatch)' });
+  const shown = (await (await caller(app)).call('jobs.stats', {})).dispatcher;
+  expect(shown).toMatchObject({ running: true, where: 'in another process' });
+  expect(shown.processes.map((p) => [p.id, p.pid, p.here])).toEqual([[second.workerId, second.child.pid, false]]);
   second.child.kill('SIGTERM');
   await exited(second.child);
   expect(second.child.exitCode).toBe(0);

@@ -1,5 +1,6 @@
 // The durable queue: counts per queue, recurring tasks with their next run, and the jobs themselves (failed ones
 // with their error in words).
+import type { Output } from '../../../preload/contract.ts';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { RefreshCw, Trash2, Workflow } from 'lucide-react';
 import { useState } from 'react';
@@ -151,6 +152,34 @@ export function JobsPage(_props: { params: Record<string, string> }) {
   return <LiveJobs />;
 }
 
+type DispatcherStats = Output<'jobs.stats'>['dispatcher'];
+
+/** The runners working this workspace's queues: on a hub, one row per `chronicle dispatch` on any machine. */
+function Dispatchers({ dispatcher }: { dispatcher: DispatcherStats }) {
+  return (
+    <section aria-labelledby="dispatchers-title">
+      <h2 id="dispatchers-title" className="mb-2 text-sm font-semibold">Dispatchers</h2>
+      {dispatcher.processes.length === 0 ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400">None is running: deliveries and other jobs wait until one starts (this app, or <code className="text-xs">chronicle dispatch</code>).</p>
+      ) : (
+        <table className="w-full text-sm">
+          <thead className="text-left text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400"><tr><th className="py-1 font-medium">Machine</th><th className="font-medium">Process</th><th className="font-medium">Started</th><th className="font-medium">Last heartbeat</th></tr></thead>
+          <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+            {dispatcher.processes.map((p) => (
+              <tr key={p.id}>
+                <td className="py-2">{p.host}{p.here && <span className="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-xs text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200">this app</span>}</td>
+                <td><span className="tabular-nums">pid {p.pid}</span> <code className="text-xs text-slate-600 dark:text-slate-400">{p.id}</code></td>
+                <td><RelativeTime iso={p.startedAt} /></td>
+                <td><RelativeTime iso={p.heartbeatAt} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
 function LiveJobs() {
   const stats = useApi('jobs.stats', {}, { refetchInterval: 3_000 });
   const [, setSearch] = useSearchParams();
@@ -162,6 +191,7 @@ function LiveJobs() {
       <div className="space-y-6 p-6">
         {stats.isLoading && <Skeleton rows={3} />}
         {stats.error && <ErrorNotice error={stats.error} title="The queue statistics could not be loaded" />}
+        {s && <Dispatchers dispatcher={s.dispatcher} />}
         {s && s.queues.length === 0 && <EmptyState icon={<Workflow className="size-10" aria-hidden />} title="The queue is empty">Jobs appear as soon as events are recorded.</EmptyState>}
         {s && s.queues.length > 0 && (
           <section aria-labelledby="queues-title">
