@@ -16,6 +16,7 @@ import { eventTables, eventTypes } from '../events/registry.ts';
 import { notFound } from '../errors.ts';
 import { listFeed } from '../feed.ts';
 import { cardView } from '../views.ts';
+import { storeKind } from './storage.ts';
 import type { HandlerContext, Handlers } from './types.ts';
 
 async function sessionView(ctx: HandlerContext) {
@@ -99,7 +100,7 @@ export const foundationHandlers: Handlers<keyof typeof foundationMethods> = {
     const { user, account } = await sessionView(ctx);
     return { user, account };
   },
-  'workspace.status': async (ctx) => ({ empty: (await ws.countAccounts(ctx.store)) === 0, readOnly: ctx.app.readOnly, dbFile: ctx.app.location }),
+  'workspace.status': async (ctx) => ({ empty: (await ws.countAccounts(ctx.store)) === 0, readOnly: ctx.app.readOnly, kind: storeKind(ctx.app), dbFile: ctx.app.location }),
   'workspace.seedDemo': async (ctx) => {
     const result = await seedDemo(ctx.store, { seed: 1 });
     const session = await defaultSession(ctx.store);

@@ -33,11 +33,14 @@ function quoteArg(s: string): string {
   return /^[A-Za-z0-9_./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Where this workspace lives, as the contract names it. */
+export const storeKind = (app: HandlerContext['app']) => (app.readOnly ? 'bundle' : app.local ? 'file' : 'hub');
+
 export const storageHandlers: Handlers<keyof typeof storageMethods> = {
   'storage.status': async (ctx) => {
     const { app } = ctx;
     const manage = await canManage(ctx);
-    const kind = app.readOnly ? 'bundle' : app.local ? 'file' : 'hub';
+    const kind = storeKind(app);
     const damage = storageDamage(app);
     const file = kind === 'file' && checksApply(app);
     const backups = file && manage ? listBackups(backupsFolder(app)) : [];

@@ -7,6 +7,8 @@ export const Cursor = z.string().min(1).max(200);
 // the safe-integer bound that `.int()` adds.
 export const Limit = (max = 200, dflt = 50) => z.number().min(1).max(max).int().default(dflt);
 export const Empty = z.object({}).strict().default({});
+/** Where the workspace lives: a SQLite file, a team hub (PostgreSQL), or a review bundle opened read-only. */
+export const StoreKind = z.enum(['file', 'hub', 'bundle']);
 
 export const PersonRef = z.object({ id: Id, name: z.string() });
 export const NamedRef = z.object({ id: Id, name: z.string() });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accessEventTableNames } from './access-events.ts';
-import { Cursor, Empty, Id, IsoTime, Limit, method, NamedRef, page, PersonRef, roles } from './common.ts';
+import { Cursor, Empty, Id, IsoTime, Limit, method, NamedRef, page, PersonRef, roles, StoreKind } from './common.ts';
 
 export const Role = z.enum(roles);
 export { accessEventTableNames };
@@ -93,7 +93,8 @@ export const foundationMethods = {
   ),
   'session.switchAccount': method(z.object({ accountId: Id }).strict(), z.object({ user: User, account: Account }), { role: 'viewer', switchesSession: true }),
   'session.switchUser': method(z.object({ userId: Id }).strict(), z.object({ user: User, account: Account }), { role: 'viewer', demo: true, switchesSession: true }),
-  'workspace.status': method(Empty, z.object({ empty: z.boolean(), readOnly: z.boolean(), dbFile: z.string() }), { role: 'anyone' }),
+  // `dbFile`: the file, or the hub's URL without its password.
+  'workspace.status': method(Empty, z.object({ empty: z.boolean(), readOnly: z.boolean(), kind: StoreKind, dbFile: z.string() }), { role: 'anyone' }),
   'workspace.seedDemo': method(Empty, z.object({ created: z.boolean(), events: z.number().int() }), { role: 'anyone', switchesSession: true, write: true }),
   'workspace.create': method(
     z.object({ accountName: z.string().trim().min(1).max(120), userName: z.string().trim().min(1).max(120), email: z.email() }).strict(),

@@ -1,7 +1,7 @@
 // Contract section for the workspace's storage: integrity checks, data keys and backups (Settings → Backups).
 // Merged into ../contract.ts.
 import { z } from 'zod';
-import { Empty, method } from './common.ts';
+import { Empty, method, StoreKind } from './common.ts';
 
 const RunId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _');
 
@@ -40,7 +40,7 @@ export const storageMethods = {
   'storage.status': method(
     Empty,
     z.object({
-      kind: z.enum(['file', 'hub', 'bundle']),
+      kind: StoreKind,
       location: z.string(),
       canManage: z.boolean(),
       /** Set when SQLite reported damage: writes are refused from then on. */

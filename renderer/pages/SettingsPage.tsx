@@ -3,6 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Copy, Database } from 'lucide-react';
 import { useEffect, useState, type ReactNode } from 'react';
+import type { Output } from '../../preload/contract.ts';
 import { TeamHubSettings } from '../components/TeamHubSettings.tsx';
 import { Button, ErrorNotice, inputClass, PageHeader, Skeleton } from '../components/ui.tsx';
 import { api, isElectron } from '../lib/client.ts';
@@ -40,6 +41,28 @@ function Row({ title, description, children }: { title: string; description: Rea
   );
 }
 
+/** How the Settings page names where the workspace lives. */
+const storePlace: Record<Output<'workspace.status'>['kind'], { title: string; description: string; copyLabel: string; note: ReactNode }> = {
+  file: {
+    title: 'Workspace file',
+    description: 'This workspace file, its backups and integrity, tracking and notifications.',
+    copyLabel: 'Copy the file location',
+    note: <>Everything in this console (events, reports, tracking, notifications) is stored in this one SQLite file. Back it up under Backups below (or with <code>chronicle backup</code>), with its key files.</>,
+  },
+  hub: {
+    title: 'Team hub database',
+    description: 'This team hub’s database, its backups and data keys, tracking and notifications.',
+    copyLabel: 'Copy the database address',
+    note: <>Everything in this console (events, reports, tracking, notifications) is stored in this PostgreSQL database, which every <code>chronicle serve</code> and <code>chronicle dispatch</code> of the hub shares. Its password is never shown here.</>,
+  },
+  bundle: {
+    title: 'Review bundle',
+    description: 'This review bundle, opened read-only, and its integrity.',
+    copyLabel: 'Copy the bundle’s location',
+    note: <>A signed review bundle of an account’s audit trail, opened read-only: nothing here can be changed, and it holds no webhooks or secrets.</>,
+  },
+};
+
 export function SettingsPage(_props: { params: Record<string, string> }) {
   const qc = useQueryClient();
   const status = useApi('workspace.status', {});
@@ -69,14 +92,15 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
   const s = settings.data;
   const readOnly = status.data?.readOnly ?? false;
   const canEdit = (s?.canEditAccount ?? false) && !readOnly;
+  const place = storePlace[status.data?.kind ?? 'file'];
   const daysValid = /^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= 3650;
 
   return (
     <div>
-      <PageHeader title="Settings" description="This workspace file, its backups and integrity, tracking and notifications." />
+      <PageHeader title="Settings" description={place.description} />
       <div className="max-w-3xl space-y-6 p-6">
         <section aria-labelledby="ws-title" className="rounded-lg border border-slate-200 p-4 dark:border-slate-800">
-          <h2 id="ws-title" className="mb-2 flex items-center gap-2 text-sm font-semibold"><Database className="size-4" aria-hidden="true" /> Workspace file</h2>
+          <h2 id="ws-title" className="mb-2 flex items-center gap-2 text-sm font-semibold"><Database className="size-4" aria-hidden="true" /> {place.title}</h2>
           {status.isPending ? (
             <Skeleton rows={1} />
           ) : status.error ? (
@@ -87,7 +111,7 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
                 {status.data.dbFile}
               </code>
               <Button
-                aria-label="Copy the file location"
+                aria-label={place.copyLabel}
                 data-track="settings.copy-db-path"
                 onClick={async () => {
                   await navigator.clipboard?.writeText(status.data.dbFile).catch(() => {});
@@ -100,7 +124,7 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
               {status.data.readOnly && <span className="rounded-full bg-amber-100 px-2 py-0.5 text-xs text-amber-900 dark:bg-amber-900 dark:text-amber-100">Read-only</span>}
             </div>
           )}
-          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">Everything in this console (events, reports, tracking, notifications) is stored in this one SQLite file. Back it up under Backups below (or with <code>chronicle backup</code>), with its key files.</p>
+          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">{place.note}</p>
         </section>
 
         <TeamHubSettings />

@@ -99,3 +99,13 @@ test('on a PostgreSQL hub: a live move reaches the timeline, and a webhook is de
     rx.close();
   }
 });
+
+test('on a PostgreSQL hub the Settings page names the hub’s database, never a file, and never its password', async ({ page, hub }) => {
+  await page.goto(`${hub.url}#/settings`);
+  const place = page.getByRole('region', { name: 'Team hub database' });
+  await expect(place).toBeVisible();
+  await expect(place.getByTestId('db-file')).toHaveText(/^postgres:\/\/.*\*\*\*@127\.0\.0\.1:\d+\/hub_e2e$/);
+  await expect(place).toContainText('stored in this PostgreSQL database');
+  await expect(page.getByText('SQLite file')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Copy the database address' })).toBeVisible();
+});

@@ -178,7 +178,7 @@ describe.runIf(onSqlite)('chronicle CLI', { timeout: 90_000 }, () => {
 
       const ok = await fetch(`${base}/api/workspace.status`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${token}` } });
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toEqual({ empty: true, readOnly: false, dbFile: file });
+      expect(await ok.json()).toEqual({ empty: true, readOnly: false, kind: 'file', dbFile: file });
       const page = await fetch(firstLine);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<html');

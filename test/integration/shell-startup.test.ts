@@ -62,7 +62,7 @@ describe.skipIf(!fs.existsSync(bundle))('the built Electron shell starts, serves
     expect(seen.traversal).toBe(404);
 
     expect(seen.ipcChannels).toEqual(['chronicle:rpc']);
-    expect(seen.statusBefore).toEqual({ ok: true, result: { empty: true, readOnly: false, dbFile: run.dbFile } });
+    expect(seen.statusBefore).toEqual({ ok: true, result: { empty: true, readOnly: false, kind: 'file', dbFile: run.dbFile } });
     expect(seen.created.ok).toBe(true);
     expect(seen.session).toMatchObject({ ok: true, result: { user: { name: 'Shell Tester' } } });
     expect(seen.invalid).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
