@@ -51,6 +51,11 @@ export async function openStore(location: string, options: OpenOptions = {}): Pr
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new DatabaseError('db_bad_location', `“${location.split('://')[0]}://” is not a store Chronicle knows: give a file path or a postgres:// URL.`);
   }
+  if (/^postgres(ql)?(:|\/)/i.test(location)) {
+    // A hub URL with a typo (postgres//…, postgres:/…) would otherwise become a new, empty SQLite file.
+    const shown = location.replace(/:[^:@/]*@/, ':***@');
+    throw new DatabaseError('db_bad_location', `“${shown}” looks like a PostgreSQL URL but is not one: write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE (a file whose path starts with “postgres” is given as ./postgres…).`);
+  }
   const store = new SqliteStore(openSqliteFile(location, options), { location, readonly: options.readonly ?? false });
   try {
     if (options.migrate !== false && !options.readonly) {

@@ -158,6 +158,9 @@ describe.runIf(onPostgres)('the CLI on a hub', { timeout: 180_000 }, () => {
       [['dispatch', '--db', wrongPassword.toString()], /^chronicle dispatch: Cannot connect to the hub at .*: the server refused the user name or password\.\n$/],
       [['migrate', '--db', missingDb.toString()], /^chronicle migrate: Cannot connect to the hub at .*: that database does not exist on the server/],
       [['demo', '--db', 'mysql://x@y/z'], /^chronicle demo: “mysql:\/\/” is not a store Chronicle knows: give a file path or a postgres:\/\/ URL\.\n$/],
+      // A hub URL with a typo is not taken for a file path (which would make a new, empty workspace file).
+      [['demo', '--db', 'postgres//chronicle@127.0.0.1/db'], /^chronicle demo: “postgres\/\/chronicle@127\.0\.0\.1\/db” looks like a PostgreSQL URL but is not one: write it as postgres:\/\/USER:PASSWORD@HOST:PORT\/DATABASE \(a file whose path starts with “postgres” is given as \.\/postgres…\)\.\n$/],
+      [['migrate', '--db', 'postgresql:/chronicle:pw@127.0.0.1/db'], /^chronicle migrate: “postgresql:\/chronicle:\*\*\*@127\.0\.0\.1\/db” looks like a PostgreSQL URL but is not one/],
     ];
     const results = await Promise.all(cases.map(([args]) => chronicle(args)));
     for (const [i, [args, message]] of cases.entries()) {
@@ -167,6 +170,8 @@ describe.runIf(onPostgres)('the CLI on a hub', { timeout: 180_000 }, () => {
       expect(results[i].stderr).not.toContain(good.password);
     }
     expect(fs.existsSync(path.join(root, 'postgres:'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'postgres'))).toBe(false);
+    expect(fs.existsSync(path.join(root, 'postgresql:'))).toBe(false);
   });
 
   it('refuses a hub of a newer Chronicle, and a database that holds other tables, changing nothing', async () => {
