@@ -63,6 +63,8 @@ const storePlace: Record<Output<'workspace.status'>['kind'], { title: string; de
   },
 };
 
+const unknownPlace = { title: 'Workspace', description: 'Where this workspace lives, its backups and integrity, tracking and notifications.', copyLabel: 'Copy the location', note: null };
+
 export function SettingsPage(_props: { params: Record<string, string> }) {
   const qc = useQueryClient();
   const status = useApi('workspace.status', {});
@@ -92,7 +94,8 @@ export function SettingsPage(_props: { params: Record<string, string> }) {
   const s = settings.data;
   const readOnly = status.data?.readOnly ?? false;
   const canEdit = (s?.canEditAccount ?? false) && !readOnly;
-  const place = storePlace[status.data?.kind ?? 'file'];
+  // Until the status arrives, no store is named (a hub must not flash as a file).
+  const place = status.data ? storePlace[status.data.kind] : unknownPlace;
   const daysValid = /^\d+$/.test(days) && Number(days) >= 1 && Number(days) <= 3650;
 
   return (
