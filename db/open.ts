@@ -7,7 +7,7 @@ import type { Migration } from './migrations/types.ts';
 import { createPrivateFile } from './private-file.ts';
 import { Database, SqliteStore, type SqliteConnection } from './store-sqlite.ts';
 import { PostgresStore } from './store-postgres.ts';
-import { isHubLocation, redactLocation, type Store, type Tx } from './store.ts';
+import { isHubLocation, isMistypedHubLocation, redactLocation, type Store, type Tx } from './store.ts';
 import { describeConnectError, describeStorageError } from './errors.ts';
 import { backupBeforeMigration } from './backup.ts';
 
@@ -51,10 +51,9 @@ export async function openStore(location: string, options: OpenOptions = {}): Pr
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     throw new DatabaseError('db_bad_location', `“${location.split('://')[0]}://” is not a store Chronicle knows: give a file path or a postgres:// URL.`);
   }
-  if (/^postgres(ql)?(:|\/)/i.test(location)) {
-    // A hub URL with a typo (postgres//…, postgres:/…) would otherwise become a new, empty SQLite file.
-    const shown = location.replace(/:[^:@/]*@/, ':***@');
-    throw new DatabaseError('db_bad_location', `“${shown}” looks like a PostgreSQL URL but is not one: write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE (a file whose path starts with “postgres” is given as ./postgres…).`);
+  if (isMistypedHubLocation(location)) {
+    // Taken for a file path, it would become a new, empty SQLite workspace.
+    throw new DatabaseError('db_bad_location', `“${redactLocation(location)}” looks like a PostgreSQL URL but is not one: write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE (a file whose path starts with “postgres” is given as ./postgres…).`);
   }
   const store = new SqliteStore(openSqliteFile(location, options), { location, readonly: options.readonly ?? false });
   try {

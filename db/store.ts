@@ -85,8 +85,14 @@ export function isHubLocation(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
+/** Meant as a hub URL but mistyped (postgres//…, postgres:/…): refused, never taken for a file path. */
+export function isMistypedHubLocation(location: string): boolean {
+  return !isHubLocation(location) && /^postgres(ql)?(:|\/)/i.test(location);
+}
+
 /** A hub URL as it may be printed: no password, no query secrets. */
 export function redactLocation(location: string): string {
+  if (isMistypedHubLocation(location)) return location.replace(/:[^:@/]*@/, ':***@');
   if (!isHubLocation(location)) return location;
   try {
     const u = new URL(location);

@@ -11,6 +11,7 @@ import { sentToWebhooks } from '../domain/hooks.ts';
 import { AppError, conflict, invalid, notFound } from '../errors.ts';
 import { eventType, eventTypes } from '../events/registry.ts';
 import { claimFingerprint } from '../crypto/key-guard.ts';
+import { hostOf } from '../jobs/runner.ts';
 import { jobView } from '../jobs/view.ts';
 import { createDelivery, disableEndpoint, eventBody, PAUSED_NOTE, requestHeaders, requeueDelivery, WEBHOOKS_QUEUE } from '../webhooks/deliver.ts';
 import { headerNames, maskedHeaders, openHeaders, redactHeaders, sealHeaders, updatedHeaders } from '../webhooks/headers.ts';
@@ -506,8 +507,7 @@ function dispatcherSummary(live: ProcessesTable[], worker: { id: string | null }
     where,
     processes: live.map((p) => ({
       id: p.id,
-      // runner.ts writes the machine as `hostname#boot id`: the boot id only tells pids of two boots apart.
-      host: p.hostname.split('#')[0] ?? p.hostname,
+      host: hostOf(p.hostname),
       pid: p.pid,
       startedAt: toIso(p.started_at),
       heartbeatAt: toIso(p.heartbeat_at),

@@ -100,6 +100,9 @@ export const machineId = (() => {
   return boot ? `${os.hostname()}#${boot}` : os.hostname();
 })();
 
+/** The host name in a `machineId` (what a person recognises; the boot part only tells two boots' pids apart). */
+export const hostOf = (machine: string): string => machine.split('#')[0];
+
 function processIsGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
