@@ -57,9 +57,9 @@ const storePlace: Record<Output<'workspace.status'>['kind'], { title: string; de
   },
   bundle: {
     title: 'Review bundle',
-    description: 'This review bundle, opened read-only, and its integrity.',
+    description: 'This review bundle, opened read-only: its integrity, tracking and notifications.',
     copyLabel: 'Copy the bundle’s location',
-    note: <>A signed review bundle of an account’s audit trail, opened read-only: nothing here can be changed, and it holds no webhooks or secrets.</>,
+    note: <>A signed review bundle of one account (its timeline, boards, audit trail and reports as they were at the export), opened read-only: nothing here can be changed, and it holds no webhooks or secrets.</>,
   },
 };
 
