@@ -5,6 +5,7 @@ import * as processes from '../../db/processes.ts';
 import type { ProcessesTable, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
 import * as db from '../../db/webhooks.ts';
 import * as ws from '../../db/workspace.ts';
+import { roleAllows } from '../../preload/contract/common.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
 import { announce, inCommand } from '../domain/context.ts';
 import { sentToWebhooks } from '../domain/hooks.ts';
@@ -489,13 +490,16 @@ export const webhooksHandlers: Handlers<Exclude<keyof typeof webhooksMethods, 'j
       recurring: (await jobsDb.listRecurring(ctx.store, ctx.session.accountId)).map((r) => ({
         id: r.id, kind: r.kind, queue: r.queue, everyMs: r.every_ms, nextRunAt: toIso(r.next_run_at), lastRunAt: iso(r.last_run_at), lastStatus: r.last_status, lastError: r.last_error,
       })),
-      dispatcher: dispatcherSummary(live, svc?.worker ? { id: svc.workerId ?? null } : null),
+      dispatcher: dispatcherSummary(live, svc?.worker ? { id: svc.workerId ?? null } : null, ctx.membership !== null && roleAllows(ctx.membership.role, 'admin')),
     };
   },
 };
 
-/** Where the dispatchers run, in a sentence and one row per live runner (this app's worker thread marked). */
-function dispatcherSummary(live: ProcessesTable[], worker: { id: string | null } | null) {
+/**
+ * Where the dispatchers run, in a sentence and (for admins: `listed`) one row per live runner, this app's worker
+ * thread marked.
+ */
+function dispatcherSummary(live: ProcessesTable[], worker: { id: string | null } | null, listed: boolean) {
   // The worker thread counts from its start; its id (and its row) come once it has registered.
   const here = worker !== null;
   const hereId = worker?.id ?? null;
@@ -505,7 +509,7 @@ function dispatcherSummary(live: ProcessesTable[], worker: { id: string | null }
   return {
     running: here || others > 0,
     where,
-    processes: live.map((p) => ({
+    processes: !listed ? null : live.map((p) => ({
       id: p.id,
       host: hostOf(p.hostname),
       pid: p.pid,

@@ -279,8 +279,11 @@ export const webhooksMethods = {
       dispatcher: z.object({
         running: z.boolean(),
         where: z.string(),
-        /** Every runner that heartbeated in the last 10 s, on any machine (a hub's dispatchers), oldest first. */
-        processes: z.array(z.object({ id: z.string(), host: z.string(), pid: z.number().int(), startedAt: z.string(), heartbeatAt: z.string(), here: z.boolean() })),
+        /**
+         * Every runner that heartbeated in the last 10 s, on any machine (a hub's dispatchers), oldest first. Null below
+         * admin: runners serve every account of a hub, so their machine names and pids are for the people who run it.
+         */
+        processes: z.array(z.object({ id: z.string(), host: z.string(), pid: z.number().int(), startedAt: z.string(), heartbeatAt: z.string(), here: z.boolean() })).nullable(),
       }),
     }),
     { role: 'viewer' },

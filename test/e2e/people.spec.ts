@@ -74,6 +74,13 @@ test('a viewer sees no Move… and no New endpoint, and is told why', async ({ p
   await expect(page.getByRole('cell', { name: /e2e viewer/ })).toBeVisible();
   await expect(page.getByRole('cell', { name: /e2e member/ })).toHaveCount(0);
   await page.screenshot({ path: `${shots}/viewer-people.png`, fullPage: true });
+  // Jobs: where the dispatcher runs in a sentence, not the hub's machine names and pids.
+  await page.goto(`${server.base}/#/jobs`);
+  const dispatchers = page.getByRole('region', { name: 'Dispatchers' });
+  await expect(dispatchers.getByText('Owners and admins see which machines and processes run them.')).toBeVisible();
+  await expect(dispatchers.getByRole('table')).toHaveCount(0);
+  await expect(page.getByText(/^Background work of this workspace\. Dispatcher: running in this app/)).toBeVisible();
+  await page.screenshot({ path: `${shots}/viewer-jobs.png`, fullPage: true });
 });
 
 test('an admin changes a role and manages an endpoint, and sees each change under Audit → Access changes', async ({ page }) => {

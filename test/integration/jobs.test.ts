@@ -12,6 +12,7 @@ import { createApp, type App } from '../../main/app.ts';
 import { JobRunner, machineId } from '../../main/jobs/runner.ts';
 import type { JobKind } from '../../main/jobs/types.ts';
 import { caller, onPostgres, openTestApp, sqlCount, sqlRow, sqlRows, tempDir, tempLocation } from '../support/workspace.ts';
+import { addMember, callerAs } from '../support/people.ts';
 import { deliveriesOf, emitEvent, receiver, waitFor } from './webhooks-support.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -596,11 +597,19 @@ describe('the app’s worker thread', () => {
 
     // Another runner on the same workspace (as `chronicle dispatch` would be): both are listed, the worker marked.
     const other = await runner(app, {});
-    await waitFor(async () => (await call('jobs.stats', {})).dispatcher.processes.length === 2, 'the second runner listed');
+    await waitFor(async () => (await call('jobs.stats', {})).dispatcher.processes?.length === 2, 'the second runner listed');
     const both = (await call('jobs.stats', {})).dispatcher;
     expect(both.where).toBe('in this app (worker thread) and in another process');
-    expect(both.processes.map((p) => [p.id, p.here])).toEqual([[workerRow!.id, true], [other.workerId, false]]);
+    expect(both.processes!.map((p) => [p.id, p.here])).toEqual([[workerRow!.id, true], [other.workerId, false]]);
+    // A member or viewer learns where the work runs, not the hub's machine names and pids (runners serve every account).
+    const { accountId } = (await app.defaultSession())!;
+    const owner = await caller(app);
+    for (const role of ['member', 'viewer'] as const) {
+      const userId = await addMember(app, owner, { email: `${role}@jobs.test`, name: `A ${role}`, role });
+      const seen = (await (await callerAs(app, accountId, userId)).call('jobs.stats', {})).dispatcher;
+      expect(seen).toEqual({ running: true, where: 'in this app (worker thread) and in another process', processes: null });
+    }
     await other.stop();
-    expect((await call('jobs.stats', {})).dispatcher.processes.map((p) => p.id)).toEqual([workerRow!.id]);
+    expect((await call('jobs.stats', {})).dispatcher.processes!.map((p) => p.id)).toEqual([workerRow!.id]);
   });
 });

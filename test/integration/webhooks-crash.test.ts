@@ -151,7 +151,7 @@ it('kill -9 mid-flight, restart: the claims are taken back at once; every delive
   expect(await sqlCount(app, `SELECT count(*) AS n FROM jobs WHERE status = 'claimed'`)).toBe(0);
   const shown = (await (await caller(app)).call('jobs.stats', {})).dispatcher;
   expect(shown).toMatchObject({ running: true, where: 'in another process' });
-  expect(shown.processes.map((p) => [p.id, p.pid, p.here])).toEqual([[second.workerId, second.child.pid, false]]);
+  expect(shown.processes!.map((p) => [p.id, p.pid, p.here])).toEqual([[second.workerId, second.child.pid, false]]);
   second.child.kill('SIGTERM');
   await exited(second.child);
   expect(second.child.exitCode).toBe(0);

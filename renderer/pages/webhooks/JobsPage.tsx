@@ -159,7 +159,9 @@ function Dispatchers({ dispatcher }: { dispatcher: DispatcherStats }) {
   return (
     <section aria-labelledby="dispatchers-title">
       <h2 id="dispatchers-title" className="mb-2 text-sm font-semibold">Dispatchers</h2>
-      {dispatcher.processes.length === 0 ? (
+      {dispatcher.processes === null ? (
+        <p className="text-sm text-slate-600 dark:text-slate-400">Owners and admins see which machines and processes run them.</p>
+      ) : dispatcher.processes.length === 0 ? (
         <p className="text-sm text-slate-600 dark:text-slate-400">None is running: deliveries and other jobs wait until one starts (this app, or <code className="text-xs">chronicle dispatch</code>).</p>
       ) : (
         <table className="w-full text-sm">
@@ -216,7 +218,7 @@ function LiveJobs() {
         {s && (
           <section aria-labelledby="recurring-title">
             <h2 id="recurring-title" className="mb-2 text-sm font-semibold">Recurring tasks</h2>
-            {s.recurring.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">None yet: they are registered when the dispatcher first runs.</p> : (
+            {s.recurring.length === 0 ? <p className="text-sm text-slate-600 dark:text-slate-400">None yet: a running dispatcher registers them for each account within a few seconds.</p> : (
               <table className="w-full text-sm">
                 <thead className="text-left text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400"><tr><th className="py-1 font-medium">Task</th><th className="font-medium">Every</th><th className="font-medium">Next run</th><th className="font-medium">Last run</th></tr></thead>
                 <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
