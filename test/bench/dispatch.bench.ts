@@ -10,7 +10,7 @@
 //
 // BENCH_STORE=sqlite|postgres picks one store (default: both). DISPATCH_N changes the count, DISPATCH_PROCESSES
 // the PostgreSQL curve (default 1,2,4); SQL_PROFILE=1 prints each dispatcher's time per statement, DISPATCH_CPU_PROF=dir
-// keeps each dispatcher's CPU profile.
+// keeps each dispatcher's CPU profile (on SQLite, of the throughput window).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -127,6 +127,28 @@ const delivered = async (app: App) => (await rawFirst<{ n: number }>(app.store, 
 
 // ---------------------------------------------------------------------------------------------------- SQLite
 
+/**
+ * DISPATCH_CPU_PROF=dir on SQLite: a CPU profile of this process over the throughput window only (the set-up, the
+ * raw baseline and the latency runs would drown it), written as dir/<name>.cpuprofile.
+ */
+async function windowProfiler(): Promise<{ stop(name: string): Promise<void> } | null> {
+  const dir = process.env.DISPATCH_CPU_PROF;
+  if (!dir) return null;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop(name) {
+      const { profile } = await session.post('Profiler.stop');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
+
 async function sqliteRun(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chronicle-bench-dispatch-'));
   const rx = await startReceiver();
@@ -142,6 +164,7 @@ async function sqliteRun(): Promise<void> {
   const runnerStore = await openStore(app.connectTo, { synchronous: 'normal' });
   const runner = new JobRunner({ store: runnerStore, dataDir: app.dataDir, concurrency: RUNNER_BUDGET, pollMs: 10, publish: () => {}, config: { webhooks: { secretKey: webhooksService(app).key!.toString('base64') } } });
   resetProfile();
+  const cpuProfile = await windowProfiler();
   const start = performance.now();
   // Watch the runner's own counter (a count(*) every few ms would steal the dispatcher's CPU), then check the rows.
   const inFlight: number[] = [];
@@ -153,6 +176,7 @@ async function sqliteRun(): Promise<void> {
     }
   });
   const secs = (performance.now() - start) / 1000;
+  await cpuProfile?.stop('sqlite-dispatch');
   printProfile(`the ${N.toLocaleString('en-US')} deliveries`);
   if (process.env.DISPATCH_DEBUG) console.log({ ...runner.stats, meanInFlight: inFlight.reduce((a, b) => a + b, 0) / inFlight.length });
   const done = await delivered(app);
