@@ -496,19 +496,18 @@ export const webhooksHandlers: Handlers<Exclude<keyof typeof webhooksMethods, 'j
 };
 
 /**
- * Where the dispatchers run, in a sentence and (for admins: `listed`) one row per live runner, this app's worker
- * thread marked.
+ * Where the dispatchers run: whether this process's worker thread is one, how many others there are, and (for
+ * admins: `listed`) one row per live runner, this process's worker thread marked.
  */
 function dispatcherSummary(live: ProcessesTable[], worker: { id: string | null } | null, listed: boolean) {
   // The worker thread counts from its start; its id (and its row) come once it has registered.
   const here = worker !== null;
   const hereId = worker?.id ?? null;
   const others = live.filter((p) => p.id !== hereId).length;
-  const elsewhere = others === 1 ? 'in another process' : `in ${others} other processes`;
-  const where = here ? (others ? `in this app (worker thread) and ${elsewhere}` : 'in this app (worker thread)') : others ? elsewhere : 'not running in this app';
   return {
     running: here || others > 0,
-    where,
+    here,
+    others,
     processes: !listed ? null : live.map((p) => ({
       id: p.id,
       host: hostOf(p.hostname),

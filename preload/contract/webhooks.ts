@@ -278,7 +278,13 @@ export const webhooksMethods = {
       recurring: z.array(z.object({ id: Id, kind: z.string(), queue: z.string(), everyMs: z.number().int(), nextRunAt: z.string(), lastRunAt: z.string().nullable(), lastStatus: z.string().nullable(), lastError: z.string().nullable() })),
       dispatcher: z.object({
         running: z.boolean(),
-        where: z.string(),
+        /**
+         * A worker thread of the process answering this call runs the queues: the app itself, or on a console
+         * forwarded to a hub, the hub's `chronicle serve` this console is connected to (the page names which).
+         */
+        here: z.boolean(),
+        /** Other runners that heartbeated in the last 10 s: `chronicle dispatch` processes, other serves' workers. */
+        others: z.number().int(),
         /**
          * Every runner that heartbeated in the last 10 s, on any machine (a hub's dispatchers), oldest first. Null below
          * admin: runners serve every account of a hub, so their machine names and pids are for the people who run it.

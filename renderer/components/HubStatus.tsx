@@ -8,7 +8,8 @@ import { api, isElectron, subscribe } from '../lib/client.ts';
 import { keyOf, useApi } from '../lib/queries.ts';
 import { formatLocal } from '../lib/time.ts';
 
-function useConnection() {
+/** The team hub this console is forwarded to (kept current by `connection.changed`), or null for a local workspace. */
+export function useConnection() {
   const qc = useQueryClient();
   const connection = useApi('connection.get', {}, { staleTime: Infinity });
   useEffect(

@@ -147,6 +147,19 @@ test('serve --hub: the console names the hub and the person; while the hub is aw
       await expectAxeClean(page, `Settings with a team hub (${scheme})`);
       await page.screenshot({ path: path.join(shots, `hub-settings-${scheme}.png`) });
     }
+
+    // Jobs: the dispatcher runs in the hub's server, not in this console (closing it stops no delivery).
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(local.url.origin + '/#/jobs');
+    await expect(page.getByText('Background work of this workspace. Dispatcher: running in the team hub’s server (worker thread).')).toBeVisible();
+    const dispatchers = page.getByRole('region', { name: 'Dispatchers' });
+    await expect(dispatchers.getByRole('row').nth(1)).toContainText('hub server');
+    await expect(dispatchers).not.toContainText('this app');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await expectAxeClean(page, `Jobs through a team hub (${scheme})`);
+      await page.screenshot({ path: path.join(shots, `hub-jobs-${scheme}.png`) });
+    }
   } finally {
     await local.stop();
     await hub.stop();

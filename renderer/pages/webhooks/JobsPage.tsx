@@ -5,6 +5,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { RefreshCw, Trash2, Workflow } from 'lucide-react';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../components/Dialog.tsx';
+import { useConnection } from '../../components/HubStatus.tsx';
 import { Button, EmptyState, ErrorNotice, inputClass, PageHeader, RelativeTime, Skeleton } from '../../components/ui.tsx';
 import { api } from '../../lib/client.ts';
 import { useInfiniteVirtualList } from '../../lib/useInfiniteVirtualList.ts';
@@ -154,22 +155,38 @@ export function JobsPage(_props: { params: Record<string, string> }) {
 
 type DispatcherStats = Output<'jobs.stats'>['dispatcher'];
 
+/**
+ * What answers this page: the app itself, or on a console forwarded to a team hub, the hub's server (its worker
+ * thread runs there, not on this machine: closing this console stops nothing).
+ */
+function useAnswering(): { name: string; mark: string } {
+  return useConnection() ? { name: 'the team hub’s server', mark: 'hub server' } : { name: 'this app', mark: 'this app' };
+}
+
+/** "in this app (worker thread) and in 2 other processes": where the queues are worked, in words. */
+function dispatcherWhere(d: DispatcherStats, answering: string): string {
+  const elsewhere = d.others === 1 ? 'in another process' : `in ${d.others} other processes`;
+  if (d.here) return d.others ? `in ${answering} (worker thread) and ${elsewhere}` : `in ${answering} (worker thread)`;
+  return d.others ? elsewhere : `not running in ${answering}`;
+}
+
 /** The runners working this workspace's queues: on a hub, one row per `chronicle dispatch` on any machine. */
 function Dispatchers({ dispatcher }: { dispatcher: DispatcherStats }) {
+  const answering = useAnswering();
   return (
     <section aria-labelledby="dispatchers-title">
       <h2 id="dispatchers-title" className="mb-2 text-sm font-semibold">Dispatchers</h2>
       {dispatcher.processes === null ? (
         <p className="text-sm text-slate-600 dark:text-slate-400">Owners and admins see which machines and processes run them.</p>
       ) : dispatcher.processes.length === 0 ? (
-        <p className="text-sm text-slate-600 dark:text-slate-400">None is running: deliveries and other jobs wait until one starts (this app, or <code className="text-xs">chronicle dispatch</code>).</p>
+        <p className="text-sm text-slate-600 dark:text-slate-400">None is running: deliveries and other jobs wait until one starts ({answering.name}, or <code className="text-xs">chronicle dispatch</code>).</p>
       ) : (
         <table className="w-full text-sm">
           <thead className="text-left text-xs uppercase tracking-wide text-slate-600 dark:text-slate-400"><tr><th className="py-1 font-medium">Machine</th><th className="font-medium">Process</th><th className="font-medium">Started</th><th className="font-medium">Last heartbeat</th></tr></thead>
           <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
             {dispatcher.processes.map((p) => (
               <tr key={p.id}>
-                <td className="py-2">{p.host}{p.here && <span className="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-xs text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200">this app</span>}</td>
+                <td className="py-2">{p.host}{p.here && <span className="ml-2 rounded bg-indigo-50 px-1.5 py-0.5 text-xs text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200">{answering.mark}</span>}</td>
                 <td><span className="tabular-nums">pid {p.pid}</span> <code className="text-xs text-slate-600 dark:text-slate-400">{p.id}</code></td>
                 <td><RelativeTime iso={p.startedAt} /></td>
                 <td><RelativeTime iso={p.heartbeatAt} /></td>
@@ -187,9 +204,10 @@ function LiveJobs() {
   const [, setSearch] = useSearchParams();
   useInvalidateOn('webhooks.delivery.updated', ['jobs.stats']);
   const s = stats.data;
+  const answering = useAnswering();
   return (
     <div>
-      <PageHeader title="Jobs" description={s ? `Background work of this workspace. Dispatcher: ${s.dispatcher.running ? 'running ' : ''}${s.dispatcher.where}.` : 'Background work of this workspace.'} />
+      <PageHeader title="Jobs" description={s ? `Background work of this workspace. Dispatcher: ${s.dispatcher.running ? 'running ' : ''}${dispatcherWhere(s.dispatcher, answering.name)}.` : 'Background work of this workspace.'} />
       <div className="space-y-6 p-6">
         {stats.isLoading && <Skeleton rows={3} />}
         {stats.error && <ErrorNotice error={stats.error} title="The queue statistics could not be loaded" />}
