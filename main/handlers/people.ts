@@ -6,7 +6,7 @@ import type { peopleMethods } from '../../preload/contract/people.ts';
 import { acceptInvitation, declineInvitation, revokeInvitation, setMemberRole, transferOwnership, type InvitationAnswer } from '../domain/members.ts';
 import { createToken, revokeToken } from '../domain/tokens.ts';
 import { AppError, notFound } from '../errors.ts';
-import type { HandlerContext, Handlers } from './types.ts';
+import { managesAccount, type HandlerContext, type Handlers } from './types.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : toIso(ms));
 
@@ -97,9 +97,8 @@ export const peopleHandlers: Handlers<keyof typeof peopleMethods> = {
   },
 
   'tokens.list': async (ctx, { includeRevoked }) => {
-    const role = ctx.membership!.role;
     // Everyone sees their own tokens; owners and admins (who make them) see everyone's.
-    const userId = role === 'owner' || role === 'admin' ? undefined : ctx.session.userId;
+    const userId = managesAccount(ctx) ? undefined : ctx.session.userId;
     return { items: (await people.listAccessTokens(ctx.store, ctx.session.accountId, { userId, includeRevoked })).map(tokenView) };
   },
   'tokens.create': async (ctx, input) => {

@@ -10,19 +10,17 @@ import { dailyByType, dayString, parseDay, resolveRange, summary, toCsv } from '
 import { webhookReport } from '../reports/webhooks.ts';
 import { trackBatch } from '../tracking/track.ts';
 import { trackingTypeCode, trackingTypeName, trackingTypes } from '../tracking/types.ts';
-import type { HandlerContext, Handlers } from './types.ts';
+import { managesAccount, type HandlerContext, type Handlers } from './types.ts';
 
 async function settingsView(ctx: HandlerContext) {
   const { store, session } = ctx;
   const account = await reportSettings(store, session.accountId);
   const prefs = await userPreferences(store, session.accountId, session.userId);
-  // The role main/rpc.ts looked up for this call (settings.updateAccount is the contract's admin method).
-  const role = ctx.membership?.role;
   return {
     trackingEnabled: account.tracking_enabled,
     retentionDays: account.tracking_retention_days,
     osNotifications: prefs.os_notifications,
-    canEditAccount: role === 'owner' || role === 'admin',
+    canEditAccount: managesAccount(ctx), // settings.updateAccount is the contract's admin method
   };
 }
 

@@ -1,6 +1,5 @@
 // Handlers of Settings → Backups: one per method of preload/contract/storage.ts.
 import { lastChecks, type CheckResult } from '../../db/integrity.ts';
-import * as ws from '../../db/workspace.ts';
 import type { storageMethods } from '../../preload/contract/storage.ts';
 import { auditKeySpec } from '../audit/keys.ts';
 import { openDataKey, type DataKeyStatus } from '../crypto/key-guard.ts';
@@ -9,18 +8,9 @@ import { createBackup, HUB_BACKUP_SENTENCE, listBackups, type BackupInfo } from 
 import { storageDamage } from '../storage/health.ts';
 import { backupsFolder, checksApply, runStorageCheck } from '../storage/service.ts';
 import { webhooksService } from '../webhooks/service.ts';
-import type { HandlerContext, Handlers } from './types.ts';
+import { managesAccount, type HandlerContext, type Handlers } from './types.ts';
 
 const BUNDLE_NOTE = 'A review bundle is a file of its own: it is not backed up here (copy the .chronicle-bundle file).';
-
-async function canManage(ctx: HandlerContext): Promise<boolean> {
-  const m = await ws.findMembership(ctx.store, ctx.session.accountId, ctx.session.userId);
-  return m?.role === 'owner' || m?.role === 'admin';
-}
-
-async function requireManager(ctx: HandlerContext): Promise<void> {
-  if (!(await canManage(ctx))) throw new AppError('forbidden', 'Only owners and admins can back up the workspace or run its checks.');
-}
 
 const checkView = (c: CheckResult) => ({ kind: c.kind, ok: c.ok, problems: c.problems, checkedAt: new Date(c.checkedAt).toISOString(), durationMs: c.durationMs });
 const backupView = (b: BackupInfo) => ({ folder: b.folder, createdAt: b.createdAt, bytes: b.bytes, schemaVersion: b.schemaVersion, keyFiles: b.keys.map((k) => k.file) });
@@ -39,7 +29,7 @@ export const storeKind = (app: HandlerContext['app']) => (app.readOnly ? 'bundle
 export const storageHandlers: Handlers<keyof typeof storageMethods> = {
   'storage.status': async (ctx) => {
     const { app } = ctx;
-    const manage = await canManage(ctx);
+    const manage = managesAccount(ctx);
     const kind = storeKind(app);
     const damage = storageDamage(app);
     const file = kind === 'file' && checksApply(app);
@@ -72,7 +62,6 @@ export const storageHandlers: Handlers<keyof typeof storageMethods> = {
   },
 
   'storage.backup': async (ctx, input) => {
-    await requireManager(ctx);
     const { app } = ctx;
     if (!app.local) throw new AppError('invalid_input', HUB_BACKUP_SENTENCE);
     if (app.readOnly || !checksApply(app)) throw new AppError('invalid_input', BUNDLE_NOTE);
@@ -102,7 +91,6 @@ export const storageHandlers: Handlers<keyof typeof storageMethods> = {
   },
 
   'storage.check': async (ctx, input) => {
-    await requireManager(ctx);
     if (!checksApply(ctx.app)) throw new AppError('invalid_input', ctx.app.local ? BUNDLE_NOTE : 'A hub’s database is checked with PostgreSQL’s own tools (pg_amcheck), not from the console.');
     return checkView(await runStorageCheck(ctx.app, input.kind));
   },

@@ -1,6 +1,7 @@
 import type { Role } from '../../db/schema.ts';
 import type { Store } from '../../db/store.ts';
 import type { MethodName, Output, ParsedInput } from '../../preload/contract.ts';
+import { roleAllows } from '../../preload/contract/common.ts';
 import type { DomainContext } from '../domain/context.ts';
 import type { PushBus } from '../push.ts';
 import type { Session } from '../session.ts';
@@ -14,6 +15,14 @@ export interface HandlerContext extends DomainContext {
   fixed: boolean;
   /** Replace the caller's session (switch account / person). */
   setSession(next: Session): void;
+}
+
+/**
+ * Is the caller an owner or admin of the session's account? From the role main/rpc.ts looked up for this call (no
+ * query of its own): for what a method open to every member shows only to the people who manage the account.
+ */
+export function managesAccount(ctx: Pick<HandlerContext, 'membership'>): boolean {
+  return ctx.membership !== null && roleAllows(ctx.membership.role, 'admin');
 }
 
 /** Long-lived services of one open workspace. Areas hang their own services here. */

@@ -5,7 +5,6 @@ import * as processes from '../../db/processes.ts';
 import type { ProcessesTable, WebhookAttemptsTable, WebhookDeliveriesTable, WebhookEndpointsTable } from '../../db/schema.ts';
 import * as db from '../../db/webhooks.ts';
 import * as ws from '../../db/workspace.ts';
-import { roleAllows } from '../../preload/contract/common.ts';
 import type { webhooksMethods } from '../../preload/contract/webhooks.ts';
 import { announce, inCommand } from '../domain/context.ts';
 import { sentToWebhooks } from '../domain/hooks.ts';
@@ -21,7 +20,7 @@ import { refuseOutOfScopeUrl } from '../webhooks/network.ts';
 import { endpointChanges, recordEndpointEvent } from '../webhooks/audit.ts';
 import { generateSecret } from '../webhooks/secrets.ts';
 import { webhooksService } from '../webhooks/service.ts';
-import type { HandlerContext, Handlers } from './types.ts';
+import { managesAccount, type HandlerContext, type Handlers } from './types.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : toIso(ms));
 const ROTATION_OVERLAP_MS = 24 * 3_600_000;
@@ -490,7 +489,7 @@ export const webhooksHandlers: Handlers<Exclude<keyof typeof webhooksMethods, 'j
       recurring: (await jobsDb.listRecurring(ctx.store, ctx.session.accountId)).map((r) => ({
         id: r.id, kind: r.kind, queue: r.queue, everyMs: r.every_ms, nextRunAt: toIso(r.next_run_at), lastRunAt: iso(r.last_run_at), lastStatus: r.last_status, lastError: r.last_error,
       })),
-      dispatcher: dispatcherSummary(live, svc?.worker ? { id: svc.workerId ?? null } : null, ctx.membership !== null && roleAllows(ctx.membership.role, 'admin')),
+      dispatcher: dispatcherSummary(live, svc?.worker ? { id: svc.workerId ?? null } : null, managesAccount(ctx)),
     };
   },
 };
