@@ -504,7 +504,6 @@ function dispatcherSummary(live: ProcessesTable[], worker: { id: string | null }
   const hereId = worker?.id ?? null;
   const others = live.filter((p) => p.id !== hereId).length;
   return {
-    running: here || others > 0,
     here,
     others,
     processes: !listed ? null : live.map((p) => ({

@@ -277,13 +277,15 @@ export const webhooksMethods = {
       queues: z.array(z.object({ queue: z.string(), ready: z.number().int(), scheduled: z.number().int(), claimed: z.number().int(), done: z.number().int(), failed: z.number().int(), cancelled: z.number().int() })),
       recurring: z.array(z.object({ id: Id, kind: z.string(), queue: z.string(), everyMs: z.number().int(), nextRunAt: z.string(), lastRunAt: z.string().nullable(), lastStatus: z.string().nullable(), lastError: z.string().nullable() })),
       dispatcher: z.object({
-        running: z.boolean(),
         /**
          * A worker thread of the process answering this call runs the queues: the app itself, or on a console
          * forwarded to a hub, the hub's `chronicle serve` this console is connected to (the page names which).
          */
         here: z.boolean(),
-        /** Other runners that heartbeated in the last 10 s: `chronicle dispatch` processes, other serves' workers. */
+        /**
+         * Other runners that heartbeated in the last 10 s: `chronicle dispatch` processes, other serves' workers.
+         * Neither here nor others: no dispatcher is running.
+         */
         others: z.number().int(),
         /**
          * Every runner that heartbeated in the last 10 s, on any machine (a hub's dispatchers), oldest first. Null below

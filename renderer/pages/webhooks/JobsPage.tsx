@@ -163,11 +163,11 @@ function useAnswering(): { name: string; mark: string } {
   return useConnection() ? { name: 'the team hub’s server', mark: 'hub server' } : { name: 'this app', mark: 'this app' };
 }
 
-/** "in this app (worker thread) and in 2 other processes": where the queues are worked, in words. */
+/** "running in this app (worker thread) and in 2 other processes": where the queues are worked, in words. */
 function dispatcherWhere(d: DispatcherStats, answering: string): string {
   const elsewhere = d.others === 1 ? 'in another process' : `in ${d.others} other processes`;
-  if (d.here) return d.others ? `in ${answering} (worker thread) and ${elsewhere}` : `in ${answering} (worker thread)`;
-  return d.others ? elsewhere : `not running in ${answering}`;
+  if (d.here) return d.others ? `running in ${answering} (worker thread) and ${elsewhere}` : `running in ${answering} (worker thread)`;
+  return d.others ? `running ${elsewhere}` : `not running in ${answering}`;
 }
 
 /** The runners working this workspace's queues: on a hub, one row per `chronicle dispatch` on any machine. */
@@ -207,7 +207,7 @@ function LiveJobs() {
   const answering = useAnswering();
   return (
     <div>
-      <PageHeader title="Jobs" description={s ? `Background work of this workspace. Dispatcher: ${s.dispatcher.running ? 'running ' : ''}${dispatcherWhere(s.dispatcher, answering.name)}.` : 'Background work of this workspace.'} />
+      <PageHeader title="Jobs" description={s ? `Background work of this workspace. Dispatcher: ${dispatcherWhere(s.dispatcher, answering.name)}.` : 'Background work of this workspace.'} />
       <div className="space-y-6 p-6">
         {stats.isLoading && <Skeleton rows={3} />}
         {stats.error && <ErrorNotice error={stats.error} title="The queue statistics could not be loaded" />}
